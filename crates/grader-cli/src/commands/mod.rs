@@ -1,0 +1,16 @@
+//! One module per command; this file only dispatches.
+
+mod grade;
+mod images;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let images_dir = cli.images_dir;
+    match cli.command {
+        Command::Grade(args) => grade::run(images_dir.as_deref(), args).await,
+        Command::Images(command) => images::run(images_dir.as_deref(), command).await,
+    }
+}

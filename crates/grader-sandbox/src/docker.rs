@@ -1,0 +1,323 @@
+//! The Docker engine: connect, run one job in a hardened container, sweep
+//! leftovers.
+//!
+//! A job runs in two steps so that a container can be made ready before its
+//! job exists: [`DockerSandbox::prepare`] creates, attaches to and starts the
+//! container, whose entry script then blocks on stdin; [`Prepared::run`]
+//! sends the files as a tar stream, closes stdin, and watches the job to its
+//! end in one `select!` over output, exit and the wall-clock deadline.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use bollard::Docker;
+use bollard::container::{AttachContainerResults, LogOutput};
+use bollard::errors::Error as DockerError;
+use bollard::query_parameters::{
+    AttachContainerOptionsBuilder, CreateContainerOptions, KillContainerOptionsBuilder,
+    ListContainersOptionsBuilder, WaitContainerOptions,
+};
+use futures_util::StreamExt;
+use tokio::io::AsyncWriteExt;
+
+use crate::guard::{self, ContainerGuard};
+use crate::job::Ending;
+use crate::spec::{self, Owner};
+use crate::{Archive, CONTAINER_LABEL, Captured, Job, Limits, Outcome, Runner, SandboxError};
+
+/// Containers of another host, or whose owner cannot be checked, are swept
+/// only once they are older than this.
+const FOREIGN_LEFTOVER_AGE: Duration = Duration::from_secs(3600);
+
+/// A connection to the Docker engine that runs jobs.
+#[derive(Debug, Clone)]
+pub struct DockerSandbox {
+    docker: Docker,
+    owner: Owner,
+}
+
+impl DockerSandbox {
+    /// Connects to the local engine (`DOCKER_HOST` or the default socket)
+    /// and negotiates the API version with it.
+    pub async fn connect() -> Result<Self, SandboxError> {
+        let docker = Docker::connect_with_local_defaults().map_err(SandboxError::Connect)?;
+        let docker = docker
+            .negotiate_version()
+            .await
+            .map_err(SandboxError::Connect)?;
+        docker.ping().await.map_err(SandboxError::Connect)?;
+        Ok(DockerSandbox {
+            docker,
+            owner: Owner::current(),
+        })
+    }
+
+    pub(crate) fn docker(&self) -> &Docker {
+        &self.docker
+    }
+
+    /// Creates and starts a container for `job`; it waits on stdin for its
+    /// files. Dropping the result removes the container.
+    #[tracing::instrument(skip_all, fields(image = %job.image))]
+    pub async fn prepare(&self, job: &Job) -> Result<Prepared, SandboxError> {
+        let body = spec::hardened_container(job, &self.owner);
+        let created = self
+            .docker
+            .create_container(None::<CreateContainerOptions>, body)
+            .await
+            .map_err(|source| match source {
+                DockerError::DockerResponseServerError {
+                    status_code: 404, ..
+                } => SandboxError::ImageMissing {
+                    image: job.image.clone(),
+                },
+                source => SandboxError::Engine {
+                    action: "create a container",
+                    source,
+                },
+            })?;
+        let guard = ContainerGuard::new(self.docker.clone(), created.id);
+        let container_error = |action| {
+            let container = guard.id().to_owned();
+            move |source| SandboxError::Container {
+                action,
+                container,
+                source,
+            }
+        };
+
+        let options = AttachContainerOptionsBuilder::default()
+            .stdin(true)
+            .stdout(true)
+            .stderr(true)
+            .stream(true)
+            .build();
+        let attach = self
+            .docker
+            .attach_container(guard.id(), Some(options))
+            .await
+            .map_err(container_error("attach to"))?;
+        self.docker
+            .start_container(guard.id(), None)
+            .await
+            .map_err(container_error("start"))?;
+        tracing::debug!(container = %guard.id(), "container ready");
+        Ok(Prepared {
+            docker: self.docker.clone(),
+            guard,
+            attach,
+            limits: job.limits.clone(),
+        })
+    }
+
+    /// Removes containers left behind by grader processes that are gone
+    /// (a crash, a kill -9). Containers of live processes are left alone.
+    /// Returns how many were removed.
+    pub async fn sweep(&self) -> Result<usize, SandboxError> {
+        let filters = HashMap::from([("label", vec![CONTAINER_LABEL])]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let containers = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|source| SandboxError::Engine {
+                action: "list containers",
+                source,
+            })?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs() as i64;
+        let mut removed = 0;
+        for container in containers {
+            let Some(id) = container.id else { continue };
+            let labels = container.labels.unwrap_or_default();
+            let pid = labels.get(&format!("{CONTAINER_LABEL}.pid"));
+            let host = labels.get(&format!("{CONTAINER_LABEL}.host"));
+            let age = now - container.created.unwrap_or(now);
+            let owner_alive = match (pid, host) {
+                (Some(pid), Some(host)) if *host == self.owner.host => {
+                    std::path::Path::new("/proc").join(pid).exists()
+                }
+                _ => age < FOREIGN_LEFTOVER_AGE.as_secs() as i64,
+            };
+            if !owner_alive {
+                guard::remove(&self.docker, &id).await;
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            tracing::info!(removed, "swept leftover containers");
+        }
+        Ok(removed)
+    }
+}
+
+impl Runner for DockerSandbox {
+    async fn run(&self, job: &Job, input: Archive) -> Result<Outcome, SandboxError> {
+        self.prepare(job).await?.run(input).await
+    }
+}
+
+/// A started container waiting on stdin for its job's files.
+pub struct Prepared {
+    docker: Docker,
+    guard: ContainerGuard,
+    attach: AttachContainerResults,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("container", &self.guard.id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Prepared {
+    pub fn container_id(&self) -> &str {
+        self.guard.id()
+    }
+
+    /// Sends `input` and watches the job to its end; the container is
+    /// removed before this returns.
+    pub async fn run(self, input: Archive) -> Result<Outcome, SandboxError> {
+        self.run_tar(input.to_tar()).await
+    }
+
+    /// Like [`Prepared::run`] with a tar stream made elsewhere. Only tests
+    /// use this, to prove the entry script's own checks.
+    #[tracing::instrument(skip_all, fields(container = %self.guard.id()))]
+    pub async fn run_tar(self, tar: Vec<u8>) -> Result<Outcome, SandboxError> {
+        let Prepared {
+            docker,
+            guard,
+            attach,
+            limits,
+        } = self;
+        let result = watch(&docker, guard.id(), attach, tar, &limits).await;
+        guard.remove().await;
+        result
+    }
+}
+
+async fn watch(
+    docker: &Docker,
+    id: &str,
+    attach: AttachContainerResults,
+    tar: Vec<u8>,
+    limits: &Limits,
+) -> Result<Outcome, SandboxError> {
+    let AttachContainerResults { mut output, input } = attach;
+    let started = Instant::now();
+    let mut input = input;
+    let writer = tokio::spawn(async move {
+        input.write_all(&tar).await?;
+        input.flush().await?;
+        input.shutdown().await
+    });
+
+    let mut wait = docker.wait_container(id, None::<WaitContainerOptions>);
+    let deadline = tokio::time::sleep(limits.wall_time);
+    tokio::pin!(deadline);
+
+    let cap = limits.output;
+    let mut stdout = Captured::default();
+    let mut stderr = Captured::default();
+    let mut exit_code: Option<i64> = None;
+    let mut output_done = false;
+    let killed = loop {
+        tokio::select! {
+            frame = output.next(), if !output_done => match frame {
+                Some(Ok(LogOutput::StdOut { message })) => {
+                    if !stdout.push(&message, cap) {
+                        break Some(Ending::OutputLimit);
+                    }
+                }
+                Some(Ok(LogOutput::StdErr { message })) => {
+                    if !stderr.push(&message, cap) {
+                        break Some(Ending::OutputLimit);
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(error)) => {
+                    tracing::warn!(%error, "output stream broke off");
+                    output_done = true;
+                }
+                None => output_done = true,
+            },
+            status = wait.next(), if exit_code.is_none() => {
+                exit_code = Some(exit_status(id, status)?);
+            }
+            () = &mut deadline => break Some(Ending::TimedOut),
+        }
+        if output_done && exit_code.is_some() {
+            break None;
+        }
+    };
+    let duration = started.elapsed();
+    writer.abort();
+
+    let ending = match killed {
+        Some(ending) => {
+            kill(docker, id).await;
+            ending
+        }
+        None => {
+            let code = exit_code.unwrap_or_default();
+            let state = docker
+                .inspect_container(id, None)
+                .await
+                .map_err(|source| SandboxError::Container {
+                    action: "inspect",
+                    container: id.to_owned(),
+                    source,
+                })?
+                .state
+                .unwrap_or_default();
+            if state.oom_killed == Some(true) {
+                Ending::OutOfMemory
+            } else {
+                Ending::Exited { code }
+            }
+        }
+    };
+    tracing::debug!(?ending, ?duration, "job ended");
+    Ok(Outcome {
+        ending,
+        stdout,
+        stderr,
+        duration,
+    })
+}
+
+/// The exit code from the wait stream. Bollard turns a non-zero exit into an
+/// error; here it is what it is, a result.
+fn exit_status(
+    id: &str,
+    status: Option<Result<bollard::models::ContainerWaitResponse, DockerError>>,
+) -> Result<i64, SandboxError> {
+    match status {
+        Some(Ok(response)) => Ok(response.status_code),
+        Some(Err(DockerError::DockerContainerWaitError { code, .. })) => Ok(code),
+        Some(Err(source)) => Err(SandboxError::Container {
+            action: "wait for",
+            container: id.to_owned(),
+            source,
+        }),
+        None => Err(SandboxError::Other {
+            message: format!("waiting for container {id} ended without an exit status"),
+        }),
+    }
+}
+
+async fn kill(docker: &Docker, id: &str) {
+    let options = KillContainerOptionsBuilder::default().signal("KILL").build();
+    if let Err(error) = docker.kill_container(id, Some(options)).await {
+        tracing::debug!(container = %id, %error, "kill failed (already stopped?)");
+    }
+}

@@ -1,0 +1,90 @@
+//! What a job is, the limits it runs under, and what comes back.
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::{Archive, Captured, SandboxError};
+
+/// The container side of a job: everything known before its files are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    /// Runner image, e.g. `grader-python:3f2a…`.
+    pub image: String,
+    pub limits: Limits,
+    /// Extra environment for the job's process.
+    pub env: Vec<(String, String)>,
+}
+
+/// Resource limits of one job. Each one is enforced by the kernel or the
+/// engine, not by the code in the container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Wall-clock time from the moment the files are sent; then the whole
+    /// container is killed.
+    pub wall_time: Duration,
+    /// Memory, with swap counted in (memory + swap = this).
+    pub memory: u64,
+    /// CPUs, in whole or fractional cores.
+    pub cpus: f64,
+    /// Processes and threads in the container (cgroup pids limit).
+    pub pids: i64,
+    /// Open file descriptors per process.
+    pub open_files: i64,
+    /// Largest file a process may write.
+    pub file_size: i64,
+    /// Size of the writable tmpfs at the working directory.
+    pub scratch: u64,
+    /// Bytes kept of stdout and of stderr each; more kills the job.
+    pub output: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            wall_time: Duration::from_secs(20),
+            memory: 256 * MIB,
+            cpus: 1.0,
+            pids: 64,
+            open_files: 256,
+            file_size: 16 * MIB as i64,
+            scratch: 64 * MIB,
+            output: MIB as usize,
+        }
+    }
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// How a job ended, and what it printed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub ending: Ending,
+    pub stdout: Captured,
+    pub stderr: Captured,
+    /// From the moment the files were sent to the end.
+    pub duration: Duration,
+}
+
+/// Why a job stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The job's process exited by itself with this code.
+    Exited { code: i64 },
+    /// The wall-clock limit passed; the container was killed.
+    TimedOut,
+    /// Stdout or stderr passed the output cap; the container was killed.
+    OutputLimit,
+    /// The kernel's OOM killer struck inside the container.
+    OutOfMemory,
+}
+
+/// Something that runs jobs. [`DockerSandbox`](crate::DockerSandbox) is the
+/// real one; tests of the layers above may bring their own.
+pub trait Runner: Send + Sync {
+    /// Runs `job` on the files in `input` and waits for it to end.
+    fn run(
+        &self,
+        job: &Job,
+        input: Archive,
+    ) -> impl Future<Output = Result<Outcome, SandboxError>> + Send;
+}

@@ -1,0 +1,30 @@
+//! The only crate that knows about Docker.
+//!
+//! It runs one grading job in a hardened container and builds the runner
+//! images the jobs run in. Everything above it speaks in [`Job`]s and
+//! [`Outcome`]s: files go in as a tar stream that this crate built itself,
+//! and what comes back is captured output, size-capped, never files.
+//!
+//! - [`spec`] builds the one hardened container spec every job uses.
+//! - [`archive`] builds a job's input tar: regular files, checked names, caps.
+//! - [`docker`] connects to the engine, runs jobs, sweeps leftovers.
+//! - [`images`] builds runner images from Debian packages, without a registry.
+
+pub mod archive;
+mod capture;
+pub mod docker;
+mod error;
+mod guard;
+pub mod images;
+mod job;
+pub mod spec;
+
+pub use archive::{Archive, ArchiveError};
+pub use capture::Captured;
+pub use docker::DockerSandbox;
+pub use error::SandboxError;
+pub use job::{Ending, Job, Limits, Outcome, Runner};
+
+/// Label carried by every container this crate creates; the sweep finds
+/// leftovers by it.
+pub const CONTAINER_LABEL: &str = "dev.grader.sandbox";

@@ -1,0 +1,150 @@
+//! The hardened container spec: the one place a container's settings are
+//! decided. Every rule here has a test in `tests/it/rules.rs` that fails when
+//! the rule is removed.
+
+use std::collections::HashMap;
+
+use bollard::models::{ContainerCreateBody, HostConfig, HostConfigLogConfig, ResourcesUlimits};
+
+use crate::{CONTAINER_LABEL, Job};
+
+/// The unprivileged user every job runs as; the runner images name it `grader`.
+pub const JOB_USER: &str = "1000:1000";
+/// The job's working directory, a tmpfs the job user owns.
+pub const WORKDIR: &str = "/work";
+/// The command every container starts with: it waits for the job on stdin.
+pub const ENTRY: &[&str] = &["/usr/bin/python3", "-I", "/opt/grader/entry.py"];
+/// Size of the writable `/tmp`.
+const TMP_SIZE: u64 = 16 * 1024 * 1024;
+/// Size of `/dev/shm`.
+const SHM_SIZE: i64 = 8 * 1024 * 1024;
+
+/// Labels that tell who made a container, so a sweep can tell leftovers from
+/// containers another live grader process is using.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    pub pid: u32,
+    pub host: String,
+}
+
+impl Owner {
+    pub fn current() -> Self {
+        Owner {
+            pid: std::process::id(),
+            host: std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|name| name.trim().to_owned())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Builds the container spec for `job`: no network, read-only root, non-root
+/// user without capabilities, hard limits, an init process, no logs kept by
+/// the engine, stdin open for the job's files.
+pub fn hardened_container(job: &Job, owner: &Owner) -> ContainerCreateBody {
+    let limits = &job.limits;
+    let mut env = vec![
+        "PATH=/usr/local/bin:/usr/bin:/bin".to_owned(),
+        "HOME=/work".to_owned(),
+        "LANG=C.UTF-8".to_owned(),
+        "PYTHONDONTWRITEBYTECODE=1".to_owned(),
+        "PYTHONUNBUFFERED=1".to_owned(),
+    ];
+    env.extend(job.env.iter().map(|(key, value)| format!("{key}={value}")));
+
+    let tmpfs = HashMap::from([
+        (
+            WORKDIR.to_owned(),
+            format!(
+                "rw,nosuid,nodev,noexec,size={},uid=1000,gid=1000,mode=0700",
+                limits.scratch
+            ),
+        ),
+        (
+            "/tmp".to_owned(),
+            format!("rw,nosuid,nodev,noexec,size={TMP_SIZE},uid=1000,gid=1000,mode=1777"),
+        ),
+    ]);
+
+    let labels = HashMap::from([
+        (CONTAINER_LABEL.to_owned(), "1".to_owned()),
+        (format!("{CONTAINER_LABEL}.pid"), owner.pid.to_string()),
+        (format!("{CONTAINER_LABEL}.host"), owner.host.clone()),
+    ]);
+
+    let memory = i64::try_from(limits.memory).unwrap_or(i64::MAX);
+    ContainerCreateBody {
+        image: Some(job.image.clone()),
+        cmd: Some(ENTRY.iter().map(|arg| (*arg).to_owned()).collect()),
+        entrypoint: Some(Vec::new()),
+        user: Some(JOB_USER.to_owned()),
+        working_dir: Some(WORKDIR.to_owned()),
+        env: Some(env),
+        labels: Some(labels),
+        attach_stdin: Some(true),
+        attach_stdout: Some(true),
+        attach_stderr: Some(true),
+        open_stdin: Some(true),
+        stdin_once: Some(true),
+        tty: Some(false),
+        network_disabled: Some(true),
+        host_config: Some(HostConfig {
+            network_mode: Some("none".to_owned()),
+            readonly_rootfs: Some(true),
+            tmpfs: Some(tmpfs),
+            shm_size: Some(SHM_SIZE),
+            cap_drop: Some(vec!["ALL".to_owned()]),
+            security_opt: Some(vec!["no-new-privileges".to_owned()]),
+            privileged: Some(false),
+            init: Some(true),
+            memory: Some(memory),
+            memory_swap: Some(memory),
+            nano_cpus: Some((limits.cpus * 1e9) as i64),
+            pids_limit: Some(limits.pids),
+            ulimits: Some(vec![
+                ulimit("nofile", limits.open_files),
+                ulimit("fsize", limits.file_size),
+                ulimit("core", 0),
+            ]),
+            log_config: Some(HostConfigLogConfig {
+                typ: Some("none".to_owned()),
+                config: None,
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn ulimit(name: &str, value: i64) -> ResourcesUlimits {
+    ResourcesUlimits {
+        name: Some(name.to_owned()),
+        soft: Some(value),
+        hard: Some(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_spec_never_mounts_host_paths_or_grants_privileges() {
+        let job = Job {
+            image: "grader-python:test".to_owned(),
+            limits: Default::default(),
+            env: vec![],
+        };
+        let spec = hardened_container(&job, &Owner::current());
+        let host = spec.host_config.expect("host config");
+        assert_eq!(host.binds, None);
+        assert_eq!(host.mounts, None);
+        assert_eq!(host.volumes_from, None);
+        assert_eq!(host.privileged, Some(false));
+        assert_eq!(host.cap_add, None);
+        assert_eq!(host.cap_drop, Some(vec!["ALL".to_owned()]));
+        assert_eq!(host.memory, host.memory_swap, "swap must count against memory");
+        assert_eq!(host.devices, None);
+        assert_eq!(spec.volumes, None);
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the sandbox, against the real Docker engine.
+//!
+//! They need the engine and the python runner image (`grader images build`);
+//! without either they fail and say so — they never pass quietly.
+
+mod rules;
+mod support;
+mod sweep;

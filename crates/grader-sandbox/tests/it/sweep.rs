@@ -1,0 +1,51 @@
+//! Leftovers of dead grader processes are swept; live ones are not touched.
+
+use std::collections::HashMap;
+
+use bollard::models::ContainerCreateBody;
+use bollard::query_parameters::CreateContainerOptions;
+use grader_sandbox::CONTAINER_LABEL;
+
+use crate::support::{self, python_image};
+
+async fn labelled_container(pid: u32) -> String {
+    let docker = bollard::Docker::connect_with_local_defaults().unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let labels = HashMap::from([
+        (CONTAINER_LABEL.to_owned(), "1".to_owned()),
+        (format!("{CONTAINER_LABEL}.pid"), pid.to_string()),
+        (format!("{CONTAINER_LABEL}.host"), host.trim().to_owned()),
+    ]);
+    let body = ContainerCreateBody {
+        image: Some(python_image()),
+        cmd: Some(vec!["true".to_owned()]),
+        labels: Some(labels),
+        ..Default::default()
+    };
+    docker
+        .create_container(None::<CreateContainerOptions>, body)
+        .await
+        .expect("create a labelled container (is the python image built?)")
+        .id
+}
+
+#[tokio::test]
+async fn sweep_removes_leftovers_of_dead_processes_only() {
+    let mut finished = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = finished.id();
+    finished.wait().unwrap();
+    let leftover = labelled_container(dead_pid).await;
+    let live = labelled_container(std::process::id()).await;
+
+    let sandbox = support::sandbox().await;
+    let removed = sandbox.sweep().await.unwrap();
+    assert!(removed >= 1);
+    support::assert_container_gone(&leftover).await;
+
+    let docker = bollard::Docker::connect_with_local_defaults().unwrap();
+    assert!(docker.inspect_container(&live, None).await.is_ok(), "a live owner's container was swept");
+    docker
+        .remove_container(&live, None::<bollard::query_parameters::RemoveContainerOptions>)
+        .await
+        .unwrap();
+}
