@@ -1,1 +1,23 @@
+//! The grading library: exercises, the exercise kinds, results and their
+//! renderings. It knows nothing of Docker; it hands [`grader_sandbox::Job`]s
+//! to a [`grader_sandbox::Runner`].
+//!
+//! - [`exercise`]: exercise.yaml and its folder, loaded and validated.
+//! - [`submission`]: a learner's files, checked before anything runs.
+//! - [`grade`]: one submission through its kind to a [`result::GradeResult`].
+//! - [`python`] + [`report`]: the python kind and its harness's report.
+//! - [`render`]: the result for people (terminal) and machines (JSON).
 
+pub mod exercise;
+pub mod grade;
+pub mod python;
+pub mod render;
+pub mod report;
+pub mod result;
+pub mod submission;
+pub mod units;
+
+pub use exercise::{Exercise, ExerciseError};
+pub use grade::{Grader, Images};
+pub use result::{GradeResult, Status, View};
+pub use submission::{Submission, SubmissionError};

@@ -19,6 +19,7 @@ Ids are pytest node ids relative to the tests directory, e.g.
 import json
 import os
 import signal
+import sys
 import time
 
 import pytest
@@ -189,7 +190,12 @@ def check_syntax(reporter, files):
 
 
 def run(work, config):
+    # The tests import the submission's modules from the work directory.
+    sys.path.insert(0, work)
+    # The report gets stdout to itself; pytest's own terminal output and
+    # whatever the code prints outside a test go to stderr.
     out_fd = os.dup(1)
+    os.dup2(2, 1)
     reporter = Reporter(out_fd, config)
     if not check_syntax(reporter, config.get("check_syntax", [])):
         reporter.emit({"event": "done", "exit_code": 2})

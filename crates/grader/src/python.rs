@@ -1,0 +1,290 @@
+//! The python kind: pytest on the submission plus the exercise's tests, in
+//! the python runner image, read back through the harness's report.
+
+use std::path::Path;
+
+use grader_sandbox::{Archive, Ending, Job, Outcome};
+
+use crate::exercise::{Exercise, Visibility};
+use crate::report::{self, Report};
+use crate::result::{ErrorKind, GradeError, GradeResult, Output, RESULT_VERSION, Status, TestResult, TestStatus, View};
+use crate::submission::Submission;
+
+/// Bytes kept of one test's captured output, and of its failure message.
+const TEST_OUTPUT_CAP: usize = 4096;
+const MESSAGE_CAP: usize = 4096;
+/// Bytes kept of the run's own stdout/stderr in the author's log.
+const LOG_CAP: usize = 16 * 1024;
+
+/// The container side of the job.
+pub fn job(exercise: &Exercise, image: String) -> Job {
+    Job {
+        image,
+        limits: exercise.limits(),
+        env: vec![("GRADER_PRELOAD".to_owned(), "pytest".to_owned())],
+    }
+}
+
+/// The job's files: the submission at the top, the exercise's tests under
+/// `tests/`, and the manifest that runs pytest on the listed test files.
+pub fn archive(exercise: &Exercise, submission: &Submission, nonce: &str) -> Result<Archive, String> {
+    let mut archive = Archive::new();
+    for (name, contents) in &submission.files {
+        archive.add(name, contents.clone()).map_err(|error| error.to_string())?;
+    }
+    add_tree(&mut archive, &exercise.tests_dir(), "tests")?;
+    let check_syntax: Vec<&String> = submission
+        .files
+        .keys()
+        .filter(|name| name.ends_with(".py"))
+        .collect();
+    let args: Vec<String> = exercise
+        .spec
+        .tests
+        .iter()
+        .map(|test| format!("tests/{}", test.file))
+        .collect();
+    let manifest = serde_json::json!({
+        "pytest": {
+            "args": args,
+            "nonce": nonce,
+            "tests_dir": "tests",
+            "test_timeout": exercise.test_timeout().map(|timeout| timeout.as_secs_f64()),
+            "output_cap": TEST_OUTPUT_CAP,
+            "message_cap": MESSAGE_CAP,
+            "check_syntax": check_syntax,
+        }
+    });
+    archive
+        .set_manifest(manifest.to_string())
+        .map_err(|error| error.to_string())?;
+    Ok(archive)
+}
+
+/// Adds every regular file under `dir` as `<prefix>/<relative path>`,
+/// skipping caches.
+fn add_tree(archive: &mut Archive, dir: &Path, prefix: &str) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|error| format!("read {}: {error}", dir.display()))?;
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|entry| entry.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "__pycache__" || name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let relative = format!("{prefix}/{name}");
+        let kind = entry.file_type().map_err(|error| error.to_string())?;
+        if kind.is_dir() {
+            add_tree(archive, &path, &relative)?;
+        } else if kind.is_file() {
+            let contents = std::fs::read(&path).map_err(|error| format!("read {}: {error}", path.display()))?;
+            archive.add(&relative, contents).map_err(|error| error.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// Turns what came back from the job into a result (author view).
+pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeResult {
+    let report = Report::parse(&outcome.stdout.bytes, nonce);
+    let mut result = GradeResult {
+        version: RESULT_VERSION,
+        exercise: exercise.id.clone(),
+        status: Status::Error,
+        error: None,
+        score: 0.0,
+        max_score: 0.0,
+        duration_ms: outcome.duration.as_millis() as u64,
+        view: View::Author,
+        tests: Vec::new(),
+        log: Some(log(outcome, &report)),
+    };
+
+    let stopped = match outcome.ending {
+        Ending::TimedOut => Some((
+            ErrorKind::Timeout,
+            format!(
+                "the tests did not finish within {}s",
+                exercise.limits().wall_time.as_secs_f64()
+            ),
+        )),
+        Ending::OutOfMemory => Some((
+            ErrorKind::Memory,
+            format!(
+                "the run used more than its {} MiB of memory",
+                exercise.limits().memory >> 20
+            ),
+        )),
+        Ending::OutputLimit => Some((
+            ErrorKind::OutputLimit,
+            format!(
+                "the run printed more than its {} KiB output limit",
+                exercise.limits().output >> 10
+            ),
+        )),
+        Ending::Exited { code: 125 } => Some((
+            ErrorKind::Infra,
+            format!("the runner refused the job's files: {}", tail(&outcome.stderr.text())),
+        )),
+        Ending::Exited { .. } => None,
+    };
+
+    // Tests, in collected order, each with what the report says of it.
+    if let Some(collected) = &report.collected {
+        for test in collected {
+            result.tests.push(test_result(exercise, test, &report, stopped.as_ref()));
+        }
+    }
+
+    let error = if let Some((kind, message)) = stopped {
+        Some((kind, running_note(message, &report)))
+    } else if !report.defects.is_empty() {
+        Some((
+            ErrorKind::Infra,
+            format!("the test report could not be read: {}", report.defects[0]),
+        ))
+    } else if let Some(syntax) = &report.syntax_error {
+        let place = match (syntax.line, syntax.column) {
+            (Some(line), Some(column)) => format!(", line {line}, column {column}"),
+            (Some(line), None) => format!(", line {line}"),
+            _ => String::new(),
+        };
+        let mut message = format!("{}{place}: {}", syntax.file, syntax.message);
+        if !syntax.text.trim().is_empty() {
+            message.push_str(&format!("\n    {}", syntax.text.trim_end()));
+        }
+        Some((ErrorKind::Crashed, format!("your code has a syntax error: {message}")))
+    } else if let Some(first) = report.collect_errors.first() {
+        Some((
+            ErrorKind::Crashed,
+            format!("the tests could not load your code: {}", first.summary),
+        ))
+    } else if report.exit_code.is_none() {
+        let code = match outcome.ending {
+            Ending::Exited { code } => code,
+            _ => -1,
+        };
+        Some((
+            ErrorKind::Crashed,
+            running_note(
+                format!("the test run stopped before it finished (exit code {code})"),
+                &report,
+            ),
+        ))
+    } else if report.collected.as_ref().is_none_or(Vec::is_empty) {
+        Some((ErrorKind::Infra, "pytest found no tests to run".to_owned()))
+    } else if let Some(code @ 2..) = report.exit_code {
+        Some((ErrorKind::Crashed, format!("pytest stopped with exit code {code}")))
+    } else {
+        None
+    };
+    if let Some((kind, message)) = error {
+        result.error = Some(GradeError {
+            kind,
+            message,
+            learner_fault: kind.learner_fault(),
+        });
+    }
+    result.settle();
+    if result.status == Status::Error && result.error.as_ref().is_some_and(|error| error.kind == ErrorKind::Infra) {
+        for test in &mut result.tests {
+            test.score = 0.0;
+        }
+        result.score = 0.0;
+    }
+    result
+}
+
+fn test_result(
+    exercise: &Exercise,
+    test: &report::CollectedTest,
+    report: &Report,
+    stopped: Option<&(ErrorKind, String)>,
+) -> TestResult {
+    // A test whose file is not listed cannot come from the exercise; treat
+    // it as hidden and worth nothing rather than trust it.
+    let settings = exercise.test_settings(&test.id).unwrap_or(crate::exercise::TestSettings {
+        points: 0.0,
+        visibility: Visibility::Hidden,
+        task: None,
+        tags: Vec::new(),
+    });
+    let (status, message, output, duration) = match report.results.get(&test.id) {
+        Some(event) => {
+            let status = match event.outcome {
+                report::Outcome::Passed => TestStatus::Passed,
+                report::Outcome::Failed => TestStatus::Failed,
+                report::Outcome::Error => TestStatus::Error,
+                report::Outcome::Skipped => TestStatus::Skipped,
+            };
+            let message = (!event.message.is_empty()).then(|| event.message.clone());
+            let output = (!event.output.is_empty()).then(|| Output {
+                text: event.output.clone(),
+                truncated: event.output_truncated,
+            });
+            (status, message, output, event.duration)
+        }
+        None => {
+            let why = match stopped {
+                Some((ErrorKind::Timeout, _)) if report.running.as_deref() == Some(test.id.as_str()) => {
+                    "this test was running when the time limit struck".to_owned()
+                }
+                Some((kind, _)) => format!("not run: the run was stopped ({})", kind.as_str()),
+                None => "not run: the run stopped before this test".to_owned(),
+            };
+            (TestStatus::Error, Some(why), None, 0.0)
+        }
+    };
+    TestResult {
+        id: test.id.clone(),
+        name: test.name.clone(),
+        status,
+        score: if status == TestStatus::Passed { settings.points } else { 0.0 },
+        max_score: settings.points,
+        visibility: settings.visibility,
+        task: settings.task,
+        tags: settings.tags,
+        message,
+        output,
+        duration_ms: (duration * 1000.0) as u64,
+    }
+}
+
+fn running_note(message: String, report: &Report) -> String {
+    match &report.running {
+        Some(id) => format!("{message}, while running {id}"),
+        None => message,
+    }
+}
+
+fn log(outcome: &Outcome, report: &Report) -> Output {
+    let mut text = String::new();
+    for error in &report.collect_errors {
+        text.push_str(&format!("collecting {} failed:\n{}\n", error.file, error.message));
+    }
+    let other = report.other_lines.join("\n");
+    if !other.trim().is_empty() {
+        text.push_str("--- stdout ---\n");
+        text.push_str(&other);
+        text.push('\n');
+    }
+    let stderr = outcome.stderr.text();
+    if !stderr.trim().is_empty() {
+        text.push_str("--- stderr ---\n");
+        text.push_str(&stderr);
+    }
+    let truncated = text.len() > LOG_CAP || outcome.stdout.truncated() || outcome.stderr.truncated();
+    if text.len() > LOG_CAP {
+        let mut cut = LOG_CAP;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    Output { text, truncated }
+}
+
+fn tail(text: &str) -> String {
+    text.lines().last().unwrap_or_default().trim().to_owned()
+}

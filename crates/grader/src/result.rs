@@ -1,0 +1,199 @@
+//! The one result model, serialised as versioned JSON.
+//!
+//! A result is made in the author's view (everything) and turned into the
+//! learner's view by [`GradeResult::for_view`], which keeps hidden tests'
+//! status and points and drops their message and output.
+
+use serde::{Deserialize, Serialize};
+
+use crate::exercise::Visibility;
+
+/// The `version` of the result JSON.
+pub const RESULT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradeResult {
+    pub version: u32,
+    /// `<track>/<slug>`.
+    pub exercise: String,
+    pub status: Status,
+    /// Set when `status` is `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<GradeError>,
+    pub score: f64,
+    pub max_score: f64,
+    pub duration_ms: u64,
+    pub view: View,
+    /// In the order of the exercise's test files, and of the tests in each.
+    pub tests: Vec<TestResult>,
+    /// The run's own stdout and stderr, outside any test: author view only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<Output>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Every test passed.
+    Passed,
+    /// The submission was graded and some test did not pass.
+    Failed,
+    /// The submission could not be graded; see `error`.
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GradeError {
+    pub kind: ErrorKind,
+    pub message: String,
+    /// False for `infra`: such an attempt must not count against a learner.
+    pub learner_fault: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The run passed its wall-clock limit.
+    Timeout,
+    /// The run passed its memory limit.
+    Memory,
+    /// The run printed more than its output limit.
+    OutputLimit,
+    /// The code could not be loaded or the run died before its tests ended.
+    Crashed,
+    /// A file is missing, unexpected or too large; nothing was run.
+    InvalidSubmission,
+    /// The grader or its engine failed; the submission is not to blame.
+    Infra,
+}
+
+impl ErrorKind {
+    pub fn learner_fault(self) -> bool {
+        self != ErrorKind::Infra
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Memory => "memory",
+            ErrorKind::OutputLimit => "output_limit",
+            ErrorKind::Crashed => "crashed",
+            ErrorKind::InvalidSubmission => "invalid_submission",
+            ErrorKind::Infra => "infra",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    Learner,
+    Author,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestResult {
+    /// `<test file>::<test name>`, unique in the result.
+    pub id: String,
+    pub name: String,
+    pub status: TestStatus,
+    pub score: f64,
+    pub max_score: f64,
+    pub visibility: Visibility,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Why it did not pass (the assertion, the exception).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// What the test printed, capped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<Output>,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestStatus {
+    Passed,
+    Failed,
+    /// The test could not run to a verdict (fixture error, time limit, the
+    /// run stopped before it).
+    Error,
+    Skipped,
+}
+
+/// Captured text, with whether some of it was cut.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Output {
+    pub text: String,
+    pub truncated: bool,
+}
+
+impl GradeResult {
+    /// A result for a submission that could not be graded at all.
+    pub fn error(exercise: &str, kind: ErrorKind, message: impl Into<String>) -> GradeResult {
+        GradeResult {
+            version: RESULT_VERSION,
+            exercise: exercise.to_owned(),
+            status: Status::Error,
+            error: Some(GradeError {
+                kind,
+                message: message.into(),
+                learner_fault: kind.learner_fault(),
+            }),
+            score: 0.0,
+            max_score: 0.0,
+            duration_ms: 0,
+            view: View::Author,
+            tests: Vec::new(),
+            log: None,
+        }
+    }
+
+    /// Sets status, score and max score from the tests (unless an error
+    /// was already decided).
+    pub fn settle(&mut self) {
+        // Folded from +0.0: an empty `sum` of floats is -0.0.
+        self.score = self.tests.iter().fold(0.0, |sum, test| sum + test.score);
+        self.max_score = self.tests.iter().fold(0.0, |sum, test| sum + test.max_score);
+        if self.error.is_none() {
+            let all_passed = !self.tests.is_empty()
+                && self
+                    .tests
+                    .iter()
+                    .all(|test| matches!(test.status, TestStatus::Passed));
+            self.status = if all_passed { Status::Passed } else { Status::Failed };
+        } else {
+            self.status = Status::Error;
+        }
+    }
+
+    /// This result as `view` may see it.
+    pub fn for_view(&self, view: View) -> GradeResult {
+        let mut result = self.clone();
+        result.view = view;
+        if view == View::Learner {
+            result.log = None;
+            for test in &mut result.tests {
+                if test.visibility == Visibility::Hidden {
+                    test.message = None;
+                    test.output = None;
+                }
+            }
+            if let Some(error) = &mut result.error {
+                if error.kind == ErrorKind::Infra {
+                    error.message = "the grader could not run your submission; \
+                                     this attempt does not count, please try again"
+                        .to_owned();
+                }
+            }
+        }
+        result
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a result always serialises")
+    }
+}
