@@ -24,6 +24,11 @@ pub enum Command {
     ///
     /// Exit code: 0 = all tests passed, 1 = some failed, 2 = could not grade.
     Grade(GradeArgs),
+    /// Check exercises: valid folder, reference earns full marks, each mutant
+    /// fails exactly its declared tests, the starter does not pass.
+    ///
+    /// Exit code: 0 = every exercise holds, 1 = some does not, 2 = could not check.
+    Check(CheckArgs),
     /// Build and list the runner images.
     #[command(subcommand)]
     Images(ImagesCommand),
@@ -42,6 +47,25 @@ pub struct GradeArgs {
     /// Whose view of hidden tests: a learner sees their status and points only.
     #[arg(long, value_enum, default_value_t = View::Author)]
     pub view: View,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Exercise folders, or folders to search for them.
+    #[arg(default_value = "exercises")]
+    pub paths: Vec<PathBuf>,
+    /// How many exercises to check at once.
+    #[arg(long, short, default_value_t = 2)]
+    pub jobs: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

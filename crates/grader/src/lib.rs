@@ -8,8 +8,10 @@
 //! - [`python`] + [`report`]: the python kind and its harness's report.
 //! - [`render`]: the result for people (terminal) and machines (JSON).
 
+pub mod check;
 pub mod exercise;
 pub mod grade;
+pub mod junit;
 pub mod python;
 pub mod render;
 pub mod report;

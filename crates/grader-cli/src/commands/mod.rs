@@ -1,5 +1,6 @@
 //! One module per command; this file only dispatches.
 
+mod check;
 mod grade;
 mod images;
 
@@ -11,6 +12,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let images_dir = cli.images_dir;
     match cli.command {
         Command::Grade(args) => grade::run(images_dir.as_deref(), args).await,
+        Command::Check(args) => check::run(images_dir.as_deref(), args).await,
         Command::Images(command) => images::run(images_dir.as_deref(), command).await,
     }
 }

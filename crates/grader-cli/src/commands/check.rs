@@ -1,0 +1,111 @@
+//! `grader check [PATH ...]`: every exercise under the paths, checked
+//! concurrently up to `--jobs`; a line per exercise as it finishes, a
+//! summary at the end, or JUnit XML for CI dashboards.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::bail;
+use futures_util::StreamExt;
+use grader::check::{self, ExerciseCheck};
+use grader::{Grader, Images};
+use grader_sandbox::DockerSandbox;
+use owo_colors::OwoColorize;
+
+use crate::cli::{CheckArgs, CheckFormat};
+use crate::locate;
+
+pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let dirs = check::discover(&args.paths);
+    if dirs.is_empty() {
+        bail!(
+            "found no exercise (a folder with exercise.yaml) under {}",
+            args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let images = Images::new(locate::images_dir(images_dir)?);
+    let sandbox = DockerSandbox::connect().await?;
+    sandbox.sweep().await?;
+    let grader = Arc::new(Grader::new(sandbox, images));
+    let color = std::io::stderr().is_terminal();
+    let total = dirs.len();
+
+    let mut checks: Vec<ExerciseCheck> = Vec::with_capacity(total);
+    let mut stream = futures_util::stream::iter(dirs)
+        .map(|dir| {
+            let grader = Arc::clone(&grader);
+            async move { grader.check(&dir).await }
+        })
+        .buffer_unordered(args.jobs.max(1));
+    while let Some(check) = stream.next().await {
+        let mark = if check.ok() {
+            paint("ok  ", color, true)
+        } else {
+            paint("FAIL", color, false)
+        };
+        eprintln!(
+            "[{:>3}/{total}] {mark} {} ({:.1}s)",
+            checks.len() + 1,
+            check.exercise,
+            check.duration.as_secs_f64()
+        );
+        for finding in check.findings.iter().filter(|finding| !finding.ok) {
+            for (index, line) in finding.message.lines().enumerate() {
+                let subject = if index == 0 { finding.subject.as_str() } else { "" };
+                eprintln!("          {subject:<12} {line}");
+            }
+        }
+        checks.push(check);
+    }
+    checks.sort_by(|a, b| a.exercise.cmp(&b.exercise));
+
+    match args.format {
+        CheckFormat::Human => print!("{}", summary(&checks)),
+        CheckFormat::Junit => print!("{}", grader::junit::checks(&checks)),
+    }
+    Ok(if checks.iter().all(ExerciseCheck::ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn paint(text: &str, color: bool, good: bool) -> String {
+    match (color, good) {
+        (false, _) => text.to_owned(),
+        (true, true) => text.green().to_string(),
+        (true, false) => text.red().bold().to_string(),
+    }
+}
+
+fn summary(checks: &[ExerciseCheck]) -> String {
+    let mut out = String::from("\n");
+    let width = checks.iter().map(|check| check.exercise.len()).max().unwrap_or(8);
+    out.push_str(&format!("{:<width$}  {:>6}  {:>7}  {}\n", "EXERCISE", "CHECKS", "RESULT", "PROBLEMS"));
+    for check in checks {
+        let held = check.findings.iter().filter(|finding| finding.ok).count();
+        let problems: Vec<&str> = check
+            .findings
+            .iter()
+            .filter(|finding| !finding.ok)
+            .map(|finding| finding.subject.as_str())
+            .collect();
+        out.push_str(&format!(
+            "{:<width$}  {:>3}/{:<2}  {:>7}  {}\n",
+            check.exercise,
+            held,
+            check.findings.len(),
+            if check.ok() { "ok" } else { "FAIL" },
+            problems.join(", ")
+        ));
+    }
+    let failed = checks.iter().filter(|check| !check.ok()).count();
+    out.push_str(&format!(
+        "\n{} exercises checked: {} ok, {failed} failed\n",
+        checks.len(),
+        checks.len() - failed
+    ));
+    out
+}
