@@ -261,6 +261,9 @@ async fn watch(
     };
     let duration = started.elapsed();
     writer.abort();
+    // Hang up first: the engine does not finish a kill while it is blocked
+    // writing output that nobody reads any more.
+    drop(output);
 
     let ending = match killed {
         Some(ending) => {

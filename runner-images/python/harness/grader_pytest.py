@@ -205,6 +205,9 @@ def run(work, config):
         "-c", os.path.join(harness_dir, "pytest.ini"),
         "--rootdir", work,
         "-q", "--tb=short", "--color=no", "-p", "no:cacheprovider",
+        # Results travel in the report; pytest's summary need not repeat
+        # what a test printed (it may be megabytes).
+        "--show-capture=no", "-rN",
     ] + list(config.get("args", []))
     started = time.monotonic()
     exit_code = int(pytest.main(args, plugins=[reporter]))

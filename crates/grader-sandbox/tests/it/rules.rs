@@ -225,3 +225,26 @@ sys.exit(7)
     let outcome = run(&job(quick_limits()), python(code)).await;
     assert_eq!(outcome.ending, Ending::Exited { code: 7 });
 }
+
+/// Regression: after an output overflow the engine would not finish the
+/// kill while it was blocked writing output nobody read, and the run hung
+/// for bollard's two-minute request timeout. The stream is now dropped
+/// before the kill.
+#[tokio::test]
+async fn output_overflow_on_stderr_ends_without_waiting_for_unread_output() {
+    let code = r#"
+import sys
+chunk = "e" * (1 << 20)
+while True:
+    sys.stderr.write(chunk)
+"#;
+    let limits = Limits {
+        output: 64 * 1024,
+        ..quick_limits()
+    };
+    let outcome = tokio::time::timeout(Duration::from_secs(60), run(&job(limits), python(code)))
+        .await
+        .expect("the run ended instead of hanging on the kill");
+    assert_eq!(outcome.ending, Ending::OutputLimit);
+    assert!(outcome.stderr.truncated());
+}

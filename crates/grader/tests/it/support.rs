@@ -1,0 +1,79 @@
+//! Shared helpers: the repository's exercises, scratch copies of them, a
+//! grader on the real engine, and redactions for snapshots.
+
+use std::path::{Path, PathBuf};
+
+use grader::{Exercise, Grader, GradeResult, Images, Submission};
+use grader_sandbox::DockerSandbox;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+pub fn exercise_dir(id: &str) -> PathBuf {
+    root().join("exercises").join(id)
+}
+
+pub async fn grader() -> Grader<DockerSandbox> {
+    let sandbox = DockerSandbox::connect()
+        .await
+        .expect("these tests need a running Docker engine; start dockerd");
+    Grader::new(sandbox, Images::new(root().join("runner-images")))
+}
+
+/// A copy of exercise `id` in a temporary folder named like the original,
+/// to break on purpose.
+pub fn scratch_copy(id: &str) -> (tempfile::TempDir, PathBuf) {
+    let temp = tempfile::tempdir().unwrap();
+    let slug = id.rsplit('/').next().unwrap();
+    let track = temp.path().join("python");
+    let dir = track.join(slug);
+    copy_tree(&exercise_dir(id), &dir);
+    (temp, dir)
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Grades `files` (name, contents) as a submission of exercise `id`.
+pub async fn grade(id: &str, files: &[(&str, &str)]) -> GradeResult {
+    let exercise = Exercise::load(&exercise_dir(id)).unwrap();
+    let submission = Submission {
+        files: files
+            .iter()
+            .map(|(name, contents)| (name.to_string(), contents.as_bytes().to_vec()))
+            .collect(),
+    };
+    let result = grader().await.grade(&exercise, &submission).await;
+    if let Some(error) = &result.error {
+        assert!(
+            error.learner_fault,
+            "the grader itself failed ({}): {} — is the python image built (`grader images build`)?",
+            error.kind.as_str(),
+            error.message
+        );
+    }
+    result
+}
+
+pub fn reference(id: &str, file: &str) -> String {
+    std::fs::read_to_string(exercise_dir(id).join("reference").join(file)).unwrap()
+}
+
+/// Insta settings that blank out what changes from run to run.
+pub fn redactions() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\(\d+\.\ds\)", "([TIME]s)");
+    settings.add_filter(r#""duration_ms": \d+"#, r#""duration_ms": "[MS]""#);
+    settings.add_filter(r"/tmp/\.tmp[A-Za-z0-9]+", "[TEMP]");
+    settings
+}
