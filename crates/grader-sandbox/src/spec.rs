@@ -146,5 +146,13 @@ mod tests {
         assert_eq!(host.memory, host.memory_swap, "swap must count against memory");
         assert_eq!(host.devices, None);
         assert_eq!(spec.volumes, None);
+        assert_eq!(host.network_mode.as_deref(), Some("none"));
+        assert_eq!(host.readonly_rootfs, Some(true));
+        assert_eq!(host.init, Some(true));
+        assert_eq!(
+            host.log_config.and_then(|log| log.typ).as_deref(),
+            Some("none"),
+            "the engine must not keep a log of the job's output"
+        );
     }
 }
