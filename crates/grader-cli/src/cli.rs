@@ -72,6 +72,12 @@ pub enum CheckFormat {
 pub enum Format {
     Human,
     Json,
+    /// JUnit XML.
+    Junit,
+    /// Exercism test-runner results.json, version 3.
+    Exercism,
+    /// Gradescope autograder results.json.
+    Gradescope,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

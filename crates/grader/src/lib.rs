@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod exercise;
+pub mod export;
 pub mod grade;
 pub mod junit;
 pub mod python;

@@ -36,6 +36,9 @@ pub fn print(result: &GradeResult, format: Option<Format>, view: View) {
     match format.unwrap_or(if terminal { Format::Human } else { Format::Json }) {
         Format::Human => print!("{}", grader::render::human(&result, terminal)),
         Format::Json => println!("{}", result.to_json()),
+        Format::Junit => print!("{}", grader::export::junit(&result)),
+        Format::Exercism => println!("{}", grader::export::exercism(&result)),
+        Format::Gradescope => println!("{}", grader::export::gradescope(&result)),
     }
 }
 

@@ -39,3 +39,22 @@ async fn erroring_submission() {
         insta::assert_snapshot!("erroring_json", result.for_view(View::Learner).to_json());
     });
 }
+
+#[tokio::test]
+async fn exports_of_a_failing_submission() {
+    let result = grade(EXERCISE, &[("fizzbuzz.py", &mutant("checks-three-first"))]).await;
+    let learner = result.for_view(View::Learner);
+    let mut settings = redactions();
+    settings.add_filter(r#""execution_time": [0-9.]+"#, r#""execution_time": "[SECONDS]""#);
+    settings.add_filter(r#"time="[0-9.]+""#, r#"time="[SECONDS]""#);
+    settings.bind(|| {
+        insta::assert_snapshot!("export_exercism", grader::export::exercism(&learner));
+        insta::assert_snapshot!("export_gradescope", grader::export::gradescope(&learner));
+        insta::assert_snapshot!("export_junit", grader::export::junit(&learner));
+    });
+    let exercism: serde_json::Value = serde_json::from_str(&grader::export::exercism(&learner)).unwrap();
+    assert_eq!(exercism["version"], 3);
+    assert_eq!(exercism["status"], "fail");
+    let gradescope: serde_json::Value = serde_json::from_str(&grader::export::gradescope(&learner)).unwrap();
+    assert_eq!(gradescope["score"], 12.0);
+}
