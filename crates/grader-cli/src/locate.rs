@@ -14,7 +14,9 @@ pub fn images_dir(given: Option<&Path>) -> anyhow::Result<PathBuf> {
     }
     let starts = [
         std::env::current_dir().ok(),
-        std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_owned)),
+        std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(Path::to_owned)),
     ];
     for start in starts.into_iter().flatten() {
         for dir in start.ancestors() {

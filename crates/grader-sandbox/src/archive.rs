@@ -144,7 +144,16 @@ mod tests {
 
     #[test]
     fn names_that_could_escape_the_work_directory_are_refused() {
-        for name in ["../x", "/etc/passwd", "a/../../x", "a//b", "./a", "", "a\\b", "a\nb"] {
+        for name in [
+            "../x",
+            "/etc/passwd",
+            "a/../../x",
+            "a//b",
+            "./a",
+            "",
+            "a\\b",
+            "a\nb",
+        ] {
             assert!(check_name(name).is_err(), "{name:?} should be refused");
         }
         for name in ["a.py", "tests/test_a.py", ".grader/job.json", "a b.txt"] {

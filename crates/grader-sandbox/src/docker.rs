@@ -319,7 +319,9 @@ fn exit_status(
 }
 
 async fn kill(docker: &Docker, id: &str) {
-    let options = KillContainerOptionsBuilder::default().signal("KILL").build();
+    let options = KillContainerOptionsBuilder::default()
+        .signal("KILL")
+        .build();
     if let Err(error) = docker.kill_container(id, Some(options)).await {
         tracing::debug!(container = %id, %error, "kill failed (already stopped?)");
     }

@@ -41,7 +41,9 @@ impl Drop for ContainerGuard {
             Ok(runtime) => {
                 runtime.spawn(async move { remove(&docker, &id).await });
             }
-            Err(_) => tracing::warn!(container = %id, "no runtime to remove container; the next sweep will"),
+            Err(_) => {
+                tracing::warn!(container = %id, "no runtime to remove container; the next sweep will")
+            }
         }
     }
 }

@@ -149,9 +149,13 @@ pub fn discover(root: &Path) -> Result<Vec<Recipe>, SandboxError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageState {
     /// The image for the current recipe is there.
-    Current { size: u64 },
+    Current {
+        size: u64,
+    },
     /// Only images of older recipes are there, under these tags.
-    Stale { tags: Vec<String> },
+    Stale {
+        tags: Vec<String>,
+    },
     Missing,
 }
 
@@ -250,7 +254,12 @@ impl DockerSandbox {
         for old in self.tags_of(&recipe.repository()).await? {
             if old != tag {
                 let options = RemoveImageOptionsBuilder::default().build();
-                if self.docker().remove_image(&old, Some(options), None).await.is_ok() {
+                if self
+                    .docker()
+                    .remove_image(&old, Some(options), None)
+                    .await
+                    .is_ok()
+                {
                     progress(BuildEvent::RemovedStale { tag: old });
                 }
             }
@@ -284,9 +293,9 @@ impl DockerSandbox {
                 "USER grader".to_owned(),
             ])
             .build();
-        let mut stream = self
-            .docker()
-            .create_image(Some(options), Some(bollard::body_try_stream(body)), None);
+        let mut stream =
+            self.docker()
+                .create_image(Some(options), Some(bollard::body_try_stream(body)), None);
         while let Some(step) = stream.next().await {
             step.map_err(|source| SandboxError::Build {
                 image: tag.clone(),

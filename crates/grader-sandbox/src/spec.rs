@@ -143,7 +143,10 @@ mod tests {
         assert_eq!(host.privileged, Some(false));
         assert_eq!(host.cap_add, None);
         assert_eq!(host.cap_drop, Some(vec!["ALL".to_owned()]));
-        assert_eq!(host.memory, host.memory_swap, "swap must count against memory");
+        assert_eq!(
+            host.memory, host.memory_swap,
+            "swap must count against memory"
+        );
         assert_eq!(host.devices, None);
         assert_eq!(spec.volumes, None);
         assert_eq!(host.network_mode.as_deref(), Some("none"));

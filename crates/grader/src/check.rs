@@ -126,12 +126,19 @@ impl<R: Runner> Grader<R> {
 }
 
 fn is_infra(result: &GradeResult) -> bool {
-    result.error.as_ref().is_some_and(|error| !error.learner_fault)
+    result
+        .error
+        .as_ref()
+        .is_some_and(|error| !error.learner_fault)
 }
 
 fn error_text(result: &GradeResult) -> String {
     match &result.error {
-        Some(error) => format!("could not be graded ({}): {}", error.kind.as_str(), error.message),
+        Some(error) => format!(
+            "could not be graded ({}): {}",
+            error.kind.as_str(),
+            error.message
+        ),
         None => String::new(),
     }
 }
@@ -165,7 +172,10 @@ fn reference_problem(result: &Result<GradeResult, String>) -> Option<String> {
     ))
 }
 
-fn mutant_problem(result: &Result<GradeResult, String>, expected: &BTreeSet<&str>) -> Option<String> {
+fn mutant_problem(
+    result: &Result<GradeResult, String>,
+    expected: &BTreeSet<&str>,
+) -> Option<String> {
     let result = match result {
         Ok(result) => result,
         Err(message) => return Some(message.clone()),
@@ -183,7 +193,10 @@ fn mutant_problem(result: &Result<GradeResult, String>, expected: &BTreeSet<&str
     let mut parts = Vec::new();
     let survived: Vec<&str> = expected.difference(&failed).copied().collect();
     if !survived.is_empty() {
-        parts.push(format!("passes tests it should fail: {}", survived.join(", ")));
+        parts.push(format!(
+            "passes tests it should fail: {}",
+            survived.join(", ")
+        ));
     }
     let extra: Vec<&str> = failed.difference(expected).copied().collect();
     if !extra.is_empty() {

@@ -320,17 +320,26 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
     let folder = dir
         .canonicalize()
         .ok()
-        .and_then(|dir| dir.file_name().map(|name| name.to_string_lossy().into_owned()))
+        .and_then(|dir| {
+            dir.file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+        })
         .unwrap_or_default();
     if !is_slug(&spec.slug) {
         problem(
             "slug",
-            format!("expected lowercase letters, digits and `-`, found `{}`", spec.slug),
+            format!(
+                "expected lowercase letters, digits and `-`, found `{}`",
+                spec.slug
+            ),
         );
     } else if spec.slug != folder {
         problem(
             "slug",
-            format!("expected the folder's name `{folder}`, found `{}`", spec.slug),
+            format!(
+                "expected the folder's name `{folder}`, found `{}`",
+                spec.slug
+            ),
         );
     }
     if spec.title.trim().is_empty() {
@@ -341,12 +350,17 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
             "kind",
             format!(
                 "the `{}` kind is not supported yet; expected `python`",
-                serde_json::to_value(spec.kind).map(|v| v.as_str().unwrap_or_default().to_owned()).unwrap_or_default()
+                serde_json::to_value(spec.kind)
+                    .map(|v| v.as_str().unwrap_or_default().to_owned())
+                    .unwrap_or_default()
             ),
         );
     }
     if !dir.join("README.md").is_file() {
-        problem("README.md", "expected a learner-facing README.md beside exercise.yaml".to_owned());
+        problem(
+            "README.md",
+            "expected a learner-facing README.md beside exercise.yaml".to_owned(),
+        );
     }
 
     // Submission files.
@@ -359,11 +373,17 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
         if let Err(error) = grader_sandbox::archive::check_name(&file.name) {
             problem(&field, error.to_string());
         } else if file.name.contains('/') || file.name.starts_with('.') {
-            problem(&field, format!("expected a plain file name, found `{}`", file.name));
+            problem(
+                &field,
+                format!("expected a plain file name, found `{}`", file.name),
+            );
         } else if is_reserved(&file.name) {
             problem(
                 &field,
-                format!("`{}` would configure or replace the tests; choose another name", file.name),
+                format!(
+                    "`{}` would configure or replace the tests; choose another name",
+                    file.name
+                ),
             );
         }
         if !names.insert(file.name.clone()) {
@@ -372,7 +392,10 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
         if file.max_size() > grader_sandbox::archive::MAX_FILE {
             problem(
                 &format!("submission.files[{index}].max_size"),
-                format!("expected at most {}", ByteSize(grader_sandbox::archive::MAX_FILE)),
+                format!(
+                    "expected at most {}",
+                    ByteSize(grader_sandbox::archive::MAX_FILE)
+                ),
             );
         }
     }
@@ -386,17 +409,26 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
     }
     if let Some(memory) = limits.memory {
         if memory.0 < 16 << 20 || memory.0 > 4 << 30 {
-            problem("limits.memory", "expected between 16MiB and 4GiB".to_owned());
+            problem(
+                "limits.memory",
+                "expected between 16MiB and 4GiB".to_owned(),
+            );
         }
     }
     if let Some(pids) = limits.pids {
         if !(8..=1024).contains(&pids) {
-            problem("limits.pids", format!("expected between 8 and 1024, found {pids}"));
+            problem(
+                "limits.pids",
+                format!("expected between 8 and 1024, found {pids}"),
+            );
         }
     }
     if let Some(output) = limits.output {
         if output.0 < 4096 || output.0 > 64 << 20 {
-            problem("limits.output", "expected between 4KiB and 64MiB".to_owned());
+            problem(
+                "limits.output",
+                "expected between 4KiB and 64MiB".to_owned(),
+            );
         }
     }
     if let Some(python) = &spec.python {
@@ -418,18 +450,30 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
         if grader_sandbox::archive::check_name(&test.file).is_err() || !test.file.ends_with(".py") {
             problem(
                 &format!("{field}.file"),
-                format!("expected a .py file name relative to tests/, found `{}`", test.file),
+                format!(
+                    "expected a .py file name relative to tests/, found `{}`",
+                    test.file
+                ),
             );
             continue;
         }
         if !tests_dir.join(&test.file).is_file() {
-            problem(&format!("{field}.file"), format!("tests/{} does not exist", test.file));
+            problem(
+                &format!("{field}.file"),
+                format!("tests/{} does not exist", test.file),
+            );
         }
         if !listed.insert(test.file.clone()) {
-            problem(&format!("{field}.file"), format!("`{}` is listed twice", test.file));
+            problem(
+                &format!("{field}.file"),
+                format!("`{}` is listed twice", test.file),
+            );
         }
         if !(test.points >= 0.0 && test.points.is_finite()) {
-            problem(&format!("{field}.points"), format!("expected a number ≥ 0, found {}", test.points));
+            problem(
+                &format!("{field}.points"),
+                format!("expected a number ≥ 0, found {}", test.points),
+            );
         }
         for (name, over) in &test.overrides {
             if let Some(points) = over.points {
@@ -460,7 +504,12 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
     }
 
     // Solutions: reference, starter, mutants each hold the submission files.
-    let expected: Vec<&str> = spec.submission.files.iter().map(|file| file.name.as_str()).collect();
+    let expected: Vec<&str> = spec
+        .submission
+        .files
+        .iter()
+        .map(|file| file.name.as_str())
+        .collect();
     for folder in ["reference", "starter"] {
         check_solution_folder(&dir.join(folder), folder, &expected, &mut problem);
     }
@@ -470,12 +519,18 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
         if !is_slug(&mutant.name) {
             problem(
                 &format!("{field}.name"),
-                format!("expected lowercase letters, digits and `-`, found `{}`", mutant.name),
+                format!(
+                    "expected lowercase letters, digits and `-`, found `{}`",
+                    mutant.name
+                ),
             );
             continue;
         }
         if !mutant_names.insert(mutant.name.clone()) {
-            problem(&format!("{field}.name"), format!("`{}` is listed twice", mutant.name));
+            problem(
+                &format!("{field}.name"),
+                format!("`{}` is listed twice", mutant.name),
+            );
         }
         check_solution_folder(
             &dir.join("mutants").join(&mutant.name),
@@ -509,7 +564,10 @@ fn check_solution_folder(
     problem: &mut impl FnMut(&str, String),
 ) {
     if !folder.is_dir() {
-        problem(label, format!("expected a folder {label}/ with {}", expected.join(", ")));
+        problem(
+            label,
+            format!("expected a folder {label}/ with {}", expected.join(", ")),
+        );
         return;
     }
     for name in expected {

@@ -41,7 +41,11 @@ pub fn exercism(result: &GradeResult) -> String {
                 },
             });
             if test.status != TestStatus::Passed {
-                entry["message"] = json!(test.message.clone().unwrap_or_else(|| hidden_note(test.visibility)));
+                entry["message"] = json!(
+                    test.message
+                        .clone()
+                        .unwrap_or_else(|| hidden_note(test.visibility))
+                );
             }
             if let Some(output) = &test.output {
                 let mut text: String = output.text.chars().take(EXERCISM_OUTPUT_CAP).collect();
@@ -101,13 +105,23 @@ pub fn gradescope(result: &GradeResult) -> String {
         "tests": tests,
     });
     if let Some(error) = &result.error {
-        root["output"] = json!(format!("Could not grade ({}): {}", error.kind.as_str(), error.message));
+        root["output"] = json!(format!(
+            "Could not grade ({}): {}",
+            error.kind.as_str(),
+            error.message
+        ));
     }
     serde_json::to_string_pretty(&root).expect("JSON values serialise")
 }
 
 pub fn junit(result: &GradeResult) -> String {
-    let count = |status: TestStatus| result.tests.iter().filter(|test| test.status == status).count();
+    let count = |status: TestStatus| {
+        result
+            .tests
+            .iter()
+            .filter(|test| test.status == status)
+            .count()
+    };
     let suite_error = usize::from(result.error.is_some());
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     xml.push_str(&format!(
@@ -127,7 +141,10 @@ pub fn junit(result: &GradeResult) -> String {
             escape(file),
             test.duration_ms as f64 / 1000.0
         ));
-        let message = test.message.clone().unwrap_or_else(|| hidden_note(test.visibility));
+        let message = test
+            .message
+            .clone()
+            .unwrap_or_else(|| hidden_note(test.visibility));
         // The assertion's own line says more than the traceback's first.
         let first = message
             .lines()
@@ -148,10 +165,16 @@ pub fn junit(result: &GradeResult) -> String {
                 escape(first.as_str()),
                 escape(message.as_str())
             )),
-            TestStatus::Skipped => xml.push_str(&format!("\n    <skipped message=\"{}\"/>\n  ", escape(first.as_str()))),
+            TestStatus::Skipped => xml.push_str(&format!(
+                "\n    <skipped message=\"{}\"/>\n  ",
+                escape(first.as_str())
+            )),
         }
         if let Some(output) = &test.output {
-            xml.push_str(&format!("  <system-out>{}</system-out>\n  ", escape(output.text.as_str())));
+            xml.push_str(&format!(
+                "  <system-out>{}</system-out>\n  ",
+                escape(output.text.as_str())
+            ));
         }
         xml.push_str("</testcase>\n");
     }

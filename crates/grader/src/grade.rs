@@ -54,7 +54,11 @@ impl<R: Runner> Grader<R> {
     pub async fn grade(&self, exercise: &Exercise, submission: &Submission) -> GradeResult {
         let started = Instant::now();
         if let Err(error) = submission.check(exercise) {
-            return GradeResult::error(&exercise.id, ErrorKind::InvalidSubmission, error.to_string());
+            return GradeResult::error(
+                &exercise.id,
+                ErrorKind::InvalidSubmission,
+                error.to_string(),
+            );
         }
         let mut result = match exercise.spec.kind {
             Kind::Python => self.grade_python(exercise, submission).await,

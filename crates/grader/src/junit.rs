@@ -13,7 +13,10 @@ pub fn checks(checks: &[ExerciseCheck]) -> String {
         .iter()
         .map(|check| check.findings.iter().filter(|finding| !finding.ok).count())
         .sum();
-    let time: f64 = checks.iter().map(|check| check.duration.as_secs_f64()).sum();
+    let time: f64 = checks
+        .iter()
+        .map(|check| check.duration.as_secs_f64())
+        .sum();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     xml.push_str(&format!(
         "<testsuites name=\"grader check\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"{time:.3}\">\n"
@@ -30,7 +33,9 @@ pub fn checks(checks: &[ExerciseCheck]) -> String {
             let name = escape(finding.subject.as_str());
             let class = escape(check.exercise.as_str());
             if finding.ok {
-                xml.push_str(&format!("    <testcase name=\"{name}\" classname=\"{class}\"/>\n"));
+                xml.push_str(&format!(
+                    "    <testcase name=\"{name}\" classname=\"{class}\"/>\n"
+                ));
             } else {
                 let first = finding.message.lines().next().unwrap_or_default();
                 xml.push_str(&format!(

@@ -7,7 +7,10 @@ use grader_sandbox::{Archive, Ending, Job, Outcome};
 
 use crate::exercise::{Exercise, Visibility};
 use crate::report::{self, Report};
-use crate::result::{ErrorKind, GradeError, GradeResult, Output, RESULT_VERSION, Status, TestResult, TestStatus, View};
+use crate::result::{
+    ErrorKind, GradeError, GradeResult, Output, RESULT_VERSION, Status, TestResult, TestStatus,
+    View,
+};
 use crate::submission::Submission;
 
 /// Bytes kept of one test's captured output, and of its failure message.
@@ -27,10 +30,16 @@ pub fn job(exercise: &Exercise, image: String) -> Job {
 
 /// The job's files: the submission at the top, the exercise's tests under
 /// `tests/`, and the manifest that runs pytest on the listed test files.
-pub fn archive(exercise: &Exercise, submission: &Submission, nonce: &str) -> Result<Archive, String> {
+pub fn archive(
+    exercise: &Exercise,
+    submission: &Submission,
+    nonce: &str,
+) -> Result<Archive, String> {
     let mut archive = Archive::new();
     for (name, contents) in &submission.files {
-        archive.add(name, contents.clone()).map_err(|error| error.to_string())?;
+        archive
+            .add(name, contents.clone())
+            .map_err(|error| error.to_string())?;
     }
     add_tree(&mut archive, &exercise.tests_dir(), "tests")?;
     let check_syntax: Vec<&String> = submission
@@ -64,7 +73,8 @@ pub fn archive(exercise: &Exercise, submission: &Submission, nonce: &str) -> Res
 /// Adds every regular file under `dir` as `<prefix>/<relative path>`,
 /// skipping caches.
 fn add_tree(archive: &mut Archive, dir: &Path, prefix: &str) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|error| format!("read {}: {error}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|error| format!("read {}: {error}", dir.display()))?;
     let mut entries: Vec<_> = entries.flatten().collect();
     entries.sort_by_key(|entry| entry.file_name());
     for entry in entries {
@@ -78,8 +88,11 @@ fn add_tree(archive: &mut Archive, dir: &Path, prefix: &str) -> Result<(), Strin
         if kind.is_dir() {
             add_tree(archive, &path, &relative)?;
         } else if kind.is_file() {
-            let contents = std::fs::read(&path).map_err(|error| format!("read {}: {error}", path.display()))?;
-            archive.add(&relative, contents).map_err(|error| error.to_string())?;
+            let contents = std::fs::read(&path)
+                .map_err(|error| format!("read {}: {error}", path.display()))?;
+            archive
+                .add(&relative, contents)
+                .map_err(|error| error.to_string())?;
         }
     }
     Ok(())
@@ -125,7 +138,10 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeRe
         )),
         Ending::Exited { code: 125 } => Some((
             ErrorKind::Infra,
-            format!("the runner refused the job's files: {}", tail(&outcome.stderr.text())),
+            format!(
+                "the runner refused the job's files: {}",
+                tail(&outcome.stderr.text())
+            ),
         )),
         Ending::Exited { .. } => None,
     };
@@ -133,7 +149,9 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeRe
     // Tests, in collected order, each with what the report says of it.
     if let Some(collected) = &report.collected {
         for test in collected {
-            result.tests.push(test_result(exercise, test, &report, stopped.as_ref()));
+            result
+                .tests
+                .push(test_result(exercise, test, &report, stopped.as_ref()));
         }
     }
 
@@ -154,7 +172,10 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeRe
         if !syntax.text.trim().is_empty() {
             message.push_str(&format!("\n    {}", syntax.text.trim_end()));
         }
-        Some((ErrorKind::Crashed, format!("your code has a syntax error: {message}")))
+        Some((
+            ErrorKind::Crashed,
+            format!("your code has a syntax error: {message}"),
+        ))
     } else if let Some(first) = report.collect_errors.first() {
         Some((
             ErrorKind::Crashed,
@@ -175,7 +196,10 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeRe
     } else if report.collected.as_ref().is_none_or(Vec::is_empty) {
         Some((ErrorKind::Infra, "pytest found no tests to run".to_owned()))
     } else if let Some(code @ 2..) = report.exit_code {
-        Some((ErrorKind::Crashed, format!("pytest stopped with exit code {code}")))
+        Some((
+            ErrorKind::Crashed,
+            format!("pytest stopped with exit code {code}"),
+        ))
     } else {
         None
     };
@@ -187,7 +211,12 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeRe
         });
     }
     result.settle();
-    if result.status == Status::Error && result.error.as_ref().is_some_and(|error| error.kind == ErrorKind::Infra) {
+    if result.status == Status::Error
+        && result
+            .error
+            .as_ref()
+            .is_some_and(|error| error.kind == ErrorKind::Infra)
+    {
         for test in &mut result.tests {
             test.score = 0.0;
         }
@@ -204,12 +233,14 @@ fn test_result(
 ) -> TestResult {
     // A test whose file is not listed cannot come from the exercise; treat
     // it as hidden and worth nothing rather than trust it.
-    let settings = exercise.test_settings(&test.id).unwrap_or(crate::exercise::TestSettings {
-        points: 0.0,
-        visibility: Visibility::Hidden,
-        task: None,
-        tags: Vec::new(),
-    });
+    let settings = exercise
+        .test_settings(&test.id)
+        .unwrap_or(crate::exercise::TestSettings {
+            points: 0.0,
+            visibility: Visibility::Hidden,
+            task: None,
+            tags: Vec::new(),
+        });
     let (status, message, output, duration) = match report.results.get(&test.id) {
         Some(event) => {
             let status = match event.outcome {
@@ -227,7 +258,9 @@ fn test_result(
         }
         None => {
             let why = match stopped {
-                Some((ErrorKind::Timeout, _)) if report.running.as_deref() == Some(test.id.as_str()) => {
+                Some((ErrorKind::Timeout, _))
+                    if report.running.as_deref() == Some(test.id.as_str()) =>
+                {
                     "this test was running when the time limit struck".to_owned()
                 }
                 Some((kind, _)) => format!("not run: the run was stopped ({})", kind.as_str()),
@@ -240,7 +273,11 @@ fn test_result(
         id: test.id.clone(),
         name: test.name.clone(),
         status,
-        score: if status == TestStatus::Passed { settings.points } else { 0.0 },
+        score: if status == TestStatus::Passed {
+            settings.points
+        } else {
+            0.0
+        },
         max_score: settings.points,
         visibility: settings.visibility,
         task: settings.task,
@@ -261,7 +298,10 @@ fn running_note(message: String, report: &Report) -> String {
 fn log(outcome: &Outcome, report: &Report) -> Output {
     let mut text = String::new();
     for error in &report.collect_errors {
-        text.push_str(&format!("collecting {} failed:\n{}\n", error.file, error.message));
+        text.push_str(&format!(
+            "collecting {} failed:\n{}\n",
+            error.file, error.message
+        ));
     }
     let other = report.other_lines.join("\n");
     if !other.trim().is_empty() {
@@ -274,7 +314,8 @@ fn log(outcome: &Outcome, report: &Report) -> Output {
         text.push_str("--- stderr ---\n");
         text.push_str(&stderr);
     }
-    let truncated = text.len() > LOG_CAP || outcome.stdout.truncated() || outcome.stderr.truncated();
+    let truncated =
+        text.len() > LOG_CAP || outcome.stdout.truncated() || outcome.stderr.truncated();
     if text.len() > LOG_CAP {
         let mut cut = LOG_CAP;
         while !text.is_char_boundary(cut) {

@@ -42,7 +42,11 @@ pub fn human(result: &GradeResult, color: bool) -> String {
             TestStatus::Error => ("!", red),
             TestStatus::Skipped => ("-", yellow),
         };
-        let hidden = if test.visibility == Visibility::Hidden { "hidden" } else { "" };
+        let hidden = if test.visibility == Visibility::Hidden {
+            "hidden"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "  {} {:<width$}  {:<6}  {:>5}/{}",
@@ -69,7 +73,11 @@ pub fn human(result: &GradeResult, color: bool) -> String {
     }
     out.push('\n');
     if let Some(error) = &result.error {
-        let whose = if error.learner_fault { "" } else { " — not your fault, this attempt does not count" };
+        let whose = if error.learner_fault {
+            ""
+        } else {
+            " — not your fault, this attempt does not count"
+        };
         let _ = writeln!(
             out,
             "{} ({}){whose}:",

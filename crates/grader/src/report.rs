@@ -96,7 +96,9 @@ impl Report {
             };
             events += 1;
             if events > MAX_EVENTS {
-                report.defects.push(format!("more than {MAX_EVENTS} events"));
+                report
+                    .defects
+                    .push(format!("more than {MAX_EVENTS} events"));
                 break;
             }
             match serde_json::from_str::<Event>(json) {
@@ -127,9 +129,11 @@ impl Report {
                     .as_ref()
                     .is_some_and(|tests| tests.iter().any(|test| test.id == result.id));
                 if !known {
-                    self.defects.push(format!("a result for unknown test `{}`", result.id));
+                    self.defects
+                        .push(format!("a result for unknown test `{}`", result.id));
                 } else if self.results.contains_key(&result.id) {
-                    self.defects.push(format!("two results for `{}`", result.id));
+                    self.defects
+                        .push(format!("two results for `{}`", result.id));
                 } else {
                     if self.running.as_deref() == Some(result.id.as_str()) {
                         self.running = None;
@@ -159,7 +163,10 @@ mod tests {
             "1 passed in 0.01s",
         ]);
         assert_eq!(report.exit_code, None);
-        assert_eq!(report.other_lines, ["{\"event\":\"done\",\"exit_code\":0}", "1 passed in 0.01s"]);
+        assert_eq!(
+            report.other_lines,
+            ["{\"event\":\"done\",\"exit_code\":0}", "1 passed in 0.01s"]
+        );
     }
 
     #[test]

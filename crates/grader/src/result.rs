@@ -157,14 +157,21 @@ impl GradeResult {
     pub fn settle(&mut self) {
         // Folded from +0.0: an empty `sum` of floats is -0.0.
         self.score = self.tests.iter().fold(0.0, |sum, test| sum + test.score);
-        self.max_score = self.tests.iter().fold(0.0, |sum, test| sum + test.max_score);
+        self.max_score = self
+            .tests
+            .iter()
+            .fold(0.0, |sum, test| sum + test.max_score);
         if self.error.is_none() {
             let all_passed = !self.tests.is_empty()
                 && self
                     .tests
                     .iter()
                     .all(|test| matches!(test.status, TestStatus::Passed));
-            self.status = if all_passed { Status::Passed } else { Status::Failed };
+            self.status = if all_passed {
+                Status::Passed
+            } else {
+                Status::Failed
+            };
         } else {
             self.status = Status::Error;
         }

@@ -21,7 +21,11 @@ pub enum SubmissionError {
     #[error("{name} is not a file this exercise takes (it takes {expected})")]
     Unexpected { name: String, expected: String },
     #[error("{name} is {size} bytes, more than the {limit} this exercise allows")]
-    TooLarge { name: String, size: u64, limit: ByteSize },
+    TooLarge {
+        name: String,
+        size: u64,
+        limit: ByteSize,
+    },
     #[error("could not read {}: {message}", path.display())]
     Unreadable { path: PathBuf, message: String },
 }
@@ -29,7 +33,10 @@ pub enum SubmissionError {
 impl Submission {
     /// Reads a submission from disk: one folder (the exercise's files are
     /// taken from it, others ignored), or the files themselves.
-    pub fn from_paths(exercise: &Exercise, paths: &[PathBuf]) -> Result<Submission, SubmissionError> {
+    pub fn from_paths(
+        exercise: &Exercise,
+        paths: &[PathBuf],
+    ) -> Result<Submission, SubmissionError> {
         let mut files = BTreeMap::new();
         if let [dir] = paths {
             if dir.is_dir() {
@@ -113,7 +120,11 @@ fn read(path: &Path, limit: u64) -> Result<Vec<u8>, SubmissionError> {
     if contents.len() as u64 > limit {
         let size = std::fs::metadata(path).map_or(contents.len() as u64, |meta| meta.len());
         return Err(SubmissionError::TooLarge {
-            name: path.file_name().unwrap_or_default().to_string_lossy().into_owned(),
+            name: path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
             size,
             limit: ByteSize(limit),
         });

@@ -25,7 +25,8 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         _ => return None,
     };
     let seconds = number * scale;
-    (seconds.is_finite() && seconds >= 0.0 && seconds < 1e9).then(|| Duration::from_secs_f64(seconds))
+    (seconds.is_finite() && seconds >= 0.0 && seconds < 1e9)
+        .then(|| Duration::from_secs_f64(seconds))
 }
 
 pub fn parse_size(text: &str) -> Option<u64> {

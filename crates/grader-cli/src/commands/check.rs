@@ -22,7 +22,11 @@ pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<E
     if dirs.is_empty() {
         bail!(
             "found no exercise (a folder with exercise.yaml) under {}",
-            args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            args.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let images = Images::new(locate::images_dir(images_dir)?);
@@ -53,7 +57,11 @@ pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<E
         );
         for finding in check.findings.iter().filter(|finding| !finding.ok) {
             for (index, line) in finding.message.lines().enumerate() {
-                let subject = if index == 0 { finding.subject.as_str() } else { "" };
+                let subject = if index == 0 {
+                    finding.subject.as_str()
+                } else {
+                    ""
+                };
                 eprintln!("          {subject:<12} {line}");
             }
         }
@@ -82,8 +90,15 @@ fn paint(text: &str, color: bool, good: bool) -> String {
 
 fn summary(checks: &[ExerciseCheck]) -> String {
     let mut out = String::from("\n");
-    let width = checks.iter().map(|check| check.exercise.len()).max().unwrap_or(8);
-    out.push_str(&format!("{:<width$}  {:>6}  {:>7}  {}\n", "EXERCISE", "CHECKS", "RESULT", "PROBLEMS"));
+    let width = checks
+        .iter()
+        .map(|check| check.exercise.len())
+        .max()
+        .unwrap_or(8);
+    out.push_str(&format!(
+        "{:<width$}  {:>6}  {:>7}  {}\n",
+        "EXERCISE", "CHECKS", "RESULT", "PROBLEMS"
+    ));
     for check in checks {
         let held = check.findings.iter().filter(|finding| finding.ok).count();
         let problems: Vec<&str> = check

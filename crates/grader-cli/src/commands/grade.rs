@@ -18,9 +18,15 @@ pub async fn run(images_dir: Option<&Path>, args: GradeArgs) -> anyhow::Result<E
             let images = Images::new(locate::images_dir(images_dir)?);
             let sandbox = DockerSandbox::connect().await?;
             sandbox.sweep().await?;
-            Grader::new(sandbox, images).grade(&exercise, &submission).await
+            Grader::new(sandbox, images)
+                .grade(&exercise, &submission)
+                .await
         }
-        Err(error) => GradeResult::error(&exercise.id, ErrorKind::InvalidSubmission, error.to_string()),
+        Err(error) => GradeResult::error(
+            &exercise.id,
+            ErrorKind::InvalidSubmission,
+            error.to_string(),
+        ),
     };
     print(&result, args.format, args.view);
     Ok(exit_code(&result))
@@ -33,7 +39,11 @@ pub fn print(result: &GradeResult, format: Option<Format>, view: View) {
     };
     let result = result.for_view(view);
     let terminal = std::io::stdout().is_terminal();
-    match format.unwrap_or(if terminal { Format::Human } else { Format::Json }) {
+    match format.unwrap_or(if terminal {
+        Format::Human
+    } else {
+        Format::Json
+    }) {
         Format::Human => print!("{}", grader::render::human(&result, terminal)),
         Format::Json => println!("{}", result.to_json()),
         Format::Junit => print!("{}", grader::export::junit(&result)),

@@ -24,7 +24,13 @@ pub async fn run(images_dir: Option<&Path>, command: ImagesCommand) -> anyhow::R
                     ImageState::Stale { .. } => ("stale", String::from("-")),
                     ImageState::Missing => ("missing", String::from("-")),
                 };
-                println!("{:<10} {:<30} {:<8} {:>8}", recipe.name, recipe.tag(), state, size);
+                println!(
+                    "{:<10} {:<30} {:<8} {:>8}",
+                    recipe.name,
+                    recipe.tag(),
+                    state,
+                    size
+                );
             }
         }
         ImagesCommand::Build { force, verbose } => {
@@ -34,9 +40,14 @@ pub async fn run(images_dir: Option<&Path>, command: ImagesCommand) -> anyhow::R
                 let mut built = false;
                 sandbox
                     .build_image(recipe, force, |event| match event {
-                        BuildEvent::UpToDate { tag } => println!("{tag}: up to date, nothing to do"),
+                        BuildEvent::UpToDate { tag } => {
+                            println!("{tag}: up to date, nothing to do")
+                        }
                         BuildEvent::Bootstrapping { tag } => {
-                            println!("{tag}: bootstrapping Debian 12 with {} …", recipe.packages.join(", "))
+                            println!(
+                                "{tag}: bootstrapping Debian 12 with {} …",
+                                recipe.packages.join(", ")
+                            )
                         }
                         BuildEvent::Progress { line } => {
                             if verbose || line.starts_with("I: ") {
@@ -44,7 +55,11 @@ pub async fn run(images_dir: Option<&Path>, command: ImagesCommand) -> anyhow::R
                             }
                         }
                         BuildEvent::Importing { bytes } => {
-                            println!("{}: importing a {} root filesystem", recipe.tag(), mib(bytes))
+                            println!(
+                                "{}: importing a {} root filesystem",
+                                recipe.tag(),
+                                mib(bytes)
+                            )
                         }
                         BuildEvent::Built { tag, size } => {
                             built = true;

@@ -24,7 +24,11 @@ print(sorted(name for _, name in socket.if_nameindex()))
 "#;
     let outcome = run(&job(quick_limits()), python(code)).await;
     let out = stdout(&outcome);
-    assert!(out.starts_with("BLOCKED"), "{out}\n{}", outcome.stderr.text());
+    assert!(
+        out.starts_with("BLOCKED"),
+        "{out}\n{}",
+        outcome.stderr.text()
+    );
     assert!(out.ends_with("['lo']"), "only loopback may exist: {out}");
 }
 
@@ -48,7 +52,10 @@ for line in open("/proc/self/mounts"):
     assert!(!out.contains("WROTE"), "{out}");
     assert!(out.contains("Read-only file system"), "{out}");
     // The job user could not write those paths anyway; the mount says why.
-    assert!(out.contains("ROOT ro"), "the root filesystem is mounted writable: {out}");
+    assert!(
+        out.contains("ROOT ro"),
+        "the root filesystem is mounted writable: {out}"
+    );
 }
 
 #[tokio::test]
@@ -59,7 +66,10 @@ status = dict(line.split(":\t", 1) for line in open("/proc/self/status").read().
 print(os.getuid(), os.getgid(), status["CapEff"].strip(), status["CapBnd"].strip(), status["NoNewPrivs"].strip())
 "#;
     let outcome = run(&job(quick_limits()), python(code)).await;
-    assert_eq!(stdout(&outcome), "1000 1000 0000000000000000 0000000000000000 1");
+    assert_eq!(
+        stdout(&outcome),
+        "1000 1000 0000000000000000 0000000000000000 1"
+    );
 }
 
 #[tokio::test]
@@ -82,7 +92,10 @@ print(children)
         ..quick_limits()
     };
     let outcome = run(&job(limits), python(code)).await;
-    assert!(matches!(outcome.ending, Ending::Exited { code: 0 }), "{outcome:?}");
+    assert!(
+        matches!(outcome.ending, Ending::Exited { code: 0 }),
+        "{outcome:?}"
+    );
     let children: u32 = stdout(&outcome).parse().expect("a count of children");
     assert!((1..32).contains(&children), "forked {children} children");
 }
@@ -107,7 +120,11 @@ async fn infinite_loop_is_killed_at_the_wall_time() {
     };
     let outcome = run(&job(limits), python("while True: pass")).await;
     assert_eq!(outcome.ending, Ending::TimedOut);
-    assert!(outcome.duration < Duration::from_secs(10), "{:?}", outcome.duration);
+    assert!(
+        outcome.duration < Duration::from_secs(10),
+        "{:?}",
+        outcome.duration
+    );
 }
 
 #[tokio::test]
@@ -215,9 +232,19 @@ async fn entry_refuses_symlinks_and_parent_names_before_running_anything() {
         let id = prepared.container_id().to_owned();
         let outcome = prepared.run_tar(tar).await.unwrap();
         support::assert_container_gone(&id).await;
-        assert_eq!(outcome.ending, Ending::Exited { code: 125 }, "{name}: {outcome:?}");
-        assert!(!outcome.stdout.text().contains("RAN"), "{name}: the command ran");
-        assert!(outcome.stderr.text().contains("refusing tar entry"), "{name}: {outcome:?}");
+        assert_eq!(
+            outcome.ending,
+            Ending::Exited { code: 125 },
+            "{name}: {outcome:?}"
+        );
+        assert!(
+            !outcome.stdout.text().contains("RAN"),
+            "{name}: the command ran"
+        );
+        assert!(
+            outcome.stderr.text().contains("refusing tar entry"),
+            "{name}: {outcome:?}"
+        );
     }
 }
 

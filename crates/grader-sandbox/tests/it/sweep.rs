@@ -43,9 +43,15 @@ async fn sweep_removes_leftovers_of_dead_processes_only() {
     support::assert_container_gone(&leftover).await;
 
     let docker = bollard::Docker::connect_with_local_defaults().unwrap();
-    assert!(docker.inspect_container(&live, None).await.is_ok(), "a live owner's container was swept");
+    assert!(
+        docker.inspect_container(&live, None).await.is_ok(),
+        "a live owner's container was swept"
+    );
     docker
-        .remove_container(&live, None::<bollard::query_parameters::RemoveContainerOptions>)
+        .remove_container(
+            &live,
+            None::<bollard::query_parameters::RemoveContainerOptions>,
+        )
         .await
         .unwrap();
 }

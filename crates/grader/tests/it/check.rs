@@ -13,7 +13,10 @@ async fn every_bundled_exercise_passes_check() {
     for dir in dirs {
         let check = grader.check(&dir).await;
         for finding in check.findings.iter().filter(|finding| !finding.ok) {
-            failures.push(format!("{} {}: {}", check.exercise, finding.subject, finding.message));
+            failures.push(format!(
+                "{} {}: {}",
+                check.exercise, finding.subject, finding.message
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -27,9 +30,17 @@ async fn a_broken_reference_fails_the_check_and_says_which_tests() {
     std::fs::write(&path, source.replace("\"FizzBuzz\"", "\"Fizzbuzz\"")).unwrap();
 
     let check = grader().await.check(&dir).await;
-    let reference = check.findings.iter().find(|f| f.subject == "reference").unwrap();
+    let reference = check
+        .findings
+        .iter()
+        .find(|f| f.subject == "reference")
+        .unwrap();
     assert!(!reference.ok);
-    assert!(reference.message.contains("it does not pass"), "{}", reference.message);
+    assert!(
+        reference.message.contains("it does not pass"),
+        "{}",
+        reference.message
+    );
     assert!(!check.ok());
 }
 
@@ -39,9 +50,15 @@ async fn deleting_the_hidden_test_that_catches_a_mutant_fails_the_check() {
     let path = dir.join("tests/test_discount_hidden.py");
     let source = std::fs::read_to_string(&path).unwrap();
     // Without its zero-price test, the mutant that rejects a price of 0 passes.
-    let cut = source.find("def test_zero_price_any_percent").expect("the test exists");
-    let start = source[..cut].rfind("@pytest.mark.parametrize").unwrap_or(cut);
-    let end = source[cut..].find("\n\n\n").map_or(source.len(), |end| cut + end);
+    let cut = source
+        .find("def test_zero_price_any_percent")
+        .expect("the test exists");
+    let start = source[..cut]
+        .rfind("@pytest.mark.parametrize")
+        .unwrap_or(cut);
+    let end = source[cut..]
+        .find("\n\n\n")
+        .map_or(source.len(), |end| cut + end);
     std::fs::write(&path, format!("{}{}", &source[..start], &source[end..])).unwrap();
 
     let check = grader().await.check(&dir).await;

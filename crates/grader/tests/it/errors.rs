@@ -24,22 +24,43 @@ async fn an_unexpected_or_oversized_file_is_an_invalid_submission() {
     let result = grade(EXERCISE, &[("discount.py", &source), ("conftest.py", "")]).await;
     let error = result.error.unwrap();
     assert_eq!(error.kind, ErrorKind::InvalidSubmission);
-    assert!(error.message.contains("conftest.py is not a file this exercise takes"), "{}", error.message);
+    assert!(
+        error
+            .message
+            .contains("conftest.py is not a file this exercise takes"),
+        "{}",
+        error.message
+    );
 
     let huge = "#".repeat(65 * 1024);
     let result = grade(EXERCISE, &[("discount.py", &huge)]).await;
     let error = result.error.unwrap();
     assert_eq!(error.kind, ErrorKind::InvalidSubmission);
-    assert!(error.message.contains("more than the 64KiB"), "{}", error.message);
+    assert!(
+        error.message.contains("more than the 64KiB"),
+        "{}",
+        error.message
+    );
 }
 
 #[tokio::test]
 async fn a_syntax_error_names_the_file_and_line() {
-    let result = grade(EXERCISE, &[("discount.py", "def calculate_discount(price, percent)\n    return price\n")]).await;
+    let result = grade(
+        EXERCISE,
+        &[(
+            "discount.py",
+            "def calculate_discount(price, percent)\n    return price\n",
+        )],
+    )
+    .await;
     assert_eq!(result.status, Status::Error);
     let error = result.error.unwrap();
     assert_eq!(error.kind, ErrorKind::Crashed);
-    assert!(error.message.contains("syntax error: discount.py, line 1"), "{}", error.message);
+    assert!(
+        error.message.contains("syntax error: discount.py, line 1"),
+        "{}",
+        error.message
+    );
     assert!(error.learner_fault);
 }
 
@@ -49,7 +70,9 @@ async fn an_import_error_says_what_could_not_be_loaded() {
     let error = result.error.unwrap();
     assert_eq!(error.kind, ErrorKind::Crashed);
     assert!(
-        error.message.contains("cannot import name 'calculate_discount'"),
+        error
+            .message
+            .contains("cannot import name 'calculate_discount'"),
         "{}",
         error.message
     );
@@ -63,14 +86,22 @@ async fn code_that_hangs_at_import_times_out() {
     std::fs::write(&yaml, format!("{text}limits:\n  wall_time: 3s\n")).unwrap();
     let exercise = Exercise::load(&dir).unwrap();
     let submission = Submission {
-        files: [("discount.py".to_owned(), b"while True:\n    pass\n".to_vec())].into(),
+        files: [(
+            "discount.py".to_owned(),
+            b"while True:\n    pass\n".to_vec(),
+        )]
+        .into(),
     };
     let result = grader().await.grade(&exercise, &submission).await;
     assert_eq!(result.status, Status::Error);
     let error = result.error.unwrap();
     assert_eq!(error.kind, ErrorKind::Timeout);
     assert!(error.learner_fault);
-    assert!(error.message.contains("did not finish within 3s"), "{}", error.message);
+    assert!(
+        error.message.contains("did not finish within 3s"),
+        "{}",
+        error.message
+    );
 }
 
 #[tokio::test]
@@ -78,7 +109,11 @@ async fn one_looping_test_fails_at_the_test_timeout_and_the_others_still_run() {
     let (_temp, dir) = scratch_copy(EXERCISE);
     let yaml = dir.join("exercise.yaml");
     let text = std::fs::read_to_string(&yaml).unwrap();
-    std::fs::write(&yaml, text.replace("test_timeout: 5s", "test_timeout: 500ms")).unwrap();
+    std::fs::write(
+        &yaml,
+        text.replace("test_timeout: 5s", "test_timeout: 500ms"),
+    )
+    .unwrap();
     let exercise = Exercise::load(&dir).unwrap();
     let source = reference(EXERCISE, "discount.py").replace(
         "    return round(",
@@ -96,10 +131,18 @@ async fn one_looping_test_fails_at_the_test_timeout_and_the_others_still_run() {
         .unwrap();
     assert_eq!(looping.status, TestStatus::Failed);
     assert!(
-        looping.message.as_deref().unwrap_or_default().contains("took longer than 0.5s"),
+        looping
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("took longer than 0.5s"),
         "{looping:?}"
     );
-    let passed = result.tests.iter().filter(|t| t.status == TestStatus::Passed).count();
+    let passed = result
+        .tests
+        .iter()
+        .filter(|t| t.status == TestStatus::Passed)
+        .count();
     assert_eq!(passed, result.tests.len() - 1);
 }
 
@@ -129,10 +172,22 @@ async fn a_flood_of_output_in_a_test_is_capped_and_grading_goes_on() {
         .find(|test| test.id == "test_discount_hidden.py::test_float_percent")
         .unwrap();
     assert_eq!(flooding.status, TestStatus::Failed);
-    assert!(flooding.message.as_deref().unwrap_or_default().contains("File too large"), "{flooding:?}");
+    assert!(
+        flooding
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("File too large"),
+        "{flooding:?}"
+    );
     for test in &result.tests {
         if let Some(output) = &test.output {
-            assert!(output.text.len() <= 4096, "{} kept {} bytes", test.id, output.text.len());
+            assert!(
+                output.text.len() <= 4096,
+                "{} kept {} bytes",
+                test.id,
+                output.text.len()
+            );
         }
     }
 }

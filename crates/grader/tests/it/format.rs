@@ -32,27 +32,58 @@ macro_rules! case {
     };
 }
 
-case!(unknown_field, |dir| edit_yaml(dir, |t| t.replace("difficulty: easy", "difficulty: easy\ntimeout: 5s")));
-case!(missing_field, |dir| edit_yaml(dir, |t| t.replace("title: Calculate a discount\n", "")));
-case!(bad_duration, |dir| edit_yaml(dir, |t| t.replace("test_timeout: 5s", "test_timeout: 5 seconds")));
-case!(bad_size, |dir| edit_yaml(dir, |t| t.replace("    - name: discount.py", "    - name: discount.py\n      max_size: 64")));
-case!(unknown_difficulty, |dir| edit_yaml(dir, |t| t.replace("difficulty: easy", "difficulty: trivial")));
-case!(wrong_type, |dir| edit_yaml(dir, |t| t.replacen("        points: 2", "        points: two", 1)));
-case!(yaml_syntax, |dir| edit_yaml(dir, |t| t.replace("kind: python", "kind: [python")));
-case!(wrong_version, |dir| edit_yaml(dir, |t| t.replace("version: 1", "version: 2")));
-case!(slug_not_folder, |dir| edit_yaml(dir, |t| t.replace("slug: calculate-discount", "slug: discount")));
-case!(missing_test_file, |dir| std::fs::remove_file(dir.join("tests/test_discount_hidden.py")).unwrap());
-case!(unlisted_test_file, |dir| std::fs::write(dir.join("tests/test_extra.py"), "").unwrap());
-case!(missing_mutant_folder, |dir| std::fs::remove_dir_all(dir.join("mutants/no-rounding")).unwrap());
-case!(mutant_fails_unknown_file, |dir| edit_yaml(dir, |t| t.replace(
-    "      - test_discount.py::test_rounds_to_two_decimals",
-    "      - test_rounding.py::test_rounds_to_two_decimals"
+case!(unknown_field, |dir| edit_yaml(dir, |t| t
+    .replace("difficulty: easy", "difficulty: easy\ntimeout: 5s")));
+case!(missing_field, |dir| edit_yaml(dir, |t| t
+    .replace("title: Calculate a discount\n", "")));
+case!(bad_duration, |dir| edit_yaml(dir, |t| t
+    .replace("test_timeout: 5s", "test_timeout: 5 seconds")));
+case!(bad_size, |dir| edit_yaml(dir, |t| t.replace(
+    "    - name: discount.py",
+    "    - name: discount.py\n      max_size: 64"
 )));
-case!(reserved_submission_name, |dir| edit_yaml(dir, |t| t.replace("- name: discount.py", "- name: conftest.py")));
-case!(limits_out_of_range, |dir| edit_yaml(dir, |t| format!("{t}limits:\n  wall_time: 2h\n  memory: 1MiB\n  pids: 100000\n")));
+case!(unknown_difficulty, |dir| edit_yaml(dir, |t| t
+    .replace("difficulty: easy", "difficulty: trivial")));
+case!(wrong_type, |dir| edit_yaml(dir, |t| t.replacen(
+    "        points: 2",
+    "        points: two",
+    1
+)));
+case!(yaml_syntax, |dir| edit_yaml(dir, |t| t
+    .replace("kind: python", "kind: [python")));
+case!(wrong_version, |dir| edit_yaml(dir, |t| t
+    .replace("version: 1", "version: 2")));
+case!(slug_not_folder, |dir| edit_yaml(dir, |t| t
+    .replace("slug: calculate-discount", "slug: discount")));
+case!(missing_test_file, |dir| std::fs::remove_file(
+    dir.join("tests/test_discount_hidden.py")
+)
+.unwrap());
+case!(unlisted_test_file, |dir| std::fs::write(
+    dir.join("tests/test_extra.py"),
+    ""
+)
+.unwrap());
+case!(missing_mutant_folder, |dir| std::fs::remove_dir_all(
+    dir.join("mutants/no-rounding")
+)
+.unwrap());
+case!(mutant_fails_unknown_file, |dir| edit_yaml(dir, |t| t
+    .replace(
+        "      - test_discount.py::test_rounds_to_two_decimals",
+        "      - test_rounding.py::test_rounds_to_two_decimals"
+    )));
+case!(reserved_submission_name, |dir| edit_yaml(dir, |t| t
+    .replace("- name: discount.py", "- name: conftest.py")));
+case!(limits_out_of_range, |dir| edit_yaml(dir, |t| format!(
+    "{t}limits:\n  wall_time: 2h\n  memory: 1MiB\n  pids: 100000\n"
+)));
 
 #[test]
 fn a_missing_exercise_yaml_names_the_path() {
     let message = error_after(|dir| std::fs::remove_file(dir.join("exercise.yaml")).unwrap());
-    assert_eq!(message, "read [TEMP]/python/calculate-discount/exercise.yaml");
+    assert_eq!(
+        message,
+        "read [TEMP]/python/calculate-discount/exercise.yaml"
+    );
 }

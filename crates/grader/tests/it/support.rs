@@ -3,11 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use grader::{Exercise, Grader, GradeResult, Images, Submission};
+use grader::{Exercise, GradeResult, Grader, Images, Submission};
 use grader_sandbox::DockerSandbox;
 
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 pub fn exercise_dir(id: &str) -> PathBuf {
