@@ -1,8 +1,10 @@
 //! `grader check [PATH ...]`: every exercise under the paths, checked
-//! concurrently up to `--jobs`; a line per exercise as it finishes, a
-//! summary at the end, or JUnit XML for CI dashboards.
+//! concurrently up to `--jobs`; a line per exercise as it finishes (under a
+//! progress bar on a terminal, see `progress`), a summary at the end, or
+//! JUnit XML for CI dashboards.
 
-use std::io::IsTerminal;
+mod progress;
+
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,10 +14,10 @@ use futures_util::StreamExt;
 use grader::check::{self, ExerciseCheck};
 use grader::{Grader, Images};
 use grader_sandbox::DockerSandbox;
-use owo_colors::OwoColorize;
 
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::locate;
+use progress::Progress;
 
 pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<ExitCode> {
     let dirs = check::discover(&args.paths);
@@ -33,40 +35,27 @@ pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<E
     let sandbox = DockerSandbox::connect().await?;
     sandbox.sweep().await?;
     let grader = Arc::new(Grader::new(sandbox, images));
-    let color = std::io::stderr().is_terminal();
     let total = dirs.len();
+    let progress = Progress::new(total);
 
     let mut checks: Vec<ExerciseCheck> = Vec::with_capacity(total);
+    let reporter = &progress;
     let mut stream = futures_util::stream::iter(dirs)
         .map(|dir| {
             let grader = Arc::clone(&grader);
-            async move { grader.check(&dir).await }
+            async move {
+                reporter.started(&dir);
+                let check = grader.check(&dir).await;
+                (dir, check)
+            }
         })
         .buffer_unordered(args.jobs.max(1));
-    while let Some(check) = stream.next().await {
-        let mark = if check.ok() {
-            paint("ok  ", color, true)
-        } else {
-            paint("FAIL", color, false)
-        };
-        eprintln!(
-            "[{:>3}/{total}] {mark} {} ({:.1}s)",
-            checks.len() + 1,
-            check.exercise,
-            check.duration.as_secs_f64()
-        );
-        for finding in check.findings.iter().filter(|finding| !finding.ok) {
-            for (index, line) in finding.message.lines().enumerate() {
-                let subject = if index == 0 {
-                    finding.subject.as_str()
-                } else {
-                    ""
-                };
-                eprintln!("          {subject:<12} {line}");
-            }
-        }
+    while let Some((dir, check)) = stream.next().await {
+        progress.finished(&dir, &check);
         checks.push(check);
     }
+    drop(stream);
+    progress.finish();
     checks.sort_by(|a, b| a.exercise.cmp(&b.exercise));
 
     match args.format {
@@ -78,14 +67,6 @@ pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<E
     } else {
         ExitCode::from(1)
     })
-}
-
-fn paint(text: &str, color: bool, good: bool) -> String {
-    match (color, good) {
-        (false, _) => text.to_owned(),
-        (true, true) => text.green().to_string(),
-        (true, false) => text.red().bold().to_string(),
-    }
 }
 
 fn summary(checks: &[ExerciseCheck]) -> String {
