@@ -1,8 +1,10 @@
 //! Runner images, built from Debian packages without any registry.
 //!
 //! A recipe is a folder `runner-images/<name>/` with `packages.txt` (Debian
-//! 12 packages, one a line) and `harness/` (files copied to `/opt/grader`).
-//! `mmdebstrap` makes a root filesystem tar from the packages; the engine
+//! 12 packages, one a line), `harness/` (files copied to `/opt/grader`, on
+//! top of the shared `runner-images/common/`) and, optionally,
+//! `customize.sh`, run with the new root filesystem as `$1` after the
+//! packages are in. `mmdebstrap` makes a root filesystem tar; the engine
 //! imports it (`docker import`, the create-image-from-source API). The tag is
 //! a hash of the recipe and of the build procedure, so an unchanged recipe
 //! is found already built and nothing happens.
@@ -18,7 +20,11 @@ use tokio::io::AsyncBufReadExt;
 use crate::{DockerSandbox, SandboxError};
 
 /// Bump when the build procedure changes in a way the recipe files do not show.
-const PROCEDURE: &str = "grader-image-build v1";
+const PROCEDURE: &str = "grader-image-build v2";
+/// The folder beside the recipes whose files every image gets.
+const COMMON: &str = "common";
+/// A recipe's own shell step, run after the packages are in.
+const CUSTOMIZE_SCRIPT: &str = "customize.sh";
 const SUITE: &str = "bookworm";
 /// Debian sources used unless `GRADER_DEBIAN_SOURCES` (lines separated by
 /// `|`) says otherwise.
@@ -85,16 +91,29 @@ impl Recipe {
             hasher.update([1]);
             hasher.update(package);
         }
-        let harness = dir.join("harness");
-        let mut files = Vec::new();
-        collect_files(&harness, &mut files).map_err(read_error(&harness))?;
-        files.sort();
-        for file in files {
-            let contents = std::fs::read(&file).map_err(read_error(&file))?;
-            let relative = file.strip_prefix(&harness).unwrap_or(&file);
-            hasher.update([2]);
-            hasher.update(relative.to_string_lossy().as_bytes());
-            hasher.update([0]);
+        // The shared files are optional; the recipe's harness is not.
+        let common = common_dir(dir);
+        let mut folders = vec![(3u8, dir.join("harness"))];
+        if common.is_dir() {
+            folders.insert(0, (2u8, common));
+        }
+        for (tag, folder) in &folders {
+            let mut files = Vec::new();
+            collect_files(folder, &mut files).map_err(read_error(folder))?;
+            files.sort();
+            for file in files {
+                let contents = std::fs::read(&file).map_err(read_error(&file))?;
+                let relative = file.strip_prefix(folder).unwrap_or(&file);
+                hasher.update([*tag]);
+                hasher.update(relative.to_string_lossy().as_bytes());
+                hasher.update([0]);
+                hasher.update(&contents);
+            }
+        }
+        let script = dir.join(CUSTOMIZE_SCRIPT);
+        if script.is_file() {
+            let contents = std::fs::read(&script).map_err(read_error(&script))?;
+            hasher.update([4]);
             hasher.update(&contents);
         }
         Ok(Recipe {
@@ -114,6 +133,13 @@ impl Recipe {
     pub fn tag(&self) -> String {
         format!("{}:{}", self.repository(), &self.hash[..16])
     }
+}
+
+/// `runner-images/common/`, beside the recipe's own folder.
+fn common_dir(recipe_dir: &Path) -> PathBuf {
+    recipe_dir
+        .parent()
+        .map_or_else(|| PathBuf::from(COMMON), |root| root.join(COMMON))
 }
 
 fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -356,10 +382,21 @@ async fn bootstrap(
     for hook in CUSTOMIZE {
         command.arg(format!("--customize-hook={hook}"));
     }
+    let common = common_dir(&recipe.dir);
+    if common.is_dir() {
+        command.arg(format!(
+            "--customize-hook=sync-in {} /opt/grader",
+            common.display()
+        ));
+    }
     command.arg(format!(
         "--customize-hook=sync-in {} /opt/grader",
         harness.display()
     ));
+    let script = recipe.dir.join(CUSTOMIZE_SCRIPT);
+    if script.is_file() {
+        command.arg(format!("--customize-hook=sh {} \"$1\"", script.display()));
+    }
     command.arg(SUITE).arg(out);
     let sources = std::env::var("GRADER_DEBIAN_SOURCES").ok();
     match &sources {

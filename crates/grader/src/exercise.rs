@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::sql::spec::SqlSpec;
 use crate::units::{ByteSize, HumanDuration};
 
 /// The `version` an exercise.yaml must have.
@@ -57,6 +58,8 @@ pub struct ExerciseSpec {
     pub tests: Vec<TestFileSpec>,
     #[serde(default)]
     pub python: Option<PythonSpec>,
+    #[serde(default)]
+    pub sql: Option<SqlSpec>,
     #[serde(default)]
     pub mutants: Vec<MutantSpec>,
 }
@@ -345,15 +348,26 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
     if spec.title.trim().is_empty() {
         problem("title", "expected a title, found an empty one".to_owned());
     }
-    if spec.kind != Kind::Python {
-        problem(
+    match (spec.kind, &spec.sql) {
+        (Kind::Api, _) => problem(
             "kind",
-            format!(
-                "the `{}` kind is not supported yet; expected `python`",
-                serde_json::to_value(spec.kind)
-                    .map(|v| v.as_str().unwrap_or_default().to_owned())
-                    .unwrap_or_default()
-            ),
+            "the `api` kind is not supported yet; expected `python` or `sql`".to_owned(),
+        ),
+        (Kind::Sql, None) => problem(
+            "sql",
+            "expected a `sql` section (engines, mode, schema) for a `sql` exercise".to_owned(),
+        ),
+        (Kind::Sql, Some(sql)) => crate::sql::spec::validate(dir, sql, &mut problem),
+        (Kind::Python, Some(_)) => problem(
+            "sql",
+            "a `sql` section belongs to a `sql` exercise; this one is `python`".to_owned(),
+        ),
+        (Kind::Python, None) => {}
+    }
+    if spec.python.is_some() && spec.kind != Kind::Python {
+        problem(
+            "python",
+            "a `python` section belongs to a `python` exercise".to_owned(),
         );
     }
     if !dir.join("README.md").is_file() {
@@ -377,7 +391,7 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
                 &field,
                 format!("expected a plain file name, found `{}`", file.name),
             );
-        } else if is_reserved(&file.name) {
+        } else if spec.kind == Kind::Python && is_reserved(&file.name) {
             problem(
                 &field,
                 format!(
@@ -398,6 +412,15 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
                 ),
             );
         }
+    }
+
+    if spec.kind == Kind::Sql
+        && !(spec.submission.files.len() == 1 && spec.submission.files[0].name.ends_with(".sql"))
+    {
+        problem(
+            "submission.files",
+            "expected exactly one .sql file for a `sql` exercise".to_owned(),
+        );
     }
 
     // Limits.
@@ -444,14 +467,20 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
     if spec.tests.is_empty() {
         problem("tests", "expected at least one test file".to_owned());
     }
+    let extension = match spec.kind {
+        Kind::Sql => ".sql",
+        Kind::Python | Kind::Api => ".py",
+    };
     let mut listed = BTreeSet::new();
     for (index, test) in spec.tests.iter().enumerate() {
         let field = format!("tests[{index}]");
-        if grader_sandbox::archive::check_name(&test.file).is_err() || !test.file.ends_with(".py") {
+        if grader_sandbox::archive::check_name(&test.file).is_err()
+            || !test.file.ends_with(extension)
+        {
             problem(
                 &format!("{field}.file"),
                 format!(
-                    "expected a .py file name relative to tests/, found `{}`",
+                    "expected a {extension} file name relative to tests/, found `{}`",
                     test.file
                 ),
             );
@@ -490,7 +519,13 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
         let mut unlisted: Vec<String> = entries
             .flatten()
             .filter_map(|entry| entry.file_name().into_string().ok())
-            .filter(|name| is_test_file(name) && !listed.contains(name))
+            .filter(|name| {
+                let is_test = match spec.kind {
+                    Kind::Sql => name.ends_with(".sql"),
+                    Kind::Python | Kind::Api => is_test_file(name),
+                };
+                is_test && !listed.contains(name)
+            })
             .collect();
         unlisted.sort();
         for name in unlisted {

@@ -5,13 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use grader_sandbox::Runner;
 use grader_sandbox::images::Recipe;
+use grader_sandbox::{Archive, Job, Outcome, Runner};
 
 use crate::exercise::{Exercise, Kind};
-use crate::python;
 use crate::result::{ErrorKind, GradeResult};
 use crate::submission::Submission;
+use crate::{python, sql};
 
 /// Where the runner image recipes are; an image's tag is the hash of its
 /// recipe.
@@ -62,7 +62,8 @@ impl<R: Runner> Grader<R> {
         }
         let mut result = match exercise.spec.kind {
             Kind::Python => self.grade_python(exercise, submission).await,
-            Kind::Sql | Kind::Api => GradeResult::error(
+            Kind::Sql => self.grade_sql(exercise, submission).await,
+            Kind::Api => GradeResult::error(
                 &exercise.id,
                 ErrorKind::Infra,
                 "this grader cannot grade this kind of exercise yet",
@@ -76,28 +77,57 @@ impl<R: Runner> Grader<R> {
 
     async fn grade_python(&self, exercise: &Exercise, submission: &Submission) -> GradeResult {
         let infra = |message: String| GradeResult::error(&exercise.id, ErrorKind::Infra, message);
+        let nonce = new_nonce();
         let image = match self.images.tag("python") {
             Ok(image) => image,
             Err(message) => return infra(message),
         };
-        let nonce = hex::encode(rand::random::<[u8; 16]>());
         let archive = match python::archive(exercise, submission, &nonce) {
             Ok(archive) => archive,
             Err(message) => return infra(format!("could not pack the job: {message}")),
         };
-        let job = python::job(exercise, image);
-        match self.runner.run(&job, archive).await {
+        match self.run(&python::job(exercise, image), archive).await {
             Ok(outcome) => python::interpret(exercise, &outcome, &nonce),
-            Err(error) => {
-                let mut message = error.to_string();
-                let mut source = std::error::Error::source(&error);
-                while let Some(cause) = source {
-                    message.push_str(&format!(": {cause}"));
-                    source = cause.source();
-                }
-                tracing::error!(%message, "the sandbox failed");
-                infra(format!("could not run the tests: {message}"))
-            }
+            Err(message) => infra(message),
         }
     }
+
+    async fn grade_sql(&self, exercise: &Exercise, submission: &Submission) -> GradeResult {
+        if let Some(refusal) = sql::refusal(exercise, submission) {
+            return GradeResult::error(&exercise.id, ErrorKind::InvalidSubmission, refusal);
+        }
+        let infra = |message: String| GradeResult::error(&exercise.id, ErrorKind::Infra, message);
+        let nonce = new_nonce();
+        let image = match self.images.tag("sql") {
+            Ok(image) => image,
+            Err(message) => return infra(message),
+        };
+        let archive = match sql::archive(exercise, submission, &nonce) {
+            Ok(archive) => archive,
+            Err(message) => return infra(format!("could not pack the job: {message}")),
+        };
+        match self.run(&sql::job(exercise, image), archive).await {
+            Ok(outcome) => sql::interpret(exercise, &outcome, &nonce),
+            Err(message) => infra(message),
+        }
+    }
+
+    /// Runs a job; the error is the sandbox's, with its causes.
+    async fn run(&self, job: &Job, archive: Archive) -> Result<Outcome, String> {
+        self.runner.run(job, archive).await.map_err(|error| {
+            let mut message = error.to_string();
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            tracing::error!(%message, "the sandbox failed");
+            format!("could not run the tests: {message}")
+        })
+    }
+}
+
+/// A per-job secret that marks the harness's report lines.
+fn new_nonce() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
 }

@@ -6,9 +6,11 @@
 //! - [`submission`]: a learner's files, checked before anything runs.
 //! - [`grade`]: one submission through its kind to a [`result::GradeResult`].
 //! - [`python`] + [`report`]: the python kind and its harness's report.
+//! - [`sql`]: the sql kind, its query check and its row comparison.
 //! - [`render`]: the result for people (terminal) and machines (JSON).
 
 pub mod check;
+mod ending;
 pub mod exercise;
 pub mod export;
 pub mod grade;
@@ -17,6 +19,7 @@ pub mod python;
 pub mod render;
 pub mod report;
 pub mod result;
+pub mod sql;
 pub mod submission;
 pub mod units;
 

@@ -114,37 +114,7 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeRe
         log: Some(log(outcome, &report)),
     };
 
-    let stopped = match outcome.ending {
-        Ending::TimedOut => Some((
-            ErrorKind::Timeout,
-            format!(
-                "the tests did not finish within {}s",
-                exercise.limits().wall_time.as_secs_f64()
-            ),
-        )),
-        Ending::OutOfMemory => Some((
-            ErrorKind::Memory,
-            format!(
-                "the run used more than its {} MiB of memory",
-                exercise.limits().memory >> 20
-            ),
-        )),
-        Ending::OutputLimit => Some((
-            ErrorKind::OutputLimit,
-            format!(
-                "the run printed more than its {} KiB output limit",
-                exercise.limits().output >> 10
-            ),
-        )),
-        Ending::Exited { code: 125 } => Some((
-            ErrorKind::Infra,
-            format!(
-                "the runner refused the job's files: {}",
-                tail(&outcome.stderr.text())
-            ),
-        )),
-        Ending::Exited { .. } => None,
-    };
+    let stopped = crate::ending::stopped(outcome, &exercise.limits());
 
     // Tests, in collected order, each with what the report says of it.
     if let Some(collected) = &report.collected {
@@ -324,8 +294,4 @@ fn log(outcome: &Outcome, report: &Report) -> Output {
         text.truncate(cut);
     }
     Output { text, truncated }
-}
-
-fn tail(text: &str) -> String {
-    text.lines().last().unwrap_or_default().trim().to_owned()
 }

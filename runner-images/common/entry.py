@@ -10,6 +10,10 @@ memory only, and runs the job:
   {"pytest": {"args": [...], "nonce": "…", "test_timeout": 5, ...}}
                                             run pytest in this process with
                                             the report plugin (warm start)
+  {"sql": {"engines": [...], "nonce": "…", ...}}
+                                            run the sql kind's harness
+
+Every image gets this file; each harness module comes with its own image.
 
 Only regular files with plain relative names are accepted; anything else
 aborts the job with exit code 125 before any job code runs.
@@ -88,6 +92,11 @@ def main():
         import grader_pytest
 
         sys.exit(grader_pytest.run(WORK, manifest["pytest"]))
+    if "sql" in manifest:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import grader_sql
+
+        sys.exit(grader_sql.run(WORK, manifest["sql"]))
     fail("the job manifest names no command")
 
 

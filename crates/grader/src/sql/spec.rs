@@ -1,0 +1,203 @@
+//! The `sql:` section of exercise.yaml and what is checked of it.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::sql::compare::Rules;
+use crate::units::HumanDuration;
+
+/// The statement timeout unless the exercise says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Rows kept of one statement's result unless the exercise says otherwise.
+pub const DEFAULT_MAX_ROWS: usize = 1000;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqlSpec {
+    /// Every submission runs on each of these, in this order.
+    pub engines: Vec<Engine>,
+    #[serde(default)]
+    pub mode: Mode,
+    /// Relative to the exercise folder; loaded into every fresh database
+    /// before the dataset. Default `schema.sql`.
+    #[serde(default = "default_schema")]
+    pub schema: String,
+    #[serde(default)]
+    pub compare: Rules,
+    /// Longest a statement of the submission may run.
+    #[serde(default)]
+    pub statement_timeout: Option<HumanDuration>,
+    /// Rows kept of a result; a submission returning more than the
+    /// reference fails.
+    #[serde(default)]
+    pub max_rows: Option<usize>,
+    /// `script` mode: the statements whose outcomes judge the script.
+    #[serde(default)]
+    pub checks: Vec<CheckSpec>,
+}
+
+fn default_schema() -> String {
+    "schema.sql".to_owned()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// One read-only statement whose rows are compared.
+    #[default]
+    Query,
+    /// DDL/DML run in a writable database, judged by the checks.
+    Script,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    /// A test's name: lowercase letters, digits and `_`.
+    pub name: String,
+    /// One statement, run after the script with the owner's rights. Its
+    /// rows, or that it failed, must be what they are after the reference.
+    pub sql: String,
+}
+
+impl SqlSpec {
+    pub fn timeout(&self) -> Duration {
+        self.statement_timeout
+            .map_or(DEFAULT_TIMEOUT, |timeout| timeout.0)
+    }
+
+    pub fn max_rows(&self) -> usize {
+        self.max_rows.unwrap_or(DEFAULT_MAX_ROWS)
+    }
+
+    /// The names of the tests each dataset gives, per engine: `query`, or
+    /// each check's name.
+    pub fn test_names(&self) -> Vec<&str> {
+        match self.mode {
+            Mode::Query => vec!["query"],
+            Mode::Script => self
+                .checks
+                .iter()
+                .map(|check| check.name.as_str())
+                .collect(),
+        }
+    }
+}
+
+/// Checks the `sql` section against the exercise folder.
+pub fn validate(dir: &Path, sql: &SqlSpec, problem: &mut impl FnMut(&str, String)) {
+    if sql.engines.is_empty() {
+        problem(
+            "sql.engines",
+            "expected at least one of sqlite, postgres".to_owned(),
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for engine in &sql.engines {
+        if !seen.insert(*engine) {
+            problem(
+                "sql.engines",
+                format!("`{}` is listed twice", engine.as_str()),
+            );
+        }
+    }
+    if grader_sandbox::archive::check_name(&sql.schema).is_err() || !sql.schema.ends_with(".sql") {
+        problem(
+            "sql.schema",
+            format!(
+                "expected a .sql file relative to the exercise folder, found `{}`",
+                sql.schema
+            ),
+        );
+    } else if !dir.join(&sql.schema).is_file() {
+        problem("sql.schema", format!("{} does not exist", sql.schema));
+    }
+    let timeout = sql.timeout();
+    if timeout < Duration::from_millis(100) || timeout > Duration::from_secs(60) {
+        problem(
+            "sql.statement_timeout",
+            "expected between 100ms and 60s".to_owned(),
+        );
+    }
+    if !(1..=100_000).contains(&sql.max_rows()) {
+        problem(
+            "sql.max_rows",
+            format!("expected between 1 and 100000, found {}", sql.max_rows()),
+        );
+    }
+    let tolerance = sql.compare.tolerance;
+    if !(tolerance >= 0.0 && tolerance.is_finite()) {
+        problem(
+            "sql.compare.tolerance",
+            format!("expected a number ≥ 0, found {tolerance}"),
+        );
+    }
+    match sql.mode {
+        Mode::Query if !sql.checks.is_empty() => problem(
+            "sql.checks",
+            "checks judge a script; a `query` exercise compares the query's rows".to_owned(),
+        ),
+        Mode::Script if sql.checks.is_empty() => problem(
+            "sql.checks",
+            "expected at least one check for a `script` exercise".to_owned(),
+        ),
+        _ => {}
+    }
+    let mut names = BTreeSet::new();
+    for (index, check) in sql.checks.iter().enumerate() {
+        let field = format!("sql.checks[{index}]");
+        let valid = !check.name.is_empty()
+            && check.name.len() <= 64
+            && check
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            problem(
+                &format!("{field}.name"),
+                format!(
+                    "expected lowercase letters, digits and `_`, found `{}`",
+                    check.name
+                ),
+            );
+        } else if check.name == "query" {
+            problem(
+                &format!("{field}.name"),
+                "`query` names the test of a query exercise; choose another name".to_owned(),
+            );
+        }
+        if !names.insert(check.name.clone()) {
+            problem(
+                &format!("{field}.name"),
+                format!("`{}` is listed twice", check.name),
+            );
+        }
+        match crate::sql::statement::statements(&check.sql) {
+            Ok(statements) if statements.len() == 1 => {}
+            Ok(statements) => problem(
+                &format!("{field}.sql"),
+                format!("expected one statement, found {}", statements.len()),
+            ),
+            Err(refusal) => problem(&format!("{field}.sql"), refusal.to_string()),
+        }
+    }
+}

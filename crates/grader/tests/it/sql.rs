@@ -1,0 +1,195 @@
+//! The sql kind against the real engine and the sql runner image: what a
+//! learner's SQL may not do is refused or stopped, and says so.
+
+use grader::result::{ErrorKind, GradeResult, Status, TestStatus};
+use grader::{Exercise, Submission};
+use grader_sandbox::{DockerSandbox, Runner};
+
+use crate::support::{exercise_dir, grade, root};
+
+const QUERY: &str = "sql/cheap-products";
+const SCRIPT: &str = "sql/design-reviews";
+
+fn message_of<'a>(result: &'a GradeResult, id: &str) -> &'a str {
+    let test = result
+        .tests
+        .iter()
+        .find(|test| test.id == id)
+        .unwrap_or_else(|| panic!("no test {id} in {result:#?}"));
+    test.message.as_deref().unwrap_or_default()
+}
+
+/// Runs `sql` as the submission without the host's check of it, the way a
+/// query that slipped past it would run.
+async fn run_unchecked(id: &str, sql: &str) -> GradeResult {
+    let exercise = Exercise::load(&exercise_dir(id)).unwrap();
+    let name = exercise.spec.submission.files[0].name.clone();
+    let submission = Submission {
+        files: [(name, sql.as_bytes().to_vec())].into_iter().collect(),
+    };
+    let image = grader::Images::new(root().join("runner-images"))
+        .tag("sql")
+        .unwrap();
+    let nonce = "0123456789abcdef";
+    let archive = grader::sql::archive(&exercise, &submission, nonce).unwrap();
+    let sandbox = DockerSandbox::connect()
+        .await
+        .expect("these tests need a running Docker engine; start dockerd");
+    let outcome = sandbox
+        .run(&grader::sql::job(&exercise, image), archive)
+        .await
+        .unwrap();
+    grader::sql::interpret(&exercise, &outcome, nonce)
+}
+
+#[tokio::test]
+async fn the_reference_query_passes_on_both_engines() {
+    let reference =
+        std::fs::read_to_string(exercise_dir(QUERY).join("reference/query.sql")).unwrap();
+    let result = grade(QUERY, &[("query.sql", &reference)]).await;
+    assert_eq!(result.status, Status::Passed, "{result:#?}");
+    let ids: Vec<&str> = result.tests.iter().map(|test| test.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "visible.sql::query[sqlite]",
+            "visible.sql::query[postgres]",
+            "hidden.sql::query[sqlite]",
+            "hidden.sql::query[postgres]",
+            "empty.sql::query[sqlite]",
+            "empty.sql::query[postgres]",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_write_in_a_query_exercise_is_reported_and_not_run() {
+    for (sql, word) in [
+        ("DELETE FROM products", "starts with `DELETE`"),
+        (
+            "WITH gone AS (DELETE FROM products RETURNING *) SELECT name, price FROM gone",
+            "has `DELETE`",
+        ),
+        ("SELECT 1; DROP TABLE products", "this file holds 2"),
+    ] {
+        let result = grade(QUERY, &[("query.sql", sql)]).await;
+        assert_eq!(result.status, Status::Error, "{sql}");
+        let error = result.error.as_ref().unwrap();
+        assert_eq!(error.kind, ErrorKind::InvalidSubmission, "{sql}");
+        assert!(error.message.contains(word), "{sql}: {}", error.message);
+        assert!(result.tests.is_empty(), "{sql}: nothing may run");
+    }
+}
+
+#[tokio::test]
+async fn a_write_that_gets_past_the_check_is_refused_by_the_databases() {
+    let result = run_unchecked(QUERY, "DELETE FROM products").await;
+    assert_eq!(result.status, Status::Failed, "{result:#?}");
+    let postgres = message_of(&result, "visible.sql::query[postgres]");
+    assert!(
+        postgres.contains("cannot execute DELETE in a read-only transaction"),
+        "{postgres}"
+    );
+    let sqlite = message_of(&result, "visible.sql::query[sqlite]");
+    assert!(sqlite.contains("not authorized"), "{sqlite}");
+}
+
+#[tokio::test]
+async fn pg_sleep_is_stopped_by_the_statement_timeout() {
+    let started = std::time::Instant::now();
+    let result = grade(QUERY, &[("query.sql", "SELECT pg_sleep(1000)")]).await;
+    assert_eq!(result.status, Status::Failed, "{result:#?}");
+    let test = result
+        .tests
+        .iter()
+        .find(|test| test.id == "visible.sql::query[postgres]")
+        .unwrap();
+    assert_eq!(test.status, TestStatus::Failed);
+    assert_eq!(
+        test.message.as_deref(),
+        Some("your query was stopped by the statement timeout")
+    );
+    // Every dataset's run was stopped, each after the 2 s timeout, well
+    // before the job's own wall-time limit would have struck.
+    assert!(started.elapsed().as_secs() < 18, "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn copy_to_program_and_reading_server_files_fail() {
+    let result = grade(
+        SCRIPT,
+        &[(
+            "reviews.sql",
+            "COPY (SELECT 1) TO PROGRAM 'id > /tmp/owned'",
+        )],
+    )
+    .await;
+    let postgres = message_of(&result, "shop.sql::accepts_a_review[postgres]");
+    assert!(
+        postgres.contains("the script failed") && postgres.contains("pg_execute_server_program"),
+        "{postgres}"
+    );
+
+    let result = grade(
+        SCRIPT,
+        &[(
+            "reviews.sql",
+            "CREATE TABLE reviews AS SELECT pg_read_file('/etc/passwd') AS body",
+        )],
+    )
+    .await;
+    let postgres = message_of(&result, "shop.sql::accepts_a_review[postgres]");
+    assert!(
+        postgres.contains("permission denied for function pg_read_file"),
+        "{postgres}"
+    );
+
+    let result = grade(
+        QUERY,
+        &[("query.sql", "SELECT pg_ls_dir('.') AS name, 1 AS price")],
+    )
+    .await;
+    let postgres = message_of(&result, "visible.sql::query[postgres]");
+    assert!(
+        postgres.contains("permission denied for function pg_ls_dir"),
+        "{postgres}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_query_gets_a_readable_diff_on_visible_data_only() {
+    let sql = "SELECT name, price FROM products WHERE category = 'office' ORDER BY price, name";
+    let result = grade(QUERY, &[("query.sql", sql)]).await;
+    assert_eq!(result.status, Status::Failed);
+    let visible = message_of(&result, "visible.sql::query[postgres]");
+    assert_eq!(
+        visible,
+        "expected 4 rows, got 6\nthe first difference is at row 5:\n  row 5: expected (no row)\n         got      ('Monitor stand', 39.00)\n  row 6: expected (no row)\n         got      ('Desk chair', 149.00)"
+    );
+    let learner = result.for_view(grader::View::Learner);
+    let hidden = learner
+        .tests
+        .iter()
+        .find(|test| test.id == "hidden.sql::query[postgres]")
+        .unwrap();
+    assert_eq!(hidden.status, TestStatus::Failed);
+    assert_eq!(hidden.message, None);
+}
+
+#[tokio::test]
+async fn a_schema_is_judged_by_what_it_refuses_and_why() {
+    // Refusing every insert because the table lacks a column is not the
+    // same as refusing it by a constraint.
+    let result = grade(
+        SCRIPT,
+        &[("reviews.sql", "CREATE TABLE reviews (product_id INTEGER)")],
+    )
+    .await;
+    let message = message_of(&result, "shop.sql::rejects_rating_above_five[sqlite]");
+    assert!(
+        message.starts_with("check: INSERT INTO reviews")
+            && message.contains("expected a constraint to refuse this"),
+        "{message}"
+    );
+    assert_eq!(result.score, 0.0);
+}

@@ -1,0 +1,473 @@
+"""The sql kind's harness: runs the reference and the submission on fresh
+databases and reports their rows; the grader compares them on the host.
+
+The job manifest's "sql" object names the engines, the mode (`query`: one
+read-only statement; `script`: DDL/DML followed by the author's checks), the
+schema, the datasets and the two solutions. For every engine and dataset this
+builds a fresh database from the schema and the dataset, runs each solution,
+and writes one JSON line per outcome behind the job's nonce:
+
+  {"event": "engine", "engine": "postgres", "ready_ms": 412}
+  {"event": "outcome", "engine": "sqlite", "dataset": "visible.sql",
+   "check": null, "who": "submission",
+   "rows": {"columns": [...], "rows": [[{"int": 1}, null, ...]], "more": false}}
+  {"event": "outcome", ..., "error": "no such column: nme"}
+  {"event": "setup_error", "engine": ..., "dataset": ..., "message": ...}
+  {"event": "done"}
+
+A cell is null (SQL NULL) or a one-key object naming its type: int, real,
+decimal, text, bool, bytes. The learner's SQL runs with no right to write
+(query mode), under a statement timeout enforced twice: by the engine and by
+a watchdog here that cancels it.
+"""
+
+import datetime
+import decimal
+import json
+import os
+import shutil
+import subprocess
+import sqlite3
+import sys
+import threading
+import time
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+PG_TEMPLATE = "/opt/pg/template"
+# On the job's scratch tmpfs (/work), sized for a cluster and its databases.
+PG_SOCKET = "/work/.pg"
+PG_DATA = "/work/.pg/data"
+PG_LOG = "/work/.pg/server.log"
+SUPERUSER = "grader"
+LEARNER = "learner"
+
+
+class Reporter:
+    def __init__(self, nonce):
+        self.prefix = "@@grader:%s " % nonce
+        self.out = sys.stdout
+
+    def emit(self, event):
+        self.out.write(self.prefix + json.dumps(event, separators=(",", ":")) + "\n")
+        self.out.flush()
+
+
+def cell(value):
+    """One value as the host reads it."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return {"bool": value}
+    if isinstance(value, int):
+        if -(2**63) <= value < 2**63:
+            return {"int": value}
+        return {"decimal": str(value)}
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return {"decimal": str(value)}
+        return {"real": value}
+    if isinstance(value, decimal.Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, str):
+        return {"text": value}
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"bytes": bytes(value).hex()}
+    if isinstance(value, (datetime.date, datetime.time, datetime.datetime)):
+        return {"text": value.isoformat()}
+    if isinstance(value, (list, dict)):
+        return {"text": json.dumps(value, sort_keys=True, default=str)}
+    return {"text": str(value)}
+
+
+def rows_of(cursor, max_rows):
+    if cursor.description is None:
+        return {"columns": [], "rows": [], "more": False}
+    columns = [column[0] for column in cursor.description]
+    rows = [[cell(value) for value in row] for row in cursor.fetchmany(max_rows)]
+    more = bool(cursor.fetchmany(1))
+    return {"columns": columns, "rows": rows, "more": more}
+
+
+class Watchdog:
+    """Calls `cancel` if the statement outlives `seconds`."""
+
+    def __init__(self, seconds, cancel):
+        self.fired = False
+
+        def fire():
+            self.fired = True
+            cancel()
+
+        self.timer = threading.Timer(seconds, fire)
+
+    def __enter__(self):
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.timer.cancel()
+        return False
+
+
+def read(path):
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+# --- SQLite -------------------------------------------------------------------
+
+# What a query may do: read, and call functions. Nothing else is authorised.
+SQLITE_READ_ONLY = {
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_FUNCTION,
+    getattr(sqlite3, "SQLITE_RECURSIVE", 33),
+}
+# What a script may not do: reach other files or load code.
+SQLITE_SCRIPT_DENIED = {sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH, sqlite3.SQLITE_PRAGMA}
+
+
+class Sqlite:
+    name = "sqlite"
+
+    def __init__(self, job):
+        self.job = job
+
+    def start(self):
+        pass
+
+    def stop(self):
+        pass
+
+    def fresh(self, schema, dataset):
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.executescript(schema)
+        conn.executescript(dataset)
+        return conn
+
+    def _guarded(self, conn, run):
+        deadline = time.monotonic() + self.job["timeout"]
+        state = {"stopped": False}
+
+        def progress():
+            if time.monotonic() > deadline:
+                state["stopped"] = True
+                return 1
+            return 0
+
+        conn.set_progress_handler(progress, 1000)
+        try:
+            return run()
+        except sqlite3.Error as error:
+            if state["stopped"]:
+                raise Stopped()
+            raise error
+        finally:
+            conn.set_progress_handler(None, 0)
+
+    def query(self, conn, sql):
+        def authorize(action, *_):
+            return sqlite3.SQLITE_OK if action in SQLITE_READ_ONLY else sqlite3.SQLITE_DENY
+
+        conn.set_authorizer(authorize)
+        try:
+            return self._guarded(
+                conn, lambda: rows_of(conn.execute(sql), self.job["max_rows"])
+            )
+        finally:
+            conn.set_authorizer(None)
+
+    def script(self, conn, sql):
+        def authorize(action, arg1, *_):
+            if action in SQLITE_SCRIPT_DENIED:
+                return sqlite3.SQLITE_DENY
+            if action == sqlite3.SQLITE_FUNCTION and arg1 == "load_extension":
+                return sqlite3.SQLITE_DENY
+            return sqlite3.SQLITE_OK
+
+        conn.set_authorizer(authorize)
+        try:
+            self._guarded(conn, lambda: conn.executescript(sql))
+        finally:
+            conn.set_authorizer(None)
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+    def check(self, conn, sql):
+        conn.execute("SAVEPOINT grader_check")
+        try:
+            return self._guarded(
+                conn, lambda: rows_of(conn.execute(sql), self.job["max_rows"])
+            )
+        finally:
+            conn.execute("RELEASE grader_check")
+
+    def close(self, conn):
+        conn.close()
+
+
+# --- PostgreSQL ---------------------------------------------------------------
+
+
+class Postgres:
+    name = "postgres"
+
+    def __init__(self, job):
+        import psycopg2
+
+        self.psycopg2 = psycopg2
+        self.job = job
+        self.server = None
+        self.count = 0
+
+    def start(self):
+        os.makedirs(PG_SOCKET, mode=0o700, exist_ok=True)
+        shutil.copytree(PG_TEMPLATE, PG_DATA)
+        os.chmod(PG_DATA, 0o700)
+        settings = {
+            "listen_addresses": "",
+            "unix_socket_directories": PG_SOCKET,
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+            "shared_buffers": "16MB",
+            "max_connections": "8",
+            "jit": "off",
+            "max_parallel_workers_per_gather": "0",
+            "temp_file_limit": "64MB",
+            "max_wal_size": "32MB",
+            "dynamic_shared_memory_type": "mmap",
+            "autovacuum": "off",
+            "log_min_messages": "fatal",
+        }
+        argv = [os.path.join(PG_BIN, "postgres"), "-D", PG_DATA]
+        for key, value in settings.items():
+            argv += ["-c", "%s=%s" % (key, value)]
+        log = open(PG_LOG, "wb")
+        self.server = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                admin = self.connect("postgres", SUPERUSER)
+                break
+            except self.psycopg2.OperationalError:
+                if self.server.poll() is not None or time.monotonic() > deadline:
+                    raise EngineFailed("postgres did not start:\n" + read(PG_LOG)[-2000:])
+                time.sleep(0.02)
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            # The learner's role: no superuser, no file or program access (it
+            # is in none of pg_read_server_files, pg_write_server_files,
+            # pg_execute_server_program), no database or role creation.
+            cursor.execute(
+                "CREATE ROLE %s LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
+                "NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 2" % LEARNER
+            )
+            cursor.execute(
+                "ALTER ROLE %s SET statement_timeout = %d"
+                % (LEARNER, int(self.job["timeout"] * 1000))
+            )
+            cursor.execute(
+                "ALTER ROLE %s SET idle_in_transaction_session_timeout = %d"
+                % (LEARNER, int(self.job["timeout"] * 1000))
+            )
+        self.admin = admin
+
+    def stop(self):
+        if self.server is not None:
+            self.server.kill()
+            self.server.wait()
+
+    def connect(self, dbname, user):
+        return self.psycopg2.connect(host=PG_SOCKET, dbname=dbname, user=user)
+
+    def fresh(self, schema, dataset):
+        self.count += 1
+        name = "d%d" % self.count
+        with self.admin.cursor() as cursor:
+            cursor.execute("CREATE DATABASE %s STRATEGY = FILE_COPY" % name)
+        owner = self.connect(name, SUPERUSER)
+        owner.autocommit = True
+        with owner.cursor() as cursor:
+            cursor.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
+            if schema.strip():
+                cursor.execute(schema)
+            if dataset.strip():
+                cursor.execute(dataset)
+            cursor.execute("GRANT USAGE ON SCHEMA public TO %s" % LEARNER)
+            if self.job["mode"] == "query":
+                cursor.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO %s" % LEARNER)
+            else:
+                cursor.execute("GRANT CREATE ON SCHEMA public TO %s" % LEARNER)
+                cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO %s" % LEARNER)
+                cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO %s" % LEARNER)
+        learner = self.connect(name, LEARNER)
+        return (owner, learner)
+
+    def _guarded(self, conn, run):
+        watchdog = Watchdog(self.job["timeout"] + 0.5, conn.cancel)
+        try:
+            with watchdog:
+                return run()
+        except self.psycopg2.Error as error:
+            if watchdog.fired or getattr(error, "pgcode", None) == "57014":
+                conn.rollback()
+                raise Stopped()
+            conn.rollback()
+            raise
+
+    def query(self, conns, sql):
+        learner = conns[1]
+        learner.set_session(readonly=True, autocommit=False)
+
+        def run():
+            with learner.cursor() as cursor:
+                cursor.execute(sql)
+                return rows_of(cursor, self.job["max_rows"])
+
+        try:
+            return self._guarded(learner, run)
+        finally:
+            learner.rollback()
+
+    def script(self, conns, sql):
+        learner = conns[1]
+        learner.set_session(readonly=False, autocommit=True)
+
+        def run():
+            with learner.cursor() as cursor:
+                cursor.execute(sql)
+
+        self._guarded(learner, run)
+
+    def check(self, conns, sql):
+        owner = conns[0]
+        owner.autocommit = False
+
+        def run():
+            with owner.cursor() as cursor:
+                cursor.execute(sql)
+                return rows_of(cursor, self.job["max_rows"])
+
+        try:
+            rows = self._guarded(owner, run)
+            owner.commit()
+            return rows
+        finally:
+            owner.autocommit = True
+
+    def close(self, conns):
+        for conn in conns:
+            conn.close()
+        # Its files are on the job's tmpfs, which counts as memory.
+        with self.admin.cursor() as cursor:
+            cursor.execute("DROP DATABASE IF EXISTS d%d WITH (FORCE)" % self.count)
+
+
+class Stopped(Exception):
+    """The statement outlived the timeout."""
+
+
+class EngineFailed(Exception):
+    """The engine could not be started: not the learner's doing."""
+
+
+def error_text(error):
+    message = str(getattr(error, "pgerror", None) or error).strip()
+    if message.startswith("ERROR:"):
+        message = message[len("ERROR:"):].strip()
+    return message[:2000]
+
+
+def error_class(error):
+    """`constraint` when a constraint refused a write (SQLSTATE class 23,
+    SQLite's IntegrityError), else `other`."""
+    code = getattr(error, "pgcode", None) or ""
+    if code.startswith("23") or isinstance(error, sqlite3.IntegrityError):
+        return "constraint"
+    return "other"
+
+
+def outcome(run, timeout):
+    started = time.monotonic()
+    try:
+        result = {"rows": run()}
+    except Stopped:
+        result = {"error": "stopped by the statement timeout (%gs)" % timeout, "timeout": True}
+    except Exception as error:  # every database error is an outcome to report
+        result = {"error": error_text(error), "class": error_class(error)}
+    result["ms"] = int((time.monotonic() - started) * 1000)
+    return result
+
+
+def run_engine(engine, job, report):
+    started = time.monotonic()
+    try:
+        engine.start()
+    except EngineFailed as error:
+        report.emit({"event": "engine_error", "engine": engine.name, "message": str(error)})
+        return
+    report.emit(
+        {
+            "event": "engine",
+            "engine": engine.name,
+            "ready_ms": int((time.monotonic() - started) * 1000),
+        }
+    )
+    try:
+        schema = read(job["schema"]) if job.get("schema") else ""
+        for dataset in job["datasets"]:
+            data = read(dataset["file"])
+            for who, path in (("reference", job["reference"]), ("submission", job["submission"])):
+                sql = read(path)
+                try:
+                    conns = engine.fresh(schema, data)
+                except Exception as error:
+                    report.emit(
+                        {
+                            "event": "setup_error",
+                            "engine": engine.name,
+                            "dataset": dataset["name"],
+                            "message": error_text(error),
+                        }
+                    )
+                    break
+                try:
+                    base = {
+                        "event": "outcome",
+                        "engine": engine.name,
+                        "dataset": dataset["name"],
+                        "who": who,
+                    }
+                    if job["mode"] == "query":
+                        result = outcome(lambda: engine.query(conns, sql), job["timeout"])
+                        report.emit(dict(base, check=None, **result))
+                        continue
+                    script = outcome(lambda: engine.script(conns, sql), job["timeout"])
+                    for check in job["checks"]:
+                        if "error" in script:
+                            result = {"error": "the script failed: " + script["error"], "script": True}
+                        else:
+                            result = outcome(
+                                lambda: engine.check(conns, check["sql"]), job["timeout"]
+                            )
+                        report.emit(dict(base, check=check["name"], **result))
+                finally:
+                    engine.close(conns)
+    finally:
+        engine.stop()
+
+
+def run(work, job):
+    report = Reporter(job["nonce"])
+    # Learner SQL goes to the engine, never to this interpreter; what the
+    # engines print goes to stderr.
+    sys.stdout = sys.stderr
+    engines = {"sqlite": Sqlite, "postgres": Postgres}
+    for name in job["engines"]:
+        run_engine(engines[name](job), job, report)
+    report.emit({"event": "done"})
+    return 0
