@@ -32,6 +32,28 @@ pub enum Command {
     /// Build and list the runner images.
     #[command(subcommand)]
     Images(ImagesCommand),
+    /// Create a new exercise that passes `grader check` as it is: a sample
+    /// task with its tests, reference, starter and a mutant, to rewrite.
+    New(NewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// `<track>/<slug>`, e.g. `python/word-count`.
+    pub exercise: String,
+    /// The exercise's kind.
+    #[arg(long, value_enum)]
+    pub kind: NewKind,
+    /// The folder of tracks the exercise goes into.
+    #[arg(long, default_value = "exercises")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NewKind {
+    Python,
+    Sql,
+    Api,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,7 @@ pub mod python;
 pub mod render;
 pub mod report;
 pub mod result;
+pub mod scaffold;
 pub mod sql;
 pub mod submission;
 pub mod units;

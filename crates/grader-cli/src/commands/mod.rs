@@ -3,6 +3,7 @@
 mod check;
 mod grade;
 mod images;
+mod new;
 
 use std::process::ExitCode;
 
@@ -14,5 +15,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Grade(args) => grade::run(images_dir.as_deref(), args).await,
         Command::Check(args) => check::run(images_dir.as_deref(), args).await,
         Command::Images(command) => images::run(images_dir.as_deref(), command).await,
+        Command::New(args) => new::run(args),
     }
 }

@@ -6,5 +6,6 @@ mod check;
 mod errors;
 mod format;
 mod outputs;
+mod scaffold;
 mod sql;
 mod support;
