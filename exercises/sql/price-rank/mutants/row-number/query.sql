@@ -1,0 +1,6 @@
+SELECT category,
+       name,
+       price,
+       ROW_NUMBER() OVER (PARTITION BY category ORDER BY price DESC) AS price_rank
+FROM products
+ORDER BY category, price_rank, name;
