@@ -113,10 +113,11 @@ pub fn compare(expected: &Rows, actual: &Rows, rules: &Rules) -> Result<(), Stri
             actual.rows.len()
         ));
     }
-    let differences = if rules.ordered {
-        ordered_differences(expected, actual, rules)
-    } else {
-        unordered_differences(expected, actual, rules)
+    // Rows missing or in excess say more than positions shifted by them;
+    // the order is looked at once the rows themselves agree.
+    let differences = match unordered_differences(expected, actual, rules) {
+        None if rules.ordered => ordered_differences(expected, actual, rules),
+        differences => differences,
     };
     match differences {
         None if account.is_empty() => Ok(()),
@@ -128,6 +129,7 @@ pub fn compare(expected: &Rows, actual: &Rows, rules: &Rules) -> Result<(), Stri
     }
 }
 
+/// Where two lists of the same rows first differ in order.
 fn ordered_differences(expected: &Rows, actual: &Rows, rules: &Rules) -> Option<String> {
     let longest = expected.rows.len().max(actual.rows.len());
     let first = (0..longest).find(|&i| match (expected.rows.get(i), actual.rows.get(i)) {
@@ -151,19 +153,8 @@ fn ordered_differences(expected: &Rows, actual: &Rows, rules: &Rules) -> Option<
             a.map_or("(no row)".to_owned(), |row| show_row(row)),
         ));
     }
-    if !expected.more && !actual.more && rules_only_order_differs(expected, actual, rules) {
-        text.push_str("\n  (the same rows in another order: this exercise asks for an order)");
-    }
+    text.push_str("\n  (the same rows in another order: this exercise asks for an order)");
     Some(text)
-}
-
-fn rules_only_order_differs(expected: &Rows, actual: &Rows, rules: &Rules) -> bool {
-    let unordered = Rules {
-        ordered: false,
-        ..*rules
-    };
-    unordered_differences(expected, actual, &unordered).is_none()
-        && expected.rows.len() == actual.rows.len()
 }
 
 /// The rows missing from `actual` and the rows it has in excess, or None
@@ -334,7 +325,7 @@ fn show_cell(cell: Option<&Value>) -> String {
     match cell {
         None => "NULL".to_owned(),
         Some(Value::Int(n)) => n.to_string(),
-        Some(Value::Real(x)) => format!("{x:?}"),
+        Some(Value::Real(x)) => show_real(*x),
         Some(Value::Decimal(text)) => text.clone(),
         Some(Value::Text(text)) => {
             let shown: String = text.chars().take(60).collect();
@@ -343,6 +334,16 @@ fn show_cell(cell: Option<&Value>) -> String {
         }
         Some(Value::Bool(b)) => (if *b { "true" } else { "false" }).to_owned(),
         Some(Value::Bytes(hex)) => format!("x'{hex}'"),
+    }
+}
+
+/// A float without its binary noise: `59.970000000000006` reads `59.97`.
+fn show_real(x: f64) -> String {
+    let text = format!("{x:.9}");
+    let text = text.trim_end_matches('0');
+    match text.strip_suffix('.') {
+        Some(whole) => format!("{whole}.0"),
+        None => text.to_owned(),
     }
 }
 
@@ -389,6 +390,19 @@ mod tests {
         assert_eq!(
             error,
             "the first difference is at row 1:\n  row 1: expected (1)\n         got      (3)\n  row 2: expected (2)\n         got      (1)\n  row 3: expected (3)\n         got      (2)\n  (the same rows in another order: this exercise asks for an order)"
+        );
+    }
+
+    #[test]
+    fn an_extra_row_in_an_ordered_result_is_named_not_shifted() {
+        let expected = rows(&["id"], vec![vec![int(1)], vec![int(2)], vec![int(3)]]);
+        let extra = rows(
+            &["id"],
+            vec![vec![int(1)], vec![int(9)], vec![int(2)], vec![int(3)]],
+        );
+        assert_eq!(
+            compare(&expected, &extra, &ordered()),
+            Err("expected 3 rows, got 4\n1 unexpected row:\n  (9)".to_owned())
         );
     }
 
@@ -515,6 +529,13 @@ mod tests {
             vec![vec![real(1.1), text("a")], vec![real(1.05), text("b")]],
         );
         assert_eq!(compare(&expected, &actual, &loose), Ok(()));
+    }
+
+    #[test]
+    fn floats_are_shown_without_binary_noise() {
+        assert_eq!(show_real(59.970000000000006), "59.97");
+        assert_eq!(show_real(14.0), "14.0");
+        assert_eq!(show_real(-0.125), "-0.125");
     }
 
     #[test]

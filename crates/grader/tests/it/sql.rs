@@ -164,7 +164,7 @@ async fn a_wrong_query_gets_a_readable_diff_on_visible_data_only() {
     let visible = message_of(&result, "visible.sql::query[postgres]");
     assert_eq!(
         visible,
-        "expected 4 rows, got 6\nthe first difference is at row 5:\n  row 5: expected (no row)\n         got      ('Monitor stand', 39.00)\n  row 6: expected (no row)\n         got      ('Desk chair', 149.00)"
+        "expected 4 rows, got 6\n2 unexpected rows:\n  ('Desk chair', 149.00)\n  ('Monitor stand', 39.00)"
     );
     let learner = result.for_view(grader::View::Learner);
     let hidden = learner
