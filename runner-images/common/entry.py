@@ -12,6 +12,10 @@ memory only, and runs the job:
                                             the report plugin (warm start)
   {"sql": {"engines": [...], "nonce": "…", ...}}
                                             run the sql kind's harness
+  {"api": {"start": [...], "port": 8000, ...}}
+                                            start the app and relay the
+                                            grader's connections to it
+                                            (stdin stays open for them)
 
 Every image gets this file; each harness module comes with its own image.
 
@@ -80,6 +84,12 @@ def main():
     sys.dont_write_bytecode = True
     manifest = unpack(sys.stdin.buffer)
     os.chdir(WORK)
+    if "api" in manifest:
+        # The grader goes on talking on stdin: the harness relays it.
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import grader_api
+
+        sys.exit(grader_api.run(WORK, manifest["api"], sys.stdin.buffer))
     # Nothing more will come on stdin; the job's code must not wait for it.
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)

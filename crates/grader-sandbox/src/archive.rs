@@ -102,11 +102,20 @@ impl Archive {
                 .append_data(&mut header, name, contents.as_slice())
                 .expect("writing a tar into memory cannot fail");
         }
-        builder
+        let mut tar = builder
             .into_inner()
-            .expect("finishing a tar in memory cannot fail")
+            .expect("finishing a tar in memory cannot fail");
+        // Whole records, as tar(1) writes them: a reader that reads a
+        // record at a time then stops at the archive's end without waiting
+        // for bytes that belong to what follows it (an interactive job's
+        // stream).
+        tar.resize(tar.len().div_ceil(RECORD) * RECORD, 0);
+        tar
     }
 }
+
+/// tar's record: 20 blocks of 512 bytes.
+const RECORD: usize = 10240;
 
 /// Checks that `name` is a plain relative path of regular components.
 pub fn check_name(name: &str) -> Result<(), ArchiveError> {

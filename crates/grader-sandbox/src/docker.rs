@@ -6,6 +6,8 @@
 //! container, whose entry script then blocks on stdin; [`Prepared::run`]
 //! sends the files as a tar stream, closes stdin, and watches the job to its
 //! end in one `select!` over output, exit and the wall-clock deadline.
+//! [`Prepared::session`] does the same but keeps stdin open and hands
+//! stdout to the caller: an api job is talked to while it runs.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -22,6 +24,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::guard::{self, ContainerGuard};
 use crate::job::Ending;
+use crate::job::Session;
 use crate::spec::{self, Owner};
 use crate::{Archive, CONTAINER_LABEL, Captured, Job, Limits, Outcome, Runner, SandboxError};
 
@@ -110,6 +113,34 @@ impl DockerSandbox {
         })
     }
 
+    /// The containers this process owns right now, as (id, image): every
+    /// job that has ended has none left.
+    pub async fn own_containers(&self) -> Result<Vec<(String, String)>, SandboxError> {
+        let label = format!("{CONTAINER_LABEL}.pid={}", self.owner.pid);
+        let filters = HashMap::from([("label", vec![label.as_str()])]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let containers = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|source| SandboxError::Engine {
+                action: "list containers",
+                source,
+            })?;
+        Ok(containers
+            .into_iter()
+            .map(|container| {
+                (
+                    container.id.unwrap_or_default(),
+                    container.image.unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
+
     /// Removes containers left behind by grader processes that are gone
     /// (a crash, a kill -9). Containers of live processes are left alone.
     /// Returns how many were removed.
@@ -160,6 +191,10 @@ impl Runner for DockerSandbox {
     async fn run(&self, job: &Job, input: Archive) -> Result<Outcome, SandboxError> {
         self.prepare(job).await?.run(input).await
     }
+
+    async fn session(&self, job: &Job, input: Archive) -> Result<Session, SandboxError> {
+        Ok(self.prepare(job).await?.session(input))
+    }
 }
 
 /// A started container waiting on stdin for its job's files.
@@ -199,10 +234,45 @@ impl Prepared {
             attach,
             limits,
         } = self;
-        let result = watch(&docker, guard.id(), attach, tar, &limits).await;
+        let result = watch(&docker, guard.id(), attach, tar, &limits, None).await;
         guard.remove().await;
         result
     }
+
+    /// Sends `input`, then keeps stdin open for what the caller sends on
+    /// [`Session::input`]; stdout goes to [`Session::output`]. The job is
+    /// watched as by [`Prepared::run`], in a task of its own.
+    pub fn session(self, input: Archive) -> Session {
+        let Prepared {
+            docker,
+            guard,
+            attach,
+            limits,
+        } = self;
+        let (input_tx, input_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (output_tx, output_rx) = tokio::sync::mpsc::unbounded_channel();
+        let tar = input.to_tar();
+        let done = tokio::spawn(async move {
+            let talk = Talk {
+                input: input_rx,
+                output: output_tx,
+            };
+            let result = watch(&docker, guard.id(), attach, tar, &limits, Some(talk)).await;
+            guard.remove().await;
+            result
+        });
+        Session {
+            input: input_tx,
+            output: output_rx,
+            done,
+        }
+    }
+}
+
+/// The two ends of a session, seen from the job's watcher.
+struct Talk {
+    input: tokio::sync::mpsc::UnboundedReceiver<bytes::Bytes>,
+    output: tokio::sync::mpsc::UnboundedSender<bytes::Bytes>,
 }
 
 async fn watch(
@@ -211,13 +281,24 @@ async fn watch(
     attach: AttachContainerResults,
     tar: Vec<u8>,
     limits: &Limits,
+    talk: Option<Talk>,
 ) -> Result<Outcome, SandboxError> {
     let AttachContainerResults { mut output, input } = attach;
     let started = Instant::now();
     let mut input = input;
+    let (mut more_input, forward) = match talk {
+        Some(Talk { input, output }) => (Some(input), Some(output)),
+        None => (None, None),
+    };
     let writer = tokio::spawn(async move {
         input.write_all(&tar).await?;
         input.flush().await?;
+        if let Some(more) = &mut more_input {
+            while let Some(bytes) = more.recv().await {
+                input.write_all(&bytes).await?;
+                input.flush().await?;
+            }
+        }
         input.shutdown().await
     });
 
@@ -234,7 +315,15 @@ async fn watch(
         tokio::select! {
             frame = output.next(), if !output_done => match frame {
                 Some(Ok(LogOutput::StdOut { message })) => {
-                    if !stdout.push(&message, cap) {
+                    if let Some(forward) = &forward {
+                        // Counted, not kept: the caller reads it. A caller
+                        // that stopped listening is not the job's problem.
+                        stdout.total += message.len() as u64;
+                        if stdout.total > cap as u64 {
+                            break Some(Ending::OutputLimit);
+                        }
+                        let _ = forward.send(message);
+                    } else if !stdout.push(&message, cap) {
                         break Some(Ending::OutputLimit);
                     }
                 }

@@ -87,4 +87,25 @@ pub trait Runner: Send + Sync {
         job: &Job,
         input: Archive,
     ) -> impl Future<Output = Result<Outcome, SandboxError>> + Send;
+
+    /// Starts `job` on the files in `input` and keeps talking to it: bytes
+    /// sent on [`Session::input`] follow the files on its stdin; its stdout
+    /// comes on [`Session::output`] instead of into the outcome. Limits
+    /// hold as for [`Runner::run`].
+    fn session(
+        &self,
+        job: &Job,
+        input: Archive,
+    ) -> impl Future<Output = Result<Session, SandboxError>> + Send;
+}
+
+/// A job that is running and talking: see [`Runner::session`].
+#[derive(Debug)]
+pub struct Session {
+    /// To the job's stdin, after its files. Dropping it closes stdin.
+    pub input: tokio::sync::mpsc::UnboundedSender<bytes::Bytes>,
+    /// The job's stdout as it comes; it counts toward the output limit.
+    pub output: tokio::sync::mpsc::UnboundedReceiver<bytes::Bytes>,
+    /// The job's end, with its stderr; its container is removed by then.
+    pub done: tokio::task::JoinHandle<Result<Outcome, SandboxError>>,
 }

@@ -23,7 +23,7 @@ pub use archive::{Archive, ArchiveError};
 pub use capture::Captured;
 pub use docker::DockerSandbox;
 pub use error::SandboxError;
-pub use job::{Ending, Job, Limits, Outcome, Runner};
+pub use job::{Ending, Job, Limits, Outcome, Runner, Session};
 
 /// Label carried by every container this crate creates; the sweep finds
 /// leftovers by it.

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::spec::ApiSpec;
 use crate::sql::spec::SqlSpec;
 use crate::units::{ByteSize, HumanDuration};
 
@@ -60,6 +61,8 @@ pub struct ExerciseSpec {
     pub python: Option<PythonSpec>,
     #[serde(default)]
     pub sql: Option<SqlSpec>,
+    #[serde(default)]
+    pub api: Option<ApiSpec>,
     #[serde(default)]
     pub mutants: Vec<MutantSpec>,
 }
@@ -348,11 +351,24 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
     if spec.title.trim().is_empty() {
         problem("title", "expected a title, found an empty one".to_owned());
     }
-    match (spec.kind, &spec.sql) {
-        (Kind::Api, _) => problem(
-            "kind",
-            "the `api` kind is not supported yet; expected `python` or `sql`".to_owned(),
+    match (spec.kind, &spec.api) {
+        (Kind::Api, None) => problem(
+            "api",
+            "expected an `api` section (start, port, ready) for an `api` exercise".to_owned(),
         ),
+        (Kind::Api, Some(api)) => crate::api::spec::validate(api, &mut problem),
+        (_, Some(_)) => problem(
+            "api",
+            "an `api` section belongs to an `api` exercise".to_owned(),
+        ),
+        (_, None) => {}
+    }
+    match (spec.kind, &spec.sql) {
+        (Kind::Api, Some(_)) => problem(
+            "sql",
+            "a `sql` section belongs to a `sql` exercise".to_owned(),
+        ),
+        (Kind::Api, None) => {}
         (Kind::Sql, None) => problem(
             "sql",
             "expected a `sql` section (engines, mode, schema) for a `sql` exercise".to_owned(),
@@ -469,7 +485,8 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
     }
     let extension = match spec.kind {
         Kind::Sql => ".sql",
-        Kind::Python | Kind::Api => ".py",
+        Kind::Api => ".yaml",
+        Kind::Python => ".py",
     };
     let mut listed = BTreeSet::new();
     for (index, test) in spec.tests.iter().enumerate() {
@@ -491,6 +508,12 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
                 &format!("{field}.file"),
                 format!("tests/{} does not exist", test.file),
             );
+        } else if spec.kind == Kind::Api {
+            if let Err(case_problems) = crate::api::cases::load(&tests_dir.join(&test.file)) {
+                for case_problem in case_problems {
+                    problem(&format!("tests/{}", test.file), case_problem);
+                }
+            }
         }
         if !listed.insert(test.file.clone()) {
             problem(
@@ -522,7 +545,8 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
             .filter(|name| {
                 let is_test = match spec.kind {
                     Kind::Sql => name.ends_with(".sql"),
-                    Kind::Python | Kind::Api => is_test_file(name),
+                    Kind::Api => name.ends_with(".yaml"),
+                    Kind::Python => is_test_file(name),
                 };
                 is_test && !listed.contains(name)
             })

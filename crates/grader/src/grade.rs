@@ -11,7 +11,7 @@ use grader_sandbox::{Archive, Job, Outcome, Runner};
 use crate::exercise::{Exercise, Kind};
 use crate::result::{ErrorKind, GradeResult};
 use crate::submission::Submission;
-use crate::{python, sql};
+use crate::{api, python, sql};
 
 /// Where the runner image recipes are; an image's tag is the hash of its
 /// recipe.
@@ -63,11 +63,10 @@ impl<R: Runner> Grader<R> {
         let mut result = match exercise.spec.kind {
             Kind::Python => self.grade_python(exercise, submission).await,
             Kind::Sql => self.grade_sql(exercise, submission).await,
-            Kind::Api => GradeResult::error(
-                &exercise.id,
-                ErrorKind::Infra,
-                "this grader cannot grade this kind of exercise yet",
-            ),
+            Kind::Api => match self.images.tag("api") {
+                Ok(image) => api::grade(&self.runner, image, exercise, submission).await,
+                Err(message) => GradeResult::error(&exercise.id, ErrorKind::Infra, message),
+            },
         };
         if result.duration_ms == 0 {
             result.duration_ms = started.elapsed().as_millis() as u64;

@@ -7,8 +7,10 @@
 //! - [`grade`]: one submission through its kind to a [`result::GradeResult`].
 //! - [`python`] + [`report`]: the python kind and its harness's report.
 //! - [`sql`]: the sql kind, its query check and its row comparison.
+//! - [`api`]: the api kind: the learner's app behind a tunnel, HTTP scenarios.
 //! - [`render`]: the result for people (terminal) and machines (JSON).
 
+pub mod api;
 pub mod check;
 mod ending;
 pub mod exercise;

@@ -2,6 +2,7 @@
 //! engine and the runner images (`grader images build`). Without
 //! either they fail and say so.
 
+mod api;
 mod check;
 mod errors;
 mod format;

@@ -17,11 +17,17 @@ pub fn exercise_dir(id: &str) -> PathBuf {
     root().join("exercises").join(id)
 }
 
-pub async fn grader() -> Grader<DockerSandbox> {
-    let sandbox = DockerSandbox::connect()
+pub async fn grader_sandbox() -> DockerSandbox {
+    DockerSandbox::connect()
         .await
-        .expect("these tests need a running Docker engine; start dockerd");
-    Grader::new(sandbox, Images::new(root().join("runner-images")))
+        .expect("these tests need a running Docker engine; start dockerd")
+}
+
+pub async fn grader() -> Grader<DockerSandbox> {
+    Grader::new(
+        grader_sandbox().await,
+        Images::new(root().join("runner-images")),
+    )
 }
 
 /// A copy of exercise `id` in a temporary folder named like the original,
@@ -60,7 +66,7 @@ pub async fn grade(id: &str, files: &[(&str, &str)]) -> GradeResult {
     if let Some(error) = &result.error {
         assert!(
             error.learner_fault,
-            "the grader itself failed ({}): {} — is the python image built (`grader images build`)?",
+            "the grader itself failed ({}): {} — are the runner images built (`grader images build`)?",
             error.kind.as_str(),
             error.message
         );

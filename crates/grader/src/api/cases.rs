@@ -1,0 +1,356 @@
+//! The case files of an api exercise (`tests/*.yaml`, format version 1):
+//! scenarios of HTTP steps, each a request, what to expect of the
+//! response, and values to capture from it for later steps. Parsed with
+//! unknown fields denied and validated like exercise.yaml; documented in
+//! `exercises/README.md`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::api::jsonpath;
+use crate::units::HumanDuration;
+
+pub const CASES_VERSION: u32 = 1;
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+const TYPES: &[&str] = &[
+    "null", "boolean", "integer", "number", "string", "array", "object",
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    pub version: u32,
+    pub scenarios: Vec<Scenario>,
+}
+
+/// One test: steps run in order against the running app; the first that
+/// does not get what it expects fails the scenario.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// The test's name: lowercase letters, digits and `_`.
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Said in feedback: `step 2 (log in)`.
+    #[serde(default)]
+    pub name: Option<String>,
+    pub request: Request,
+    #[serde(default)]
+    pub expect: Expect,
+    /// Variable name → JSON path into the response body, for `{{name}}` in
+    /// later steps.
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub method: String,
+    /// May hold `{{variables}}`, as may query and header values, the token,
+    /// and strings in the body.
+    pub path: String,
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub json: Option<Value>,
+    #[serde(default)]
+    pub form: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Sent as `Authorization: Bearer <token>`.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// A token the grader mints and sends as `Authorization: Bearer`.
+    #[serde(default)]
+    pub jwt: Option<JwtSpec>,
+}
+
+/// A grader-minted HS256 token: `sub`, `iat`, `exp`, and any `claims`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtSpec {
+    pub sub: String,
+    /// Expired an hour ago instead of valid for an hour.
+    #[serde(default)]
+    pub expired: bool,
+    /// Signed with a key other than the app's `JWT_SECRET`.
+    #[serde(default)]
+    pub wrong_key: bool,
+    /// Its payload edited after signing.
+    #[serde(default)]
+    pub tampered: bool,
+    #[serde(default)]
+    pub claims: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub status: Option<u16>,
+    /// Header name → text its value must contain (case-insensitive).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// The body holds at least this: objects may have more keys; arrays
+    /// match element by element and must be as long.
+    #[serde(default)]
+    pub json: Option<Value>,
+    /// The body is exactly this.
+    #[serde(default)]
+    pub json_exact: Option<Value>,
+    /// JSON path → the value there, exactly.
+    #[serde(default)]
+    pub values: BTreeMap<String, Value>,
+    /// JSON path → the type of the value there: null, boolean, integer,
+    /// number, string, array, object.
+    #[serde(default)]
+    pub types: BTreeMap<String, String>,
+    /// The response must come within this.
+    #[serde(default)]
+    pub max_time: Option<HumanDuration>,
+}
+
+/// Reads and validates the case file at `path`; problems name the field.
+pub fn load(path: &Path) -> Result<CaseFile, Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|error| vec![format!("read: {error}")])?;
+    let cases: CaseFile = serde_saphyr::from_str(&text).map_err(|error| vec![error.to_string()])?;
+    let problems = validate(&cases);
+    if problems.is_empty() {
+        Ok(cases)
+    } else {
+        Err(problems)
+    }
+}
+
+fn validate(cases: &CaseFile) -> Vec<String> {
+    let mut problems = Vec::new();
+    if cases.version != CASES_VERSION {
+        problems.push(format!(
+            "version: expected {CASES_VERSION}, found {}",
+            cases.version
+        ));
+    }
+    if cases.scenarios.is_empty() {
+        problems.push("scenarios: expected at least one scenario".to_owned());
+    }
+    let mut names = BTreeSet::new();
+    for (index, scenario) in cases.scenarios.iter().enumerate() {
+        let field = format!("scenarios[{index}]");
+        let valid = !scenario.name.is_empty()
+            && scenario.name.len() <= 80
+            && scenario
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            problems.push(format!(
+                "{field}.name: expected lowercase letters, digits and `_`, found `{}`",
+                scenario.name
+            ));
+        }
+        if !names.insert(scenario.name.as_str()) {
+            problems.push(format!("{field}.name: `{}` is used twice", scenario.name));
+        }
+        if scenario.steps.is_empty() {
+            problems.push(format!("{field}.steps: expected at least one step"));
+        }
+        let mut captured: BTreeSet<&str> = BTreeSet::new();
+        for (number, step) in scenario.steps.iter().enumerate() {
+            let field = format!("{field}.steps[{number}]");
+            validate_step(step, &field, &captured, &mut problems);
+            captured.extend(step.capture.keys().map(String::as_str));
+        }
+    }
+    problems
+}
+
+fn validate_step(step: &Step, field: &str, captured: &BTreeSet<&str>, problems: &mut Vec<String>) {
+    let request = &step.request;
+    if !METHODS.contains(&request.method.as_str()) {
+        problems.push(format!(
+            "{field}.request.method: expected one of {}, found `{}`",
+            METHODS.join(", "),
+            request.method
+        ));
+    }
+    if !request.path.starts_with('/') {
+        problems.push(format!(
+            "{field}.request.path: expected a path starting with `/`, found `{}`",
+            request.path
+        ));
+    }
+    let bodies = [
+        request.json.is_some(),
+        request.form.is_some(),
+        request.body.is_some(),
+    ];
+    if bodies.iter().filter(|set| **set).count() > 1 {
+        problems.push(format!(
+            "{field}.request: expected at most one of json, form, body"
+        ));
+    }
+    if request.token.is_some() && request.jwt.is_some() {
+        problems.push(format!(
+            "{field}.request: expected at most one of token, jwt"
+        ));
+    }
+    // Every {{variable}} must be captured by an earlier step.
+    let mut texts: Vec<&str> = vec![&request.path];
+    texts.extend(request.query.values().map(String::as_str));
+    texts.extend(request.headers.values().map(String::as_str));
+    texts.extend(request.token.as_deref());
+    texts.extend(request.body.as_deref());
+    if let Some(form) = &request.form {
+        texts.extend(form.values().map(String::as_str));
+    }
+    if let Some(jwt) = &request.jwt {
+        texts.push(&jwt.sub);
+    }
+    let mut json_strings = Vec::new();
+    if let Some(json) = &request.json {
+        strings_in(json, &mut json_strings);
+    }
+    texts.extend(json_strings.iter().map(|s| s.as_str()));
+    for text in texts {
+        for name in variables(text) {
+            if !captured.contains(name) {
+                problems.push(format!(
+                    "{field}.request: `{{{{{name}}}}}` is not captured by an earlier step of this scenario"
+                ));
+            }
+        }
+    }
+    let expect = &step.expect;
+    if let Some(status) = expect.status {
+        if !(100..=599).contains(&status) {
+            problems.push(format!(
+                "{field}.expect.status: expected an HTTP status, found {status}"
+            ));
+        }
+    }
+    if expect.json.is_some() && expect.json_exact.is_some() {
+        problems.push(format!(
+            "{field}.expect: expected at most one of json, json_exact"
+        ));
+    }
+    for path in expect.values.keys().chain(expect.types.keys()) {
+        if let Err(message) = jsonpath::parse(path) {
+            problems.push(format!("{field}.expect: {message}"));
+        }
+    }
+    for (path, kind) in &expect.types {
+        if !TYPES.contains(&kind.as_str()) {
+            problems.push(format!(
+                "{field}.expect.types.{path}: expected one of {}, found `{kind}`",
+                TYPES.join(", ")
+            ));
+        }
+    }
+    for (name, path) in &step.capture {
+        let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            problems.push(format!(
+                "{field}.capture: expected a name of letters, digits and `_`, found `{name}`"
+            ));
+        }
+        if let Err(message) = jsonpath::parse(path) {
+            problems.push(format!("{field}.capture.{name}: {message}"));
+        }
+    }
+}
+
+fn strings_in(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(text) => out.push(text.clone()),
+        Value::Array(items) => items.iter().for_each(|item| strings_in(item, out)),
+        Value::Object(map) => map.values().for_each(|item| strings_in(item, out)),
+        _ => {}
+    }
+}
+
+/// The `{{names}}` in `text`.
+pub fn variables(text: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        names.push(after[..end].trim());
+        rest = &after[end + 2..];
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(yaml: &str) -> Vec<String> {
+        match serde_saphyr::from_str::<CaseFile>(yaml) {
+            Ok(cases) => validate(&cases),
+            Err(error) => vec![error.to_string()],
+        }
+    }
+
+    #[test]
+    fn a_good_case_file_has_no_problems() {
+        let yaml = r#"
+version: 1
+scenarios:
+  - name: login_then_read
+    steps:
+      - request: {method: POST, path: /login, json: {username: ann, password: pw}}
+        expect: {status: 200, types: {"$.access_token": string}}
+        capture: {token: $.access_token}
+      - request: {method: GET, path: /me, token: "{{token}}"}
+        expect: {status: 200, json: {username: ann}}
+"#;
+        assert_eq!(problems(yaml), Vec::<String>::new());
+    }
+
+    #[test]
+    fn mistakes_are_named_with_their_field() {
+        let yaml = r#"
+version: 1
+scenarios:
+  - name: Bad Name
+    steps:
+      - request: {method: FETCH, path: items, json: {}, body: "x", token: "{{nope}}"}
+        expect: {status: 999, types: {"$.id": int}}
+        capture: {"x-y": "id"}
+"#;
+        assert_eq!(
+            problems(yaml),
+            [
+                "scenarios[0].name: expected lowercase letters, digits and `_`, found `Bad Name`",
+                "scenarios[0].steps[0].request.method: expected one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, found `FETCH`",
+                "scenarios[0].steps[0].request.path: expected a path starting with `/`, found `items`",
+                "scenarios[0].steps[0].request: expected at most one of json, form, body",
+                "scenarios[0].steps[0].request: `{{nope}}` is not captured by an earlier step of this scenario",
+                "scenarios[0].steps[0].expect.status: expected an HTTP status, found 999",
+                "scenarios[0].steps[0].expect.types.$.id: expected one of null, boolean, integer, number, string, array, object, found `int`",
+                "scenarios[0].steps[0].capture: expected a name of letters, digits and `_`, found `x-y`",
+                "scenarios[0].steps[0].capture.x-y: a JSON path starts with `$`, found `id`",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_errors() {
+        let yaml = "version: 1\nscenarios:\n  - name: a\n    stepz: []\n";
+        let problems = problems(yaml);
+        assert!(problems[0].contains("stepz"), "{problems:?}");
+    }
+}

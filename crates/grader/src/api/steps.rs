@@ -1,0 +1,417 @@
+//! Running a scenario's steps over HTTP with reqwest, and judging each
+//! response. Nothing is retried: a step gets one request.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::api::cases::{Expect, Request, Scenario, Step, variables};
+use crate::api::{jsonpath, jwt};
+
+/// Bytes of a response body kept for feedback.
+const BODY_SHOWN: usize = 600;
+/// Bytes of a response body read at all.
+const BODY_CAP: usize = 1 << 20;
+
+/// What a scenario needs from the job: where the app is and its key.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub base: String,
+    pub jwt_secret: String,
+    pub timeout: Duration,
+}
+
+/// How a scenario went: None when every step passed, else why not.
+pub async fn run_scenario(
+    client: &reqwest::Client,
+    target: &Target,
+    scenario: &Scenario,
+) -> Option<String> {
+    let mut vars: BTreeMap<String, Value> = BTreeMap::new();
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let label = match &step.name {
+            Some(name) => format!("step {} ({name})", index + 1),
+            None => format!("step {}", index + 1),
+        };
+        if let Err(why) = run_step(client, target, step, &mut vars).await {
+            return Some(format!("{label}: {why}"));
+        }
+    }
+    None
+}
+
+async fn run_step(
+    client: &reqwest::Client,
+    target: &Target,
+    step: &Step,
+    vars: &mut BTreeMap<String, Value>,
+) -> Result<(), String> {
+    let request = &step.request;
+    let path = substitute(&request.path, vars);
+    let shown = show_request(request, &path, vars);
+    let method = reqwest::Method::from_bytes(request.method.as_bytes())
+        .map_err(|_| format!("{shown}\nnot an HTTP method"))?;
+    let mut builder = client
+        .request(method, format!("{}{path}", target.base))
+        .timeout(target.timeout);
+    if !request.query.is_empty() {
+        let query: Vec<(String, String)> = request
+            .query
+            .iter()
+            .map(|(key, value)| (key.clone(), substitute(value, vars)))
+            .collect();
+        builder = builder.query(&query);
+    }
+    for (name, value) in &request.headers {
+        builder = builder.header(name.as_str(), substitute(value, vars));
+    }
+    if let Some(token) = &request.token {
+        builder = builder.bearer_auth(substitute(token, vars));
+    }
+    if let Some(spec) = &request.jwt {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs() as i64;
+        let mut claims = serde_json::Map::new();
+        for (key, value) in &spec.claims {
+            claims.insert(key.clone(), substitute_json(value, vars));
+        }
+        claims.insert("sub".to_owned(), Value::String(substitute(&spec.sub, vars)));
+        claims.insert("iat".to_owned(), Value::from(now - 60));
+        let exp = if spec.expired { now - 3600 } else { now + 3600 };
+        claims.insert("exp".to_owned(), Value::from(exp));
+        let key = if spec.wrong_key {
+            format!("not-{}", target.jwt_secret)
+        } else {
+            target.jwt_secret.clone()
+        };
+        let mut token = jwt::sign(&Value::Object(claims), key.as_bytes());
+        if spec.tampered {
+            token = jwt::tamper(&token);
+        }
+        builder = builder.bearer_auth(token);
+    }
+    if let Some(json) = &request.json {
+        builder = builder.json(&substitute_json(json, vars));
+    } else if let Some(form) = &request.form {
+        let form: Vec<(String, String)> = form
+            .iter()
+            .map(|(key, value)| (key.clone(), substitute(value, vars)))
+            .collect();
+        builder = builder.form(&form);
+    } else if let Some(body) = &request.body {
+        builder = builder.body(substitute(body, vars));
+    }
+
+    let started = Instant::now();
+    let response = builder.send().await.map_err(|error| {
+        if error.is_timeout() {
+            format!(
+                "{shown}\nno response within the {} limit",
+                show_duration(target.timeout)
+            )
+        } else {
+            format!("{shown}\nno response: the app closed the connection or is not running")
+        }
+    })?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = read_body(response, target.timeout).await;
+    let elapsed = started.elapsed();
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let json: Option<Value> = serde_json::from_slice(&body).ok();
+    let got = || format!("got: {status} {}", shorten(&text));
+
+    let expect = &step.expect;
+    let fail = |expected: String| Err(format!("{shown}\nexpected {expected}\n{}", got()));
+    if let Some(wanted) = expect.status {
+        if wanted != status {
+            return fail(format!("status {wanted}"));
+        }
+    }
+    for (name, part) in &expect.headers {
+        let value = headers
+            .get(name.as_str())
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        if !value.to_lowercase().contains(&part.to_lowercase()) {
+            return fail(format!(
+                "the header {name} to contain `{part}`, it was `{value}`"
+            ));
+        }
+    }
+    if let Some(limit) = expect.max_time {
+        if elapsed > limit.0 {
+            return Err(format!(
+                "{shown}\nexpected a response within {}, it took {} ms",
+                show_duration(limit.0),
+                elapsed.as_millis()
+            ));
+        }
+    }
+    let needs_json = expect.json.is_some()
+        || expect.json_exact.is_some()
+        || !expect.values.is_empty()
+        || !expect.types.is_empty()
+        || !step.capture.is_empty();
+    let Some(json) = json else {
+        return if needs_json {
+            fail("a JSON body".to_owned())
+        } else {
+            Ok(())
+        };
+    };
+    judge_json(expect, &json, vars)
+        .map_err(|expected| format!("{shown}\nexpected {expected}\n{}", got()))?;
+    for (name, path) in &step.capture {
+        let steps = jsonpath::parse(path).map_err(|error| format!("{shown}\n{error}"))?;
+        match jsonpath::get(&json, &steps) {
+            Some(value) => {
+                vars.insert(name.clone(), value.clone());
+            }
+            None => {
+                return Err(format!(
+                    "{shown}\nexpected a value at {path} to keep as `{name}`\n{}",
+                    got()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The body, up to a cap, within the time left.
+async fn read_body(mut response: reqwest::Response, timeout: Duration) -> Vec<u8> {
+    let mut body = Vec::new();
+    let read = async {
+        while let Ok(Some(chunk)) = response.chunk().await {
+            let room = BODY_CAP.saturating_sub(body.len());
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if room <= chunk.len() {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(timeout, read).await;
+    body
+}
+
+/// Checks the JSON expectations; the error says what was expected.
+fn judge_json(expect: &Expect, json: &Value, vars: &BTreeMap<String, Value>) -> Result<(), String> {
+    if let Some(wanted) = &expect.json {
+        let wanted = substitute_json(wanted, vars);
+        if !subset(&wanted, json) {
+            return Err(format!("a body containing {}", compact(&wanted)));
+        }
+    }
+    if let Some(wanted) = &expect.json_exact {
+        let wanted = substitute_json(wanted, vars);
+        if !same(&wanted, json) {
+            return Err(format!("the body {}", compact(&wanted)));
+        }
+    }
+    for (path, wanted) in &expect.values {
+        let wanted = substitute_json(wanted, vars);
+        let steps = jsonpath::parse(path)?;
+        match jsonpath::get(json, &steps) {
+            Some(value) if same(&wanted, value) => {}
+            Some(value) => {
+                return Err(format!(
+                    "{path} to be {}, it is {}",
+                    compact(&wanted),
+                    compact(value)
+                ));
+            }
+            None => return Err(format!("{path} to be {}, there is none", compact(&wanted))),
+        }
+    }
+    for (path, kind) in &expect.types {
+        let steps = jsonpath::parse(path)?;
+        match jsonpath::get(json, &steps) {
+            Some(value) if type_matches(kind, value) => {}
+            Some(value) => {
+                return Err(format!(
+                    "{path} to be of type {kind}, it is {} {}",
+                    jsonpath::type_name(value),
+                    compact(value)
+                ));
+            }
+            None => return Err(format!("{path} to be of type {kind}, there is none")),
+        }
+    }
+    Ok(())
+}
+
+fn type_matches(kind: &str, value: &Value) -> bool {
+    let actual = jsonpath::type_name(value);
+    actual == kind || (kind == "number" && actual == "integer")
+}
+
+/// Whether `actual` holds at least `expected`.
+pub fn subset(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .all(|(key, value)| a.get(key).is_some_and(|other| subset(value, other))),
+        (Value::Array(e), Value::Array(a)) => {
+            e.len() == a.len() && e.iter().zip(a).all(|(x, y)| subset(x, y))
+        }
+        _ => same(expected, actual),
+    }
+}
+
+/// Equality with numbers compared by value (1 equals 1.0).
+fn same(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => expected == actual,
+    }
+}
+
+/// `text` with each `{{name}}` replaced by its captured value.
+fn substitute(text: &str, vars: &BTreeMap<String, Value>) -> String {
+    let mut out = text.to_owned();
+    for name in variables(text) {
+        if let Some(value) = vars.get(name) {
+            let replacement = match value {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            out = out.replace(&format!("{{{{{name}}}}}"), &replacement);
+        }
+    }
+    out
+}
+
+/// A JSON value with `{{name}}` strings replaced; a string that is one
+/// variable takes the captured value itself, with its type.
+fn substitute_json(value: &Value, vars: &BTreeMap<String, Value>) -> Value {
+    match value {
+        Value::String(text) => {
+            let names = variables(text);
+            let whole = names.len() == 1 && text.trim() == format!("{{{{{}}}}}", names[0]);
+            match (whole, names.first().and_then(|name| vars.get(*name))) {
+                (true, Some(captured)) => captured.clone(),
+                _ => Value::String(substitute(text, vars)),
+            }
+        }
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| substitute_json(v, vars)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), substitute_json(v, vars)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn show_request(request: &Request, path: &str, vars: &BTreeMap<String, Value>) -> String {
+    let mut text = format!("{} {path}", request.method);
+    if !request.query.is_empty() {
+        let pairs: Vec<String> = request
+            .query
+            .iter()
+            .map(|(key, value)| format!("{key}={}", substitute(value, vars)))
+            .collect();
+        text.push('?');
+        text.push_str(&pairs.join("&"));
+    }
+    if let Some(json) = &request.json {
+        text.push(' ');
+        text.push_str(&shorten(&compact(&substitute_json(json, vars))));
+    } else if let Some(form) = &request.form {
+        text.push_str(&format!(
+            " (form {})",
+            form.keys().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if let Some(spec) = &request.jwt {
+        let mut kind = vec![];
+        if spec.expired {
+            kind.push("expired");
+        }
+        if spec.wrong_key {
+            kind.push("signed with another key");
+        }
+        if spec.tampered {
+            kind.push("tampered with");
+        }
+        let kind = if kind.is_empty() {
+            "valid".to_owned()
+        } else {
+            kind.join(", ")
+        };
+        text.push_str(&format!(
+            " with a {kind} token for `{}`",
+            substitute(&spec.sub, vars)
+        ));
+    } else if request.token.is_some() {
+        text.push_str(" with the token");
+    }
+    text
+}
+
+fn compact(value: &Value) -> String {
+    value.to_string()
+}
+
+fn shorten(text: &str) -> String {
+    let text = text.trim();
+    if text.len() <= BODY_SHOWN {
+        return text.to_owned();
+    }
+    let mut cut = BODY_SHOWN;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", &text[..cut])
+}
+
+fn show_duration(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn subset_allows_more_keys_but_not_other_values() {
+        assert!(subset(&json!({"a": 1}), &json!({"a": 1.0, "b": 2})));
+        assert!(!subset(&json!({"a": 1}), &json!({"a": 2})));
+        assert!(!subset(&json!({"a": 1}), &json!({"b": 1})));
+        assert!(subset(&json!([{"id": 1}]), &json!([{"id": 1, "x": 0}])));
+        assert!(!subset(&json!([{"id": 1}]), &json!([{"id": 1}, {"id": 2}])));
+    }
+
+    #[test]
+    fn variables_keep_their_type_when_they_are_the_whole_value() {
+        let vars = BTreeMap::from([
+            ("id".to_owned(), json!(7)),
+            ("name".to_owned(), json!("ann")),
+        ]);
+        assert_eq!(
+            substitute_json(
+                &json!({"id": "{{id}}", "label": "user {{name}} #{{id}}"}),
+                &vars
+            ),
+            json!({"id": 7, "label": "user ann #7"})
+        );
+        assert_eq!(substitute("/items/{{id}}", &vars), "/items/7");
+    }
+}
