@@ -16,8 +16,6 @@ pub enum ScaffoldError {
     BadSlug(String),
     #[error("{} already exists; choose another slug or remove it", .0.display())]
     Exists(PathBuf),
-    #[error("the `{0}` kind is not built yet; choose python or sql")]
-    Unsupported(&'static str),
     #[error("write {}", path.display())]
     Write {
         path: PathBuf,
@@ -86,6 +84,34 @@ const SQL: &[Template] = &[
     ),
 ];
 
+const API: &[Template] = &[
+    (
+        "exercise.yaml",
+        include_str!("../templates/api/exercise.yaml"),
+    ),
+    ("README.md", include_str!("../templates/api/README.md")),
+    (
+        "reference/app.py",
+        include_str!("../templates/api/reference.py"),
+    ),
+    (
+        "starter/app.py",
+        include_str!("../templates/api/starter.py"),
+    ),
+    (
+        "mutants/no-validation/app.py",
+        include_str!("../templates/api/mutant.py"),
+    ),
+    (
+        "tests/visible.yaml",
+        include_str!("../templates/api/visible.yaml"),
+    ),
+    (
+        "tests/hidden.yaml",
+        include_str!("../templates/api/hidden.yaml"),
+    ),
+];
+
 /// Creates the exercise `slug` of `kind` in `track_dir` (e.g.
 /// `exercises/python`); returns its folder and the files written.
 pub fn create(
@@ -105,7 +131,7 @@ pub fn create(
     let templates = match kind {
         Kind::Python => PYTHON,
         Kind::Sql => SQL,
-        Kind::Api => return Err(ScaffoldError::Unsupported("api")),
+        Kind::Api => API,
     };
     let dir = track_dir.join(slug);
     if dir.exists() {
