@@ -35,6 +35,87 @@ pub enum Command {
     /// Create a new exercise that passes `grader check` as it is: a sample
     /// task with its tests, reference, starter and a mutant, to rewrite.
     New(NewArgs),
+    /// Run the HTTP submission service: the API and its grading workers.
+    Serve(ServeArgs),
+    /// Manage the service's API tokens.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+    /// Submit files to a running service and print the result as `grader
+    /// grade` does.
+    ///
+    /// Exit code: 0 = all tests passed, 1 = some failed, 2 = could not grade.
+    Submit(SubmitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "GRADER_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// The SQLite database file (created if missing): tokens, submissions,
+    /// the queue.
+    #[arg(long, env = "GRADER_DB", default_value = "grader.db")]
+    pub db: String,
+    /// The folder of exercise tracks to serve.
+    #[arg(long, env = "GRADER_EXERCISES", default_value = "exercises")]
+    pub exercises: std::path::PathBuf,
+    /// Gradings at once.
+    #[arg(long, env = "GRADER_WORKERS", default_value_t = 2)]
+    pub workers: usize,
+    /// Queued submissions above which new ones get 503 with Retry-After.
+    #[arg(long, default_value_t = 1000)]
+    pub queue_capacity: i64,
+    /// Largest request body in bytes (413 above).
+    #[arg(long, default_value_t = 1 << 20)]
+    pub max_body: usize,
+    /// Requests a token may make in a burst (429 above) ...
+    #[arg(long, default_value_t = 30)]
+    pub rate_burst: u32,
+    /// ... and per second after it.
+    #[arg(long, default_value_t = 2.0)]
+    pub rate_per_second: f64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create a token and print it (only its hash is stored).
+    Create {
+        /// Who it is for, e.g. a learner's login.
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum, default_value_t = TokenRole::Learner)]
+        role: TokenRole,
+        #[arg(long, env = "GRADER_DB", default_value = "grader.db")]
+        db: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenRole {
+    Learner,
+    Author,
+    Admin,
+}
+
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// The exercise's id, `<track>/<slug>`.
+    pub exercise: String,
+    /// The files, or one folder holding them.
+    #[arg(required = true)]
+    pub files: Vec<std::path::PathBuf>,
+    /// The service's base URL.
+    #[arg(long, env = "GRADER_SERVER", default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// The API token.
+    #[arg(long, env = "GRADER_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// Output format [default: human on a terminal, json otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Only submit; print the submission's id and do not wait.
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 #[derive(Debug, Args)]

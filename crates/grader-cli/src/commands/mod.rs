@@ -1,9 +1,12 @@
 //! One module per command; this file only dispatches.
 
 mod check;
-mod grade;
+pub mod grade;
 mod images;
 mod new;
+mod serve;
+mod submit;
+mod tokens;
 
 use std::process::ExitCode;
 
@@ -16,5 +19,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(images_dir.as_deref(), args).await,
         Command::Images(command) => images::run(images_dir.as_deref(), command).await,
         Command::New(args) => new::run(args),
+        Command::Serve(args) => serve::run(images_dir.as_deref(), args).await,
+        Command::Tokens(command) => tokens::run(command).await,
+        Command::Submit(args) => submit::run(args).await,
     }
 }

@@ -1,0 +1,65 @@
+//! `grader serve`: the HTTP submission service.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use grader::{Grader, Images};
+use grader_sandbox::DockerSandbox;
+use grader_server::{AppState, Config, SqliteStore};
+
+use crate::cli::ServeArgs;
+use crate::locate;
+
+pub async fn run(images_dir: Option<&Path>, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let store = SqliteStore::open(&args.db)
+        .await
+        .with_context(|| format!("could not open the database {}", args.db))?;
+    let catalog = grader_server::catalog::Catalog::load(&args.exercises);
+    let images = Images::new(locate::images_dir(images_dir)?);
+    let sandbox = DockerSandbox::connect().await?;
+    sandbox.sweep().await?;
+    let config = Config {
+        workers: args.workers.max(1),
+        queue_capacity: args.queue_capacity.max(1),
+        max_body: args.max_body,
+        rate_burst: args.rate_burst,
+        rate_per_second: args.rate_per_second,
+        ..Config::default()
+    };
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", args.listen))?;
+    eprintln!(
+        "grader: serving on http://{} ({} workers, database {})",
+        listener.local_addr()?,
+        config.workers,
+        args.db
+    );
+    let state = AppState::new(store, catalog, config);
+    grader_server::run(listener, state, Grader::new(sandbox, images), shutdown()).await?;
+    eprintln!("grader: stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}

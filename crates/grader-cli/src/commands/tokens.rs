@@ -1,0 +1,33 @@
+//! `grader tokens create`: an API token for the service.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use grader_server::SqliteStore;
+use grader_server::auth::Role;
+
+use crate::cli::{TokenRole, TokensCommand};
+
+pub async fn run(command: TokensCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        TokensCommand::Create { name, role, db } => {
+            let store = SqliteStore::open(&db)
+                .await
+                .with_context(|| format!("could not open the database {db}"))?;
+            let role = match role {
+                TokenRole::Learner => Role::Learner,
+                TokenRole::Author => Role::Author,
+                TokenRole::Admin => Role::Admin,
+            };
+            let token = grader_server::auth::create_token(&store, &name, role)
+                .await
+                .context("could not store the token")?;
+            eprintln!(
+                "a {} token for {name}; it is shown only now:",
+                role.as_str()
+            );
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

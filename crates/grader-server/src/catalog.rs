@@ -1,0 +1,71 @@
+//! The exercises the service grades, loaded once at start-up from a folder
+//! of tracks. An exercise that does not load is left out and logged; the
+//! others are served.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use grader::Exercise;
+use grader::exercise::Visibility;
+
+#[derive(Debug, Default)]
+pub struct Catalog {
+    exercises: BTreeMap<String, Exercise>,
+}
+
+impl Catalog {
+    pub fn load(dir: &Path) -> Catalog {
+        let mut exercises = BTreeMap::new();
+        for folder in grader::check::discover(&[dir.to_owned()]) {
+            match Exercise::load(&folder) {
+                Ok(exercise) => {
+                    exercises.insert(exercise.id.clone(), exercise);
+                }
+                Err(error) => tracing::error!(%error, "an exercise is left out"),
+            }
+        }
+        tracing::info!(count = exercises.len(), "exercises loaded");
+        Catalog { exercises }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Exercise> {
+        self.exercises.get(id)
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Exercise> {
+        self.exercises.values()
+    }
+}
+
+/// The files of `exercise` a learner may see: the statement, the starter,
+/// and the visible tests (with the schema of a sql exercise).
+pub fn learner_files(
+    exercise: &Exercise,
+) -> (String, BTreeMap<String, String>, BTreeMap<String, String>) {
+    let read = |path: &Path| std::fs::read_to_string(path).unwrap_or_default();
+    let statement = read(&exercise.dir.join("README.md"));
+    let starter = exercise
+        .spec
+        .submission
+        .files
+        .iter()
+        .map(|file| {
+            let text = read(&exercise.dir.join("starter").join(&file.name));
+            (file.name.clone(), text)
+        })
+        .collect();
+    let mut visible: BTreeMap<String, String> = exercise
+        .spec
+        .tests
+        .iter()
+        .filter(|test| test.visibility == Visibility::Visible)
+        .map(|test| {
+            let text = read(&exercise.tests_dir().join(&test.file));
+            (format!("tests/{}", test.file), text)
+        })
+        .collect();
+    if let Some(sql) = &exercise.spec.sql {
+        visible.insert(sql.schema.clone(), read(&exercise.dir.join(&sql.schema)));
+    }
+    (statement, starter, visible)
+}

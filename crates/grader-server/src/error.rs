@@ -1,0 +1,91 @@
+//! Every error the API answers, mapped to a response in one place. A
+//! caller's mistake says what was wrong; a failure of the service is
+//! logged with its detail and answered with a short, stable message.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("too many requests from this token; try again in {}s", .0.as_secs().max(1))]
+    RateLimited(Duration),
+    #[error("the queue is full; try again in {}s", .0.as_secs().max(1))]
+    QueueFull(Duration),
+    #[error("internal error")]
+    Internal(#[from] StoreError),
+}
+
+/// The JSON body of every error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable code: `bad_request`, `unauthorized`, `forbidden`,
+    /// `not_found`, `too_large`, `invalid`, `rate_limited`, `queue_full`,
+    /// `internal`.
+    pub error: &'static str,
+    /// What was wrong, for a person.
+    pub message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code, retry) = match &self {
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request", None),
+            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", None),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
+            AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", None),
+            AppError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", None),
+            AppError::RateLimited(wait) => {
+                (StatusCode::TOO_MANY_REQUESTS, "rate_limited", Some(*wait))
+            }
+            AppError::QueueFull(wait) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "queue_full", Some(*wait))
+            }
+            AppError::Internal(error) => {
+                let mut detail = error.to_string();
+                let mut source = std::error::Error::source(error);
+                while let Some(cause) = source {
+                    detail.push_str(&format!(": {cause}"));
+                    source = cause.source();
+                }
+                tracing::error!(%detail, "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", None)
+            }
+        };
+        let body = ErrorBody {
+            error: code,
+            message: self.to_string(),
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let Some(wait) = retry {
+            let seconds = wait.as_secs().max(1).to_string();
+            if let Ok(value) = HeaderValue::from_str(&seconds) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

@@ -1,0 +1,107 @@
+//! `/v1/exercises`: what can be submitted to, and what a learner may read
+//! of it.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Serialize;
+
+use crate::catalog;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::{Caller, Store};
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ExerciseSummary {
+    /// `<track>/<slug>`.
+    pub id: String,
+    pub title: String,
+    /// `python`, `sql` or `api`.
+    pub kind: String,
+    /// `easy`, `medium` or `hard`.
+    pub difficulty: String,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SubmissionFile {
+    pub name: String,
+    /// Largest size accepted, in bytes.
+    pub max_size: u64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ExerciseDetail {
+    #[serde(flatten)]
+    pub summary: ExerciseSummary,
+    /// The learner-facing README, in Markdown.
+    pub statement: String,
+    /// The files a submission must hold, no others.
+    pub files: Vec<SubmissionFile>,
+    /// File name → the starter's content.
+    pub starter: BTreeMap<String, String>,
+    /// Path → content of the visible tests (and a sql exercise's schema).
+    pub visible_tests: BTreeMap<String, String>,
+}
+
+fn summary(exercise: &grader::Exercise) -> ExerciseSummary {
+    let text = |value: serde_json::Result<serde_json::Value>| {
+        value
+            .ok()
+            .and_then(|value| value.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    ExerciseSummary {
+        id: exercise.id.clone(),
+        title: exercise.spec.title.clone(),
+        kind: text(serde_json::to_value(exercise.spec.kind)),
+        difficulty: text(serde_json::to_value(exercise.spec.difficulty)),
+        tags: exercise.spec.tags.clone(),
+    }
+}
+
+/// Every exercise served.
+#[utoipa::path(get, path = "/v1/exercises", tag = "exercises",
+    security(("bearer" = [])),
+    responses((status = 200, body = [ExerciseSummary]), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn list<S: Store>(
+    State(state): State<AppState<S>>,
+    _caller: Caller,
+) -> Json<Vec<ExerciseSummary>> {
+    Json(state.catalog.all().map(summary).collect())
+}
+
+/// One exercise: its statement, starter files and visible tests.
+#[utoipa::path(get, path = "/v1/exercises/{track}/{slug}", tag = "exercises",
+    security(("bearer" = [])),
+    params(("track" = String, Path), ("slug" = String, Path)),
+    responses((status = 200, body = ExerciseDetail), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn show<S: Store>(
+    State(state): State<AppState<S>>,
+    _caller: Caller,
+    Path((track, slug)): Path<(String, String)>,
+) -> Result<Json<ExerciseDetail>, AppError> {
+    let id = format!("{track}/{slug}");
+    let exercise = state
+        .catalog
+        .get(&id)
+        .ok_or_else(|| AppError::NotFound(format!("no exercise {id}")))?;
+    let (statement, starter, visible_tests) = catalog::learner_files(exercise);
+    Ok(Json(ExerciseDetail {
+        summary: summary(exercise),
+        statement,
+        files: exercise
+            .spec
+            .submission
+            .files
+            .iter()
+            .map(|file| SubmissionFile {
+                name: file.name.clone(),
+                max_size: file.max_size(),
+            })
+            .collect(),
+        starter,
+        visible_tests,
+    }))
+}

@@ -1,0 +1,424 @@
+//! `/v1/submissions`: submit, read, wait for, stream and list submissions.
+//! A submission is stored before it is acknowledged; a learner sees only
+//! their own, in the learner view.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Json;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::state::{AppState, Update};
+use crate::store::{Caller, Store, StoredSubmission, SubmissionStatus};
+
+/// Files in one submission, at most.
+const MAX_FILES: usize = 20;
+
+/// A submission as JSON: the exercise and its files by name.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSubmission {
+    /// `<track>/<slug>`.
+    pub exercise: String,
+    /// File name → content (UTF-8 text).
+    pub files: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct WaitQuery {
+    /// Seconds to wait for the result before answering (at most the
+    /// service's limit); without it the answer comes at once.
+    pub wait: Option<f64>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// At most this many, newest first (default 50, at most 500).
+    pub limit: Option<i64>,
+}
+
+/// A submission as its caller may see it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SubmissionView {
+    pub id: String,
+    pub exercise: String,
+    pub status: SubmissionStatus,
+    /// Seconds since the Unix epoch.
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+    /// The grader's result JSON (version 1), in the caller's view, once
+    /// `status` is `done`.
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<serde_json::Value>,
+}
+
+impl SubmissionView {
+    fn new(stored: &StoredSubmission, caller: &Caller) -> SubmissionView {
+        let view = if caller.role.sees_all() {
+            grader::View::Author
+        } else {
+            grader::View::Learner
+        };
+        SubmissionView {
+            id: stored.id.clone(),
+            exercise: stored.exercise.clone(),
+            status: stored.status,
+            created_at: stored.created_at,
+            finished_at: stored.finished_at,
+            result: stored
+                .result
+                .as_ref()
+                .and_then(|result| serde_json::to_value(result.for_view(view)).ok()),
+        }
+    }
+}
+
+/// Submits files for grading: 202 with the queued submission, or 200 with
+/// its result when `wait` is given and it is graded in time.
+#[utoipa::path(post, path = "/v1/submissions", tag = "submissions",
+    security(("bearer" = [])),
+    params(WaitQuery),
+    request_body(content = NewSubmission, description = "JSON, or multipart/form-data with an `exercise` field and one file part per file"),
+    responses(
+        (status = 200, body = SubmissionView, description = "graded within `wait`"),
+        (status = 202, body = SubmissionView, description = "stored and queued"),
+        (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody, description = "no such exercise"),
+        (status = 413, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody, description = "missing, unexpected or oversized files"),
+        (status = 429, body = crate::error::ErrorBody),
+        (status = 503, body = crate::error::ErrorBody, description = "the queue is full"),
+    ))]
+pub async fn create<S: Store>(
+    State(state): State<AppState<S>>,
+    caller: Caller,
+    Query(query): Query<WaitQuery>,
+    request: Request,
+) -> Result<Response, AppError> {
+    let new = read_submission(request, &state).await?;
+    let exercise = state
+        .catalog
+        .get(&new.exercise)
+        .ok_or_else(|| AppError::NotFound(format!("no exercise {}", new.exercise)))?;
+    if new.files.len() > MAX_FILES {
+        return Err(AppError::Unprocessable(format!(
+            "a submission holds at most {MAX_FILES} files"
+        )));
+    }
+    let submission = grader::Submission {
+        files: new
+            .files
+            .iter()
+            .map(|(name, text)| (name.clone(), text.clone().into_bytes()))
+            .collect(),
+    };
+    submission
+        .check(exercise)
+        .map_err(|error| AppError::Unprocessable(error.to_string()))?;
+    let queued = state.store.queued().await?;
+    if queued >= state.config.queue_capacity {
+        // A rough wait: the queue ahead, at ~2 s a grading per worker.
+        let seconds = (queued as u64 * 2) / state.config.workers.max(1) as u64;
+        return Err(AppError::QueueFull(Duration::from_secs(
+            seconds.clamp(1, 300),
+        )));
+    }
+    let stored = StoredSubmission {
+        id: new_id(),
+        token_id: caller.token_id,
+        exercise: exercise.id.clone(),
+        files: new.files,
+        status: SubmissionStatus::Queued,
+        result: None,
+        attempts: 0,
+        created_at: now(),
+        finished_at: None,
+    };
+    state.store.insert(&stored).await?;
+    state
+        .metrics
+        .accepted
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tracing::info!(id = %stored.id, exercise = %stored.exercise, caller = %caller.name, "submission queued");
+    state.wake.notify_one();
+    let _ = state.updates.send(Update {
+        id: stored.id.clone(),
+    });
+    let current = wait_for(&state, &stored.id, query.wait)
+        .await?
+        .unwrap_or(stored);
+    let status = if current.status == SubmissionStatus::Done {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    let location = format!("/v1/submissions/{}", current.id);
+    Ok((
+        status,
+        [(header::LOCATION, location)],
+        Json(SubmissionView::new(&current, &caller)),
+    )
+        .into_response())
+}
+
+/// One submission: its status, and its result once graded.
+#[utoipa::path(get, path = "/v1/submissions/{id}", tag = "submissions",
+    security(("bearer" = [])),
+    params(("id" = String, Path), WaitQuery),
+    responses((status = 200, body = SubmissionView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn show<S: Store>(
+    State(state): State<AppState<S>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): Query<WaitQuery>,
+) -> Result<Json<SubmissionView>, AppError> {
+    owned(&state, &caller, &id).await?;
+    let stored = wait_for(&state, &id, query.wait)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    Ok(Json(SubmissionView::new(&stored, &caller)))
+}
+
+/// The caller's submissions, newest first (an author's or admin's: all).
+#[utoipa::path(get, path = "/v1/submissions", tag = "submissions",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, body = [SubmissionView])))]
+pub async fn list<S: Store>(
+    State(state): State<AppState<S>>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Vec<SubmissionView>>, AppError> {
+    let limit = query.limit.unwrap_or(50).clamp(1, 500);
+    let owner = (!caller.role.sees_all()).then_some(caller.token_id);
+    let stored = state.store.list(owner, limit).await?;
+    Ok(Json(
+        stored
+            .iter()
+            .map(|submission| SubmissionView::new(submission, &caller))
+            .collect(),
+    ))
+}
+
+/// A submission's progress as server-sent events: `status` on each change
+/// (queued, running, done), then `result` with the whole submission.
+#[utoipa::path(get, path = "/v1/submissions/{id}/events", tag = "submissions",
+    security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, content_type = "text/event-stream", body = String), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn events<S: Store>(
+    State(state): State<AppState<S>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    owned(&state, &caller, &id).await?;
+    struct Progress<S> {
+        state: AppState<S>,
+        updates: tokio::sync::broadcast::Receiver<Update>,
+        caller: Caller,
+        id: String,
+        last: Option<SubmissionStatus>,
+        finished: bool,
+    }
+    let start = Progress {
+        updates: state.updates.subscribe(),
+        state,
+        caller,
+        id,
+        last: None,
+        finished: false,
+    };
+    let stream = futures_util::stream::unfold(start, |mut progress| async move {
+        loop {
+            if progress.finished {
+                return None;
+            }
+            let stored = match progress.state.store.get(&progress.id).await {
+                Ok(Some(stored)) => stored,
+                _ => return None,
+            };
+            if stored.status == SubmissionStatus::Done
+                && progress.last == Some(SubmissionStatus::Done)
+            {
+                progress.finished = true;
+                let view = SubmissionView::new(&stored, &progress.caller);
+                let event = Event::default()
+                    .event("result")
+                    .json_data(&view)
+                    .unwrap_or_default();
+                return Some((Ok(event), progress));
+            }
+            if progress.last != Some(stored.status) {
+                progress.last = Some(stored.status);
+                let event = Event::default()
+                    .event("status")
+                    .json_data(serde_json::json!({"status": stored.status}))
+                    .unwrap_or_default();
+                return Some((Ok(event), progress));
+            }
+            // Wait for a change of this submission (or look again soon, in
+            // case an update was missed).
+            let deadline = tokio::time::sleep(Duration::from_secs(1));
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    update = progress.updates.recv() => match update {
+                        Ok(update) if update.id != progress.id => continue,
+                        _ => break,
+                    },
+                    () = &mut deadline => break,
+                }
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// The submission `id` if `caller` may see it; another learner's is "not
+/// found", so ids cannot be probed.
+async fn owned<S: Store>(
+    state: &AppState<S>,
+    caller: &Caller,
+    id: &str,
+) -> Result<StoredSubmission, AppError> {
+    let stored = state.store.get(id).await?.ok_or_else(|| not_found(id))?;
+    if !caller.role.sees_all() && stored.token_id != caller.token_id {
+        return Err(not_found(id));
+    }
+    Ok(stored)
+}
+
+fn not_found(id: &str) -> AppError {
+    AppError::NotFound(format!("no submission {id}"))
+}
+
+/// Waits up to `seconds` (capped) for `id` to be done; returns it as it is
+/// then.
+async fn wait_for<S: Store>(
+    state: &AppState<S>,
+    id: &str,
+    seconds: Option<f64>,
+) -> Result<Option<StoredSubmission>, AppError> {
+    let limit = state.config.max_wait;
+    let wait = seconds
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
+        .map_or(Duration::ZERO, |seconds| {
+            Duration::from_secs_f64(seconds).min(limit)
+        });
+    let deadline = Instant::now() + wait;
+    let mut updates = state.updates.subscribe();
+    loop {
+        let stored = state.store.get(id).await?;
+        let done = stored
+            .as_ref()
+            .is_none_or(|stored| stored.status == SubmissionStatus::Done);
+        let left = deadline.saturating_duration_since(Instant::now());
+        if done || left.is_zero() {
+            return Ok(stored);
+        }
+        let _ = tokio::time::timeout(left.min(Duration::from_secs(1)), async {
+            loop {
+                match updates.recv().await {
+                    Ok(update) if update.id != id => continue,
+                    _ => break,
+                }
+            }
+        })
+        .await;
+    }
+}
+
+/// The submission in a JSON or multipart body; rejections become clear
+/// JSON errors (413 for a body over the limit).
+async fn read_submission<S: Store>(
+    request: Request,
+    state: &AppState<S>,
+) -> Result<NewSubmission, AppError> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if content_type.starts_with("multipart/form-data") {
+        let mut multipart = Multipart::from_request(request, state)
+            .await
+            .map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+        let mut exercise = None;
+        let mut files = BTreeMap::new();
+        while let Some(field) = multipart.next_field().await.map_err(|error| {
+            if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::TooLarge(too_large(state))
+            } else {
+                AppError::BadRequest(error.body_text())
+            }
+        })? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let file_name = field.file_name().map(str::to_owned);
+            let bytes = field.bytes().await.map_err(|error| {
+                if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::TooLarge(too_large(state))
+                } else {
+                    AppError::BadRequest(error.body_text())
+                }
+            })?;
+            let text = String::from_utf8(bytes.to_vec())
+                .map_err(|_| AppError::Unprocessable(format!("`{name}` is not UTF-8 text")))?;
+            match file_name {
+                Some(file_name) => {
+                    files.insert(file_name, text);
+                }
+                None if name == "exercise" => exercise = Some(text),
+                None => {
+                    return Err(AppError::BadRequest(format!(
+                        "unexpected form field `{name}`: send `exercise` and file parts"
+                    )));
+                }
+            }
+        }
+        let exercise = exercise
+            .ok_or_else(|| AppError::BadRequest("the form has no `exercise` field".to_owned()))?;
+        return Ok(NewSubmission { exercise, files });
+    }
+    let Json(new) = Json::<NewSubmission>::from_request(request, state)
+        .await
+        .map_err(|rejection| match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(too_large(state)),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::BadRequest(
+                "send JSON (Content-Type: application/json) or multipart/form-data".to_owned(),
+            ),
+            _ => AppError::BadRequest(rejection.body_text()),
+        })?;
+    Ok(new)
+}
+
+fn too_large<S>(state: &AppState<S>) -> String {
+    format!(
+        "the request body is over the service's limit of {} bytes",
+        state.config.max_body
+    )
+}
+
+fn new_id() -> String {
+    // Sortable by time, then random: `s_<ms hex>_<random hex>`.
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    format!("s_{millis:012x}{}", hex::encode(rand::random::<[u8; 6]>()))
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64
+}

@@ -1,0 +1,345 @@
+//! Where tokens and submissions live, and the queue of submissions to
+//! grade: one table that workers claim from.
+//!
+//! [`Store`] is what the service needs of a database; [`SqliteStore`] is
+//! the default (one file, nothing to install). A PostgreSQL store for many
+//! nodes implements the same trait: its claim is `UPDATE … WHERE id =
+//! (SELECT … FOR UPDATE SKIP LOCKED)`, and recovery takes back the
+//! submissions of workers whose lease ran out instead of all running ones.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+use crate::auth::Role;
+
+/// A submission that crashed its worker this many times is given up.
+pub const MAX_ATTEMPTS: i64 = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("open the database {path}")]
+    Open {
+        path: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("query the database")]
+    Query(#[from] sqlx::Error),
+    #[error("read a stored value")]
+    Decode(#[from] serde_json::Error),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionStatus {
+    Queued,
+    Running,
+    Done,
+}
+
+impl SubmissionStatus {
+    fn parse(text: &str) -> SubmissionStatus {
+        match text {
+            "queued" => SubmissionStatus::Queued,
+            "running" => SubmissionStatus::Running,
+            _ => SubmissionStatus::Done,
+        }
+    }
+}
+
+/// A token's holder, as the service knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub token_id: i64,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A stored submission.
+#[derive(Debug, Clone)]
+pub struct StoredSubmission {
+    pub id: String,
+    pub token_id: i64,
+    pub exercise: String,
+    pub files: BTreeMap<String, String>,
+    pub status: SubmissionStatus,
+    /// The result in the author's view, once graded.
+    pub result: Option<grader::GradeResult>,
+    pub attempts: i64,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+/// What the service needs of its database.
+pub trait Store: Send + Sync + 'static {
+    fn create_token(
+        &self,
+        name: &str,
+        role: Role,
+        hash: &str,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    fn caller(&self, hash: &str)
+    -> impl Future<Output = Result<Option<Caller>, StoreError>> + Send;
+    /// Stores a new submission as queued.
+    fn insert(
+        &self,
+        submission: &StoredSubmission,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn get(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<StoredSubmission>, StoreError>> + Send;
+    /// The newest submissions first; all of them when `token_id` is None.
+    fn list(
+        &self,
+        token_id: Option<i64>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<StoredSubmission>, StoreError>> + Send;
+    fn queued(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    /// Marks the oldest queued submission running for `worker` and returns it.
+    fn claim(
+        &self,
+        worker: &str,
+    ) -> impl Future<Output = Result<Option<StoredSubmission>, StoreError>> + Send;
+    fn finish(
+        &self,
+        id: &str,
+        result: &grader::GradeResult,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// After a crash or restart: submissions left running go back to the
+    /// queue, except those that have failed too often. Returns how many.
+    fn recover(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
+
+/// The SQLite store: one file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS tokens (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL,
+        role       TEXT NOT NULL CHECK (role IN ('learner', 'author', 'admin')),
+        hash       TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS submissions (
+        id          TEXT PRIMARY KEY,
+        token_id    INTEGER NOT NULL REFERENCES tokens (id),
+        exercise    TEXT NOT NULL,
+        files       TEXT NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done')),
+        result      TEXT,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        worker      TEXT,
+        created_at  INTEGER NOT NULL,
+        started_at  INTEGER,
+        finished_at INTEGER
+    )",
+    "CREATE INDEX IF NOT EXISTS submissions_queue ON submissions (status, created_at)",
+    "CREATE INDEX IF NOT EXISTS submissions_owner ON submissions (token_id, created_at)",
+];
+
+const COLUMNS: &str =
+    "id, token_id, exercise, files, status, result, attempts, created_at, finished_at";
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`.
+    pub async fn open(path: &str) -> Result<SqliteStore, StoreError> {
+        let open_error = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
+            .map_err(open_error)?
+            .create_if_missing(true)
+            // WAL: readers do not wait for the writer. Synchronous FULL: a
+            // submission acknowledged is on disk, whatever happens next.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(open_error)?;
+        for statement in SCHEMA {
+            sqlx::query(statement).execute(&pool).await?;
+        }
+        Ok(SqliteStore { pool })
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64
+}
+
+fn row_to_submission(row: &sqlx::sqlite::SqliteRow) -> Result<StoredSubmission, StoreError> {
+    let files: String = row.try_get("files")?;
+    let result: Option<String> = row.try_get("result")?;
+    Ok(StoredSubmission {
+        id: row.try_get("id")?,
+        token_id: row.try_get("token_id")?,
+        exercise: row.try_get("exercise")?,
+        files: serde_json::from_str(&files)?,
+        status: SubmissionStatus::parse(row.try_get::<&str, _>("status")?),
+        result: result.map(|text| serde_json::from_str(&text)).transpose()?,
+        attempts: row.try_get("attempts")?,
+        created_at: row.try_get("created_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
+
+impl Store for SqliteStore {
+    async fn create_token(&self, name: &str, role: Role, hash: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(role.as_str())
+        .bind(hash)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("id")?)
+    }
+
+    async fn caller(&self, hash: &str) -> Result<Option<Caller>, StoreError> {
+        let row = sqlx::query("SELECT id, name, role FROM tokens WHERE hash = ?")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let role: String = row.try_get("role")?;
+        Ok(Role::parse(&role).map(|role| Caller {
+            token_id: row.try_get("id").unwrap_or_default(),
+            name: row.try_get("name").unwrap_or_default(),
+            role,
+        }))
+    }
+
+    async fn insert(&self, submission: &StoredSubmission) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO submissions (id, token_id, exercise, files, status, created_at)
+             VALUES (?, ?, ?, ?, 'queued', ?)",
+        )
+        .bind(&submission.id)
+        .bind(submission.token_id)
+        .bind(&submission.exercise)
+        .bind(serde_json::to_string(&submission.files)?)
+        .bind(submission.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<StoredSubmission>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM submissions WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(row_to_submission).transpose()
+    }
+
+    async fn list(
+        &self,
+        token_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<StoredSubmission>, StoreError> {
+        let rows =
+            match token_id {
+                Some(token_id) => {
+                    sqlx::query(&format!(
+                        "SELECT {COLUMNS} FROM submissions WHERE token_id = ?
+                     ORDER BY created_at DESC, id DESC LIMIT ?"
+                    ))
+                    .bind(token_id)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+                }
+                None => sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM submissions ORDER BY created_at DESC, id DESC LIMIT ?"
+                ))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?,
+            };
+        rows.iter().map(row_to_submission).collect()
+    }
+
+    async fn queued(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM submissions WHERE status = 'queued'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    async fn claim(&self, worker: &str) -> Result<Option<StoredSubmission>, StoreError> {
+        // One statement: SQLite runs one writer at a time, so two workers
+        // never claim the same submission.
+        let row = sqlx::query(&format!(
+            "UPDATE submissions
+             SET status = 'running', worker = ?, started_at = ?, attempts = attempts + 1
+             WHERE id = (SELECT id FROM submissions WHERE status = 'queued'
+                         ORDER BY created_at, rowid LIMIT 1)
+             RETURNING {COLUMNS}"
+        ))
+        .bind(worker)
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(row_to_submission).transpose()
+    }
+
+    async fn finish(&self, id: &str, result: &grader::GradeResult) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE submissions SET status = 'done', result = ?, finished_at = ? WHERE id = ?",
+        )
+        .bind(serde_json::to_string(result)?)
+        .bind(now())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn recover(&self) -> Result<u64, StoreError> {
+        // Two single statements, no transaction: a deferred transaction
+        // that reads and then writes fails at once ("database is locked")
+        // when another connection writes in between.
+        let gave_up = grader::GradeResult::error(
+            "",
+            grader::result::ErrorKind::Infra,
+            "the grader stopped while grading this submission too many times",
+        );
+        sqlx::query(
+            "UPDATE submissions
+             SET status = 'done', result = json_set(?, '$.exercise', exercise), finished_at = ?
+             WHERE status = 'running' AND attempts >= ?",
+        )
+        .bind(serde_json::to_string(&gave_up)?)
+        .bind(now())
+        .bind(MAX_ATTEMPTS)
+        .execute(&self.pool)
+        .await?;
+        let requeued = sqlx::query(
+            "UPDATE submissions SET status = 'queued', worker = NULL WHERE status = 'running'",
+        )
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(requeued)
+    }
+}

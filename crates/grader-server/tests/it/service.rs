@@ -1,0 +1,322 @@
+//! The service end to end: each kind graded, who may see what, the limits
+//! and their status codes, and the progress stream.
+
+use std::time::Duration;
+
+use grader_server::Config;
+use grader_server::auth::Role;
+
+use crate::support::{Service, read};
+
+#[tokio::test]
+async fn each_kind_is_graded_through_the_service() {
+    let service = Service::start(Config::default(), true).await;
+    let ann = service.token("ann", Role::Learner).await;
+    let cases = [
+        (
+            "python/fizzbuzz",
+            "fizzbuzz.py",
+            "exercises/python/fizzbuzz/reference/fizzbuzz.py",
+        ),
+        (
+            "sql/cheap-products",
+            "query.sql",
+            "exercises/sql/cheap-products/reference/query.sql",
+        ),
+        (
+            "api/notes-crud",
+            "app.py",
+            "exercises/api/notes-crud/reference/app.py",
+        ),
+    ];
+    for (exercise, name, path) in cases {
+        let (status, body) = service
+            .submit(&ann, exercise, &[(name, &read(path))], Some(60))
+            .await;
+        assert_eq!(status, 200, "{exercise}: {body:#}");
+        assert_eq!(body["status"], "done", "{exercise}");
+        assert_eq!(body["result"]["status"], "passed", "{exercise}: {body:#}");
+        assert_eq!(body["result"]["view"], "learner", "{exercise}");
+    }
+}
+
+#[tokio::test]
+async fn a_learner_sees_only_the_learner_view_and_an_author_sees_all() {
+    let service = Service::start(Config::default(), true).await;
+    let ann = service.token("ann", Role::Learner).await;
+    let prof = service.token("prof", Role::Author).await;
+    let wrong = read("exercises/python/fizzbuzz/mutants/checks-three-first/fizzbuzz.py");
+    let (status, body) = service
+        .submit(
+            &ann,
+            "python/fizzbuzz",
+            &[("fizzbuzz.py", &wrong)],
+            Some(60),
+        )
+        .await;
+    assert_eq!(status, 200, "{body:#}");
+    let hidden = |body: &serde_json::Value| {
+        body["result"]["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|test| test["id"] == "test_fizzbuzz_hidden.py::test_first_fifteen")
+            .cloned()
+            .unwrap()
+    };
+    let learner = hidden(&body);
+    assert_eq!(learner["status"], "failed");
+    assert!(learner.get("message").is_none(), "{learner:#}");
+
+    let id = body["id"].as_str().unwrap();
+    let author: serde_json::Value = service
+        .client
+        .get(service.url(&format!("/v1/submissions/{id}")))
+        .bearer_auth(&prof)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(author["result"]["view"], "author");
+    assert!(hidden(&author)["message"].as_str().is_some(), "{author:#}");
+}
+
+#[tokio::test]
+async fn a_learner_cannot_read_another_learners_submission() {
+    let service = Service::start(Config::default(), false).await;
+    let ann = service.token("ann", Role::Learner).await;
+    let bob = service.token("bob", Role::Learner).await;
+    let (status, body) = service
+        .submit(&ann, "python/fizzbuzz", &[("fizzbuzz.py", "pass\n")], None)
+        .await;
+    assert_eq!(status, 202, "{body:#}");
+    assert_eq!(body["status"], "queued");
+    let id = body["id"].as_str().unwrap();
+    let get = |token: &str, path: String| {
+        let request = service.client.get(service.url(&path)).bearer_auth(token);
+        async move { request.send().await.unwrap() }
+    };
+    assert_eq!(
+        get(&ann, format!("/v1/submissions/{id}")).await.status(),
+        200
+    );
+    let response = get(&bob, format!("/v1/submissions/{id}")).await;
+    assert_eq!(response.status(), 404);
+    let error: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error["error"], "not_found");
+    let events = get(&bob, format!("/v1/submissions/{id}/events")).await;
+    assert_eq!(events.status(), 404);
+    let listed: serde_json::Value = get(&bob, "/v1/submissions".to_owned())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed, serde_json::json!([]));
+    let listed: serde_json::Value = get(&ann, "/v1/submissions".to_owned())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["id"], id);
+}
+
+#[tokio::test]
+async fn an_oversized_body_gets_413() {
+    let config = Config {
+        max_body: 4096,
+        ..Config::default()
+    };
+    let service = Service::start(config, false).await;
+    let ann = service.token("ann", Role::Learner).await;
+    let big = "x".repeat(10_000);
+    let (status, body) = service
+        .submit(&ann, "python/fizzbuzz", &[("fizzbuzz.py", &big)], None)
+        .await;
+    assert_eq!(status, 413, "{body:#}");
+    assert_eq!(body["error"], "too_large");
+    assert_eq!(
+        body["message"],
+        "the request body is over the service's limit of 4096 bytes"
+    );
+}
+
+#[tokio::test]
+async fn a_flood_from_one_token_gets_429_while_another_is_served() {
+    let config = Config {
+        rate_burst: 5,
+        rate_per_second: 0.2,
+        ..Config::default()
+    };
+    let service = Service::start(config, false).await;
+    let ann = service.token("ann", Role::Learner).await;
+    let bob = service.token("bob", Role::Learner).await;
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..8 {
+        let response = service
+            .client
+            .get(service.url("/v1/exercises"))
+            .bearer_auth(&ann)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 {
+            retry_after = response
+                .headers()
+                .get("retry-after")
+                .map(|value| value.to_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
+    let retry_after: u64 = retry_after.unwrap().parse().unwrap();
+    assert!((1..=5).contains(&retry_after), "{retry_after}");
+    let response = service
+        .client
+        .get(service.url("/v1/exercises"))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn a_full_queue_gets_503_with_retry_after() {
+    let config = Config {
+        queue_capacity: 1,
+        ..Config::default()
+    };
+    let service = Service::start(config, false).await;
+    let ann = service.token("ann", Role::Learner).await;
+    let files = [("fizzbuzz.py", "pass\n")];
+    let (first, _) = service.submit(&ann, "python/fizzbuzz", &files, None).await;
+    assert_eq!(first, 202);
+    let response = service
+        .client
+        .post(service.url("/v1/submissions"))
+        .bearer_auth(&ann)
+        .json(
+            &serde_json::json!({"exercise": "python/fizzbuzz", "files": {"fizzbuzz.py": "pass\n"}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "queue_full");
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_json_errors() {
+    let service = Service::start(Config::default(), false).await;
+    let ann = service.token("ann", Role::Learner).await;
+    let check = |status: u16, body: serde_json::Value, code: &str, message: &str| {
+        assert_eq!(body["error"], code, "{body:#}");
+        assert_eq!(body["message"], message, "{body:#}");
+        status
+    };
+
+    let (status, body) = service.submit(&ann, "python/fizzbuzz", &[], None).await;
+    assert_eq!(
+        check(
+            status,
+            body,
+            "invalid",
+            "the submission is missing fizzbuzz.py"
+        ),
+        422
+    );
+    let (status, body) = service.submit(&ann, "python/nothing-here", &[], None).await;
+    assert_eq!(
+        check(status, body, "not_found", "no exercise python/nothing-here"),
+        404
+    );
+    let (status, body) = service
+        .submit("grd_not-a-token", "python/fizzbuzz", &[], None)
+        .await;
+    assert_eq!(
+        check(status, body, "unauthorized", "the token is not valid"),
+        401
+    );
+
+    let response = service
+        .client
+        .post(service.url("/v1/submissions"))
+        .bearer_auth(&ann)
+        .header("content-type", "application/json")
+        .body("{\"exercise\": 3}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let response = service
+        .client
+        .get(service.url("/v1/exercises"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+}
+
+#[tokio::test]
+async fn multipart_submissions_are_accepted() {
+    let service = Service::start(Config::default(), false).await;
+    let ann = service.token("ann", Role::Learner).await;
+    let boundary = "grader-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"exercise\"\r\n\r\npython/fizzbuzz\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"fizzbuzz.py\"\r\n\
+         Content-Type: text/x-python\r\n\r\ndef fizzbuzz(n):\n    return []\n\r\n--{boundary}--\r\n"
+    );
+    let response = service
+        .client
+        .post(service.url("/v1/submissions"))
+        .bearer_auth(&ann)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["exercise"], "python/fizzbuzz");
+}
+
+#[tokio::test]
+async fn progress_streams_as_server_sent_events_until_the_result() {
+    let service = Service::start(Config::default(), true).await;
+    let ann = service.token("ann", Role::Learner).await;
+    let source = read("exercises/python/fizzbuzz/reference/fizzbuzz.py");
+    let (status, body) = service
+        .submit(&ann, "python/fizzbuzz", &[("fizzbuzz.py", &source)], None)
+        .await;
+    assert_eq!(status, 202);
+    let id = body["id"].as_str().unwrap();
+    let response = service
+        .client
+        .get(service.url(&format!("/v1/submissions/{id}/events")))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let text = tokio::time::timeout(Duration::from_secs(60), response.text())
+        .await
+        .expect("the stream ends with the result")
+        .unwrap();
+    let events: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("event: "))
+        .collect();
+    assert_eq!(events.last(), Some(&"result"), "{text}");
+    assert!(events.contains(&"status"), "{text}");
+    assert!(text.contains("\"status\":\"passed\""), "{text}");
+}
