@@ -1,0 +1,6 @@
+//! Integration tests of the `grader` binary itself: what only a real
+//! process shows, such as a service killed with SIGKILL and restarted.
+//! They use the real Docker engine and the runner images
+//! (`grader images build`).
+
+mod serve;

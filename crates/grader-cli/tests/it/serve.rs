@@ -1,0 +1,160 @@
+//! `grader serve` as a process: a submission accepted is never lost, even
+//! when the service is killed with SIGKILL in the middle of grading it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `grader serve` on `db`, one worker; killed when dropped.
+struct Served {
+    child: Child,
+    base: String,
+}
+
+impl Served {
+    async fn start(db: &Path) -> Served {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_grader"))
+            .args(["serve", "--workers", "1", "--listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--db")
+            .arg(db)
+            .arg("--exercises")
+            .arg(root().join("exercises"))
+            .arg("--images-dir")
+            .arg(root().join("runner-images"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the grader binary runs");
+        let served = Served {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let started = Instant::now();
+        while reqwest::get(format!("{}/v1/health", served.base))
+            .await
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "grader serve did not come up (is the Docker engine running?)"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        served
+    }
+
+    fn kill_9(&mut self) {
+        // Child::kill is SIGKILL on Unix: no shutdown code runs.
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn status(client: &reqwest::Client, base: &str, token: &str, id: &str) -> serde_json::Value {
+    client
+        .get(format!("{base}/v1/submissions/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_service_killed_mid_job_finishes_every_accepted_submission_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("grader.db");
+    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["tokens", "create", "--name", "ann", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+
+    let mut first = Served::start(&db).await;
+    let client = reqwest::Client::new();
+    let reference =
+        std::fs::read_to_string(root().join("exercises/python/fizzbuzz/reference/fizzbuzz.py"))
+            .unwrap();
+    // The first takes a few seconds at import, so it is mid-grading when
+    // the service dies; the other two wait in the queue behind it.
+    let slow = format!("import time\ntime.sleep(4)\n{reference}");
+    let mut ids = Vec::new();
+    for source in [&slow, &reference, &reference] {
+        let response = client
+            .post(format!("{}/v1/submissions", first.base))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"exercise": "python/fizzbuzz", "files": {"fizzbuzz.py": source}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202);
+        let body: serde_json::Value = response.json().await.unwrap();
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    let started = Instant::now();
+    while status(&client, &first.base, &token, &ids[0]).await["status"] != "running" {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never started grading"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    first.kill_9();
+
+    let second = Served::start(&db).await;
+    let started = Instant::now();
+    for id in &ids {
+        loop {
+            let body = status(&client, &second.base, &token, id).await;
+            if body["status"] == "done" {
+                assert_eq!(body["result"]["status"], "passed", "{id}: {body:#}");
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "{id} was not graded after the restart: {body:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    let metrics = client
+        .get(format!("{}/v1/metrics", second.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("grader_submissions_recovered_total 1\n"),
+        "{metrics}"
+    );
+}
