@@ -202,8 +202,11 @@ async fn read_body(mut response: reqwest::Response, timeout: Duration) -> Vec<u8
 fn judge_json(expect: &Expect, json: &Value, vars: &BTreeMap<String, Value>) -> Result<(), String> {
     if let Some(wanted) = &expect.json {
         let wanted = substitute_json(wanted, vars);
-        if !subset(&wanted, json) {
-            return Err(format!("a body containing {}", compact(&wanted)));
+        if let Some(difference) = first_difference(&wanted, json, "$") {
+            return Err(format!(
+                "a body containing {}; {difference}",
+                shorten(&compact(&wanted))
+            ));
         }
     }
     if let Some(wanted) = &expect.json_exact {
@@ -247,6 +250,37 @@ fn judge_json(expect: &Expect, json: &Value, vars: &BTreeMap<String, Value>) -> 
 fn type_matches(kind: &str, value: &Value) -> bool {
     let actual = jsonpath::type_name(value);
     actual == kind || (kind == "number" && actual == "integer")
+}
+
+/// Where `actual` first fails to hold `expected`, said for a learner:
+/// `at $.total: expected 25, got 10`.
+fn first_difference(expected: &Value, actual: &Value, path: &str) -> Option<String> {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => e.iter().find_map(|(key, value)| {
+            let here = format!("{path}.{key}");
+            match a.get(key) {
+                Some(other) => first_difference(value, other, &here),
+                None => Some(format!("{here} is missing")),
+            }
+        }),
+        (Value::Array(e), Value::Array(a)) if e.len() != a.len() => Some(format!(
+            "at {path}: expected {} item{}, got {}",
+            e.len(),
+            if e.len() == 1 { "" } else { "s" },
+            a.len()
+        )),
+        (Value::Array(e), Value::Array(a)) => e
+            .iter()
+            .zip(a)
+            .enumerate()
+            .find_map(|(index, (x, y))| first_difference(x, y, &format!("{path}[{index}]"))),
+        _ if same(expected, actual) => None,
+        _ => Some(format!(
+            "at {path}: expected {}, got {}",
+            shorten(&compact(expected)),
+            shorten(&compact(actual))
+        )),
+    }
 }
 
 /// Whether `actual` holds at least `expected`.
@@ -397,6 +431,26 @@ mod tests {
         assert!(!subset(&json!({"a": 1}), &json!({"b": 1})));
         assert!(subset(&json!([{"id": 1}]), &json!([{"id": 1, "x": 0}])));
         assert!(!subset(&json!([{"id": 1}]), &json!([{"id": 1}, {"id": 2}])));
+    }
+
+    #[test]
+    fn the_first_difference_is_named_by_its_path() {
+        let expected = json!({"page": 1, "total": 25, "items": [{"id": 1}, {"id": 2}]});
+        let actual = json!({"page": 1, "total": 10, "items": [{"id": 1}, {"id": 2}]});
+        assert_eq!(
+            first_difference(&expected, &actual, "$").as_deref(),
+            Some("at $.total: expected 25, got 10")
+        );
+        let actual = json!({"page": 1, "total": 25, "items": [{"id": 1}, {"id": 3}]});
+        assert_eq!(
+            first_difference(&expected, &actual, "$").as_deref(),
+            Some("at $.items[1].id: expected 2, got 3")
+        );
+        assert_eq!(
+            first_difference(&json!({"a": 1}), &json!({}), "$").as_deref(),
+            Some("$.a is missing")
+        );
+        assert_eq!(first_difference(&expected, &expected, "$"), None);
     }
 
     #[test]
