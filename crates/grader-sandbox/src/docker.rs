@@ -117,20 +117,9 @@ impl DockerSandbox {
     /// job that has ended has none left.
     pub async fn own_containers(&self) -> Result<Vec<(String, String)>, SandboxError> {
         let label = format!("{CONTAINER_LABEL}.pid={}", self.owner.pid);
-        let filters = HashMap::from([("label", vec![label.as_str()])]);
-        let options = ListContainersOptionsBuilder::default()
-            .all(true)
-            .filters(&filters)
-            .build();
-        let containers = self
-            .docker
-            .list_containers(Some(options))
-            .await
-            .map_err(|source| SandboxError::Engine {
-                action: "list containers",
-                source,
-            })?;
-        Ok(containers
+        Ok(self
+            .labelled(&label)
+            .await?
             .into_iter()
             .map(|container| {
                 (
@@ -141,23 +130,31 @@ impl DockerSandbox {
             .collect())
     }
 
-    /// Removes containers left behind by grader processes that are gone
-    /// (a crash, a kill -9). Containers of live processes are left alone.
-    /// Returns how many were removed.
-    pub async fn sweep(&self) -> Result<usize, SandboxError> {
-        let filters = HashMap::from([("label", vec![CONTAINER_LABEL])]);
+    /// Every container, running or not, with the label `label` (`key` or
+    /// `key=value`).
+    async fn labelled(
+        &self,
+        label: &str,
+    ) -> Result<Vec<bollard::models::ContainerSummary>, SandboxError> {
+        let filters = HashMap::from([("label", vec![label])]);
         let options = ListContainersOptionsBuilder::default()
             .all(true)
             .filters(&filters)
             .build();
-        let containers = self
-            .docker
+        self.docker
             .list_containers(Some(options))
             .await
             .map_err(|source| SandboxError::Engine {
                 action: "list containers",
                 source,
-            })?;
+            })
+    }
+
+    /// Removes containers left behind by grader processes that are gone
+    /// (a crash, a kill -9). Containers of live processes are left alone.
+    /// Returns how many were removed.
+    pub async fn sweep(&self) -> Result<usize, SandboxError> {
+        let containers = self.labelled(CONTAINER_LABEL).await?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()

@@ -7,7 +7,7 @@
 //! - [`spec`]: the `api:` section of exercise.yaml.
 //! - [`cases`]: the case files (`tests/*.yaml`), validated strictly.
 //! - [`jwt`]: tokens the grader mints to probe the app's auth.
-//! - [`jsonpath`]: `$.items[0].id`.
+//! - [`jsonpath`]: paths such as `$.items[0].id`.
 //!
 //! Tests are `<case file>::<scenario name>`.
 
@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use grader_sandbox::{Archive, Job, Limits, Outcome, Runner};
 
-use crate::exercise::{Exercise, TestSettings, Visibility};
+use crate::exercise::{Exercise, TestSettings};
 use crate::result::{
     ErrorKind, GradeError, GradeResult, Output, RESULT_VERSION, Status, TestResult, TestStatus,
     View,
@@ -118,12 +118,9 @@ pub async fn grade<R: Runner>(
         for (file, cases) in &files {
             for scenario in &cases.scenarios {
                 let id = format!("{file}::{}", scenario.name);
-                let settings = exercise.test_settings(&id).unwrap_or(TestSettings {
-                    points: 0.0,
-                    visibility: Visibility::Hidden,
-                    task: None,
-                    tags: Vec::new(),
-                });
+                let settings = exercise
+                    .test_settings(&id)
+                    .unwrap_or_else(TestSettings::unlisted);
                 let began = Instant::now();
                 let failure = match tunnel.exit_code() {
                     Some(code) => Some(format!("not run: the app had stopped (exit code {code})")),
@@ -202,10 +199,10 @@ async fn wait_ready(
             .timeout(Duration::from_secs(2))
             .send()
             .await;
-        if let Ok(response) = probe {
-            if response.status().as_u16() < 500 {
-                return Ok(());
-            }
+        if let Ok(response) = probe
+            && response.status().as_u16() < 500
+        {
+            return Ok(());
         }
         if started.elapsed() >= deadline {
             return Err((NotReady::Deadline, started.elapsed()));
@@ -226,23 +223,14 @@ fn test_result(
         Some(message) if message.starts_with("not run") => TestStatus::Error,
         Some(_) => TestStatus::Failed,
     };
-    TestResult {
+    TestResult::judged(
         id,
         name,
+        settings,
         status,
-        score: if status == TestStatus::Passed {
-            settings.points
-        } else {
-            0.0
-        },
-        max_score: settings.points,
-        visibility: settings.visibility,
-        task: settings.task,
-        tags: settings.tags,
-        message: failure,
-        output: None,
-        duration_ms: duration.as_millis() as u64,
-    }
+        failure,
+        duration.as_millis() as u64,
+    )
 }
 
 fn interpret(
@@ -263,7 +251,11 @@ fn interpret(
         duration_ms: duration.as_millis() as u64,
         view: View::Author,
         tests,
-        log: Some(capped(&app_output, LOG_CAP, outcome.stderr.truncated())),
+        log: Some(Output::tail(
+            &app_output,
+            LOG_CAP,
+            outcome.stderr.truncated(),
+        )),
     };
     let path = exercise
         .spec
@@ -282,7 +274,7 @@ fn interpret(
                     waited.as_secs_f64()
                 ),
             };
-            let shown = tail(&app_output, STARTUP_SHOWN);
+            let shown = Output::tail(&app_output, STARTUP_SHOWN, false).text;
             let output = if shown.trim().is_empty() {
                 "it printed nothing".to_owned()
             } else {
@@ -301,29 +293,4 @@ fn interpret(
     }
     result.settle();
     result
-}
-
-fn capped(text: &str, cap: usize, truncated: bool) -> Output {
-    if text.len() <= cap {
-        return Output {
-            text: text.to_owned(),
-            truncated,
-        };
-    }
-    Output {
-        text: tail(text, cap),
-        truncated: true,
-    }
-}
-
-/// The last `cap` bytes of `text`, at a character boundary.
-fn tail(text: &str, cap: usize) -> String {
-    if text.len() <= cap {
-        return text.to_owned();
-    }
-    let mut start = text.len() - cap;
-    while !text.is_char_boundary(start) {
-        start += 1;
-    }
-    format!("…{}", &text[start..])
 }

@@ -180,6 +180,20 @@ pub struct TestSettings {
     pub tags: Vec<String>,
 }
 
+impl TestSettings {
+    /// For a test whose file the exercise does not list: it cannot come
+    /// from the exercise, so it is hidden and worth nothing rather than
+    /// trusted.
+    pub fn unlisted() -> TestSettings {
+        TestSettings {
+            points: 0.0,
+            visibility: Visibility::Hidden,
+            task: None,
+            tags: Vec::new(),
+        }
+    }
+}
+
 /// Why an exercise could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ExerciseError {
@@ -441,41 +455,40 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
 
     // Limits.
     let limits = &spec.limits;
-    if let Some(wall_time) = limits.wall_time {
-        if wall_time.0 < Duration::from_secs(1) || wall_time.0 > Duration::from_secs(600) {
-            problem("limits.wall_time", "expected between 1s and 10m".to_owned());
-        }
+    if let Some(wall_time) = limits.wall_time
+        && (wall_time.0 < Duration::from_secs(1) || wall_time.0 > Duration::from_secs(600))
+    {
+        problem("limits.wall_time", "expected between 1s and 10m".to_owned());
     }
-    if let Some(memory) = limits.memory {
-        if memory.0 < 16 << 20 || memory.0 > 4 << 30 {
-            problem(
-                "limits.memory",
-                "expected between 16MiB and 4GiB".to_owned(),
-            );
-        }
+    if let Some(memory) = limits.memory
+        && (memory.0 < 16 << 20 || memory.0 > 4 << 30)
+    {
+        problem(
+            "limits.memory",
+            "expected between 16MiB and 4GiB".to_owned(),
+        );
     }
-    if let Some(pids) = limits.pids {
-        if !(8..=1024).contains(&pids) {
-            problem(
-                "limits.pids",
-                format!("expected between 8 and 1024, found {pids}"),
-            );
-        }
+    if let Some(pids) = limits.pids
+        && !(8..=1024).contains(&pids)
+    {
+        problem(
+            "limits.pids",
+            format!("expected between 8 and 1024, found {pids}"),
+        );
     }
-    if let Some(output) = limits.output {
-        if output.0 < 4096 || output.0 > 64 << 20 {
-            problem(
-                "limits.output",
-                "expected between 4KiB and 64MiB".to_owned(),
-            );
-        }
+    if let Some(output) = limits.output
+        && (output.0 < 4096 || output.0 > 64 << 20)
+    {
+        problem(
+            "limits.output",
+            "expected between 4KiB and 64MiB".to_owned(),
+        );
     }
-    if let Some(python) = &spec.python {
-        if let Some(timeout) = python.test_timeout {
-            if timeout.0 < Duration::from_millis(100) {
-                problem("python.test_timeout", "expected at least 100ms".to_owned());
-            }
-        }
+    if let Some(python) = &spec.python
+        && let Some(timeout) = python.test_timeout
+        && timeout.0 < Duration::from_millis(100)
+    {
+        problem("python.test_timeout", "expected at least 100ms".to_owned());
     }
 
     // Tests.
@@ -508,11 +521,11 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
                 &format!("{field}.file"),
                 format!("tests/{} does not exist", test.file),
             );
-        } else if spec.kind == Kind::Api {
-            if let Err(case_problems) = crate::api::cases::load(&tests_dir.join(&test.file)) {
-                for case_problem in case_problems {
-                    problem(&format!("tests/{}", test.file), case_problem);
-                }
+        } else if spec.kind == Kind::Api
+            && let Err(case_problems) = crate::api::cases::load(&tests_dir.join(&test.file))
+        {
+            for case_problem in case_problems {
+                problem(&format!("tests/{}", test.file), case_problem);
             }
         }
         if !listed.insert(test.file.clone()) {
@@ -528,13 +541,13 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
             );
         }
         for (name, over) in &test.overrides {
-            if let Some(points) = over.points {
-                if !(points >= 0.0 && points.is_finite()) {
-                    problem(
-                        &format!("{field}.overrides.{name}.points"),
-                        format!("expected a number ≥ 0, found {points}"),
-                    );
-                }
+            if let Some(points) = over.points
+                && !(points >= 0.0 && points.is_finite())
+            {
+                problem(
+                    &format!("{field}.overrides.{name}.points"),
+                    format!("expected a number ≥ 0, found {points}"),
+                );
             }
         }
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use grader_sandbox::{Archive, Ending, Job, Outcome};
 
-use crate::exercise::{Exercise, Visibility};
+use crate::exercise::Exercise;
 use crate::report::{self, Report};
 use crate::result::{
     ErrorKind, GradeError, GradeResult, Output, RESULT_VERSION, Status, TestResult, TestStatus,
@@ -201,16 +201,9 @@ fn test_result(
     report: &Report,
     stopped: Option<&(ErrorKind, String)>,
 ) -> TestResult {
-    // A test whose file is not listed cannot come from the exercise; treat
-    // it as hidden and worth nothing rather than trust it.
     let settings = exercise
         .test_settings(&test.id)
-        .unwrap_or(crate::exercise::TestSettings {
-            points: 0.0,
-            visibility: Visibility::Hidden,
-            task: None,
-            tags: Vec::new(),
-        });
+        .unwrap_or_else(crate::exercise::TestSettings::unlisted);
     let (status, message, output, duration) = match report.results.get(&test.id) {
         Some(event) => {
             let status = match event.outcome {
@@ -239,23 +232,16 @@ fn test_result(
             (TestStatus::Error, Some(why), None, 0.0)
         }
     };
-    TestResult {
-        id: test.id.clone(),
-        name: test.name.clone(),
+    let mut result = TestResult::judged(
+        test.id.clone(),
+        test.name.clone(),
+        settings,
         status,
-        score: if status == TestStatus::Passed {
-            settings.points
-        } else {
-            0.0
-        },
-        max_score: settings.points,
-        visibility: settings.visibility,
-        task: settings.task,
-        tags: settings.tags,
         message,
-        output,
-        duration_ms: (duration * 1000.0) as u64,
-    }
+        (duration * 1000.0) as u64,
+    );
+    result.output = output;
+    result
 }
 
 fn running_note(message: String, report: &Report) -> String {
@@ -266,32 +252,12 @@ fn running_note(message: String, report: &Report) -> String {
 }
 
 fn log(outcome: &Outcome, report: &Report) -> Output {
-    let mut text = String::new();
+    let mut errors = String::new();
     for error in &report.collect_errors {
-        text.push_str(&format!(
+        errors.push_str(&format!(
             "collecting {} failed:\n{}\n",
             error.file, error.message
         ));
     }
-    let other = report.other_lines.join("\n");
-    if !other.trim().is_empty() {
-        text.push_str("--- stdout ---\n");
-        text.push_str(&other);
-        text.push('\n');
-    }
-    let stderr = outcome.stderr.text();
-    if !stderr.trim().is_empty() {
-        text.push_str("--- stderr ---\n");
-        text.push_str(&stderr);
-    }
-    let truncated =
-        text.len() > LOG_CAP || outcome.stdout.truncated() || outcome.stderr.truncated();
-    if text.len() > LOG_CAP {
-        let mut cut = LOG_CAP;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-    }
-    Output { text, truncated }
+    Output::run_log(outcome, &errors, &report.other_lines, LOG_CAP)
 }

@@ -131,6 +131,95 @@ pub struct Output {
     pub truncated: bool,
 }
 
+impl Output {
+    /// `text` cut to its first `cap` bytes (at a character boundary);
+    /// `truncated` also when the text was already cut before.
+    pub fn head(mut text: String, cap: usize, already_cut: bool) -> Output {
+        let truncated = already_cut || text.len() > cap;
+        if text.len() > cap {
+            let mut cut = cap;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+        }
+        Output { text, truncated }
+    }
+
+    /// `text` cut to its last `cap` bytes, marked with `…` where cut.
+    pub fn tail(text: &str, cap: usize, already_cut: bool) -> Output {
+        if text.len() <= cap {
+            return Output {
+                text: text.to_owned(),
+                truncated: already_cut,
+            };
+        }
+        let mut start = text.len() - cap;
+        while !text.is_char_boundary(start) {
+            start += 1;
+        }
+        Output {
+            text: format!("…{}", &text[start..]),
+            truncated: true,
+        }
+    }
+
+    /// A job's own output for the author's log: `extra` first (what the
+    /// kind has to say), then stdout lines outside the report, then stderr.
+    pub fn run_log(
+        outcome: &grader_sandbox::Outcome,
+        extra: &str,
+        other_stdout: &[String],
+        cap: usize,
+    ) -> Output {
+        let mut text = extra.to_owned();
+        let other = other_stdout.join("\n");
+        if !other.trim().is_empty() {
+            text.push_str("--- stdout ---\n");
+            text.push_str(&other);
+            text.push('\n');
+        }
+        let stderr = outcome.stderr.text();
+        if !stderr.trim().is_empty() {
+            text.push_str("--- stderr ---\n");
+            text.push_str(&stderr);
+        }
+        let cut = outcome.stdout.truncated() || outcome.stderr.truncated();
+        Output::head(text, cap, cut)
+    }
+}
+
+impl TestResult {
+    /// A test's result from the exercise's settings for it and a verdict:
+    /// the points are earned only when it passed.
+    pub fn judged(
+        id: String,
+        name: String,
+        settings: crate::exercise::TestSettings,
+        status: TestStatus,
+        message: Option<String>,
+        duration_ms: u64,
+    ) -> TestResult {
+        TestResult {
+            id,
+            name,
+            status,
+            score: if status == TestStatus::Passed {
+                settings.points
+            } else {
+                0.0
+            },
+            max_score: settings.points,
+            visibility: settings.visibility,
+            task: settings.task,
+            tags: settings.tags,
+            message,
+            output: None,
+            duration_ms,
+        }
+    }
+}
+
 impl GradeResult {
     /// A result for a submission that could not be graded at all.
     pub fn error(exercise: &str, kind: ErrorKind, message: impl Into<String>) -> GradeResult {
@@ -189,12 +278,12 @@ impl GradeResult {
                     test.output = None;
                 }
             }
-            if let Some(error) = &mut result.error {
-                if error.kind == ErrorKind::Infra {
-                    error.message = "the grader could not run your submission; \
+            if let Some(error) = &mut result.error
+                && error.kind == ErrorKind::Infra
+            {
+                error.message = "the grader could not run your submission; \
                                      this attempt does not count, please try again"
-                        .to_owned();
-                }
+                    .to_owned();
             }
         }
         result

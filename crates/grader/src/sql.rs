@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use grader_sandbox::{Archive, Job, Limits, Outcome};
 use serde::Deserialize;
 
-use crate::exercise::{Exercise, TestSettings, Visibility};
+use crate::exercise::{Exercise, TestSettings};
 use crate::result::{
     ErrorKind, GradeError, GradeResult, Output, RESULT_VERSION, Status, TestResult, TestStatus,
     View,
@@ -268,7 +268,7 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeRe
         duration_ms: outcome.duration.as_millis() as u64,
         view: View::Author,
         tests: Vec::new(),
-        log: Some(log(outcome, &report)),
+        log: Some(Output::run_log(outcome, "", &report.other_lines, LOG_CAP)),
     };
     let Ok(sql) = settings(exercise) else {
         result.error = Some(error(ErrorKind::Infra, "the exercise has no `sql` section"));
@@ -280,12 +280,9 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeRe
         for name in sql.test_names() {
             for &engine in &sql.engines {
                 let id = format!("{}::{name}[{}]", test.file, engine.as_str());
-                let settings = exercise.test_settings(&id).unwrap_or(TestSettings {
-                    points: 0.0,
-                    visibility: Visibility::Hidden,
-                    task: None,
-                    tags: Vec::new(),
-                });
+                let settings = exercise
+                    .test_settings(&id)
+                    .unwrap_or_else(TestSettings::unlisted);
                 let key = |who| (engine, test.file.clone(), name.to_owned(), who);
                 let reference = report.outcomes.get(&key(Who::Reference));
                 let submitted = report.outcomes.get(&key(Who::Submission));
@@ -446,46 +443,5 @@ fn test_result(
         Verdict::Failed(message) => (TestStatus::Failed, Some(message)),
         Verdict::NotRun(message) | Verdict::Infra(message) => (TestStatus::Error, Some(message)),
     };
-    TestResult {
-        id,
-        name,
-        status,
-        score: if status == TestStatus::Passed {
-            settings.points
-        } else {
-            0.0
-        },
-        max_score: settings.points,
-        visibility: settings.visibility,
-        task: settings.task,
-        tags: settings.tags,
-        message,
-        output: None,
-        duration_ms,
-    }
-}
-
-fn log(outcome: &Outcome, report: &Report) -> Output {
-    let mut text = String::new();
-    let other = report.other_lines.join("\n");
-    if !other.trim().is_empty() {
-        text.push_str("--- stdout ---\n");
-        text.push_str(&other);
-        text.push('\n');
-    }
-    let stderr = outcome.stderr.text();
-    if !stderr.trim().is_empty() {
-        text.push_str("--- stderr ---\n");
-        text.push_str(&stderr);
-    }
-    let truncated =
-        text.len() > LOG_CAP || outcome.stdout.truncated() || outcome.stderr.truncated();
-    if text.len() > LOG_CAP {
-        let mut cut = LOG_CAP;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-    }
-    Output { text, truncated }
+    TestResult::judged(id, name, settings, status, message, duration_ms)
 }

@@ -38,18 +38,18 @@ impl Submission {
         paths: &[PathBuf],
     ) -> Result<Submission, SubmissionError> {
         let mut files = BTreeMap::new();
-        if let [dir] = paths {
-            if dir.is_dir() {
-                for spec in &exercise.spec.submission.files {
-                    let path = dir.join(&spec.name);
-                    if path.is_file() {
-                        files.insert(spec.name.clone(), read(&path, spec.max_size())?);
-                    }
+        if let [dir] = paths
+            && dir.is_dir()
+        {
+            for spec in &exercise.spec.submission.files {
+                let path = dir.join(&spec.name);
+                if path.is_file() {
+                    files.insert(spec.name.clone(), read(&path, spec.max_size())?);
                 }
-                let submission = Submission { files };
-                submission.check(exercise)?;
-                return Ok(submission);
             }
+            let submission = Submission { files };
+            submission.check(exercise)?;
+            return Ok(submission);
         }
         for path in paths {
             let name = path

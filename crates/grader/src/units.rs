@@ -25,8 +25,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         _ => return None,
     };
     let seconds = number * scale;
-    (seconds.is_finite() && seconds >= 0.0 && seconds < 1e9)
-        .then(|| Duration::from_secs_f64(seconds))
+    (seconds.is_finite() && (0.0..1e9).contains(&seconds)).then(|| Duration::from_secs_f64(seconds))
 }
 
 pub fn parse_size(text: &str) -> Option<u64> {
@@ -42,7 +41,7 @@ pub fn parse_size(text: &str) -> Option<u64> {
         _ => return None,
     };
     let bytes = number * scale;
-    (bytes.is_finite() && bytes >= 0.0 && bytes < 1e15).then_some(bytes as u64)
+    (bytes.is_finite() && (0.0..1e15).contains(&bytes)).then_some(bytes as u64)
 }
 
 fn split_number(text: &str) -> Option<(f64, &str)> {
@@ -80,7 +79,7 @@ impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let bytes = self.0;
         for (unit, size) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-            if bytes >= size && bytes % size == 0 {
+            if bytes >= size && bytes.is_multiple_of(size) {
                 return write!(f, "{}{unit}", bytes / size);
             }
         }

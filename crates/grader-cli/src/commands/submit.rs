@@ -127,15 +127,13 @@ async fn read<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> an
 /// The files by name: the paths given, or the regular files in one folder.
 fn read_files(paths: &[PathBuf]) -> anyhow::Result<BTreeMap<String, String>> {
     let mut list = Vec::new();
-    if let [dir] = paths {
-        if dir.is_dir() {
-            for entry in
-                std::fs::read_dir(dir).with_context(|| format!("read {}", dir.display()))?
-            {
-                let entry = entry?;
-                if entry.file_type()?.is_file() {
-                    list.push(entry.path());
-                }
+    if let [dir] = paths
+        && dir.is_dir()
+    {
+        for entry in std::fs::read_dir(dir).with_context(|| format!("read {}", dir.display()))? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                list.push(entry.path());
             }
         }
     }

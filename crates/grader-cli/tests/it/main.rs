@@ -3,4 +3,7 @@
 //! They use the real Docker engine and the runner images
 //! (`grader images build`).
 
+// A test that unwraps fails with the error it met.
+#![allow(clippy::unwrap_used)]
+
 mod serve;

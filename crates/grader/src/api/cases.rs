@@ -233,12 +233,12 @@ fn validate_step(step: &Step, field: &str, captured: &BTreeSet<&str>, problems: 
         }
     }
     let expect = &step.expect;
-    if let Some(status) = expect.status {
-        if !(100..=599).contains(&status) {
-            problems.push(format!(
-                "{field}.expect.status: expected an HTTP status, found {status}"
-            ));
-        }
+    if let Some(status) = expect.status
+        && !(100..=599).contains(&status)
+    {
+        problems.push(format!(
+            "{field}.expect.status: expected an HTTP status, found {status}"
+        ));
     }
     if expect.json.is_some() && expect.json_exact.is_some() {
         problems.push(format!(

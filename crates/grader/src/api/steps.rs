@@ -126,10 +126,10 @@ async fn run_step(
 
     let expect = &step.expect;
     let fail = |expected: String| Err(format!("{shown}\nexpected {expected}\n{}", got()));
-    if let Some(wanted) = expect.status {
-        if wanted != status {
-            return fail(format!("status {wanted}"));
-        }
+    if let Some(wanted) = expect.status
+        && wanted != status
+    {
+        return fail(format!("status {wanted}"));
     }
     for (name, part) in &expect.headers {
         let value = headers
@@ -142,14 +142,14 @@ async fn run_step(
             ));
         }
     }
-    if let Some(limit) = expect.max_time {
-        if elapsed > limit.0 {
-            return Err(format!(
-                "{shown}\nexpected a response within {}, it took {} ms",
-                show_duration(limit.0),
-                elapsed.as_millis()
-            ));
-        }
+    if let Some(limit) = expect.max_time
+        && elapsed > limit.0
+    {
+        return Err(format!(
+            "{shown}\nexpected a response within {}, it took {} ms",
+            show_duration(limit.0),
+            elapsed.as_millis()
+        ));
     }
     let needs_json = expect.json.is_some()
         || expect.json_exact.is_some()

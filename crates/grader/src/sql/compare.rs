@@ -140,10 +140,10 @@ fn ordered_differences(expected: &Rows, actual: &Rows, rules: &Rules) -> Option<
     for i in first..(first + SHOWN_ROWS).min(longest) {
         let e = expected.rows.get(i);
         let a = actual.rows.get(i);
-        if let (Some(e), Some(a)) = (e, a) {
-            if row_eq(e, a, rules) {
-                continue;
-            }
+        if let (Some(e), Some(a)) = (e, a)
+            && row_eq(e, a, rules)
+        {
+            continue;
         }
         let label = format!("row {}:", i + 1);
         text.push_str(&format!(

@@ -4,7 +4,7 @@
 
 use grader::result::{ErrorKind, GradeResult, Status, TestStatus};
 
-use crate::support;
+use crate::support::{self, message_of};
 
 const EXERCISE: &str = "api/notes-crud";
 
@@ -15,15 +15,6 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 async fn grade(exercise: &str, files: &[(&str, &str)]) -> GradeResult {
     let _turn = ONE_AT_A_TIME.lock().await;
     support::grade(exercise, files).await
-}
-
-fn message_of<'a>(result: &'a GradeResult, id: &str) -> &'a str {
-    let test = result
-        .tests
-        .iter()
-        .find(|test| test.id == id)
-        .unwrap_or_else(|| panic!("no test {id} in {result:#?}"));
-    test.message.as_deref().unwrap_or_default()
 }
 
 /// A FastAPI app whose `POST /notes` answers 200 with `probe()`'s result,

@@ -2,6 +2,9 @@
 //! engine and the runner images (`grader images build`). Without
 //! either they fail and say so.
 
+// A test that unwraps fails with the error it met.
+#![allow(clippy::unwrap_used)]
+
 mod api;
 mod check;
 mod errors;

@@ -5,19 +5,10 @@ use grader::result::{ErrorKind, GradeResult, Status, TestStatus};
 use grader::{Exercise, Submission};
 use grader_sandbox::{DockerSandbox, Runner};
 
-use crate::support::{exercise_dir, grade, root};
+use crate::support::{exercise_dir, grade, message_of, root};
 
 const QUERY: &str = "sql/cheap-products";
 const SCRIPT: &str = "sql/design-reviews";
-
-fn message_of<'a>(result: &'a GradeResult, id: &str) -> &'a str {
-    let test = result
-        .tests
-        .iter()
-        .find(|test| test.id == id)
-        .unwrap_or_else(|| panic!("no test {id} in {result:#?}"));
-    test.message.as_deref().unwrap_or_default()
-}
 
 /// Runs `sql` as the submission without the host's check of it, the way a
 /// query that slipped past it would run.

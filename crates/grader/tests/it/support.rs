@@ -34,8 +34,8 @@ pub async fn grader() -> Grader<DockerSandbox> {
 /// to break on purpose.
 pub fn scratch_copy(id: &str) -> (tempfile::TempDir, PathBuf) {
     let temp = tempfile::tempdir().unwrap();
-    let slug = id.rsplit('/').next().unwrap();
-    let track = temp.path().join("python");
+    let (track, slug) = id.split_once('/').unwrap();
+    let track = temp.path().join(track);
     let dir = track.join(slug);
     copy_tree(&exercise_dir(id), &dir);
     (temp, dir)
@@ -85,4 +85,14 @@ pub fn redactions() -> insta::Settings {
     settings.add_filter(r#""duration_ms": \d+"#, r#""duration_ms": "[MS]""#);
     settings.add_filter(r"/tmp/\.tmp[A-Za-z0-9]+", "[TEMP]");
     settings
+}
+
+/// The message of test `id` in `result`; the test must be there.
+pub fn message_of<'a>(result: &'a GradeResult, id: &str) -> &'a str {
+    let test = result
+        .tests
+        .iter()
+        .find(|test| test.id == id)
+        .unwrap_or_else(|| panic!("no test {id} in {result:#?}"));
+    test.message.as_deref().unwrap_or_default()
 }
