@@ -8,7 +8,12 @@ use crate::support::{redactions, scratch_copy};
 /// Loads a copy of calculate-discount after `edit` changed it, and returns
 /// the error message with the temporary path redacted.
 fn error_after(edit: impl FnOnce(&std::path::Path)) -> String {
-    let (temp, dir) = scratch_copy("python/calculate-discount");
+    error_after_in("python/calculate-discount", edit)
+}
+
+/// The same for a copy of exercise `id`.
+fn error_after_in(id: &str, edit: impl FnOnce(&std::path::Path)) -> String {
+    let (temp, dir) = scratch_copy(id);
     edit(&dir);
     let error = Exercise::load(&dir).expect_err("the exercise should be refused");
     error
@@ -17,7 +22,11 @@ fn error_after(edit: impl FnOnce(&std::path::Path)) -> String {
 }
 
 fn edit_yaml(dir: &std::path::Path, change: impl FnOnce(String) -> String) {
-    let path = dir.join("exercise.yaml");
+    edit_file(dir, "exercise.yaml", change);
+}
+
+fn edit_file(dir: &std::path::Path, file: &str, change: impl FnOnce(String) -> String) {
+    let path = dir.join(file);
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, change(text)).unwrap();
 }
@@ -78,6 +87,33 @@ case!(reserved_submission_name, |dir| edit_yaml(dir, |t| t
 case!(limits_out_of_range, |dir| edit_yaml(dir, |t| format!(
     "{t}limits:\n  wall_time: 2h\n  memory: 1MiB\n  pids: 100000\n"
 )));
+
+#[test]
+fn sql_section_problems() {
+    let message = error_after_in("sql/cheap-products", |dir| {
+        edit_yaml(dir, |t| {
+            t.replace("engines: [sqlite, postgres]", "engines: [sqlite, sqlite]")
+                .replace(
+                    "  mode: query\n",
+                    "  mode: query\n  statement_timeout: 5m\n  schema: ../schema.sql\n  checks:\n    - {name: Bad, sql: \"SELECT 1; SELECT 2\"}\n",
+                )
+        })
+    });
+    redactions().bind(|| insta::assert_snapshot!("sql_section_problems", message));
+}
+
+#[test]
+fn api_case_file_problems() {
+    let message = error_after_in("api/notes-crud", |dir| {
+        edit_file(dir, "tests/visible.yaml", |t| {
+            t.replace("method: DELETE", "method: REMOVE").replace(
+                "path: \"/notes/{{id}}\"}\n        expect: {status: 404}",
+                "path: \"/notes/{{note}}\"}\n        expect: {status: 404}",
+            )
+        })
+    });
+    redactions().bind(|| insta::assert_snapshot!("api_case_file_problems", message));
+}
 
 #[test]
 fn a_missing_exercise_yaml_names_the_path() {
