@@ -301,8 +301,16 @@ class Postgres:
             if self.job["mode"] == "query":
                 cursor.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO %s" % LEARNER)
             else:
+                # A script may change the tables it is given (ALTER TABLE,
+                # CREATE INDEX): the learner owns them, nothing else.
                 cursor.execute("GRANT CREATE ON SCHEMA public TO %s" % LEARNER)
-                cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO %s" % LEARNER)
+                cursor.execute(
+                    "SELECT format('ALTER TABLE %I OWNER TO " + LEARNER + "', c.relname) "
+                    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"
+                )
+                for (statement,) in cursor.fetchall():
+                    cursor.execute(statement)
                 cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO %s" % LEARNER)
         learner = self.connect(name, LEARNER)
         return (owner, learner)

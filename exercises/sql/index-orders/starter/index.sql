@@ -1,0 +1,1 @@
+-- Create the index here (see README.md).
