@@ -62,6 +62,10 @@ pub struct ServeArgs {
     /// Gradings at once.
     #[arg(long, env = "GRADER_WORKERS", default_value_t = 2)]
     pub workers: usize,
+    /// Containers kept started and waiting for each kind of job seen, so a
+    /// submission skips the container's start (0 turns this off).
+    #[arg(long, env = "GRADER_WARM", default_value_t = 1)]
+    pub warm: usize,
     /// Queued submissions above which new ones get 503 with Retry-After.
     #[arg(long, default_value_t = 1000)]
     pub queue_capacity: i64,

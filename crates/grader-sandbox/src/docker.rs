@@ -215,6 +215,11 @@ impl Prepared {
         self.guard.id()
     }
 
+    /// Removes the container without running anything in it.
+    pub async fn discard(self) {
+        self.guard.remove().await;
+    }
+
     /// Sends `input` and watches the job to its end; the container is
     /// removed before this returns.
     pub async fn run(self, input: Archive) -> Result<Outcome, SandboxError> {

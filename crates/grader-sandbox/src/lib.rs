@@ -17,13 +17,15 @@ mod error;
 mod guard;
 pub mod images;
 mod job;
+mod pool;
 pub mod spec;
 
 pub use archive::{Archive, ArchiveError};
 pub use capture::Captured;
-pub use docker::DockerSandbox;
+pub use docker::{DockerSandbox, Prepared};
 pub use error::SandboxError;
 pub use job::{Ending, Job, Limits, Outcome, Runner, Session};
+pub use pool::WarmPool;
 
 /// Label carried by every container this crate creates; the sweep finds
 /// leftovers by it.

@@ -13,11 +13,14 @@ use anyhow::bail;
 use futures_util::StreamExt;
 use grader::check::{self, ExerciseCheck};
 use grader::{Grader, Images};
-use grader_sandbox::DockerSandbox;
+use grader_sandbox::{DockerSandbox, WarmPool};
 
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::locate;
 use progress::Progress;
+
+/// How long a warm container may wait for its job.
+const WARM_AGE: std::time::Duration = std::time::Duration::from_secs(120);
 
 pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<ExitCode> {
     let dirs = check::discover(&args.paths);
@@ -34,7 +37,10 @@ pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<E
     let images = Images::new(locate::images_dir(images_dir)?);
     let sandbox = DockerSandbox::connect().await?;
     sandbox.sweep().await?;
-    let grader = Arc::new(Grader::new(sandbox, images));
+    // The reference, the starter and the mutants of an exercise run the
+    // same job: each after the first finds its container ready.
+    let pool = WarmPool::new(sandbox, 1, WARM_AGE);
+    let grader = Arc::new(Grader::new(pool.clone(), images));
     let total = dirs.len();
     let progress = Progress::new(total);
 
@@ -62,6 +68,7 @@ pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<E
         CheckFormat::Human => print!("{}", summary(&checks)),
         CheckFormat::Junit => print!("{}", grader::junit::checks(&checks)),
     }
+    pool.drain().await;
     Ok(if checks.iter().all(ExerciseCheck::ok) {
         ExitCode::SUCCESS
     } else {

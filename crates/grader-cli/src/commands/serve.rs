@@ -5,11 +5,14 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use grader::{Grader, Images};
-use grader_sandbox::DockerSandbox;
+use grader_sandbox::{DockerSandbox, WarmPool};
 use grader_server::{AppState, Config, SqliteStore};
 
 use crate::cli::ServeArgs;
 use crate::locate;
+
+/// How long a warm container may wait for its job.
+const WARM_AGE: std::time::Duration = std::time::Duration::from_secs(600);
 
 pub async fn run(images_dir: Option<&Path>, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let store = SqliteStore::open(&args.db)
@@ -37,7 +40,11 @@ pub async fn run(images_dir: Option<&Path>, args: ServeArgs) -> anyhow::Result<E
         args.db
     );
     let state = AppState::new(store, catalog, config);
-    grader_server::run(listener, state, Grader::new(sandbox, images), shutdown()).await?;
+    let pool = WarmPool::new(sandbox, args.warm, WARM_AGE);
+    let grader = Grader::new(pool.clone(), images);
+    let served = grader_server::run(listener, state, grader, shutdown()).await;
+    pool.drain().await;
+    served?;
     eprintln!("grader: stopped");
     Ok(ExitCode::SUCCESS)
 }
