@@ -178,15 +178,16 @@ class Sqlite:
         finally:
             conn.set_authorizer(None)
 
-    def script(self, conn, sql):
-        def authorize(action, arg1, *_):
-            if action in SQLITE_SCRIPT_DENIED:
-                return sqlite3.SQLITE_DENY
-            if action == sqlite3.SQLITE_FUNCTION and arg1 == "load_extension":
-                return sqlite3.SQLITE_DENY
-            return sqlite3.SQLITE_OK
+    @staticmethod
+    def _script_authorizer(action, arg1, *_):
+        if action in SQLITE_SCRIPT_DENIED:
+            return sqlite3.SQLITE_DENY
+        if action == sqlite3.SQLITE_FUNCTION and arg1 == "load_extension":
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
 
-        conn.set_authorizer(authorize)
+    def script(self, conn, sql):
+        conn.set_authorizer(self._script_authorizer)
         try:
             self._guarded(conn, lambda: conn.executescript(sql))
         finally:
@@ -195,6 +196,9 @@ class Sqlite:
             conn.execute("COMMIT")
 
     def check(self, conn, sql):
+        # Under the script's authorizer: a trigger the script left on a
+        # table fires here and may not reach other files either.
+        conn.set_authorizer(self._script_authorizer)
         conn.execute("SAVEPOINT grader_check")
         try:
             return self._guarded(
@@ -202,6 +206,7 @@ class Sqlite:
             )
         finally:
             conn.execute("RELEASE grader_check")
+            conn.set_authorizer(None)
 
     def close(self, conn):
         conn.close()
@@ -352,20 +357,20 @@ class Postgres:
         self._guarded(learner, run)
 
     def check(self, conns, sql):
-        owner = conns[0]
-        owner.autocommit = False
+        # As the learner's role, never a superuser: the script may have put
+        # triggers on the tables, and a trigger runs with the rights of
+        # whoever fires it.
+        learner = conns[1]
+        learner.set_session(readonly=False, autocommit=False)
 
         def run():
-            with owner.cursor() as cursor:
+            with learner.cursor() as cursor:
                 cursor.execute(sql)
                 return rows_of(cursor, self.job["max_rows"])
 
-        try:
-            rows = self._guarded(owner, run)
-            owner.commit()
-            return rows
-        finally:
-            owner.autocommit = True
+        rows = self._guarded(learner, run)
+        learner.commit()
+        return rows
 
     def close(self, conns):
         for conn in conns:

@@ -148,6 +148,29 @@ async fn copy_to_program_and_reading_server_files_fail() {
 }
 
 #[tokio::test]
+async fn a_trigger_left_by_a_script_does_not_run_with_more_rights_than_the_learner() {
+    // The checks fire this trigger; if they ran as a superuser, it would
+    // run a program.
+    let script = "CREATE TABLE reviews (
+        product_id INTEGER NOT NULL REFERENCES products (id),
+        customer_id INTEGER NOT NULL REFERENCES customers (id),
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+        body TEXT,
+        reviewed_on DATE NOT NULL DEFAULT CURRENT_DATE,
+        PRIMARY KEY (product_id, customer_id)
+    );
+    CREATE FUNCTION escape() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        COPY (SELECT 1) TO PROGRAM 'id';
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER escape BEFORE INSERT ON reviews FOR EACH ROW EXECUTE FUNCTION escape();";
+    let result = grade(SCRIPT, &[("reviews.sql", script)]).await;
+    let postgres = message_of(&result, "shop.sql::accepts_a_review[postgres]");
+    assert!(postgres.contains("pg_execute_server_program"), "{postgres}");
+}
+
+#[tokio::test]
 async fn a_wrong_query_gets_a_readable_diff_on_visible_data_only() {
     let sql = "SELECT name, price FROM products WHERE category = 'office' ORDER BY price, name";
     let result = grade(QUERY, &[("query.sql", sql)]).await;
