@@ -18,6 +18,7 @@ use crate::store::Store;
 pub fn app<S: Store>(state: AppState<S>) -> Router {
     let max_body = state.config.max_body;
     Router::new()
+        .route("/", get(ops::page))
         .route("/v1/health", get(ops::health::<S>))
         .route("/v1/metrics", get(ops::metrics::<S>))
         .route("/v1/openapi.json", get(ops::openapi))

@@ -320,3 +320,21 @@ async fn progress_streams_as_server_sent_events_until_the_result() {
     assert!(events.contains(&"status"), "{text}");
     assert!(text.contains("\"status\":\"passed\""), "{text}");
 }
+
+#[tokio::test]
+async fn the_learners_page_is_served() {
+    let service = Service::start(Config::default(), false).await;
+    let response = service.client.get(service.url("/")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("/v1/submissions"),
+        "the page talks to the API"
+    );
+}
