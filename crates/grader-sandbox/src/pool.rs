@@ -23,9 +23,17 @@ use crate::{Archive, DockerSandbox, Job, Outcome, Runner, SandboxError};
 #[derive(Debug, Clone)]
 pub struct WarmPool {
     sandbox: DockerSandbox,
-    idle: Arc<Mutex<HashMap<String, Vec<Warm>>>>,
+    slots: Arc<Mutex<HashMap<String, Slot>>>,
     per_job: usize,
     max_age: Duration,
+}
+
+/// The containers of one kind of job: waiting, and being prepared. Both
+/// count toward the pool's limit, so two refills never race past it.
+#[derive(Debug, Default)]
+struct Slot {
+    waiting: Vec<Warm>,
+    preparing: usize,
 }
 
 #[derive(Debug)]
@@ -40,7 +48,7 @@ impl WarmPool {
     pub fn new(sandbox: DockerSandbox, per_job: usize, max_age: Duration) -> WarmPool {
         WarmPool {
             sandbox,
-            idle: Arc::default(),
+            slots: Arc::default(),
             per_job,
             max_age,
         }
@@ -49,7 +57,11 @@ impl WarmPool {
     /// Removes every waiting container; call it before the process ends
     /// (a container left behind is swept at the next start).
     pub async fn drain(&self) {
-        let waiting: Vec<Warm> = self.lock().drain().flat_map(|(_, warm)| warm).collect();
+        let waiting: Vec<Warm> = self
+            .lock()
+            .drain()
+            .flat_map(|(_, slot)| slot.waiting)
+            .collect();
         for warm in waiting {
             warm.prepared.discard().await;
         }
@@ -57,57 +69,58 @@ impl WarmPool {
 
     /// How many containers wait, over all jobs.
     pub fn idle(&self) -> usize {
-        self.lock().values().map(Vec::len).sum()
+        self.lock().values().map(|slot| slot.waiting.len()).sum()
     }
 
     /// The ids of the containers waiting.
     pub fn idle_containers(&self) -> Vec<String> {
         self.lock()
             .values()
-            .flatten()
+            .flat_map(|slot| &slot.waiting)
             .map(|warm| warm.prepared.container_id().to_owned())
             .collect()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Warm>>> {
-        self.idle
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
+        self.slots
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A warm container for `job`, if one waits and is young enough.
     fn take(&self, job: &Job) -> Option<Prepared> {
-        let key = key(job);
-        let mut idle = self.lock();
-        let waiting = idle.get_mut(&key)?;
+        let mut slots = self.lock();
+        let slot = slots.get_mut(&key(job))?;
         // Old ones are dropped, which removes their containers.
-        waiting.retain(|warm| warm.since.elapsed() < self.max_age);
-        waiting.pop().map(|warm| warm.prepared)
+        slot.waiting
+            .retain(|warm| warm.since.elapsed() < self.max_age);
+        slot.waiting.pop().map(|warm| warm.prepared)
     }
 
-    /// Prepares a container for `job` in the background, if there is room.
+    /// Prepares a container for `job` in the background, unless the ones
+    /// waiting and being prepared already fill its slot.
     fn refill(&self, job: &Job) {
-        if self.per_job == 0 {
-            return;
+        let key = key(job);
+        {
+            let mut slots = self.lock();
+            let slot = slots.entry(key.clone()).or_default();
+            if slot.waiting.len() + slot.preparing >= self.per_job {
+                return;
+            }
+            slot.preparing += 1;
         }
         let pool = self.clone();
         let job = job.clone();
         tokio::spawn(async move {
-            let key = key(&job);
-            if pool.lock().get(&key).map_or(0, Vec::len) >= pool.per_job {
-                return;
-            }
-            match pool.sandbox.prepare(&job).await {
-                Ok(prepared) => {
-                    let mut idle = pool.lock();
-                    let waiting = idle.entry(key).or_default();
-                    if waiting.len() < pool.per_job {
-                        waiting.push(Warm {
-                            prepared,
-                            since: Instant::now(),
-                        });
-                    }
-                }
+            let prepared = pool.sandbox.prepare(&job).await;
+            let mut slots = pool.lock();
+            let slot = slots.entry(key).or_default();
+            slot.preparing = slot.preparing.saturating_sub(1);
+            match prepared {
+                Ok(prepared) => slot.waiting.push(Warm {
+                    prepared,
+                    since: Instant::now(),
+                }),
                 Err(error) => tracing::warn!(%error, "could not prepare a warm container"),
             }
         });
