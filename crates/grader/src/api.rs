@@ -34,6 +34,9 @@ use crate::submission::Submission;
 const WALL_TIME: Duration = Duration::from_secs(60);
 /// Memory unless the exercise sets it: a web framework and its server.
 const MEMORY: u64 = 512 << 20;
+/// Output unless the exercise sets it: the app's log and, through the
+/// tunnel, every response it sends.
+const OUTPUT: usize = 32 << 20;
 /// The app's output shown when it does not come up, and kept in the log.
 const LOG_CAP: usize = 16 * 1024;
 const STARTUP_SHOWN: usize = 4096;
@@ -48,6 +51,10 @@ pub fn limits(exercise: &Exercise) -> Limits {
     }
     if exercise.spec.limits.memory.is_none() {
         limits.memory = MEMORY;
+    }
+    if exercise.spec.limits.output.is_none() {
+        // Every response comes back through the job's stdout.
+        limits.output = OUTPUT;
     }
     limits
 }
@@ -95,7 +102,13 @@ pub async fn grade<R: Runner>(
             return infra(format!("could not open the tunnel to the app: {error}"));
         }
     };
-    let client = match reqwest::Client::builder().no_proxy().build() {
+    // Redirects are answers to judge, never followed: following one would
+    // let a learner's app make the grader fetch any address it names.
+    let client = match reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
         Ok(client) => client,
         Err(error) => return infra(format!("could not make an HTTP client: {error}")),
     };

@@ -112,6 +112,8 @@ async fn run_step(
                 "{shown}\nno response within the {} limit",
                 show_duration(target.timeout)
             )
+        } else if error.is_builder() {
+            format!("{shown}\nthe request could not be built from the captured values: {error}")
         } else {
             format!("{shown}\nno response: the app closed the connection or is not running")
         }

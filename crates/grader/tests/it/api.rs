@@ -119,6 +119,29 @@ async fn the_app_has_no_network_but_its_own_loopback() {
 }
 
 #[tokio::test]
+async fn a_redirect_is_judged_not_followed() {
+    // Were it followed, the grader itself would fetch what the app names:
+    // here, a port on the grader's host.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = format!(
+        "from fastapi import FastAPI\nfrom fastapi.responses import RedirectResponse\n\
+         app = FastAPI()\n\
+         @app.get('/health')\ndef health():\n    return {{}}\n\
+         @app.post('/notes')\ndef create():\n    return RedirectResponse('http://127.0.0.1:{port}/secret', status_code=307)\n"
+    );
+    let result = grade(EXERCISE, &[("app.py", &app)]).await;
+    let message = message_of(&result, "visible.yaml::create_returns_201_with_the_note");
+    assert!(
+        message.contains("expected status 201\ngot: 307"),
+        "{message}"
+    );
+    let contacted =
+        tokio::time::timeout(std::time::Duration::from_millis(200), listener.accept()).await;
+    assert!(contacted.is_err(), "the grader followed the redirect");
+}
+
+#[tokio::test]
 async fn a_slow_endpoint_trips_the_request_time_limit() {
     let probe = "    import time\n    time.sleep(30)\n    return 'late'\n";
     let result = grade(EXERCISE, &[("app.py", &app_reporting(probe))]).await;
