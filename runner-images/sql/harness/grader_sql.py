@@ -205,7 +205,12 @@ class Sqlite:
                 conn, lambda: rows_of(conn.execute(sql), self.job["max_rows"])
             )
         finally:
-            conn.execute("RELEASE grader_check")
+            try:
+                conn.execute("RELEASE grader_check")
+            except sqlite3.Error:
+                # An interrupted statement rolls the whole transaction
+                # back, the savepoint with it.
+                pass
             conn.set_authorizer(None)
 
     def close(self, conn):
@@ -271,15 +276,19 @@ class Postgres:
                 "CREATE ROLE %s LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
                 "NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 2" % LEARNER
             )
-            cursor.execute(
-                "ALTER ROLE %s SET statement_timeout = %d"
-                % (LEARNER, int(self.job["timeout"] * 1000))
-            )
-            cursor.execute(
-                "ALTER ROLE %s SET idle_in_transaction_session_timeout = %d"
-                % (LEARNER, int(self.job["timeout"] * 1000))
-            )
         self.admin = admin
+
+    def reset_learner(self):
+        """The learner's role as new before every run: a script may have
+        changed its settings (`ALTER ROLE learner SET …`), which would
+        otherwise carry into the next run, a reference's included."""
+        timeout = int(self.job["timeout"] * 1000)
+        with self.admin.cursor() as cursor:
+            cursor.execute("ALTER ROLE %s RESET ALL" % LEARNER)
+            cursor.execute("ALTER ROLE %s SET statement_timeout = %d" % (LEARNER, timeout))
+            cursor.execute(
+                "ALTER ROLE %s SET idle_in_transaction_session_timeout = %d" % (LEARNER, timeout)
+            )
 
     def stop(self):
         if self.server is not None:
@@ -292,6 +301,7 @@ class Postgres:
     def fresh(self, schema, dataset):
         self.count += 1
         name = "d%d" % self.count
+        self.reset_learner()
         with self.admin.cursor() as cursor:
             cursor.execute("CREATE DATABASE %s STRATEGY = FILE_COPY" % name)
         owner = self.connect(name, SUPERUSER)

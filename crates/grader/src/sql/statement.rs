@@ -107,11 +107,11 @@ pub fn statements(sql: &str) -> Result<Vec<Vec<String>>, Refusal> {
                 }
             }
             '\'' => {
-                i = skip_quoted(&chars, i, '\'', "an unterminated string")?;
+                i = skip_quoted(&chars, i, '\'', false, "an unterminated string")?;
                 tokens_in_statement += 1;
             }
             '"' | '`' => {
-                i = skip_quoted(&chars, i, c, "an unterminated quoted name")?;
+                i = skip_quoted(&chars, i, c, false, "an unterminated quoted name")?;
                 tokens_in_statement += 1;
             }
             '[' => {
@@ -145,9 +145,12 @@ pub fn statements(sql: &str) -> Result<Vec<Vec<String>>, Refusal> {
                     i += 1;
                 }
                 let word: String = chars[start..i].iter().collect();
-                // E'…' and friends: a prefixed string.
+                // E'…' and friends (B'…', X'…', N'…'): a prefixed string.
+                // Only an E string escapes with a backslash; in every other
+                // string, as the engines read it, a backslash is itself.
                 if i < chars.len() && chars[i] == '\'' && word.len() == 1 {
-                    i = skip_quoted(&chars, i, '\'', "an unterminated string")?;
+                    let escapes = word.eq_ignore_ascii_case("e");
+                    i = skip_quoted(&chars, i, '\'', escapes, "an unterminated string")?;
                 } else {
                     words.push(word.to_lowercase());
                 }
@@ -200,11 +203,13 @@ pub fn check_query(sql: &str) -> Result<(), Refusal> {
 }
 
 /// Skips a quoted run starting at `start` (the opening quote), where a
-/// doubled quote stands for itself; returns the index after it.
+/// doubled quote stands for itself, and a backslash escapes the next
+/// character when `backslash` is set; returns the index after it.
 fn skip_quoted(
     chars: &[char],
     start: usize,
     quote: char,
+    backslash: bool,
     what: &'static str,
 ) -> Result<usize, Refusal> {
     let mut i = start + 1;
@@ -216,8 +221,7 @@ fn skip_quoted(
             }
             return Ok(i + 1);
         }
-        // E'…' strings escape with a backslash; so may MySQL-style ones.
-        if chars[i] == '\\' && quote == '\'' {
+        if backslash && chars[i] == '\\' {
             i += 2;
             continue;
         }
@@ -306,6 +310,19 @@ mod tests {
                 "a query exercise takes one read-only statement (SELECT or WITH … SELECT); this one has `INTO`, which would create or fill a table",
             ),
         );
+    }
+
+    #[test]
+    fn a_backslash_escapes_only_in_an_e_string() {
+        // In a plain string a backslash is a backslash, so this is three
+        // statements, however the SQL looks to someone who thinks
+        // otherwise.
+        check(
+            "SELECT '\\'; COMMIT; ALTER ROLE learner SET statement_timeout = 1; --'",
+            Err("a query exercise takes one statement; this file holds 3"),
+        );
+        check("SELECT 'C:\\' AS path", Ok(()));
+        check("SELECT E'it\\'s' AS x", Ok(()));
     }
 
     #[test]

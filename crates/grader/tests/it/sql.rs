@@ -171,6 +171,34 @@ async fn a_trigger_left_by_a_script_does_not_run_with_more_rights_than_the_learn
 }
 
 #[tokio::test]
+async fn a_script_that_changes_its_role_does_not_change_the_next_run() {
+    // Two datasets: the submission's script runs on the first before the
+    // reference runs on the second, under the same role.
+    let (_temp, dir) = crate::support::scratch_copy(SCRIPT);
+    std::fs::copy(dir.join("tests/shop.sql"), dir.join("tests/shop2.sql")).unwrap();
+    let yaml = std::fs::read_to_string(dir.join("exercise.yaml")).unwrap();
+    let yaml = yaml.replace(
+        "sql:\n  engines: [sqlite, postgres]",
+        "  - file: shop2.sql\n    visibility: hidden\nsql:\n  engines: [postgres]",
+    );
+    std::fs::write(dir.join("exercise.yaml"), yaml).unwrap();
+    let exercise = Exercise::load(&dir).unwrap();
+    let reference = std::fs::read_to_string(dir.join("reference/reviews.sql")).unwrap();
+    let script = format!("{reference}\nALTER ROLE learner SET statement_timeout = 1;\n");
+    let submission = Submission {
+        files: [("reviews.sql".to_owned(), script.into_bytes())]
+            .into_iter()
+            .collect(),
+    };
+    let result = crate::support::grader()
+        .await
+        .grade(&exercise, &submission)
+        .await;
+    assert_eq!(result.error, None, "{result:#?}");
+    assert_eq!(result.status, Status::Passed, "{result:#?}");
+}
+
+#[tokio::test]
 async fn a_wrong_query_gets_a_readable_diff_on_visible_data_only() {
     let sql = "SELECT name, price FROM products WHERE category = 'office' ORDER BY price, name";
     let result = grade(QUERY, &[("query.sql", sql)]).await;
