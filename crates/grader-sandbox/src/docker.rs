@@ -215,6 +215,23 @@ impl Prepared {
         self.guard.id()
     }
 
+    /// Whether the container is still running: one that waited in a pool
+    /// may have died since (the engine restarted, the kernel killed it).
+    pub fn is_running(&self) -> impl Future<Output = bool> + Send + 'static {
+        // Owned, not borrowed: a `Prepared` is not `Sync`.
+        let docker = self.docker.clone();
+        let id = self.guard.id().to_owned();
+        async move {
+            match docker.inspect_container(&id, None).await {
+                Ok(container) => container
+                    .state
+                    .and_then(|state| state.running)
+                    .unwrap_or(false),
+                Err(_) => false,
+            }
+        }
+    }
+
     /// Removes the container without running anything in it.
     pub async fn discard(self) {
         self.guard.remove().await;

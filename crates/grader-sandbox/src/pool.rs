@@ -129,10 +129,16 @@ impl WarmPool {
     async fn ready(&self, job: &Job) -> Result<Prepared, SandboxError> {
         let taken = self.take(job);
         self.refill(job);
-        match taken {
-            Some(prepared) => Ok(prepared),
-            None => self.sandbox.prepare(job).await,
+        if let Some(prepared) = taken {
+            // A container that died while it waited would be the learner's
+            // failure; it is replaced by a cold one instead.
+            if prepared.is_running().await {
+                return Ok(prepared);
+            }
+            tracing::warn!(container = %prepared.container_id(), "a warm container had died");
+            prepared.discard().await;
         }
+        self.sandbox.prepare(job).await
     }
 }
 

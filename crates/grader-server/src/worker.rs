@@ -19,7 +19,7 @@ use crate::store::{Store, StoredSubmission};
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
 /// Runs worker number `index` until the task is aborted.
-pub async fn work<S: Store, R: Runner + 'static>(
+pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
     index: usize,
     state: AppState<S>,
     grader: Arc<Grader<R>>,
@@ -33,15 +33,27 @@ pub async fn work<S: Store, R: Runner + 'static>(
                 });
                 state.metrics.busy.fetch_add(1, Ordering::Relaxed);
                 let started = Instant::now();
-                let result = grade(&state, &grader, &submission).await;
+                // In a task of its own: a panic while grading is an infra
+                // result for this submission, not a dead worker.
+                let graded = {
+                    let state = state.clone();
+                    let grader = Arc::clone(&grader);
+                    let submission = submission.clone();
+                    tokio::spawn(async move { grade(&state, &grader, &submission).await }).await
+                };
+                let result = graded.unwrap_or_else(|error| {
+                    tracing::error!(id = %submission.id, %error, "grading panicked");
+                    GradeResult::error(
+                        &submission.exercise,
+                        ErrorKind::Infra,
+                        "the grader failed while grading this submission",
+                    )
+                });
                 state
                     .metrics
                     .graded(result.status, started.elapsed().as_millis() as u64);
                 state.metrics.busy.fetch_sub(1, Ordering::Relaxed);
-                if let Err(error) = state.store.finish(&submission.id, &result).await {
-                    // Left running: the next start requeues it.
-                    tracing::error!(id = %submission.id, %error, "could not store a result");
-                    tokio::time::sleep(IDLE_POLL).await;
+                if !store_result(&state, &submission.id, &result).await {
                     continue;
                 }
                 let _ = state.updates.send(Update {
@@ -57,6 +69,24 @@ pub async fn work<S: Store, R: Runner + 'static>(
             }
         }
     }
+}
+
+/// Stores a result, trying again for a while (a busy database); false
+/// when it could not, and the submission stays running until the next
+/// start requeues it.
+async fn store_result<S: Store>(state: &AppState<S>, id: &str, result: &GradeResult) -> bool {
+    let mut wait = Duration::from_millis(200);
+    for attempt in 1..=5 {
+        match state.store.finish(id, result).await {
+            Ok(()) => return true,
+            Err(error) => {
+                tracing::error!(%id, attempt, %error, "could not store a result");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+        }
+    }
+    false
 }
 
 #[tracing::instrument(skip_all, fields(id = %submission.id, exercise = %submission.exercise))]

@@ -311,7 +311,8 @@ async fn wait_for<S: Store>(
     let wait = seconds
         .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
         .map_or(Duration::ZERO, |seconds| {
-            Duration::from_secs_f64(seconds).min(limit)
+            // Clamped before it becomes a Duration: 1e20 s would panic.
+            Duration::from_secs_f64(seconds.min(limit.as_secs_f64()))
         });
     let deadline = Instant::now() + wait;
     let mut updates = state.updates.subscribe();
