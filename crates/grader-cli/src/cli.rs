@@ -69,6 +69,9 @@ pub struct ServeArgs {
     /// Queued submissions above which new ones get 503 with Retry-After.
     #[arg(long, default_value_t = 1000)]
     pub queue_capacity: i64,
+    /// Submissions one token may have waiting or grading at once (429 above).
+    #[arg(long, default_value_t = 10)]
+    pub pending_per_token: i64,
     /// Largest request body in bytes (413 above).
     #[arg(long, default_value_t = 1 << 20)]
     pub max_body: usize,

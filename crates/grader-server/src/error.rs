@@ -27,6 +27,10 @@ pub enum AppError {
     Unprocessable(String),
     #[error("too many requests from this token; try again in {}s", .0.as_secs().max(1))]
     RateLimited(Duration),
+    #[error(
+        "this token already has {0} submissions waiting to be graded; try again when one is done"
+    )]
+    TooManyPending(i64),
     #[error("the queue is full; try again in {}s", .0.as_secs().max(1))]
     QueueFull(Duration),
     #[error("internal error")]
@@ -37,7 +41,8 @@ pub enum AppError {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// A stable code: `bad_request`, `unauthorized`, `forbidden`,
-    /// `not_found`, `too_large`, `invalid`, `rate_limited`, `queue_full`,
+    /// `not_found`, `too_large`, `invalid`, `rate_limited`,
+    /// `too_many_pending`, `queue_full`,
     /// `internal`.
     pub error: &'static str,
     /// What was wrong, for a person.
@@ -56,6 +61,11 @@ impl IntoResponse for AppError {
             AppError::RateLimited(wait) => {
                 (StatusCode::TOO_MANY_REQUESTS, "rate_limited", Some(*wait))
             }
+            AppError::TooManyPending(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_pending",
+                Some(Duration::from_secs(5)),
+            ),
             AppError::QueueFull(wait) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "queue_full", Some(*wait))
             }

@@ -17,6 +17,9 @@ pub struct Config {
     pub workers: usize,
     /// Queued submissions above which new ones are refused (503).
     pub queue_capacity: i64,
+    /// Submissions one token may have waiting or grading at once (429
+    /// above): one learner cannot fill the queue for everyone.
+    pub pending_per_token: i64,
     /// Largest request body, in bytes (413 above).
     pub max_body: usize,
     /// Per token: requests in a burst, then per second (429 above).
@@ -33,6 +36,7 @@ impl Default for Config {
         Config {
             workers: 2,
             queue_capacity: 1000,
+            pending_per_token: 10,
             max_body: 1 << 20,
             rate_burst: 30,
             rate_per_second: 2.0,

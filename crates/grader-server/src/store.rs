@@ -101,6 +101,8 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<StoredSubmission>, StoreError>> + Send;
     fn queued(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    /// Submissions of `token_id` not graded yet (queued or running).
+    fn pending_of(&self, token_id: i64) -> impl Future<Output = Result<i64, StoreError>> + Send;
     /// Marks the oldest queued submission running for `worker` and returns it.
     fn claim(
         &self,
@@ -283,6 +285,17 @@ impl Store for SqliteStore {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM submissions WHERE status = 'queued'")
             .fetch_one(&self.pool)
             .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    async fn pending_of(&self, token_id: i64) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM submissions
+             WHERE token_id = ? AND status IN ('queued', 'running')",
+        )
+        .bind(token_id)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(row.try_get("n")?)
     }
 

@@ -25,6 +25,7 @@ pub async fn run(images_dir: Option<&Path>, args: ServeArgs) -> anyhow::Result<E
     let config = Config {
         workers: args.workers.max(1),
         queue_capacity: args.queue_capacity.max(1),
+        pending_per_token: args.pending_per_token.max(1),
         max_body: args.max_body,
         rate_burst: args.rate_burst,
         rate_per_second: args.rate_per_second,

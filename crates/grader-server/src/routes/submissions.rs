@@ -94,7 +94,7 @@ impl SubmissionView {
         (status = 404, body = crate::error::ErrorBody, description = "no such exercise"),
         (status = 413, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody, description = "missing, unexpected or oversized files"),
-        (status = 429, body = crate::error::ErrorBody),
+        (status = 429, body = crate::error::ErrorBody, description = "over the token's rate, or too many of its submissions still waiting"),
         (status = 503, body = crate::error::ErrorBody, description = "the queue is full"),
     ))]
 pub async fn create<S: Store>(
@@ -123,6 +123,10 @@ pub async fn create<S: Store>(
     submission
         .check(exercise)
         .map_err(|error| AppError::Unprocessable(error.to_string()))?;
+    let pending = state.store.pending_of(caller.token_id).await?;
+    if pending >= state.config.pending_per_token {
+        return Err(AppError::TooManyPending(pending));
+    }
     let queued = state.store.queued().await?;
     if queued >= state.config.queue_capacity {
         // A rough wait: the queue ahead, at ~2 s a grading per worker.

@@ -211,6 +211,27 @@ async fn a_full_queue_gets_503_with_retry_after() {
 }
 
 #[tokio::test]
+async fn one_token_cannot_fill_the_queue_for_everyone() {
+    let config = Config {
+        pending_per_token: 2,
+        ..Config::default()
+    };
+    let service = Service::start(config, false).await;
+    let ann = service.token("ann", Role::Learner).await;
+    let bob = service.token("bob", Role::Learner).await;
+    let files = [("fizzbuzz.py", "pass\n")];
+    for _ in 0..2 {
+        let (status, _) = service.submit(&ann, "python/fizzbuzz", &files, None).await;
+        assert_eq!(status, 202);
+    }
+    let (status, body) = service.submit(&ann, "python/fizzbuzz", &files, None).await;
+    assert_eq!(status, 429, "{body:#}");
+    assert_eq!(body["error"], "too_many_pending");
+    let (status, _) = service.submit(&bob, "python/fizzbuzz", &files, None).await;
+    assert_eq!(status, 202);
+}
+
+#[tokio::test]
 async fn bad_requests_get_clear_json_errors() {
     let service = Service::start(Config::default(), false).await;
     let ann = service.token("ann", Role::Learner).await;
