@@ -94,7 +94,8 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: &str,
     ) -> impl Future<Output = Result<Option<StoredSubmission>, StoreError>> + Send;
-    /// The newest submissions first; all of them when `token_id` is None.
+    /// The newest submissions first, without their files; all of them when
+    /// `token_id` is None.
     fn list(
         &self,
         token_id: Option<i64>,
@@ -151,6 +152,10 @@ const SCHEMA: &[&str] = &[
 
 const COLUMNS: &str =
     "id, token_id, exercise, files, status, result, attempts, created_at, finished_at";
+/// The same without the files, which only a worker needs: reading a
+/// submission's status (SSE, `?wait=`, lists) never loads them.
+const STATUS_COLUMNS: &str =
+    "id, token_id, exercise, '{}' AS files, status, result, attempts, created_at, finished_at";
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path`.
@@ -247,10 +252,12 @@ impl Store for SqliteStore {
     }
 
     async fn get(&self, id: &str) -> Result<Option<StoredSubmission>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM submissions WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {STATUS_COLUMNS} FROM submissions WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(row_to_submission).transpose()
     }
 
@@ -259,25 +266,24 @@ impl Store for SqliteStore {
         token_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<StoredSubmission>, StoreError> {
-        let rows =
-            match token_id {
-                Some(token_id) => {
-                    sqlx::query(&format!(
-                        "SELECT {COLUMNS} FROM submissions WHERE token_id = ?
+        let rows = match token_id {
+            Some(token_id) => {
+                sqlx::query(&format!(
+                    "SELECT {STATUS_COLUMNS} FROM submissions WHERE token_id = ?
                      ORDER BY created_at DESC, id DESC LIMIT ?"
-                    ))
-                    .bind(token_id)
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?
-                }
-                None => sqlx::query(&format!(
-                    "SELECT {COLUMNS} FROM submissions ORDER BY created_at DESC, id DESC LIMIT ?"
                 ))
+                .bind(token_id)
                 .bind(limit)
                 .fetch_all(&self.pool)
-                .await?,
-            };
+                .await?
+            }
+            None => sqlx::query(&format!(
+                "SELECT {STATUS_COLUMNS} FROM submissions ORDER BY created_at DESC, id DESC LIMIT ?"
+            ))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?,
+        };
         rows.iter().map(row_to_submission).collect()
     }
 
