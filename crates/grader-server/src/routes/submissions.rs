@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Json;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +20,29 @@ use crate::store::{Caller, Store, StoredSubmission, SubmissionStatus};
 
 /// Files in one submission, at most.
 const MAX_FILES: usize = 20;
+
+/// Query parameters whose mistakes are answered as JSON errors, like every
+/// other mistake, rather than axum's plain text.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, AppError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| Query(value))
+            .map_err(|rejection| AppError::BadRequest(rejection.body_text()))
+    }
+}
 
 /// A submission as JSON: the exercise and its files by name.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -276,6 +276,16 @@ async fn bad_requests_get_clear_json_errors() {
     assert_eq!(response.status(), 400);
     let response = service
         .client
+        .get(service.url("/v1/submissions?limit=many"))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "bad_request", "{body:#}");
+    let response = service
+        .client
         .get(service.url("/v1/exercises"))
         .send()
         .await
