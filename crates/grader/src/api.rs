@@ -23,10 +23,7 @@ use std::time::{Duration, Instant};
 use grader_sandbox::{Archive, Job, Limits, Outcome, Runner};
 
 use crate::exercise::{Exercise, TestSettings};
-use crate::result::{
-    ErrorKind, GradeError, GradeResult, Output, RESULT_VERSION, Status, TestResult, TestStatus,
-    View,
-};
+use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
 use crate::submission::Submission;
 
 /// The wall time of a job unless the exercise sets one: the app's start
@@ -254,22 +251,12 @@ fn interpret(
     duration: Duration,
 ) -> GradeResult {
     let app_output = outcome.stderr.text();
-    let mut result = GradeResult {
-        version: RESULT_VERSION,
-        exercise: exercise.id.clone(),
-        status: Status::Error,
-        error: None,
-        score: 0.0,
-        max_score: 0.0,
-        duration_ms: duration.as_millis() as u64,
-        view: View::Author,
+    let mut result = GradeResult::graded(
+        &exercise.id,
+        duration,
         tests,
-        log: Some(Output::tail(
-            &app_output,
-            LOG_CAP,
-            outcome.stderr.truncated(),
-        )),
-    };
+        Output::tail(&app_output, LOG_CAP, outcome.stderr.truncated()),
+    );
     let path = exercise
         .spec
         .api

@@ -7,10 +7,7 @@ use grader_sandbox::{Archive, Ending, Job, Outcome};
 
 use crate::exercise::Exercise;
 use crate::report::{self, Report};
-use crate::result::{
-    ErrorKind, GradeError, GradeResult, Output, RESULT_VERSION, Status, TestResult, TestStatus,
-    View,
-};
+use crate::result::{ErrorKind, GradeError, GradeResult, Output, Status, TestResult, TestStatus};
 use crate::submission::Submission;
 
 /// Bytes kept of one test's captured output, and of its failure message.
@@ -101,18 +98,12 @@ fn add_tree(archive: &mut Archive, dir: &Path, prefix: &str) -> Result<(), Strin
 /// Turns what came back from the job into a result (author view).
 pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeResult {
     let report = Report::parse(&outcome.stdout.bytes, nonce);
-    let mut result = GradeResult {
-        version: RESULT_VERSION,
-        exercise: exercise.id.clone(),
-        status: Status::Error,
-        error: None,
-        score: 0.0,
-        max_score: 0.0,
-        duration_ms: outcome.duration.as_millis() as u64,
-        view: View::Author,
-        tests: Vec::new(),
-        log: Some(log(outcome, &report)),
-    };
+    let mut result = GradeResult::graded(
+        &exercise.id,
+        outcome.duration,
+        Vec::new(),
+        log(outcome, &report),
+    );
 
     let stopped = crate::ending::stopped(outcome, &exercise.limits());
 

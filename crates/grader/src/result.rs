@@ -221,6 +221,28 @@ impl TestResult {
 }
 
 impl GradeResult {
+    /// A result in the author's view, before its tests are settled
+    /// ([`GradeResult::settle`] decides status and score).
+    pub fn graded(
+        exercise: &str,
+        duration: std::time::Duration,
+        tests: Vec<TestResult>,
+        log: Output,
+    ) -> GradeResult {
+        GradeResult {
+            version: RESULT_VERSION,
+            exercise: exercise.to_owned(),
+            status: Status::Error,
+            error: None,
+            score: 0.0,
+            max_score: 0.0,
+            duration_ms: duration.as_millis() as u64,
+            view: View::Author,
+            tests,
+            log: Some(log),
+        }
+    }
+
     /// A result for a submission that could not be graded at all.
     pub fn error(exercise: &str, kind: ErrorKind, message: impl Into<String>) -> GradeResult {
         GradeResult {

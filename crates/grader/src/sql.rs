@@ -19,10 +19,7 @@ use grader_sandbox::{Archive, Job, Limits, Outcome};
 use serde::Deserialize;
 
 use crate::exercise::{Exercise, TestSettings};
-use crate::result::{
-    ErrorKind, GradeError, GradeResult, Output, RESULT_VERSION, Status, TestResult, TestStatus,
-    View,
-};
+use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
 use crate::sql::compare::Rows;
 use crate::sql::spec::{Engine, Mode, SqlSpec};
 use crate::submission::Submission;
@@ -258,18 +255,12 @@ impl Report {
 /// Turns what came back from the job into a result (author view).
 pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeResult {
     let report = Report::parse(&outcome.stdout.bytes, nonce);
-    let mut result = GradeResult {
-        version: RESULT_VERSION,
-        exercise: exercise.id.clone(),
-        status: Status::Error,
-        error: None,
-        score: 0.0,
-        max_score: 0.0,
-        duration_ms: outcome.duration.as_millis() as u64,
-        view: View::Author,
-        tests: Vec::new(),
-        log: Some(Output::run_log(outcome, "", &report.other_lines, LOG_CAP)),
-    };
+    let mut result = GradeResult::graded(
+        &exercise.id,
+        outcome.duration,
+        Vec::new(),
+        Output::run_log(outcome, "", &report.other_lines, LOG_CAP),
+    );
     let Ok(sql) = settings(exercise) else {
         result.error = Some(error(ErrorKind::Infra, "the exercise has no `sql` section"));
         return result;
