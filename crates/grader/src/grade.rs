@@ -75,38 +75,53 @@ impl<R: Runner> Grader<R> {
     }
 
     async fn grade_python(&self, exercise: &Exercise, submission: &Submission) -> GradeResult {
-        let infra = |message: String| GradeResult::error(&exercise.id, ErrorKind::Infra, message);
-        let nonce = new_nonce();
-        let image = match self.images.tag("python") {
-            Ok(image) => image,
-            Err(message) => return infra(message),
-        };
-        let archive = match python::archive(exercise, submission, &nonce) {
-            Ok(archive) => archive,
-            Err(message) => return infra(format!("could not pack the job: {message}")),
-        };
-        match self.run(&python::job(exercise, image), archive).await {
-            Ok(outcome) => python::interpret(exercise, &outcome, &nonce),
-            Err(message) => infra(message),
-        }
+        self.grade_batch(
+            exercise,
+            "python",
+            |nonce| python::archive(exercise, submission, nonce),
+            |image| python::job(exercise, image),
+            |outcome, nonce| python::interpret(exercise, outcome, nonce),
+        )
+        .await
     }
 
     async fn grade_sql(&self, exercise: &Exercise, submission: &Submission) -> GradeResult {
         if let Some(refusal) = sql::refusal(exercise, submission) {
             return GradeResult::error(&exercise.id, ErrorKind::InvalidSubmission, refusal);
         }
+        self.grade_batch(
+            exercise,
+            "sql",
+            |nonce| sql::archive(exercise, submission, nonce),
+            |image| sql::job(exercise, image),
+            |outcome, nonce| sql::interpret(exercise, outcome, nonce),
+        )
+        .await
+    }
+
+    /// The shape of a kind whose job runs to its end and reports on stdout
+    /// behind a nonce: pack, run in the `image_name` image, interpret. A
+    /// failure of the grader on the way is an `infra` result.
+    async fn grade_batch(
+        &self,
+        exercise: &Exercise,
+        image_name: &str,
+        pack: impl FnOnce(&str) -> Result<Archive, String>,
+        job: impl FnOnce(String) -> Job,
+        interpret: impl FnOnce(&Outcome, &str) -> GradeResult,
+    ) -> GradeResult {
         let infra = |message: String| GradeResult::error(&exercise.id, ErrorKind::Infra, message);
         let nonce = new_nonce();
-        let image = match self.images.tag("sql") {
+        let image = match self.images.tag(image_name) {
             Ok(image) => image,
             Err(message) => return infra(message),
         };
-        let archive = match sql::archive(exercise, submission, &nonce) {
+        let archive = match pack(&nonce) {
             Ok(archive) => archive,
             Err(message) => return infra(format!("could not pack the job: {message}")),
         };
-        match self.run(&sql::job(exercise, image), archive).await {
-            Ok(outcome) => sql::interpret(exercise, &outcome, &nonce),
+        match self.run(&job(image), archive).await {
+            Ok(outcome) => interpret(&outcome, &nonce),
             Err(message) => infra(message),
         }
     }
