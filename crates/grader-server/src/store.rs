@@ -185,7 +185,8 @@ impl SqliteStore {
     }
 }
 
-fn now() -> i64 {
+/// Seconds since the Unix epoch, as the store keeps times.
+pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()

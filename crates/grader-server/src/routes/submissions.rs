@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::state::{AppState, Update};
-use crate::store::{Caller, Store, StoredSubmission, SubmissionStatus};
+use crate::store::{Caller, Store, StoredSubmission, SubmissionStatus, now};
 
 /// Files in one submission, at most.
 const MAX_FILES: usize = 20;
@@ -442,11 +442,4 @@ fn new_id() -> String {
         .unwrap_or_default()
         .as_millis();
     format!("s_{millis:012x}{}", hex::encode(rand::random::<[u8; 6]>()))
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs() as i64
 }
