@@ -2,9 +2,9 @@
 
 The container starts with this script blocked on stdin, so it can be created
 and started before its job exists. The grader then writes one uncompressed tar
-stream: the job's files plus `.grader/job.json`, the job manifest. This script
-unpacks the files into the work directory (a tmpfs), keeps the manifest in
-memory only, and runs the job:
+stream: `.grader/job.json`, the job manifest, first, then the job's files. This
+script keeps the manifest in memory only, unpacks the files into the work
+directory (a tmpfs) and runs the job:
 
   {"command": ["python3", "main.py"]}      exec the command
   {"pytest": {"args": [...], "nonce": "…", "test_timeout": 5, ...}}
@@ -20,26 +20,61 @@ memory only, and runs the job:
 Every image gets this file; each harness module comes with its own image.
 
 Only regular files with plain relative names are accepted; anything else
-aborts the job with exit code 125 before any job code runs.
+aborts the job with exit code 125 before any job code runs, and says why in
+an authenticated line on stderr (see grader_channel.py): exit code 125 alone
+proves nothing, since learner code can exit with it too.
+
+This process makes itself not dumpable before anything else: learner code
+runs as the same user, and could otherwise read its memory (the job's key,
+the tests held in memory) through /proc or ptrace. For a pytest job, the
+exercise's test modules (`tests/**.py`) never touch the disk: they stay in
+memory and a placeholder takes their place.
 """
 
+import ctypes
 import json
 import os
 import sys
 import tarfile
 
+PR_SET_DUMPABLE = 4
+
+
+def not_dumpable():
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        sys.stderr.write("grader-entry: prctl(PR_SET_DUMPABLE) failed\n")
+        sys.exit(EXIT_BAD_INPUT)
+
+
+EXIT_BAD_INPUT = 125
+not_dumpable()
+
+HARNESS = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HARNESS)
 WORK = os.environ.get("GRADER_WORKDIR", "/work")
 MANIFEST = ".grader/job.json"
-EXIT_BAD_INPUT = 125
+PLACEHOLDER = b"# The grader holds this test file in memory; it is never on disk.\n"
 
+PRESTARTED = None
 if os.environ.get("GRADER_PRELOAD") == "pytest":
-    # Importing pytest costs most of a small job's time: a container started
-    # ahead of its job pays it while it waits.
-    import pytest  # noqa: F401
+    # Importing pytest costs most of a small job's time, and starting the
+    # learner's process some more: a container started ahead of its job
+    # pays both while it waits. The learner's process starts before any job
+    # bytes exist here, from a fresh interpreter.
+    import grader_pytest
+
+    PRESTARTED = grader_pytest.prestart(WORK)
+
+KEY = None
 
 
 def fail(message):
     sys.stderr.write("grader-entry: " + message + "\n")
+    if KEY is not None:
+        from grader_channel import Channel
+
+        Channel(2, KEY).emit({"event": "refused", "reason": message})
     sys.exit(EXIT_BAD_INPUT)
 
 
@@ -52,8 +87,19 @@ def checked_name(name):
     return parts
 
 
+def in_memory_dir(manifest):
+    """The folder whose Python files stay in memory, if any."""
+    pytest_job = manifest.get("pytest")
+    if isinstance(pytest_job, dict):
+        return pytest_job.get("tests_dir", "tests").strip("/") + "/"
+    return None
+
+
 def unpack(stream):
+    global KEY
     manifest = None
+    memory_dir = None
+    held = {}
     with tarfile.open(fileobj=stream, mode="r|") as archive:
         for member in archive:
             if not member.isreg():
@@ -61,10 +107,19 @@ def unpack(stream):
             parts = checked_name(member.name)
             data = archive.extractfile(member).read()
             if member.name == MANIFEST:
+                if manifest is not None:
+                    fail("the job has two manifests")
                 manifest = json.loads(data)
+                KEY = manifest.get("key")
+                memory_dir = in_memory_dir(manifest)
                 continue
+            if manifest is None:
+                fail("the job's first entry is not %s" % MANIFEST)
             if parts[0] == ".grader":
                 fail("refusing tar entry %r: reserved name" % member.name)
+            if memory_dir and member.name.startswith(memory_dir) and member.name.endswith(".py"):
+                held[member.name] = data
+                data = PLACEHOLDER
             parent = os.path.join(WORK, *parts[:-1])
             os.makedirs(parent, mode=0o755, exist_ok=True)
             # O_EXCL and O_NOFOLLOW: never write through something that exists.
@@ -77,16 +132,15 @@ def unpack(stream):
                 out.write(data)
     if manifest is None:
         fail("the job has no %s" % MANIFEST)
-    return manifest
+    return manifest, held
 
 
 def main():
     sys.dont_write_bytecode = True
-    manifest = unpack(sys.stdin.buffer)
+    manifest, held = unpack(sys.stdin.buffer)
     os.chdir(WORK)
     if "api" in manifest:
         # The grader goes on talking on stdin: the harness relays it.
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import grader_api
 
         sys.exit(grader_api.run(WORK, manifest["api"], sys.stdin.buffer))
@@ -98,15 +152,13 @@ def main():
         argv = manifest["command"]
         os.execvp(argv[0], argv)
     if "pytest" in manifest:
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import grader_pytest
 
-        sys.exit(grader_pytest.run(WORK, manifest["pytest"]))
+        sys.exit(grader_pytest.run(WORK, manifest["pytest"], KEY, held, PRESTARTED))
     if "sql" in manifest:
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import grader_sql
 
-        sys.exit(grader_sql.run(WORK, manifest["sql"]))
+        sys.exit(grader_sql.run(WORK, manifest["sql"], KEY))
     fail("the job manifest names no command")
 
 

@@ -85,10 +85,14 @@ impl Archive {
     }
 
     /// The files as an uncompressed tar stream: regular files only, mode
-    /// 0644, owned by nobody in particular, no directory entries.
+    /// 0644, owned by nobody in particular, no directory entries. The
+    /// manifest comes first, so the entry script knows the job (and its
+    /// key) before it reads any file.
     pub fn to_tar(&self) -> Vec<u8> {
         let mut builder = tar::Builder::new(Vec::with_capacity(self.total as usize + 4096));
-        for (name, contents) in &self.files {
+        let manifest = self.files.get_key_value(MANIFEST);
+        let others = self.files.iter().filter(|(name, _)| *name != MANIFEST);
+        for (name, contents) in manifest.into_iter().chain(others) {
             let mut header = tar::Header::new_ustar();
             header.set_entry_type(tar::EntryType::Regular);
             header.set_size(contents.len() as u64);
@@ -171,10 +175,14 @@ mod tests {
     }
 
     #[test]
-    fn the_tar_holds_only_regular_files_with_the_given_names() {
+    fn the_tar_holds_only_regular_files_with_the_given_names_manifest_first() {
         let mut archive = Archive::new();
         archive.add("b.py", "print(2)").unwrap();
         archive.add("tests/test_a.py", "x").unwrap();
+        archive
+            .add("+first.txt", "sorts before the manifest")
+            .unwrap();
+        archive.set_manifest("{}").unwrap();
         let tar = archive.to_tar();
         let mut reader = tar::Archive::new(tar.as_slice());
         let entries: Vec<(String, tar::EntryType)> = reader
@@ -191,6 +199,8 @@ mod tests {
         assert_eq!(
             entries,
             vec![
+                (MANIFEST.to_owned(), tar::EntryType::Regular),
+                ("+first.txt".to_owned(), tar::EntryType::Regular),
                 ("b.py".to_owned(), tar::EntryType::Regular),
                 ("tests/test_a.py".to_owned(), tar::EntryType::Regular),
             ]

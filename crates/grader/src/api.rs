@@ -262,7 +262,10 @@ fn interpret(
         .api
         .as_ref()
         .map_or("/", |api| api.ready.path.as_str());
-    let error = match (crate::ending::stopped(outcome, &limits(exercise)), ready) {
+    let error = match (
+        crate::ending::stopped(outcome, &limits(exercise), None),
+        ready,
+    ) {
         (Some(stopped), _) => Some(stopped),
         (None, Err((why, waited))) => {
             let what = match why {

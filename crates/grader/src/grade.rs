@@ -8,6 +8,7 @@ use std::time::Instant;
 use grader_sandbox::images::Recipe;
 use grader_sandbox::{Archive, Job, Outcome, Runner};
 
+use crate::channel::Key;
 use crate::exercise::{Exercise, Kind};
 use crate::result::{ErrorKind, GradeResult};
 use crate::submission::Submission;
@@ -78,9 +79,9 @@ impl<R: Runner> Grader<R> {
         self.grade_batch(
             exercise,
             "python",
-            |nonce| python::archive(exercise, submission, nonce),
+            |key| python::archive(exercise, submission, key),
             |image| python::job(exercise, image),
-            |outcome, nonce| python::interpret(exercise, outcome, nonce),
+            |outcome, key| python::interpret(exercise, outcome, key),
         )
         .await
     }
@@ -92,36 +93,37 @@ impl<R: Runner> Grader<R> {
         self.grade_batch(
             exercise,
             "sql",
-            |nonce| sql::archive(exercise, submission, nonce),
+            |key| sql::archive(exercise, submission, key),
             |image| sql::job(exercise, image),
-            |outcome, nonce| sql::interpret(exercise, outcome, nonce),
+            |outcome, key| sql::interpret(exercise, outcome, key),
         )
         .await
     }
 
     /// The shape of a kind whose job runs to its end and reports on stdout
-    /// behind a nonce: pack, run in the `image_name` image, interpret. A
+    /// through the report channel (`channel.rs`): pack, run in the
+    /// `image_name` image, interpret. A
     /// failure of the grader on the way is an `infra` result.
     async fn grade_batch(
         &self,
         exercise: &Exercise,
         image_name: &str,
-        pack: impl FnOnce(&str) -> Result<Archive, String>,
+        pack: impl FnOnce(&Key) -> Result<Archive, String>,
         job: impl FnOnce(String) -> Job,
-        interpret: impl FnOnce(&Outcome, &str) -> GradeResult,
+        interpret: impl FnOnce(&Outcome, &Key) -> GradeResult,
     ) -> GradeResult {
         let infra = |message: String| GradeResult::error(&exercise.id, ErrorKind::Infra, message);
-        let nonce = new_nonce();
+        let key = Key::new();
         let image = match self.images.tag(image_name) {
             Ok(image) => image,
             Err(message) => return infra(message),
         };
-        let archive = match pack(&nonce) {
+        let archive = match pack(&key) {
             Ok(archive) => archive,
             Err(message) => return infra(format!("could not pack the job: {message}")),
         };
         match self.run(&job(image), archive).await {
-            Ok(outcome) => interpret(&outcome, &nonce),
+            Ok(outcome) => interpret(&outcome, &key),
             Err(message) => infra(message),
         }
     }
@@ -139,9 +141,4 @@ impl<R: Runner> Grader<R> {
             format!("could not run the tests: {message}")
         })
     }
-}
-
-/// A per-job secret that marks the harness's report lines.
-fn new_nonce() -> String {
-    hex::encode(rand::random::<[u8; 16]>())
 }

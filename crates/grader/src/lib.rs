@@ -11,6 +11,7 @@
 //! - [`render`]: the result for people (terminal) and machines (JSON).
 
 pub mod api;
+pub mod channel;
 pub mod check;
 mod ending;
 pub mod exercise;

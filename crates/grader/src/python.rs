@@ -5,6 +5,7 @@ use std::path::Path;
 
 use grader_sandbox::{Archive, Ending, Job, Outcome};
 
+use crate::channel::Key;
 use crate::exercise::Exercise;
 use crate::report::{self, Report};
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, Status, TestResult, TestStatus};
@@ -27,11 +28,7 @@ pub fn job(exercise: &Exercise, image: String) -> Job {
 
 /// The job's files: the submission at the top, the exercise's tests under
 /// `tests/`, and the manifest that runs pytest on the listed test files.
-pub fn archive(
-    exercise: &Exercise,
-    submission: &Submission,
-    nonce: &str,
-) -> Result<Archive, String> {
+pub fn archive(exercise: &Exercise, submission: &Submission, key: &Key) -> Result<Archive, String> {
     let mut archive = Archive::new();
     for (name, contents) in &submission.files {
         archive
@@ -51,9 +48,9 @@ pub fn archive(
         .map(|test| format!("tests/{}", test.file))
         .collect();
     let manifest = serde_json::json!({
+        "key": key.as_str(),
         "pytest": {
             "args": args,
-            "nonce": nonce,
             "tests_dir": "tests",
             "test_timeout": exercise.test_timeout().map(|timeout| timeout.as_secs_f64()),
             "output_cap": TEST_OUTPUT_CAP,
@@ -96,8 +93,8 @@ fn add_tree(archive: &mut Archive, dir: &Path, prefix: &str) -> Result<(), Strin
 }
 
 /// Turns what came back from the job into a result (author view).
-pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeResult {
-    let report = Report::parse(&outcome.stdout.bytes, nonce);
+pub fn interpret(exercise: &Exercise, outcome: &Outcome, key: &Key) -> GradeResult {
+    let report = Report::parse(&outcome.stdout.bytes, key);
     let mut result = GradeResult::graded(
         &exercise.id,
         outcome.duration,
@@ -105,7 +102,7 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeRe
         log(outcome, &report),
     );
 
-    let stopped = crate::ending::stopped(outcome, &exercise.limits());
+    let stopped = crate::ending::stopped(outcome, &exercise.limits(), Some(key));
 
     // Tests, in collected order, each with what the report says of it.
     if let Some(collected) = &report.collected {
@@ -118,6 +115,13 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeRe
 
     let error = if let Some((kind, message)) = stopped {
         Some((kind, running_note(message, &report)))
+    } else if report.cut {
+        Some((
+            ErrorKind::Crashed,
+            "the test report was cut short: lines of it went missing, which only code \
+             running in the submission's container can do"
+                .to_owned(),
+        ))
     } else if !report.defects.is_empty() {
         Some((
             ErrorKind::Infra,

@@ -1,13 +1,16 @@
 //! Reads the python harness's report from a job's stdout.
 //!
 //! The report is untrusted input: it comes out of a container that ran a
-//! learner's code. Only lines behind this job's nonce count; each must be
-//! one JSON event of a known shape; anything else about them is recorded
-//! as a defect, never a panic. Sizes are already capped by the sandbox.
+//! learner's code. Only lines signed with this job's key count
+//! (`channel.rs`); each must be one JSON event of a known shape; anything
+//! else about them is recorded as a defect, never a panic. Sizes are
+//! already capped by the sandbox.
 
 use std::collections::HashMap;
 
 use serde::Deserialize;
+
+use crate::channel::{self, Key};
 
 /// Most report lines read; a report with more is defective.
 const MAX_EVENTS: usize = 100_000;
@@ -74,26 +77,25 @@ pub struct Report {
     pub running: Option<String>,
     pub results: HashMap<String, TestEvent>,
     pub exit_code: Option<i64>,
-    /// Lines behind the nonce that were not valid events, or events out of
-    /// place; a report with any is not to be trusted.
+    /// Signed lines that were not valid events, or events out of place: the
+    /// harness's own mistakes, since only it can sign.
     pub defects: Vec<String>,
+    /// Signed lines went missing: taken off the channel by learner code.
+    pub cut: bool,
     /// Stdout lines that were not report lines (pytest's own summary).
     pub other_lines: Vec<String>,
 }
 
 impl Report {
-    pub fn parse(stdout: &[u8], nonce: &str) -> Report {
-        let prefix = format!("@@grader:{nonce} ");
-        let mut report = Report::default();
-        let text = String::from_utf8_lossy(stdout);
+    pub fn parse(stdout: &[u8], key: &Key) -> Report {
+        let lines = channel::read(stdout, key);
+        let mut report = Report {
+            cut: lines.gap,
+            other_lines: lines.other,
+            ..Report::default()
+        };
         let mut events = 0;
-        for line in text.lines() {
-            let Some(json) = line.strip_prefix(&prefix) else {
-                if !line.starts_with("@@grader:") {
-                    report.other_lines.push(line.to_owned());
-                }
-                continue;
-            };
+        for json in &lines.payloads {
             events += 1;
             if events > MAX_EVENTS {
                 report
@@ -150,32 +152,46 @@ impl Report {
 mod tests {
     use super::*;
 
+    /// Each line signed in order, but those starting with `!`, kept as
+    /// they are.
     fn parse(lines: &[&str]) -> Report {
-        let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
-        Report::parse(text.as_bytes(), "n0nce")
+        let key = KEY.with(Clone::clone);
+        let mut seq = 0;
+        let mut text = String::new();
+        for line in lines {
+            if let Some(raw) = line.strip_prefix('!') {
+                text.push_str(raw);
+            } else {
+                text.push_str(&key.sign(seq, line));
+                seq += 1;
+            }
+            text.push('\n');
+        }
+        Report::parse(text.as_bytes(), &key)
+    }
+
+    thread_local! {
+        static KEY: Key = Key::new();
     }
 
     #[test]
-    fn lines_without_this_jobs_nonce_are_not_report_lines() {
+    fn unsigned_lines_are_not_report_lines() {
         let report = parse(&[
-            r#"@@grader:guess {"event":"done","exit_code":0}"#,
-            r#"{"event":"done","exit_code":0}"#,
-            "1 passed in 0.01s",
+            r#"!@@grader:0:00000000000000000000000000000000 {"event":"done","exit_code":0}"#,
+            r#"!{"event":"done","exit_code":0}"#,
+            "!1 passed in 0.01s",
         ]);
         assert_eq!(report.exit_code, None);
-        assert_eq!(
-            report.other_lines,
-            ["{\"event\":\"done\",\"exit_code\":0}", "1 passed in 0.01s"]
-        );
+        assert_eq!(report.other_lines.len(), 3);
     }
 
     #[test]
     fn malformed_events_are_defects_not_panics() {
         let report = parse(&[
-            "@@grader:n0nce {not json",
-            r#"@@grader:n0nce {"event":"result","id":"x"}"#,
-            r#"@@grader:n0nce {"event":"explode"}"#,
-            r#"@@grader:n0nce {"event":"result","id":"t.py::a","outcome":"passed","message":"","output":"","output_truncated":false,"duration":0}"#,
+            "{not json",
+            r#"{"event":"result","id":"x"}"#,
+            r#"{"event":"explode"}"#,
+            r#"{"event":"result","id":"t.py::a","outcome":"passed","message":"","output":"","output_truncated":false,"duration":0}"#,
         ]);
         assert_eq!(report.defects.len(), 4, "{:?}", report.defects);
         assert!(report.results.is_empty());
@@ -184,10 +200,10 @@ mod tests {
     #[test]
     fn a_started_test_without_result_is_the_running_one() {
         let report = parse(&[
-            r#"@@grader:n0nce {"event":"collected","tests":[{"id":"t.py::a","file":"t.py","name":"a"},{"id":"t.py::b","file":"t.py","name":"b"}]}"#,
-            r#"@@grader:n0nce {"event":"start","id":"t.py::a"}"#,
-            r#"@@grader:n0nce {"event":"result","id":"t.py::a","outcome":"passed","message":"","output":"","output_truncated":false,"duration":0.1}"#,
-            r#"@@grader:n0nce {"event":"start","id":"t.py::b"}"#,
+            r#"{"event":"collected","tests":[{"id":"t.py::a","file":"t.py","name":"a"},{"id":"t.py::b","file":"t.py","name":"b"}]}"#,
+            r#"{"event":"start","id":"t.py::a"}"#,
+            r#"{"event":"result","id":"t.py::a","outcome":"passed","message":"","output":"","output_truncated":false,"duration":0.1}"#,
+            r#"{"event":"start","id":"t.py::b"}"#,
         ]);
         assert!(report.defects.is_empty(), "{:?}", report.defects);
         assert_eq!(report.running.as_deref(), Some("t.py::b"));

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use grader_sandbox::{Archive, Job, Limits, Outcome};
 use serde::Deserialize;
 
+use crate::channel::{self, Key};
 use crate::exercise::{Exercise, TestSettings};
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
 use crate::sql::compare::Rows;
@@ -87,11 +88,7 @@ pub fn job(exercise: &Exercise, image: String) -> Job {
 
 /// The job's files: the schema, the datasets, the reference and the
 /// submission, and the manifest that runs the sql harness on them.
-pub fn archive(
-    exercise: &Exercise,
-    submission: &Submission,
-    nonce: &str,
-) -> Result<Archive, String> {
+pub fn archive(exercise: &Exercise, submission: &Submission, key: &Key) -> Result<Archive, String> {
     let sql = settings(exercise)?;
     let name = &exercise
         .spec
@@ -137,8 +134,8 @@ pub fn archive(
         .map(|check| serde_json::json!({"name": check.name, "sql": check.sql}))
         .collect();
     let manifest = serde_json::json!({
+        "key": key.as_str(),
         "sql": {
-            "nonce": nonce,
             "engines": sql.engines,
             "mode": sql.mode,
             "schema": "schema.sql",
@@ -215,14 +212,13 @@ struct Report {
 }
 
 impl Report {
-    fn parse(stdout: &[u8], nonce: &str) -> Report {
-        let prefix = format!("@@grader:{nonce} ");
-        let mut report = Report::default();
-        for line in String::from_utf8_lossy(stdout).lines() {
-            let Some(json) = line.strip_prefix(&prefix) else {
-                report.other_lines.push(line.to_owned());
-                continue;
-            };
+    fn parse(stdout: &[u8], key: &Key) -> Report {
+        let lines = channel::read(stdout, key);
+        let mut report = Report {
+            other_lines: lines.other,
+            ..Report::default()
+        };
+        for json in &lines.payloads {
             match serde_json::from_str::<Event>(json) {
                 Ok(Event::Engine {}) => {}
                 Ok(Event::EngineError { engine, message }) => report.infra.push(format!(
@@ -253,8 +249,8 @@ impl Report {
 }
 
 /// Turns what came back from the job into a result (author view).
-pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeResult {
-    let report = Report::parse(&outcome.stdout.bytes, nonce);
+pub fn interpret(exercise: &Exercise, outcome: &Outcome, key: &Key) -> GradeResult {
+    let report = Report::parse(&outcome.stdout.bytes, key);
     let mut result = GradeResult::graded(
         &exercise.id,
         outcome.duration,
@@ -265,7 +261,7 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, nonce: &str) -> GradeRe
         result.error = Some(error(ErrorKind::Infra, "the exercise has no `sql` section"));
         return result;
     };
-    let stopped = crate::ending::stopped(outcome, &limits(exercise));
+    let stopped = crate::ending::stopped(outcome, &limits(exercise), Some(key));
     let mut infra = report.infra.clone();
     for test in &exercise.spec.tests {
         for name in sql.test_names() {

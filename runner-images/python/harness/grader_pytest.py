@@ -1,8 +1,16 @@
-"""Runs pytest in-process and reports each test as a JSON line on stdout.
+"""Runs pytest on the exercise's tests and reports each test on stdout.
 
-Every report line starts with `@@grader:<nonce> `, where the nonce came in
-the job manifest; the grader ignores all other lines, so what a submission
-prints cannot pass for a report. Lines, in order:
+This is the test process: pytest, this harness and the tests. The learner's
+code never runs here: it runs in a process of its own (grader_learner.py),
+which the tests reach through proxies (grader_remote.py). The tests' files
+came in the job and stayed in memory (entry.py); they are compiled from
+there, with pytest's assert rewriting, and their source is kept in
+linecache for tracebacks. This process is not dumpable (entry.py), so the
+learner's process, running as the same user, can neither read its memory
+nor trace it.
+
+Report lines go through the authenticated channel (grader_channel.py), in
+order:
 
   {"event": "syntax_error", "file", "line", "column", "message", "text"}
   {"event": "collected", "tests": [{"id", "file", "name"}]}
@@ -16,13 +24,22 @@ Ids are pytest node ids relative to the tests directory, e.g.
 `test_cart.py::test_total[empty]`.
 """
 
-import json
+import ast
+import fnmatch
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import linecache
 import os
 import signal
 import sys
 import time
 
 import pytest
+from _pytest.assertion.rewrite import rewrite_asserts
+
+import grader_remote
+from grader_channel import Channel
 
 
 class TestTimeout(BaseException):
@@ -33,9 +50,10 @@ class TestTimeout(BaseException):
 
 
 class Reporter:
-    def __init__(self, out_fd, config):
-        self.out_fd = out_fd
-        self.nonce = config["nonce"]
+    def __init__(self, channel, config, connection):
+        self.channel = channel
+        self.connection = connection
+        self.learner_tracebacks = {}
         self.tests_dir = config.get("tests_dir", "tests").rstrip("/") + "/"
         self.output_cap = int(config.get("output_cap", 8192))
         self.message_cap = int(config.get("message_cap", 8192))
@@ -43,11 +61,7 @@ class Reporter:
         self.state = {}
 
     def emit(self, event):
-        line = "@@grader:%s %s\n" % (self.nonce, json.dumps(event))
-        data = line.encode("utf-8", "replace")
-        while data:
-            written = os.write(self.out_fd, data)
-            data = data[written:]
+        self.channel.emit(event)
 
     def test_id(self, nodeid):
         if nodeid.startswith(self.tests_dir):
@@ -89,7 +103,16 @@ class Reporter:
         self.emit({"event": "collected", "tests": tests})
 
     def pytest_runtest_logstart(self, nodeid, location):
+        self.connection.new_test()
         self.emit({"event": "start", "id": self.test_id(nodeid)})
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        if call.excinfo is not None:
+            text = getattr(call.excinfo.value, "_grader_traceback", None)
+            if isinstance(text, str) and text:
+                self.learner_tracebacks.setdefault(item.nodeid, text)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
@@ -137,6 +160,9 @@ class Reporter:
                 state["message"] = report.longreprtext
             output = report.capstdout + report.capstderr
             output, truncated = self.capped(output, self.output_cap)
+            learner = self.learner_tracebacks.pop(report.nodeid, None)
+            if learner and state["outcome"] in ("failed", "error"):
+                state["message"] += "\n\nRaised in your code:\n" + learner
             message, _ = self.capped(state["message"], self.message_cap)
             self.emit({
                 "event": "result",
@@ -159,58 +185,158 @@ def skip_reason(report):
     return str(longrepr)
 
 
-def check_syntax(reporter, files):
-    """Compile the submission's Python files: a syntax error is reported
-    with its place, instead of as a failure of every test that imports it."""
+def check_syntax(reporter, connection, files):
+    """The submission's Python files compiled in the learner's process
+    before any of its code runs there: a syntax error is reported with its
+    place, instead of as a failure of every test that imports it."""
+    if not files:
+        return True
+    error = connection.request("compile", list(files))
+    if error is None:
+        return True
+    if not isinstance(error, dict):
+        error = {"file": "?", "message": "could not check the syntax"}
+    reporter.emit({
+        "event": "syntax_error",
+        "file": str(error.get("file", "?")),
+        "line": error.get("line") if type(error.get("line")) is int else None,
+        "column": error.get("column") if type(error.get("column")) is int else None,
+        "message": str(error.get("message", ""))[:4096],
+        "text": str(error.get("text", ""))[:4096],
+    })
+    return False
+
+
+def module_names(files):
+    """The submission's importable modules, from its file names."""
+    names = []
     for name in files:
-        try:
-            with open(name, "rb") as source:
-                compile(source.read(), name, "exec", dont_inherit=True)
-        except SyntaxError as error:
-            reporter.emit({
-                "event": "syntax_error",
-                "file": name,
-                "line": error.lineno,
-                "column": error.offset,
-                "message": error.msg,
-                "text": (error.text or "").rstrip("\n"),
-            })
-            return False
-        except (OSError, ValueError) as error:
-            reporter.emit({
-                "event": "syntax_error",
-                "file": name,
-                "line": None,
-                "column": None,
-                "message": str(error),
-                "text": "",
-            })
-            return False
-    return True
+        if not name.endswith(".py"):
+            continue
+        parts = name[:-3].split("/")
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts and all(part.isidentifier() for part in parts):
+            names.append(".".join(parts))
+    return names
 
 
-def run(work, config):
-    # The tests import the submission's modules from the work directory.
-    sys.path.insert(0, work)
+# Where this process may import modules from: read-only places. Learner
+# code can write to /work, /tmp and /dev/shm, and a module it leaves there
+# must never be imported here (pytest puts the tests' folder on sys.path).
+SAFE_PATHS = ("/usr/", "/opt/grader")
+
+
+def safe_path(entries):
+    return [entry for entry in entries if isinstance(entry, str) and entry.startswith(SAFE_PATHS)]
+
+
+class MemoryTests(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """This process's only path-based importer. Imports the exercise's test
+    modules (and their helpers) from the sources held in memory — the files
+    on disk are placeholders — under the names pytest's default import mode
+    gives them, and everything else only from read-only places."""
+
+    @classmethod
+    def install(cls, work, held):
+        finder = cls(work, held)
+        sys.meta_path[:] = [finder] + [
+            other for other in sys.meta_path if other is not importlib.machinery.PathFinder
+        ]
+        sys.path_importer_cache.clear()
+        return finder
+
+    PATTERNS = ("test_*.py", "*_test.py", "conftest.py")
+
+    def __init__(self, work, held):
+        self.modules = {}
+        for name, source in held.items():
+            parts = name.split("/")
+            package = []
+            index = len(parts) - 1
+            while index > 0 and "/".join(parts[:index] + ["__init__.py"]) in held:
+                index -= 1
+                package.insert(0, parts[index])
+            stem = parts[-1][:-3]
+            is_package = stem == "__init__"
+            dotted = ".".join(package[:-1] if is_package else package + [stem]) if (package or not is_package) else None
+            if dotted:
+                self.modules[dotted] = (os.path.join(work, name), source, is_package)
+
+    def find_spec(self, fullname, path=None, target=None):
+        entry = self.modules.get(fullname)
+        if entry is None:
+            return importlib.machinery.PathFinder.find_spec(
+                fullname, safe_path(sys.path if path is None else path), target
+            )
+        location, _, is_package = entry
+        return importlib.util.spec_from_file_location(
+            fullname,
+            location,
+            loader=self,
+            submodule_search_locations=[os.path.dirname(location)] if is_package else None,
+        )
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        location, source, _ = self.modules[module.__name__]
+        tree = ast.parse(source, filename=location)
+        base = os.path.basename(location)
+        if any(fnmatch.fnmatch(base, pattern) for pattern in self.PATTERNS):
+            rewrite_asserts(tree, source, location, None)
+        code = compile(tree, location, "exec", dont_inherit=True)
+        lines = source.decode("utf-8", "replace").splitlines(True)
+        linecache.cache[location] = (len(source), None, lines, location)
+        exec(code, module.__dict__)
+
+
+def prestart(work):
+    """Starts the learner's process ahead of the job (warm containers)."""
+    return grader_remote.LearnerProcess(work)
+
+
+def run(work, config, key, held, prestarted=None):
     # The report gets stdout to itself; pytest's own terminal output and
-    # whatever the code prints outside a test go to stderr.
+    # whatever is printed outside a test go to stderr.
     out_fd = os.dup(1)
     os.dup2(2, 1)
-    reporter = Reporter(out_fd, config)
-    if not check_syntax(reporter, config.get("check_syntax", [])):
+    channel = Channel(out_fd, key)
+    connection = grader_remote.Connection(work, prestarted)
+    reporter = Reporter(channel, config, connection)
+    try:
+        if not check_syntax(reporter, connection, config.get("check_syntax", [])):
+            reporter.emit({"event": "done", "exit_code": 2})
+            return 2
+    except grader_remote.LearnerCrashed as error:
+        reporter.emit({"event": "syntax_error", "file": "?", "line": None, "column": None,
+                       "message": str(error), "text": ""})
         reporter.emit({"event": "done", "exit_code": 2})
         return 2
+    for name in module_names(config.get("check_syntax", [])):
+        sys.modules[name] = grader_remote.module(connection, name)
+    MemoryTests.install(work, held)
+    # The tests' files on disk are placeholders, which the learner's code
+    # could remove: pytest need not compare them with the modules.
+    os.environ["PY_IGNORE_IMPORTMISMATCH"] = "1"
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     harness_dir = os.path.dirname(os.path.abspath(__file__))
     args = [
         "-c", os.path.join(harness_dir, "pytest.ini"),
         "--rootdir", work,
         "-q", "--tb=short", "--color=no", "-p", "no:cacheprovider",
+        # The tests' asserts are rewritten by MemoryTests.
+        "--assert=plain",
         # Results travel in the report; pytest's summary need not repeat
         # what a test printed (it may be megabytes).
         "--show-capture=no", "-rN",
     ] + list(config.get("args", []))
     started = time.monotonic()
-    exit_code = int(pytest.main(args, plugins=[reporter]))
+    try:
+        exit_code = int(pytest.main(args, plugins=[reporter]))
+    finally:
+        connection.close()
     reporter.emit({
         "event": "done",
         "exit_code": exit_code,

@@ -5,7 +5,8 @@ The job manifest's "sql" object names the engines, the mode (`query`: one
 read-only statement; `script`: DDL/DML followed by the author's checks), the
 schema, the datasets and the two solutions. For every engine and dataset this
 builds a fresh database from the schema and the dataset, runs each solution,
-and writes one JSON line per outcome behind the job's nonce:
+and writes one JSON line per outcome through the report channel
+(grader_channel.py):
 
   {"event": "engine", "engine": "postgres", "ready_ms": 412}
   {"event": "outcome", "engine": "sqlite", "dataset": "visible.sql",
@@ -32,6 +33,8 @@ import sys
 import threading
 import time
 
+from grader_channel import Channel
+
 PG_BIN = "/usr/lib/postgresql/15/bin"
 PG_TEMPLATE = "/opt/pg/template"
 # On the job's scratch tmpfs (/work), sized for a cluster and its databases.
@@ -43,13 +46,12 @@ LEARNER = "learner"
 
 
 class Reporter:
-    def __init__(self, nonce):
-        self.prefix = "@@grader:%s " % nonce
-        self.out = sys.stdout
+    def __init__(self, key):
+        sys.stdout.flush()
+        self.channel = Channel(sys.stdout.fileno(), key)
 
     def emit(self, event):
-        self.out.write(self.prefix + json.dumps(event, separators=(",", ":")) + "\n")
-        self.out.flush()
+        self.channel.emit(event)
 
 
 def cell(value):
@@ -484,8 +486,8 @@ def run_engine(engine, job, report):
         engine.stop()
 
 
-def run(work, job):
-    report = Reporter(job["nonce"])
+def run(work, job, key):
+    report = Reporter(key)
     # Learner SQL goes to the engine, never to this interpreter; what the
     # engines print goes to stderr.
     sys.stdout = sys.stderr

@@ -1,0 +1,662 @@
+"""The test process's end of the wire: the learner's code, by proxy.
+
+The tests import the submission's modules as usual; what they get is a
+`Remote` standing for the module in the learner's process (see
+grader_learner.py), and everything they reach through it is either plain
+data, copied (see grader_wire.py), or another `Remote`. A `Remote` forwards
+attribute access, calls, iteration, indexing, arithmetic and context
+management. It never lets the learner's code decide a comparison with the
+tests' own values: `==`, `!=`, `<`, `<=`, `>`, `>=` are forwarded only
+between two of the learner's objects, so an object that claims to equal
+everything equals nothing here.
+
+An exception raised by the learner's code arrives as the same builtin type,
+or as a mirror class named after the learner's own (a subclass of a mirror
+of its base, down to the builtin it derives from), cached by module and
+name, so `pytest.raises(InsufficientFunds)` and `issubclass` work. Its
+attributes are read from the original.
+
+The learner's process may ask this one for exactly these things, and only
+about objects a test passed to it: call it, read or set a public attribute,
+len, iter, next, bool, hash, repr, str, an item, membership, a comparison.
+
+If that process dies, breaks the protocol or overruns a test's time limit,
+it is killed; the call fails with `LearnerCrashed` (or the timeout), and the
+next use starts a fresh one, where module-level names are found again.
+"""
+
+import builtins
+import codecs
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import weakref
+
+import grader_wire
+
+HARNESS = os.path.dirname(os.path.abspath(__file__))
+BUILTIN_ERRORS = {
+    name: value
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+}
+# Most fresh learner processes one run may start.
+MAX_STARTS = 25
+# Bytes of the learner's output kept per test; the rest is dropped.
+OUTPUT_BUDGET = 1 << 20
+
+
+class LearnerCrashed(Exception):
+    """The learner's process ended, or broke the protocol, during a call."""
+
+
+class LearnerInterrupt(Exception):
+    """The learner's code raised KeyboardInterrupt or GeneratorExit."""
+
+
+class _Gone(Exception):
+    pass
+
+
+def clean_env(work):
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": work,
+        "LANG": "C.UTF-8",
+        "TMPDIR": "/tmp",
+        "GRADER_WORKDIR": work,
+    }
+
+
+class LearnerProcess:
+    """A fresh interpreter running grader_learner.py, with nothing of ours
+    but its end of a socketpair and two pipes."""
+
+    def __init__(self, work):
+        ours, theirs = socket.socketpair()
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-u", "-B", os.path.join(HARNESS, "grader_learner.py"), str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=work,
+            env=clean_env(work),
+            start_new_session=True,
+        )
+        theirs.close()
+        self.sock = ours
+        self.stdout = self.process.stdout.fileno()
+        self.stderr = self.process.stderr.fileno()
+
+    def kill(self):
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for stream in (self.sock, self.process.stdout, self.process.stderr):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+    def end(self):
+        """How the process ended, once its end of the wire closed."""
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "your code's process closed its end of the grader's connection"
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+            note = " (the memory limit, most likely)" if code == -signal.SIGKILL else ""
+            return "your code's process was killed by %s%s" % (name, note)
+        return "your code's process exited with code %d" % code
+
+
+class Connection(grader_wire.Codec):
+    def __init__(self, work, prestarted=None):
+        self.work = work
+        self.process = prestarted
+        self.starts = 1 if prestarted else 0
+        self.generation = 1
+        self.exports = grader_wire.Exports()
+        self.proxies = weakref.WeakValueDictionary()
+        self.dropped = []
+        self.broken = None
+        self.mirrors = {}
+        self.output_left = OUTPUT_BUDGET
+        self.decoders = {}
+        self.poll = None
+
+    # -- the process ----------------------------------------------------------
+
+    def ensure(self):
+        if self.process is not None and self.broken is None:
+            return
+        if self.process is not None:
+            self.process.kill()
+            self.process = None
+            self.generation += 1
+            self.proxies = weakref.WeakValueDictionary()
+            self.exports = grader_wire.Exports()
+            self.dropped = []
+        if self.starts >= MAX_STARTS:
+            raise LearnerCrashed("%s; not started again (%d starts)" % (self.broken, self.starts))
+        self.process = LearnerProcess(self.work)
+        self.starts += 1
+        self.broken = None
+        self.poll = None
+
+    def fail(self, reason):
+        self.broken = reason
+        if self.process is not None:
+            self.process.kill()
+
+    def close(self):
+        if self.process is not None:
+            self.process.kill()
+            self.process = None
+
+    def new_test(self):
+        self.output_left = OUTPUT_BUDGET
+
+    # -- the conversation -----------------------------------------------------
+
+    def request(self, op, *args):
+        __tracebackhide__ = True
+        self.ensure()
+        data = self.frames(["q", op] + [self.encode(arg) for arg in args])
+        try:
+            self.process.sock.sendall(data)
+            kind, value = self.wait()
+        except _Gone:
+            self.fail(self.process.end())
+            raise LearnerCrashed(self.broken) from None
+        except (grader_wire.WireError, OSError) as error:
+            self.fail("your code's process broke the grader's protocol (%s)" % error)
+            raise LearnerCrashed(self.broken) from None
+        except BaseException:
+            # The test's time limit, or a test's callback ending the test:
+            # the call is abandoned half way, and its process with it.
+            self.fail("your code's process was stopped while a call into it was running")
+            raise
+        if kind == "x":
+            raise value
+        return value
+
+    def frames(self, message):
+        """`message` on the wire, after word of the proxies dropped."""
+        data = grader_wire.frame(message)
+        if self.dropped:
+            dropped, self.dropped = self.dropped, []
+            data = grader_wire.frame(["d"] + dropped) + data
+        return data
+
+    def wait(self):
+        while True:
+            message = self.receive()
+            kind = message[0] if type(message) is list and message else None
+            if kind == "r" and len(message) == 2:
+                value = self.decode(message[1])
+                self.drain()
+                return "r", value
+            if kind == "x" and len(message) == 2:
+                error = self.decode(message[1])
+                if not isinstance(error, BaseException):
+                    raise grader_wire.WireError("an error that is not an exception")
+                self.drain()
+                return "x", error
+            if kind == "q":
+                self.serve(message)
+            elif kind == "d":
+                for pair in message[1:]:
+                    ref, count = grader_wire.checked_list(pair)
+                    self.exports.drop(ref, count)
+            else:
+                raise grader_wire.WireError("an unknown message")
+
+    def receive(self):
+        while True:
+            message = self.process_reader().next_frame()
+            if message is not None:
+                return message
+            self.pump(None)
+
+    def process_reader(self):
+        reader = getattr(self.process, "reader", None)
+        if reader is None:
+            reader = self.process.reader = grader_wire.FrameReader()
+        return reader
+
+    def pump(self, timeout):
+        """Reads what is there from the wire and the learner's output."""
+        process = self.process
+        if self.poll is None:
+            self.poll = select.poll()
+            for fd in (process.sock.fileno(), process.stdout, process.stderr):
+                self.poll.register(fd, select.POLLIN)
+        events = self.poll.poll(timeout)
+        for fd, _ in events:
+            if fd == process.sock.fileno():
+                data = process.sock.recv(1 << 16)
+                if not data:
+                    raise _Gone()
+                self.process_reader().feed(data)
+            else:
+                data = os.read(fd, 1 << 16)
+                if not data:
+                    self.poll.unregister(fd)
+                else:
+                    self.output(fd == process.stderr, data)
+        return bool(events)
+
+    def drain(self):
+        """What the learner's code printed before it answered (it flushes
+        before answering); bounded, for code that never stops printing."""
+        try:
+            for _ in range(64):
+                if not self.pump(0):
+                    break
+        except _Gone:
+            self.fail(self.process.end())
+
+    def output(self, is_stderr, data):
+        if self.output_left <= 0:
+            return
+        keep = data[: self.output_left]
+        self.output_left -= len(data)
+        decoder = self.decoders.setdefault(is_stderr, codecs.getincrementaldecoder("utf-8")("replace"))
+        text = decoder.decode(keep)
+        if self.output_left <= 0:
+            text += "\n[the grader dropped the rest of what your code printed in this test]\n"
+        stream = sys.stderr if is_stderr else sys.stdout
+        stream.write(text)
+
+    def serve(self, message):
+        """A request from the learner's process about one of our objects."""
+        try:
+            op = message[1]
+            handler = SERVED.get(op) if type(op) is str else None
+            if handler is None:
+                raise PermissionError("the tests' objects do not allow %r" % (op,))
+            value = handler(self, *message[2:])
+            reply = ["r", self.encode(value)]
+        except grader_wire.WireError:
+            raise
+        except Exception as error:
+            reply = ["x", ["e", self.exception_out(error)]]
+        try:
+            data = self.frames(reply)
+        except ValueError as error:  # too large
+            data = self.frames(["x", ["e", {"base": "ValueError", "args": [str(error)], "ref": None}]])
+        self.process.sock.sendall(data)
+
+    def target(self, raw):
+        """One of our objects, named by the learner's process."""
+        if type(raw) is not list or len(raw) != 2 or raw[0] != "y":
+            raise PermissionError("only objects the tests passed in can be used")
+        return self.own(grader_wire.checked(raw[1], int))
+
+    # -- values ------------------------------------------------------------
+
+    def export(self, value):
+        if isinstance(value, Remote):
+            return ["y", self.ref_of(value)]
+        if isinstance(value, type) and isinstance(getattr(value, "_grader_mirror", None), tuple):
+            generation, ref = getattr(value, "_grader_class_ref", (None, None))
+            if generation == self.generation:
+                return ["y", ref]
+        return ["o", self.exports.export(value)]
+
+    def ref_of(self, proxy):
+        """The id of `proxy` in the current learner process, found again by
+        its path if the process is new."""
+        if proxy._g_gen == self.generation and proxy._g_ref is not None:
+            return proxy._g_ref
+        path = proxy._g_path
+        if not path:
+            raise LearnerCrashed("this object lived in an earlier process of your code, which was stopped")
+        found = self.request("import", path[0])
+        for name in path[1:]:
+            found = self.request("getattr", found, name)
+        if not isinstance(found, Remote):
+            raise LearnerCrashed("%s is no longer an object of your code" % ".".join(path))
+        object.__setattr__(proxy, "_g_ref", found._g_ref)
+        object.__setattr__(proxy, "_g_gen", self.generation)
+        object.__setattr__(proxy, "_g_count", found._g_count)
+        object.__setattr__(found, "_g_count", 0)
+        self.proxies[found._g_ref] = proxy
+        return proxy._g_ref
+
+    def imported(self, ref, extra):
+        if extra is not None:
+            base, chain = grader_wire.checked_list(extra)
+            mirror = self.mirror(base, grader_wire.checked_list(chain))
+            if isinstance(getattr(mirror, "_grader_mirror", None), tuple):
+                mirror._grader_class_ref = (self.generation, ref)
+            return mirror
+        proxy = self.proxies.get(ref)
+        if proxy is None:
+            proxy = Remote._new(self, ref)
+            self.proxies[ref] = proxy
+        object.__setattr__(proxy, "_g_count", proxy._g_count + 1)
+        return proxy
+
+    def own(self, ref):
+        try:
+            return self.exports.get(ref)
+        except LookupError as error:
+            raise grader_wire.WireError(str(error)) from None
+
+    def dropped_proxy(self, proxy):
+        if proxy._g_gen == self.generation and proxy._g_ref is not None and proxy._g_count:
+            self.dropped.append([proxy._g_ref, proxy._g_count])
+
+    def mirror(self, base_name, chain):
+        base = BUILTIN_ERRORS.get(grader_wire.checked(base_name, str), Exception)
+        if issubclass(base, (KeyboardInterrupt, GeneratorExit)):
+            base = LearnerInterrupt
+        cls = base
+        for entry in reversed(chain[:20]):
+            module, qualname = (grader_wire.checked(part, str)[:200] for part in grader_wire.checked_list(entry))
+            key = (module, qualname)
+            mirror = self.mirrors.get(key)
+            if mirror is None:
+                mirror = type(
+                    qualname.rsplit(".", 1)[-1] or "Error",
+                    (cls,),
+                    {
+                        "__module__": module,
+                        "__qualname__": qualname,
+                        "__str__": _mirror_str,
+                        "__getattr__": _mirror_getattr,
+                        "_grader_mirror": key,
+                    },
+                )
+                self.mirrors[key] = mirror
+            cls = mirror
+        return cls
+
+    def error_in(self, data):
+        if "own" in data:
+            error = self.own(data["own"])
+            if not isinstance(error, BaseException):
+                raise grader_wire.WireError("an exception that is not one")
+            return error
+        chain = grader_wire.checked_list(data.get("chain", []))
+        cls = self.mirror(data.get("base", "Exception"), chain)
+        args = tuple(self.decode(arg) for arg in grader_wire.checked_list(data.get("args", [])))
+        if cls is LearnerInterrupt:
+            args = ("your code raised %s" % data.get("base"),)
+        try:
+            error = cls(*args)
+        except Exception:
+            error = cls.__new__(cls)
+            error.args = args
+        if chain:
+            error._grader_str = grader_wire.checked(data.get("str", ""), str)
+        ref = data.get("ref")
+        if type(ref) is int:
+            error._grader_ref = self.imported(ref, None)
+        text = data.get("traceback")
+        if type(text) is str and text:
+            error._grader_traceback = text[-8192:]
+        return error
+
+    def exception_out(self, error):
+        ref = error.__dict__.get("_grader_ref") if hasattr(error, "__dict__") else None
+        if isinstance(ref, Remote) and ref._g_gen == self.generation:
+            return {"own": ref._g_ref}
+        base = next(
+            (klass.__name__ for klass in type(error).__mro__ if BUILTIN_ERRORS.get(klass.__name__) is klass),
+            "Exception",
+        )
+        if isinstance(error, AssertionError):
+            # A failed assert's message may quote a hidden test's source.
+            args = []
+        else:
+            args = [arg for arg in error.args if type(arg) in grader_wire.PLAIN]
+        return {"base": base, "args": args, "ref": self.exports.export(error)}
+
+
+def _mirror_str(self):
+    text = self.__dict__.get("_grader_str")
+    if text is not None:
+        return text
+    for klass in type(self).__mro__:
+        if BUILTIN_ERRORS.get(klass.__name__) is klass:
+            return klass.__str__(self)
+    return BaseException.__str__(self)
+
+
+def _mirror_getattr(self, name):
+    if name.startswith("_"):
+        raise AttributeError(name)
+    ref = self.__dict__.get("_grader_ref")
+    if ref is None:
+        raise AttributeError(name)
+    return getattr(ref, name)
+
+
+def _public(name):
+    if type(name) is not str or name.startswith("_"):
+        raise PermissionError("only public attributes of the tests' objects can be used")
+    return name
+
+
+SAFE_UNARY = {"len": len, "iter": iter, "next": next, "bool": bool, "hash": hash, "repr": repr, "str": str}
+SAFE_BINARY = {
+    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
+}
+
+
+def _unary(conn, name, raw):
+    if type(name) is not str or name not in SAFE_UNARY:
+        raise PermissionError("the tests' objects do not allow %r" % (name,))
+    return SAFE_UNARY[name](conn.target(raw))
+
+
+def _binary(conn, name, raw, other):
+    if type(name) is not str or name not in SAFE_BINARY:
+        raise PermissionError("the tests' objects do not allow %r" % (name,))
+    return SAFE_BINARY[name](conn.target(raw), conn.decode(other))
+
+
+SERVED = {
+    "getattr": lambda conn, raw, name: getattr(conn.target(raw), _public(name)),
+    "setattr": lambda conn, raw, name, value: setattr(conn.target(raw), _public(name), conn.decode(value)),
+    "call": lambda conn, raw, args, kwargs: conn.target(raw)(
+        *conn.decode(args), **{str(k): v for k, v in conn.decode(kwargs).items()}
+    ),
+    "unary": _unary,
+    "binary": _binary,
+    "getitem": lambda conn, raw, key: conn.target(raw)[conn.decode(key)],
+    "setitem": lambda conn, raw, key, value: conn.target(raw).__setitem__(conn.decode(key), conn.decode(value)),
+    "contains": lambda conn, raw, item: conn.decode(item) in conn.target(raw),
+}
+
+
+def _forward_binary(name):
+    def forward(self, other):
+        __tracebackhide__ = True
+        return self._g_conn.request("binary", name, self, other)
+
+    def reflected(self, other):
+        __tracebackhide__ = True
+        return self._g_conn.request("binary", name, other, self)
+
+    return forward, reflected
+
+
+def _compare(name):
+    def compare(self, other):
+        __tracebackhide__ = True
+        if not isinstance(other, Remote):
+            # The learner's object never judges the tests' values.
+            return NotImplemented
+        return self._g_conn.request("binary", name, self, other)
+
+    return compare
+
+
+def _unary_op(name):
+    def unary(self):
+        __tracebackhide__ = True
+        return self._g_conn.request("unary", name, self)
+
+    return unary
+
+
+class _SubclassMeta(type):
+    """`class Triangle(Shape)` in a test, Shape being the learner's: the
+    class is made in the learner's process; its methods call back here."""
+
+    def __new__(mcs, name, bases, namespace, **kwargs):
+        if namespace.get("_grader_base"):
+            return super().__new__(mcs, name, bases, namespace)
+        remote_bases = [base._grader_remote for base in bases if "_grader_remote" in vars(base)]
+        if len(remote_bases) != 1 or len(bases) != 1:
+            raise TypeError("a class in a test may derive from one class of the submission only")
+        members = {
+            key: value
+            for key, value in namespace.items()
+            if not key.startswith("__") or key in ("__init__", "__repr__", "__str__", "__eq__", "__hash__", "__len__", "__iter__", "__call__")
+        }
+        base = remote_bases[0]
+        return base._g_conn.request("subclass", base, name, members)
+
+
+class Remote:
+    """One of the learner's objects, in its process."""
+
+    __slots__ = ("_g_conn", "_g_ref", "_g_gen", "_g_count", "_g_path", "__weakref__")
+
+    @classmethod
+    def _new(cls, conn, ref, path=None):
+        proxy = object.__new__(cls)
+        object.__setattr__(proxy, "_g_conn", conn)
+        object.__setattr__(proxy, "_g_ref", ref)
+        object.__setattr__(proxy, "_g_gen", conn.generation if ref is not None else 0)
+        object.__setattr__(proxy, "_g_count", 0)
+        object.__setattr__(proxy, "_g_path", path)
+        return proxy
+
+    def __del__(self):
+        try:
+            self._g_conn.dropped_proxy(self)
+        except Exception:
+            pass
+
+    def __getattr__(self, name):
+        __tracebackhide__ = True
+        if name.startswith("_g_"):
+            raise AttributeError(name)
+        value = self._g_conn.request("getattr", self, name)
+        if isinstance(value, Remote) and value._g_path is None and self._g_path is not None:
+            object.__setattr__(value, "_g_path", self._g_path + (name,))
+        return value
+
+    def __setattr__(self, name, value):
+        __tracebackhide__ = True
+        self._g_conn.request("setattr", self, name, value)
+
+    def __delattr__(self, name):
+        __tracebackhide__ = True
+        self._g_conn.request("delattr", self, name)
+
+    def __call__(self, *args, **kwargs):
+        __tracebackhide__ = True
+        return self._g_conn.request("call", self, list(args), kwargs)
+
+    def __getitem__(self, key):
+        __tracebackhide__ = True
+        return self._g_conn.request("getitem", self, key)
+
+    def __setitem__(self, key, value):
+        __tracebackhide__ = True
+        self._g_conn.request("setitem", self, key, value)
+
+    def __delitem__(self, key):
+        __tracebackhide__ = True
+        self._g_conn.request("delitem", self, key)
+
+    def __contains__(self, item):
+        __tracebackhide__ = True
+        return self._g_conn.request("contains", self, item)
+
+    def __instancecheck__(self, value):
+        __tracebackhide__ = True
+        return self._g_conn.request("isinstance", value, self) is True
+
+    def __subclasscheck__(self, cls):
+        __tracebackhide__ = True
+        return self._g_conn.request("issubclass", cls, self) is True
+
+    def __enter__(self):
+        __tracebackhide__ = True
+        return self._g_conn.request("enter", self)
+
+    def __exit__(self, kind, error, traceback):
+        __tracebackhide__ = True
+        return self._g_conn.request("exit", self, error)
+
+    def __format__(self, spec):
+        __tracebackhide__ = True
+        return self._g_conn.request("format", self, spec)
+
+    def __mro_entries__(self, bases):
+        base = _SubclassMeta("SubmissionClass", (), {"_grader_base": True, "_grader_remote": self})
+        return (base,)
+
+    __len__ = _unary_op("len")
+    __iter__ = _unary_op("iter")
+    __next__ = _unary_op("next")
+    __bool__ = _unary_op("bool")
+    __hash__ = _unary_op("hash")
+    __repr__ = _unary_op("repr")
+    __str__ = _unary_op("str")
+    __dir__ = _unary_op("dir")
+    __reversed__ = _unary_op("reversed")
+    __neg__ = _unary_op("neg")
+    __pos__ = _unary_op("pos")
+    __abs__ = _unary_op("abs")
+    __invert__ = _unary_op("invert")
+    __index__ = _unary_op("index")
+    __int__ = _unary_op("int")
+    __float__ = _unary_op("float")
+    __complex__ = _unary_op("complex")
+
+    __eq__ = _compare("eq")
+    __ne__ = _compare("ne")
+    __lt__ = _compare("lt")
+    __le__ = _compare("le")
+    __gt__ = _compare("gt")
+    __ge__ = _compare("ge")
+
+    __add__, __radd__ = _forward_binary("add")
+    __sub__, __rsub__ = _forward_binary("sub")
+    __mul__, __rmul__ = _forward_binary("mul")
+    __truediv__, __rtruediv__ = _forward_binary("truediv")
+    __floordiv__, __rfloordiv__ = _forward_binary("floordiv")
+    __mod__, __rmod__ = _forward_binary("mod")
+    __pow__, __rpow__ = _forward_binary("pow")
+    __matmul__, __rmatmul__ = _forward_binary("matmul")
+    __lshift__, __rlshift__ = _forward_binary("lshift")
+    __rshift__, __rrshift__ = _forward_binary("rshift")
+    __and__, __rand__ = _forward_binary("and_")
+    __or__, __ror__ = _forward_binary("or_")
+    __xor__, __rxor__ = _forward_binary("xor")
+
+
+def module(conn, name):
+    """The learner's module `name`, imported in its process on first use."""
+    return Remote._new(conn, None, (name,))
+
