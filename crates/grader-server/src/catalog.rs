@@ -7,6 +7,7 @@ use std::path::Path;
 
 use grader::Exercise;
 use grader::exercise::Visibility;
+use grader::fsread;
 
 #[derive(Debug, Default)]
 pub struct Catalog {
@@ -42,15 +43,24 @@ impl Catalog {
 pub fn learner_files(
     exercise: &Exercise,
 ) -> (String, BTreeMap<String, String>, BTreeMap<String, String>) {
-    let read = |path: &Path| std::fs::read_to_string(path).unwrap_or_default();
-    let statement = read(&exercise.dir.join("README.md"));
+    // Every file is inside the exercise: a link there is refused (and
+    // `Exercise::load` refused the exercise already).
+    let read = |relative: String| {
+        fsread::read_to_string_in(
+            &exercise.dir,
+            Path::new(&relative),
+            grader::exercise::MAX_EXERCISE_FILE,
+        )
+        .unwrap_or_default()
+    };
+    let statement = read("README.md".to_owned());
     let starter = exercise
         .spec
         .submission
         .files
         .iter()
         .map(|file| {
-            let text = read(&exercise.dir.join("starter").join(&file.name));
+            let text = read(format!("starter/{}", file.name));
             (file.name.clone(), text)
         })
         .collect();
@@ -60,12 +70,12 @@ pub fn learner_files(
         .iter()
         .filter(|test| test.visibility == Visibility::Visible)
         .map(|test| {
-            let text = read(&exercise.tests_dir().join(&test.file));
+            let text = read(format!("tests/{}", test.file));
             (format!("tests/{}", test.file), text)
         })
         .collect();
     if let Some(sql) = &exercise.spec.sql {
-        visible.insert(sql.schema.clone(), read(&exercise.dir.join(&sql.schema)));
+        visible.insert(sql.schema.clone(), read(sql.schema.clone()));
     }
     (statement, starter, visible)
 }

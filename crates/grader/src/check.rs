@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use grader_sandbox::Runner;
 
 use crate::exercise::Exercise;
+use crate::fsread;
 use crate::grade::Grader;
 use crate::result::{GradeResult, Status, TestStatus};
 use crate::submission::Submission;
@@ -119,7 +120,10 @@ impl<R: Runner> Grader<R> {
     }
 
     async fn grade_folder(&self, exercise: &Exercise, folder: &str) -> Result<GradeResult, String> {
-        let submission = Submission::from_paths(exercise, &[exercise.dir.join(folder)])
+        // The folder is inside the exercise: not followed if it is a link.
+        let dir = fsread::dir_in(&exercise.dir, Path::new(folder))
+            .map_err(|error| format!("{folder}: {}", error.with_cause()))?;
+        let submission = Submission::from_paths(exercise, &[dir])
             .map_err(|error| format!("{folder}: {error}"))?;
         Ok(self.grade(exercise, &submission).await)
     }

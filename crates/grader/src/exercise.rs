@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::api::spec::ApiSpec;
+use crate::fsread::{self, FsReadError};
 use crate::sql::spec::SqlSpec;
 use crate::units::{ByteSize, HumanDuration};
 
@@ -20,6 +21,9 @@ use crate::units::{ByteSize, HumanDuration};
 pub const FORMAT_VERSION: u32 = 1;
 /// Largest submission file unless the exercise says otherwise.
 pub const DEFAULT_MAX_FILE: u64 = 64 * 1024;
+/// Largest file of an exercise folder the grader reads: no more than a
+/// job's archive takes.
+pub const MAX_EXERCISE_FILE: u64 = grader_sandbox::archive::MAX_FILE;
 /// File names a submission may not use: they would configure or replace
 /// the test run.
 const RESERVED_NAMES: &[&str] = &[
@@ -197,12 +201,9 @@ impl TestSettings {
 /// Why an exercise could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ExerciseError {
-    #[error("read {}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// A file in the folder is unreadable, a link, or not a regular file.
+    #[error(transparent)]
+    File(#[from] FsReadError),
     #[error("{}: {message}", path.display())]
     Parse { path: PathBuf, message: String },
     #[error("{} has {} problem{}:\n{}", path.display(), problems.len(), if problems.len() == 1 { "" } else { "s" }, problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
@@ -226,18 +227,18 @@ impl std::fmt::Display for Problem {
 }
 
 impl Exercise {
-    /// Loads and validates the exercise in `dir`.
+    /// Loads and validates the exercise in `dir`. `dir` may be a link; a
+    /// link or a special file anywhere inside it is refused before anything
+    /// else is read, so that nothing later reads through one.
     pub fn load(dir: &Path) -> Result<Exercise, ExerciseError> {
         let path = dir.join("exercise.yaml");
-        let text = std::fs::read_to_string(&path).map_err(|source| ExerciseError::Read {
-            path: path.clone(),
-            source,
-        })?;
+        let text = fsread::read_to_string(&path, MAX_EXERCISE_FILE)?;
+        let files = fsread::files(dir)?;
         let spec = parse(&text).map_err(|message| ExerciseError::Parse {
             path: path.clone(),
             message,
         })?;
-        let problems = validate(dir, &spec);
+        let problems = validate(dir, &files, &spec);
         if !problems.is_empty() {
             return Err(ExerciseError::Invalid { path, problems });
         }
@@ -322,7 +323,9 @@ pub fn parse(text: &str) -> Result<ExerciseSpec, String> {
     serde_saphyr::from_str(text).map_err(|error| error.to_string())
 }
 
-fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
+/// Checks `spec` against the folder `dir`, whose regular files are `files`
+/// (and which holds no link: `load` refused it).
+fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut problem = |field: &str, message: String| {
         problems.push(Problem {
@@ -551,10 +554,12 @@ fn validate(dir: &Path, spec: &ExerciseSpec) -> Vec<Problem> {
             }
         }
     }
-    if let Ok(entries) = std::fs::read_dir(&tests_dir) {
-        let mut unlisted: Vec<String> = entries
-            .flatten()
-            .filter_map(|entry| entry.file_name().into_string().ok())
+    if tests_dir.is_dir() {
+        let mut unlisted: Vec<String> = files
+            .iter()
+            .filter_map(|file| file.strip_prefix("tests").ok()?.to_str())
+            .filter(|name| !name.contains('/'))
+            .map(str::to_owned)
             .filter(|name| {
                 let is_test = match spec.kind {
                     Kind::Sql => name.ends_with(".sql"),

@@ -4,6 +4,7 @@
 //!
 //! - [`exercise`]: exercise.yaml and its folder, loaded and validated.
 //! - [`submission`]: a learner's files, checked before anything runs.
+//! - [`fsread`]: reading their files and an exercise's, never through a link.
 //! - [`grade`]: one submission through its kind to a [`result::GradeResult`].
 //! - [`python`] + [`report`]: the python kind and its harness's report.
 //! - [`sql`]: the sql kind, its query check and its row comparison.
@@ -16,6 +17,7 @@ pub mod check;
 mod ending;
 pub mod exercise;
 pub mod export;
+pub mod fsread;
 pub mod grade;
 pub mod junit;
 pub mod python;

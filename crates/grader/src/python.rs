@@ -65,29 +65,29 @@ pub fn archive(exercise: &Exercise, submission: &Submission, key: &Key) -> Resul
 }
 
 /// Adds every regular file under `dir` as `<prefix>/<relative path>`,
-/// skipping caches.
+/// skipping caches and hidden files; a link or a special file anywhere
+/// under it is an error.
 fn add_tree(archive: &mut Archive, dir: &Path, prefix: &str) -> Result<(), String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|error| format!("read {}: {error}", dir.display()))?;
-    let mut entries: Vec<_> = entries.flatten().collect();
-    entries.sort_by_key(|entry| entry.file_name());
-    for entry in entries {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name == "__pycache__" || name.starts_with('.') {
+    let skipped = |relative: &Path| {
+        relative.iter().any(|part| {
+            let part = part.to_string_lossy();
+            part == "__pycache__" || part.starts_with('.')
+        })
+    };
+    // `dir` is inside the exercise too: not followed if it is a link.
+    if let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) {
+        crate::fsread::dir_in(parent, Path::new(name)).map_err(|error| error.with_cause())?;
+    }
+    for relative in crate::fsread::files(dir).map_err(|error| error.with_cause())? {
+        if skipped(&relative) {
             continue;
         }
-        let path = entry.path();
-        let relative = format!("{prefix}/{name}");
-        let kind = entry.file_type().map_err(|error| error.to_string())?;
-        if kind.is_dir() {
-            add_tree(archive, &path, &relative)?;
-        } else if kind.is_file() {
-            let contents = std::fs::read(&path)
-                .map_err(|error| format!("read {}: {error}", path.display()))?;
-            archive
-                .add(&relative, contents)
-                .map_err(|error| error.to_string())?;
-        }
+        let path = dir.join(&relative);
+        let contents = crate::fsread::read(&path, grader_sandbox::archive::MAX_FILE)
+            .map_err(|error| error.with_cause())?;
+        archive
+            .add(&format!("{prefix}/{}", relative.display()), contents)
+            .map_err(|error| error.to_string())?;
     }
     Ok(())
 }

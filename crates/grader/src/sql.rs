@@ -97,8 +97,14 @@ pub fn archive(exercise: &Exercise, submission: &Submission, key: &Key) -> Resul
         .first()
         .ok_or("the exercise names no submission file")?
         .name;
-    let read = |path: std::path::PathBuf| {
-        std::fs::read(&path).map_err(|error| format!("read {}: {error}", path.display()))
+    // Every file is inside the exercise: a link there is refused.
+    let read = |relative: String| {
+        crate::fsread::read_in(
+            &exercise.dir,
+            std::path::Path::new(&relative),
+            crate::exercise::MAX_EXERCISE_FILE,
+        )
+        .map_err(|error| error.with_cause())
     };
     let add = |archive: &mut Archive, name: &str, contents: Vec<u8>| {
         archive
@@ -106,25 +112,17 @@ pub fn archive(exercise: &Exercise, submission: &Submission, key: &Key) -> Resul
             .map_err(|error| error.to_string())
     };
     let mut archive = Archive::new();
-    add(
-        &mut archive,
-        "schema.sql",
-        read(exercise.dir.join(&sql.schema))?,
-    )?;
+    add(&mut archive, "schema.sql", read(sql.schema.clone())?)?;
     let mut datasets = Vec::new();
     for test in &exercise.spec.tests {
         let path = format!("datasets/{}", test.file);
-        add(
-            &mut archive,
-            &path,
-            read(exercise.tests_dir().join(&test.file))?,
-        )?;
+        add(&mut archive, &path, read(format!("tests/{}", test.file))?)?;
         datasets.push(serde_json::json!({"name": test.file, "file": path}));
     }
     add(
         &mut archive,
         "reference/solution.sql",
-        read(exercise.dir.join("reference").join(name))?,
+        read(format!("reference/{name}"))?,
     )?;
     let submitted = submitted_sql(exercise, submission).ok_or("the submission has no SQL file")?;
     add(&mut archive, "submission/solution.sql", submitted.to_vec())?;

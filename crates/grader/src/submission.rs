@@ -2,9 +2,10 @@
 //! takes before anything runs.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::exercise::Exercise;
+use crate::fsread::{self, FsReadError};
 use crate::units::ByteSize;
 
 /// The files of one submission, by name.
@@ -14,7 +15,7 @@ pub struct Submission {
 }
 
 /// What is wrong with a submission; a learner reads this.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum SubmissionError {
     #[error("the submission is missing {name}")]
     Missing { name: String },
@@ -28,42 +29,50 @@ pub enum SubmissionError {
     },
     #[error("could not read {}: {message}", path.display())]
     Unreadable { path: PathBuf, message: String },
+    /// A link, or not a regular file.
+    #[error(transparent)]
+    Refused(FsReadError),
 }
 
 impl Submission {
     /// Reads a submission from disk: one folder (the exercise's files are
-    /// taken from it, others ignored), or the files themselves.
+    /// taken from it, others ignored), or the files themselves. The folder
+    /// named is followed; a file in it, or a file named directly, that is a
+    /// link or not a regular file is refused.
     pub fn from_paths(
         exercise: &Exercise,
         paths: &[PathBuf],
     ) -> Result<Submission, SubmissionError> {
+        let specs = &exercise.spec.submission.files;
         let mut files = BTreeMap::new();
         if let [dir] = paths
             && dir.is_dir()
         {
-            for spec in &exercise.spec.submission.files {
-                let path = dir.join(&spec.name);
-                if path.is_file() {
-                    files.insert(spec.name.clone(), read(&path, spec.max_size())?);
+            for spec in specs {
+                match fsread::read(&dir.join(&spec.name), spec.max_size()) {
+                    Ok(contents) => {
+                        files.insert(spec.name.clone(), contents);
+                    }
+                    // `check()` says it is missing.
+                    Err(error) if error.is_not_found() => {}
+                    Err(error) => return Err(error.into()),
                 }
             }
-            let submission = Submission { files };
-            submission.check(exercise)?;
-            return Ok(submission);
-        }
-        for path in paths {
-            let name = path
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let limit = exercise
-                .spec
-                .submission
-                .files
-                .iter()
-                .find(|spec| spec.name == name)
-                .map_or(u64::MAX, |spec| spec.max_size());
-            files.insert(name, read(path, limit)?);
+        } else {
+            for path in paths {
+                let name = path
+                    .file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                // Refused before reading: an unexpected file has no size limit.
+                let Some(spec) = specs.iter().find(|spec| spec.name == name) else {
+                    return Err(SubmissionError::Unexpected {
+                        name,
+                        expected: expected(exercise),
+                    });
+                };
+                files.insert(name, fsread::read(path, spec.max_size())?);
+            }
         }
         let submission = Submission { files };
         submission.check(exercise)?;
@@ -74,16 +83,11 @@ impl Submission {
     /// none too large.
     pub fn check(&self, exercise: &Exercise) -> Result<(), SubmissionError> {
         let specs = &exercise.spec.submission.files;
-        let expected = specs
-            .iter()
-            .map(|spec| spec.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
         for (name, contents) in &self.files {
             let Some(spec) = specs.iter().find(|spec| &spec.name == name) else {
                 return Err(SubmissionError::Unexpected {
                     name: name.clone(),
-                    expected,
+                    expected: expected(exercise),
                 });
             };
             if contents.len() as u64 > spec.max_size() {
@@ -105,29 +109,35 @@ impl Submission {
     }
 }
 
-/// Reads a file, refusing one larger than `limit` without reading it all.
-fn read(path: &Path, limit: u64) -> Result<Vec<u8>, SubmissionError> {
-    use std::io::Read;
-    let unreadable = |error: std::io::Error| SubmissionError::Unreadable {
-        path: path.to_owned(),
-        message: error.to_string(),
-    };
-    let file = std::fs::File::open(path).map_err(unreadable)?;
-    let mut contents = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut contents)
-        .map_err(unreadable)?;
-    if contents.len() as u64 > limit {
-        let size = std::fs::metadata(path).map_or(contents.len() as u64, |meta| meta.len());
-        return Err(SubmissionError::TooLarge {
-            name: path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned(),
-            size,
-            limit: ByteSize(limit),
-        });
+/// The names of the files the exercise takes, for a message.
+fn expected(exercise: &Exercise) -> String {
+    exercise
+        .spec
+        .submission
+        .files
+        .iter()
+        .map(|spec| spec.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl From<FsReadError> for SubmissionError {
+    fn from(error: FsReadError) -> SubmissionError {
+        match error {
+            FsReadError::TooLarge { path, size, limit } => SubmissionError::TooLarge {
+                name: path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                size,
+                limit,
+            },
+            FsReadError::Io { path, source } => SubmissionError::Unreadable {
+                path,
+                message: source.to_string(),
+            },
+            refused => SubmissionError::Refused(refused),
+        }
     }
-    Ok(contents)
 }

@@ -125,6 +125,8 @@ async fn read<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> an
 }
 
 /// The files by name: the paths given, or the regular files in one folder.
+/// None is read through a link: one in the folder is left out (its own
+/// type is not a regular file), one named is refused.
 fn read_files(paths: &[PathBuf]) -> anyhow::Result<BTreeMap<String, String>> {
     let mut list = Vec::new();
     if let [dir] = paths
@@ -146,8 +148,7 @@ fn read_files(paths: &[PathBuf]) -> anyhow::Result<BTreeMap<String, String>> {
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .with_context(|| format!("{} is not a file", path.display()))?;
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("could not read {} as UTF-8 text", path.display()))?;
+        let text = grader::fsread::read_to_string(&path, grader_sandbox::archive::MAX_FILE)?;
         files.insert(name, text);
     }
     Ok(files)

@@ -120,6 +120,6 @@ fn a_missing_exercise_yaml_names_the_path() {
     let message = error_after(|dir| std::fs::remove_file(dir.join("exercise.yaml")).unwrap());
     assert_eq!(
         message,
-        "read [TEMP]/python/calculate-discount/exercise.yaml"
+        "read `[TEMP]/python/calculate-discount/exercise.yaml`"
     );
 }
