@@ -57,7 +57,7 @@ def test_error_class(base):
 class TestObject:
     """An object of the test process, passed into the learner's code: it
     can be called, iterated, indexed, compared and its public attributes
-    read, each through the wire."""
+    read, each through the wire; never changed."""
 
     __slots__ = ("_g_ref", "_g_count", "__weakref__")
 
@@ -75,7 +75,7 @@ class TestObject:
         return WORKER.request("getattr", self, name)
 
     def __setattr__(self, name, value):
-        WORKER.request("setattr", self, name, value)
+        raise AttributeError("objects the tests pass in cannot be changed")
 
     def __call__(self, *args, **kwargs):
         return WORKER.request("call", self, list(args), kwargs)
@@ -105,7 +105,7 @@ class TestObject:
         return WORKER.request("getitem", self, key)
 
     def __setitem__(self, key, value):
-        WORKER.request("setitem", self, key, value)
+        raise TypeError("objects the tests pass in cannot be changed")
 
     def __contains__(self, item):
         return WORKER.request("contains", self, item)

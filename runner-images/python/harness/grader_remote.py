@@ -17,8 +17,10 @@ name, so `pytest.raises(InsufficientFunds)` and `issubclass` work. Its
 attributes are read from the original.
 
 The learner's process may ask this one for exactly these things, and only
-about objects a test passed to it: call it, read or set a public attribute,
-len, iter, next, bool, hash, repr, str, an item, membership, a comparison.
+about objects a test passed to it: call it, read a public attribute, len,
+iter, next, bool, hash, repr, str, read an item, membership, a comparison.
+It cannot change them: no attribute or item is set from there (a test that
+counts what the code looked at keeps its count).
 
 If that process dies, breaks the protocol or overruns a test's time limit,
 it is killed; the call fails with `LearnerCrashed` (or the timeout), and the
@@ -472,14 +474,12 @@ def _binary(conn, name, raw, other):
 
 SERVED = {
     "getattr": lambda conn, raw, name: getattr(conn.target(raw), _public(name)),
-    "setattr": lambda conn, raw, name, value: setattr(conn.target(raw), _public(name), conn.decode(value)),
     "call": lambda conn, raw, args, kwargs: conn.target(raw)(
         *conn.decode(args), **{str(k): v for k, v in conn.decode(kwargs).items()}
     ),
     "unary": _unary,
     "binary": _binary,
     "getitem": lambda conn, raw, key: conn.target(raw)[conn.decode(key)],
-    "setitem": lambda conn, raw, key, value: conn.target(raw).__setitem__(conn.decode(key), conn.decode(value)),
     "contains": lambda conn, raw, item: conn.decode(item) in conn.target(raw),
 }
 

@@ -21,8 +21,8 @@ async fn run_unchecked(id: &str, sql: &str) -> GradeResult {
     let image = grader::Images::new(root().join("runner-images"))
         .tag("sql")
         .unwrap();
-    let nonce = "0123456789abcdef";
-    let archive = grader::sql::archive(&exercise, &submission, nonce).unwrap();
+    let key = grader::channel::Key::new();
+    let archive = grader::sql::archive(&exercise, &submission, &key).unwrap();
     let sandbox = DockerSandbox::connect()
         .await
         .expect("these tests need a running Docker engine; start dockerd");
@@ -30,7 +30,7 @@ async fn run_unchecked(id: &str, sql: &str) -> GradeResult {
         .run(&grader::sql::job(&exercise, image), archive)
         .await
         .unwrap();
-    grader::sql::interpret(&exercise, &outcome, nonce)
+    grader::sql::interpret(&exercise, &outcome, &key)
 }
 
 #[tokio::test]
