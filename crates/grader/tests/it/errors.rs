@@ -165,21 +165,17 @@ async fn a_flood_of_output_in_a_test_is_capped_and_grading_goes_on() {
         "    if percent == 12.5:\n        print('y' * (50 << 20))\n    return round(",
     );
     let result = grade(EXERCISE, &[("discount.py", &source)]).await;
-    assert_eq!(result.status, Status::Failed, "{:?}", result.error);
+    // The learner's process prints into a pipe the test process drains and
+    // caps: the test is judged on what the code returned.
+    assert_eq!(result.status, Status::Passed, "{:?}", result.error);
     let flooding = result
         .tests
         .iter()
         .find(|test| test.id == "test_discount_hidden.py::test_float_percent")
         .unwrap();
-    assert_eq!(flooding.status, TestStatus::Failed);
-    assert!(
-        flooding
-            .message
-            .as_deref()
-            .unwrap_or_default()
-            .contains("File too large"),
-        "{flooding:?}"
-    );
+    assert_eq!(flooding.status, TestStatus::Passed);
+    let output = flooding.output.as_ref().expect("the flood's first bytes are kept");
+    assert!(output.truncated, "{flooding:?}");
     for test in &result.tests {
         if let Some(output) = &test.output {
             assert!(
