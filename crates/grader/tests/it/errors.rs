@@ -174,7 +174,10 @@ async fn a_flood_of_output_in_a_test_is_capped_and_grading_goes_on() {
         .find(|test| test.id == "test_discount_hidden.py::test_float_percent")
         .unwrap();
     assert_eq!(flooding.status, TestStatus::Passed);
-    let output = flooding.output.as_ref().expect("the flood's first bytes are kept");
+    let output = flooding
+        .output
+        .as_ref()
+        .expect("the flood's first bytes are kept");
     assert!(output.truncated, "{flooding:?}");
     for test in &result.tests {
         if let Some(output) = &test.output {

@@ -12,6 +12,7 @@ mod errors;
 mod format;
 mod links;
 mod outputs;
+mod proxy;
 mod scaffold;
 mod sql;
 mod support;

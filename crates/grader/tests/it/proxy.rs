@@ -1,0 +1,106 @@
+//! The python kind's proxy, feature by feature: `tests/fixtures/proxy/`
+//! holds an exercise whose tests use every way a test reaches the learner's
+//! code (ARCHITECTURE.md, "python kind"), graded against the real engine.
+
+use grader::result::TestStatus;
+use grader::{Exercise, GradeResult, Status, Submission};
+
+use crate::support::{grader, root};
+
+async fn grade_fixture(source: &str) -> GradeResult {
+    let exercise = Exercise::load(&root().join("crates/grader/tests/fixtures/proxy")).unwrap();
+    let submission = Submission {
+        files: [("features.py".to_owned(), source.as_bytes().to_vec())]
+            .into_iter()
+            .collect(),
+    };
+    grader().await.grade(&exercise, &submission).await
+}
+
+fn reference() -> String {
+    std::fs::read_to_string(root().join("crates/grader/tests/fixtures/proxy/reference/features.py"))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_feature_of_the_proxy_works_on_the_reference() {
+    let result = grade_fixture(&reference()).await;
+    let failing: Vec<_> = result
+        .tests
+        .iter()
+        .filter(|test| test.status != TestStatus::Passed)
+        .map(|test| {
+            format!(
+                "{}: {}",
+                test.id,
+                test.message.as_deref().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        result.status,
+        Status::Passed,
+        "{failing:#?}\n{:?}",
+        result.error
+    );
+    assert_eq!(result.tests.len(), 16);
+}
+
+#[tokio::test]
+async fn the_starter_fails_them() {
+    let result = grade_fixture("LIMIT = 0\n").await;
+    assert_eq!(result.score, 0.0, "{result:#?}");
+}
+
+#[tokio::test]
+async fn an_exception_in_learner_code_shows_where_it_was_raised() {
+    let source = reference().replace(
+        "def countdown(n):\n",
+        "def countdown(n):\n    raise RuntimeError('broken on purpose')\n",
+    );
+    let result = grade_fixture(&source).await;
+    let test = result
+        .tests
+        .iter()
+        .find(|test| test.id == "test_features.py::test_generators_and_iteration")
+        .unwrap();
+    assert_eq!(test.status, TestStatus::Failed);
+    let message = test.message.as_deref().unwrap_or_default();
+    assert!(
+        message.contains("RuntimeError: broken on purpose"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Raised in your code:") && message.contains("features.py\", line"),
+        "{message}"
+    );
+    assert!(!message.contains("/work/"), "a container path in {message}");
+}
+
+#[tokio::test]
+async fn a_learner_process_that_dies_mid_test_fails_that_test_and_the_next_ones_run() {
+    let source = reference().replace(
+        "def total(sequence):\n",
+        "def total(sequence):\n    import os\n    os._exit(0)\n",
+    );
+    let result = grade_fixture(&source).await;
+    let dead = result
+        .tests
+        .iter()
+        .find(|test| test.id == "test_features.py::test_objects_a_test_passes_in_stay_in_the_test")
+        .unwrap();
+    assert_eq!(dead.status, TestStatus::Failed, "{dead:?}");
+    assert!(
+        dead.message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("exited with code 0"),
+        "{dead:?}"
+    );
+    let passed = result
+        .tests
+        .iter()
+        .filter(|test| test.status == TestStatus::Passed)
+        .count();
+    assert_eq!(passed, 15, "{result:#?}");
+}
