@@ -30,7 +30,9 @@
 //! - `GRADER_BENCH_WARM`, `--warm N`: the pool's containers per kind of job
 //!   (1, `grader serve`'s default `--warm`);
 //! - `GRADER_BENCH_EXERCISES`, `--exercises a,b`
-//!   (`python/fizzbuzz,python/shopping-cart`);
+//!   (`python/fizzbuzz,python/shopping-cart,bench/calls`; `bench/<name>` is
+//!   a fixture under `benches/grading/`: `calls` calls a learner function
+//!   10,000 times, so the per-call cost of the proxy shows);
 //! - `GRADER_BENCH_PYTHON`: the host's interpreter for the floor (`python3`).
 //!
 //! The runner image must be built (`cargo run -p grader-cli -- images
@@ -88,6 +90,7 @@ impl Config {
                     vec![
                         "python/fizzbuzz".to_owned(),
                         "python/shopping-cart".to_owned(),
+                        "bench/calls".to_owned(),
                     ]
                 }),
             python: std::env::var("GRADER_BENCH_PYTHON").unwrap_or_else(|_| "python3".to_owned()),

@@ -61,7 +61,11 @@ impl Case {
         image: String,
         python: Option<PathBuf>,
     ) -> Case {
-        let dir = root.join("exercises").join(id);
+        // `bench/<name>`: a fixture of this benchmark's own.
+        let dir = match id.strip_prefix("bench/") {
+            Some(name) => root.join("crates/grader/benches/grading").join(name),
+            None => root.join("exercises").join(id),
+        };
         let exercise = Exercise::load(&dir)
             .unwrap_or_else(|error| panic!("exercise {id} does not load: {error}"));
         let submission = Submission::from_paths(&exercise, &[dir.join("reference")])

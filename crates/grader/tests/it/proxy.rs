@@ -43,7 +43,7 @@ async fn every_feature_of_the_proxy_works_on_the_reference() {
         "{failing:#?}\n{:?}",
         result.error
     );
-    assert_eq!(result.tests.len(), 16);
+    assert_eq!(result.tests.len(), 17);
 }
 
 #[tokio::test]
@@ -102,5 +102,5 @@ async fn a_learner_process_that_dies_mid_test_fails_that_test_and_the_next_ones_
         .iter()
         .filter(|test| test.status == TestStatus::Passed)
         .count();
-    assert_eq!(passed, 15, "{result:#?}");
+    assert_eq!(passed, 16, "{result:#?}");
 }
