@@ -534,6 +534,13 @@ class _SubclassMeta(type):
         return base._g_conn.request("subclass", base, name, members)
 
 
+# The double-underscore attributes a test may read of a learner object.
+READABLE_DUNDERS = frozenset({
+    "__name__", "__qualname__", "__doc__", "__module__", "__dict__", "__all__",
+    "__annotations__", "__bases__", "__mro__", "__path__", "__version__", "__slots__",
+})
+
+
 class Remote:
     """One of the learner's objects, in its process."""
 
@@ -557,7 +564,10 @@ class Remote:
 
     def __getattr__(self, name):
         __tracebackhide__ = True
-        if name.startswith("_g_"):
+        if name.startswith("_g_") or (name.startswith("__") and name not in READABLE_DUNDERS):
+            # pytest and the import system probe objects for `__test__`,
+            # `__wrapped__`, `__signature__`…: the learner's answer would
+            # make its function a test, or change how one is called.
             raise AttributeError(name)
         value = self._g_conn.request("getattr", self, name)
         if isinstance(value, Remote) and value._g_path is None and self._g_path is not None:

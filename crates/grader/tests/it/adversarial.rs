@@ -119,6 +119,15 @@ async fn os_exit_125_at_import() {
     attack(&FIZZBUZZ, &["os_exit_125_at_import.py"]).await;
 }
 
+/// A learner function that tells pytest it is a test (`__test__ = True`),
+/// so that pytest collects it from the test module as one more, passing.
+/// Two things stop it: the proxy reads no such attribute of a learner
+/// object, and pytest collects only real functions.
+#[tokio::test]
+async fn a_function_that_says_it_is_a_test() {
+    attack(&FIZZBUZZ, &["a_function_that_says_it_is_a_test.py"]).await;
+}
+
 #[tokio::test]
 async fn fake_report_lines_on_stdout_and_stderr() {
     attack(
