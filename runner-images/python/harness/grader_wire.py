@@ -37,7 +37,7 @@ HEADER = struct.Struct(">I")
 # Largest frame either side accepts.
 MAX_FRAME = 16 << 20
 # Deepest nesting of containers in one value.
-MAX_DEPTH = 200
+MAX_DEPTH = 100
 
 
 class WireError(Exception):
