@@ -2,20 +2,11 @@
 //! that does not come up, an app that reaches for the network, a slow
 //! endpoint, and what is left afterwards.
 
-use grader::result::{ErrorKind, GradeResult, Status, TestStatus};
+use grader::result::{ErrorKind, Status, TestStatus};
 
-use crate::support::{self, message_of};
+use crate::support::{self, grade, message_of};
 
 const EXERCISE: &str = "api/notes-crud";
-
-/// api tests run one at a time, so that the last one can tell that no
-/// container of this process is left.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-async fn grade(exercise: &str, files: &[(&str, &str)]) -> GradeResult {
-    let _turn = ONE_AT_A_TIME.lock().await;
-    support::grade(exercise, files).await
-}
 
 /// A FastAPI app whose `POST /notes` answers 200 with `probe()`'s result,
 /// so a failed scenario's message carries it.
@@ -175,18 +166,10 @@ async fn a_slow_endpoint_trips_the_request_time_limit() {
 async fn the_container_is_gone_afterwards() {
     let reference =
         std::fs::read_to_string(support::exercise_dir(EXERCISE).join("reference/app.py")).unwrap();
-    let result = grade(EXERCISE, &[("app.py", &reference)]).await;
+    let (result, made) =
+        support::grade_recorded(&support::exercise_dir(EXERCISE), &[("app.py", &reference)]).await;
     assert_eq!(result.status, Status::Passed, "{result:#?}");
-    let _turn = ONE_AT_A_TIME.lock().await;
-    // No api job is running now (they take turns): none of their
-    // containers, running or not, may be left.
-    let left: Vec<_> = support::grader_sandbox()
-        .await
-        .own_containers()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|(_, image)| image.starts_with("grader-api"))
-        .collect();
+    // Its own containers, running or not: other tests' come and go beside.
+    let left = made.left_behind().await;
     assert!(left.is_empty(), "left behind: {left:?}");
 }

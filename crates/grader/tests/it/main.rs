@@ -9,6 +9,7 @@ mod api;
 mod check;
 mod errors;
 mod format;
+mod hostile;
 mod outputs;
 mod scaffold;
 mod sql;
