@@ -4,8 +4,19 @@
 //! exercise's HTTP scenarios against it with reqwest ([`steps`]). The
 //! scenarios never enter the container.
 //!
+//! The job's wall limit bounds the whole grading, from the moment its files
+//! are sent: the wait for readiness, every scenario (each request waits at
+//! most the time left) and the app's shutdown. When it passes, the
+//! scenario running is reported as stopped by it, the rest as not run, and
+//! the result is a `timeout` error; the sandbox kills the container at the
+//! same limit. Nothing the app does (hang, exit, flood, break the tunnel)
+//! keeps the grading past that limit and the few seconds it takes to stop
+//! and remove the container ([`SHUTDOWN_GRACE`] at most), nor turns into an
+//! `infra` error: a stream from the container is read as untrusted input.
+//!
 //! - [`spec`]: the `api:` section of exercise.yaml.
 //! - [`cases`]: the case files (`tests/*.yaml`), validated strictly.
+//! - [`run`]: readiness and the scenarios, against the job's deadline.
 //! - [`jwt`]: tokens the grader mints to probe the app's auth.
 //! - [`jsonpath`]: paths such as `$.items[0].id`.
 //!
@@ -14,21 +25,21 @@
 pub mod cases;
 pub mod jsonpath;
 pub mod jwt;
+pub mod run;
 pub mod spec;
 pub mod steps;
 pub mod tunnel;
 
 use std::time::{Duration, Instant};
 
-use grader_sandbox::{Archive, Job, Limits, Outcome, Runner};
+use grader_sandbox::{Archive, Ending, Job, Limits, Outcome, Runner};
 
-use crate::exercise::{Exercise, TestSettings};
+use crate::channel::Key;
+use crate::exercise::Exercise;
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
 use crate::submission::Submission;
+use run::{Cases, NotReady, Ran, Stop};
 
-/// The wall time of a job unless the exercise sets one: the app's start
-/// and every scenario.
-const WALL_TIME: Duration = Duration::from_secs(60);
 /// Memory unless the exercise sets it: a web framework and its server.
 const MEMORY: u64 = 512 << 20;
 /// Output unless the exercise sets it: the app's log and, through the
@@ -37,15 +48,15 @@ const OUTPUT: usize = 32 << 20;
 /// The app's output shown when it does not come up, and kept in the log.
 const LOG_CAP: usize = 16 * 1024;
 const STARTUP_SHOWN: usize = 4096;
-/// Between two readiness probes.
-const PROBE_EVERY: Duration = Duration::from_millis(100);
+/// How long after the job's deadline the grader still waits for its
+/// container to be stopped and removed (the sandbox kills it at the same
+/// deadline).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
-/// The limits of an api job.
+/// The limits of an api job: the exercise's, with more memory and output
+/// unless it sets them. The wall time is the exercise's, like every kind's.
 pub fn limits(exercise: &Exercise) -> Limits {
     let mut limits = exercise.limits();
-    if exercise.spec.limits.wall_time.is_none() {
-        limits.wall_time = WALL_TIME;
-    }
     if exercise.spec.limits.memory.is_none() {
         limits.memory = MEMORY;
     }
@@ -77,7 +88,8 @@ pub async fn grade<R: Runner>(
         }
     }
     let jwt_secret = hex::encode(rand::random::<[u8; 32]>());
-    let archive = match archive(exercise, submission, &jwt_secret) {
+    let key = Key::new();
+    let archive = match archive(exercise, submission, &jwt_secret, &key) {
         Ok(archive) => archive,
         Err(message) => return infra(format!("could not pack the job: {message}")),
     };
@@ -91,7 +103,10 @@ pub async fn grade<R: Runner>(
         Ok(session) => session,
         Err(error) => return infra(format!("could not start the app's container: {error}")),
     };
-    let done = session.done;
+    // The files are on their way: the job's wall limit runs from here, as
+    // the sandbox's does.
+    let deadline = tokio::time::Instant::now() + job.limits.wall_time;
+    let mut done = session.done;
     let tunnel = match tunnel::Tunnel::start(session.input, session.output).await {
         Ok(tunnel) => tunnel,
         Err(error) => {
@@ -107,15 +122,19 @@ pub async fn grade<R: Runner>(
         .build()
     {
         Ok(client) => client,
-        Err(error) => return infra(format!("could not make an HTTP client: {error}")),
+        Err(error) => {
+            done.abort();
+            return infra(format!("could not make an HTTP client: {error}"));
+        }
     };
     let target = steps::Target {
         base: format!("http://{}", tunnel.addr),
         jwt_secret,
         timeout: api.request_timeout(),
+        deadline,
     };
 
-    let ready = wait_ready(
+    let ready = run::wait_ready(
         &client,
         &target,
         &tunnel,
@@ -123,38 +142,44 @@ pub async fn grade<R: Runner>(
         api.ready_deadline(),
     )
     .await;
-    let mut tests = Vec::new();
-    if ready.is_ok() {
-        for (file, cases) in &files {
-            for scenario in &cases.scenarios {
-                let id = format!("{file}::{}", scenario.name);
-                let settings = exercise
-                    .test_settings(&id)
-                    .unwrap_or_else(TestSettings::unlisted);
-                let began = Instant::now();
-                let failure = match tunnel.exit_code() {
-                    Some(code) => Some(format!("not run: the app had stopped (exit code {code})")),
-                    None => steps::run_scenario(&client, &target, scenario).await,
-                };
-                tests.push(test_result(
-                    id,
-                    scenario.name.clone(),
-                    settings,
-                    failure,
-                    began.elapsed(),
-                ));
-            }
-        }
-    }
+    let cases = match ready {
+        Ok(()) => run::run_cases(&client, &target, &tunnel, exercise, &files).await,
+        Err(_) => Cases::default(),
+    };
     // Hanging up closes the job's stdin: the harness stops the app.
     drop(client);
     drop(tunnel);
-    let outcome = match done.await {
-        Ok(Ok(outcome)) => outcome,
-        Ok(Err(error)) => return infra(format!("the app's container failed: {error}")),
-        Err(error) => return infra(format!("watching the app's container failed: {error}")),
+    let out_of_time =
+        cases.stop == Some(Stop::Deadline) || matches!(ready, Err((NotReady::TimeLimit, _)));
+    let outcome = match tokio::time::timeout_at(deadline + SHUTDOWN_GRACE, &mut done).await {
+        Ok(Ok(Ok(outcome))) => outcome,
+        Ok(Ok(Err(error))) => return infra(format!("the app's container failed: {error}")),
+        Ok(Err(error)) => return infra(format!("watching the app's container failed: {error}")),
+        // The run reached its deadline and the engine is slow to stop it:
+        // the time limit is what ended it; the container is still removed
+        // by the task left behind.
+        Err(_) if out_of_time => Outcome {
+            ending: Ending::TimedOut,
+            stdout: Default::default(),
+            stderr: Default::default(),
+            duration: job.limits.wall_time,
+        },
+        Err(_) => {
+            return infra(format!(
+                "the app's container did not stop within {}s of its time limit",
+                SHUTDOWN_GRACE.as_secs()
+            ));
+        }
     };
-    interpret(exercise, &outcome, ready, tests, started.elapsed())
+    interpret(
+        exercise,
+        outcome,
+        out_of_time,
+        ready,
+        cases,
+        started.elapsed(),
+        &key,
+    )
 }
 
 /// The job's files: the submission and the manifest that starts it.
@@ -162,6 +187,7 @@ pub fn archive(
     exercise: &Exercise,
     submission: &Submission,
     jwt_secret: &str,
+    key: &Key,
 ) -> Result<Archive, String> {
     let api = exercise.spec.api.as_ref().ok_or("no `api` section")?;
     let mut archive = Archive::new();
@@ -171,6 +197,7 @@ pub fn archive(
             .map_err(|error| error.to_string())?;
     }
     let manifest = serde_json::json!({
+        "key": key.as_str(),
         "api": {
             "start": api.start,
             "port": api.port,
@@ -183,73 +210,89 @@ pub fn archive(
     Ok(archive)
 }
 
-/// Why the app never became ready.
-#[derive(Debug)]
-enum NotReady {
-    Exited(i32),
-    Deadline,
+/// Why the scenarios could not all run, said the same way for the one
+/// that was running and for those after it.
+enum Why {
+    TimeLimit(Duration),
+    Stopped(ErrorKind),
+    AppExited(i32),
+    ContainerEnded(i64),
+    TunnelBroke,
 }
 
-/// Polls `path` until the app answers below 500. Connection failures are
-/// retried here, and only here.
-async fn wait_ready(
-    client: &reqwest::Client,
-    target: &steps::Target,
-    tunnel: &tunnel::Tunnel,
-    path: &str,
-    deadline: Duration,
-) -> Result<(), (NotReady, Duration)> {
-    let started = Instant::now();
-    loop {
-        if let Some(code) = tunnel.exit_code() {
-            return Err((NotReady::Exited(code), started.elapsed()));
+impl std::fmt::Display for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Why::TimeLimit(limit) => write!(
+                f,
+                "the time limit of {} was reached",
+                steps::show_duration(*limit)
+            ),
+            Why::Stopped(kind) => write!(f, "the run was stopped ({})", kind.as_str()),
+            Why::AppExited(code) => write!(f, "the app had stopped (exit code {code})"),
+            Why::ContainerEnded(code) => {
+                write!(f, "the app's container stopped (exit code {code})")
+            }
+            Why::TunnelBroke => write!(
+                f,
+                "the tunnel to the app broke: its container sent something that is not a frame"
+            ),
         }
-        let probe = client
-            .get(format!("{}{path}", target.base))
-            .timeout(Duration::from_secs(2))
-            .send()
-            .await;
-        if let Ok(response) = probe
-            && response.status().as_u16() < 500
-        {
-            return Ok(());
-        }
-        if started.elapsed() >= deadline {
-            return Err((NotReady::Deadline, started.elapsed()));
-        }
-        tokio::time::sleep(PROBE_EVERY).await;
     }
-}
-
-fn test_result(
-    id: String,
-    name: String,
-    settings: TestSettings,
-    failure: Option<String>,
-    duration: Duration,
-) -> TestResult {
-    let status = match &failure {
-        None => TestStatus::Passed,
-        Some(message) if message.starts_with("not run") => TestStatus::Error,
-        Some(_) => TestStatus::Failed,
-    };
-    TestResult::judged(
-        id,
-        name,
-        settings,
-        status,
-        failure,
-        duration.as_millis() as u64,
-    )
 }
 
 fn interpret(
     exercise: &Exercise,
-    outcome: &Outcome,
+    mut outcome: Outcome,
+    out_of_time: bool,
     ready: Result<(), (NotReady, Duration)>,
-    tests: Vec<TestResult>,
+    cases: Cases,
     duration: Duration,
+    key: &Key,
 ) -> GradeResult {
+    let limits = limits(exercise);
+    // The grader's deadline and the sandbox's are one limit: whichever
+    // struck first, the job ran out of time (the app may have exited
+    // cleanly once the grader hung up at its deadline).
+    if out_of_time && matches!(outcome.ending, Ending::Exited { .. }) {
+        outcome.ending = Ending::TimedOut;
+    }
+    let stopped = crate::ending::stopped(&outcome, &limits, Some(key));
+    let why = match (&stopped, cases.stop) {
+        (Some((ErrorKind::Timeout, _)), _) => Why::TimeLimit(limits.wall_time),
+        (Some((kind, _)), _) => Why::Stopped(*kind),
+        (None, Some(Stop::AppExited(code))) => Why::AppExited(code),
+        (None, Some(Stop::Ended(tunnel::Ended::Broken))) => Why::TunnelBroke,
+        (None, _) => Why::ContainerEnded(exit_code(&outcome)),
+    };
+    let tests = cases
+        .runs
+        .into_iter()
+        .map(|case| {
+            let (status, message) = match case.ran {
+                None => (TestStatus::Error, Some(format!("not run: {why}"))),
+                Some(Ran::Judged(None)) => (TestStatus::Passed, None),
+                Some(Ran::Judged(Some(message))) => (TestStatus::Failed, Some(message)),
+                Some(Ran::OutOfTime(Some(step))) => (
+                    TestStatus::Error,
+                    Some(format!("{step}\n{why} while this scenario was running")),
+                ),
+                Some(Ran::OutOfTime(None) | Ran::Cut) => (
+                    TestStatus::Error,
+                    Some(format!("{why} while this scenario was running")),
+                ),
+            };
+            TestResult::judged(
+                case.id,
+                case.name,
+                case.settings,
+                status,
+                message,
+                case.duration.as_millis() as u64,
+            )
+        })
+        .collect();
+
     let app_output = outcome.stderr.text();
     let mut result = GradeResult::graded(
         &exercise.id,
@@ -262,28 +305,41 @@ fn interpret(
         .api
         .as_ref()
         .map_or("/", |api| api.ready.path.as_str());
-    let error = match (
-        crate::ending::stopped(outcome, &limits(exercise), None),
-        ready,
-    ) {
+    let shown = Output::tail(&app_output, STARTUP_SHOWN, false).text;
+    let its_output = if shown.trim().is_empty() {
+        "it printed nothing".to_owned()
+    } else {
+        format!("its output:\n{shown}")
+    };
+    let error = match (stopped, ready) {
+        // Whichever limit stopped the wait, the time limit ended the job
+        // before the app ever answered.
+        (Some((ErrorKind::Timeout, _)), Err(_)) => Some((
+            ErrorKind::Timeout,
+            format!(
+                "the time limit of {} was reached before the app answered GET {path}; {its_output}",
+                steps::show_duration(limits.wall_time)
+            ),
+        )),
         (Some(stopped), _) => Some(stopped),
         (None, Err((why, waited))) => {
             let what = match why {
                 NotReady::Exited(code) => {
                     format!("the app stopped (exit code {code}) before it answered GET {path}")
                 }
-                NotReady::Deadline => format!(
+                NotReady::Deadline | NotReady::TimeLimit => format!(
                     "the app did not answer GET {path} within {:.0}s",
                     waited.as_secs_f64()
                 ),
+                NotReady::Ended(tunnel::Ended::Broken) => {
+                    format!("{} before the app answered GET {path}", Why::TunnelBroke)
+                }
+                NotReady::Ended(tunnel::Ended::Closed) => format!(
+                    "{} before the app answered GET {path}",
+                    Why::ContainerEnded(exit_code(&outcome))
+                ),
             };
-            let shown = Output::tail(&app_output, STARTUP_SHOWN, false).text;
-            let output = if shown.trim().is_empty() {
-                "it printed nothing".to_owned()
-            } else {
-                format!("its output:\n{shown}")
-            };
-            Some((ErrorKind::Crashed, format!("{what}; {output}")))
+            Some((ErrorKind::Crashed, format!("{what}; {its_output}")))
         }
         (None, Ok(())) => None,
     };
@@ -296,4 +352,29 @@ fn interpret(
     }
     result.settle();
     result
+}
+
+/// The container's exit code; -1 if it was stopped rather than exited.
+fn exit_code(outcome: &Outcome) -> i64 {
+    match outcome.ending {
+        Ending::Exited { code } => code,
+        _ => -1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_api_jobs_wall_limit_is_the_exercises() {
+        // It once defaulted to 60 s here while the exercise said 20 s: a
+        // hanging app held a worker for every request timeout in turn.
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../exercises/api/notes-crud");
+        let exercise = Exercise::load(&dir).unwrap();
+        assert_eq!(exercise.spec.limits.wall_time, None);
+        assert_eq!(limits(&exercise).wall_time, Duration::from_secs(20));
+        assert_eq!(limits(&exercise).wall_time, exercise.limits().wall_time);
+    }
 }

@@ -12,11 +12,23 @@ connection: u32, length: u32, big-endian) and `length` bytes:
   CLOSE (3, conn)           the sender is done with the connection
   EXIT  (4, 0, code)        the app's process ended, with this exit code
 
-The app's own stdout and stderr go to this process's stderr, which the
-grader keeps (capped) to show when the app does not start. When stdin ends
-the grader is done: the app's process group is killed and the job ends.
+Only this process writes frames. The app's stdin is /dev/null and its
+stdout and stderr both go to this process's stderr, which the grader keeps
+(capped) as the app's log: whatever the app prints never enters the frame
+stream. This process makes itself not dumpable before the app starts, so
+the app, which runs as the same user, cannot open /proc/<this>/fd/1 nor
+ptrace it. (It can still reach the container's stdout through pid 1,
+docker-init, which shares its user: the grader reads the stream as
+untrusted, and a forged frame can say only what the app could answer
+itself.)
+
+When stdin ends the grader is done: every other process in the container
+is killed and the job ends. Nothing here waits on the app without a bound:
+a write to a connection the app does not read gives up, and a thread that
+cannot start (the app used up the pids limit) fails its connection only.
 """
 
+import ctypes
 import os
 import signal
 import socket
@@ -28,6 +40,10 @@ import threading
 OPEN, DATA, CLOSE, EXIT = 1, 2, 3, 4
 HEADER = struct.Struct(">BII")
 CHUNK = 65536
+PR_SET_DUMPABLE = 4
+# Longest a write to the app's socket may block before the connection is
+# given up: the app is not reading it.
+SEND_TIMEOUT = struct.pack("ll", 2, 0)
 
 
 class Frames:
@@ -52,6 +68,26 @@ def read_exact(stream, size):
     return data
 
 
+def not_dumpable():
+    """Closes /proc/<this>/fd, /proc/<this>/mem and ptrace to processes of
+    the same user, i.e. to the app."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl")
+    except OSError as error:
+        sys.stderr.write("grader-api: could not make the harness not dumpable: %s\n" % error)
+
+
+def start_thread(target, *args):
+    """Starts a daemon thread; False when none can start (pids exhausted)."""
+    try:
+        threading.Thread(target=target, args=args, daemon=True).start()
+        return True
+    except RuntimeError:
+        return False
+
+
 def pump(frames, conn, sock):
     """App → grader, until the app closes its side."""
     try:
@@ -62,6 +98,7 @@ def pump(frames, conn, sock):
             frames.send(DATA, conn, data)
     except OSError:
         pass
+    sock.close()
     frames.send(CLOSE, conn)
 
 
@@ -94,7 +131,33 @@ def start_app(work, job):
         return None
 
 
+def connect(port):
+    sock = socket.create_connection(("127.0.0.1", port), timeout=2)
+    sock.settimeout(None)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, SEND_TIMEOUT)
+    return sock
+
+
+def kill_the_rest(app):
+    """Kills every process but this one and pid 1: the app, and whatever it
+    started, in its process group or out of it."""
+    # kill(-1) reaches every process this user may signal in this pid
+    # namespace: only when it is the container's own (this process is
+    # init's child, or init) is that the app and nothing else.
+    own_namespace = os.getppid() in (0, 1)
+    try:
+        if own_namespace:
+            os.kill(-1, signal.SIGKILL)
+        elif app is not None:
+            os.killpg(app.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    if app is not None:
+        app.wait()
+
+
 def run(work, job, stdin):
+    not_dumpable()
     frames = Frames()
     app = start_app(work, job)
     if app is None:
@@ -105,7 +168,8 @@ def run(work, job, stdin):
             code = app.wait()
             frames.send(EXIT, 0, str(code).encode())
 
-        threading.Thread(target=watch, daemon=True).start()
+        if not start_thread(watch):
+            sys.stderr.write("grader-api: could not watch the app\n")
 
     conns = {}
     while True:
@@ -118,13 +182,15 @@ def run(work, job, stdin):
             break
         if kind == OPEN:
             try:
-                sock = socket.create_connection(("127.0.0.1", job["port"]), timeout=2)
-                sock.settimeout(None)
+                sock = connect(job["port"])
             except OSError:
                 frames.send(CLOSE, conn)
                 continue
+            if not start_thread(pump, frames, conn, sock):
+                sock.close()
+                frames.send(CLOSE, conn)
+                continue
             conns[conn] = sock
-            threading.Thread(target=pump, args=(frames, conn, sock), daemon=True).start()
         elif kind == DATA:
             sock = conns.get(conn)
             if sock is None:
@@ -132,8 +198,12 @@ def run(work, job, stdin):
             try:
                 sock.sendall(payload)
             except OSError:
+                # Wakes the pump, which closes the socket and sends CLOSE.
                 conns.pop(conn, None)
-                sock.close()
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
         elif kind == CLOSE:
             sock = conns.pop(conn, None)
             if sock is not None:
@@ -142,10 +212,5 @@ def run(work, job, stdin):
                 except OSError:
                     pass
 
-    if app is not None and app.poll() is None:
-        try:
-            os.killpg(app.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        app.wait()
+    kill_the_rest(app)
     return 0

@@ -1,8 +1,11 @@
 //! Running a scenario's steps over HTTP with reqwest, and judging each
-//! response. Nothing is retried: a step gets one request.
+//! response. Nothing is retried: a step gets one request, which waits at
+//! most the exercise's request timeout and never past the job's deadline.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
 
 use serde_json::Value;
 
@@ -14,12 +17,50 @@ const BODY_SHOWN: usize = 600;
 /// Bytes of a response body read at all.
 const BODY_CAP: usize = 1 << 20;
 
-/// What a scenario needs from the job: where the app is and its key.
+/// What a scenario needs from the job: where the app is, its key, and how
+/// long a request may take.
 #[derive(Debug, Clone)]
 pub struct Target {
     pub base: String,
     pub jwt_secret: String,
+    /// The exercise's request timeout.
     pub timeout: Duration,
+    /// The job's deadline: no request waits past it.
+    pub deadline: Instant,
+}
+
+impl Target {
+    /// How long a request started now may wait, and whether the job's
+    /// deadline rather than the request timeout is what limits it.
+    fn limit(&self) -> (Duration, bool) {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left < self.timeout {
+            (left, true)
+        } else {
+            (self.timeout, false)
+        }
+    }
+}
+
+/// Why a scenario did not pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// A step did not get what it expected: what a learner reads.
+    Failed(String),
+    /// The job's deadline came during this step (`step 2: GET /notes`).
+    OutOfTime(String),
+}
+
+/// How a step went wrong, before it is labelled.
+enum StepError {
+    Failed(String),
+    OutOfTime(String),
+}
+
+impl From<String> for StepError {
+    fn from(message: String) -> Self {
+        StepError::Failed(message)
+    }
 }
 
 /// How a scenario went: None when every step passed, else why not.
@@ -27,15 +68,19 @@ pub async fn run_scenario(
     client: &reqwest::Client,
     target: &Target,
     scenario: &Scenario,
-) -> Option<String> {
+) -> Option<Failure> {
     let mut vars: BTreeMap<String, Value> = BTreeMap::new();
     for (index, step) in scenario.steps.iter().enumerate() {
         let label = match &step.name {
             Some(name) => format!("step {} ({name})", index + 1),
             None => format!("step {}", index + 1),
         };
-        if let Err(why) = run_step(client, target, step, &mut vars).await {
-            return Some(format!("{label}: {why}"));
+        match run_step(client, target, step, &mut vars).await {
+            Ok(()) => {}
+            Err(StepError::Failed(why)) => return Some(Failure::Failed(format!("{label}: {why}"))),
+            Err(StepError::OutOfTime(shown)) => {
+                return Some(Failure::OutOfTime(format!("{label}: {shown}")));
+            }
         }
     }
     None
@@ -46,15 +91,19 @@ async fn run_step(
     target: &Target,
     step: &Step,
     vars: &mut BTreeMap<String, Value>,
-) -> Result<(), String> {
+) -> Result<(), StepError> {
     let request = &step.request;
     let path = substitute(&request.path, vars);
     let shown = show_request(request, &path, vars);
     let method = reqwest::Method::from_bytes(request.method.as_bytes())
         .map_err(|_| format!("{shown}\nnot an HTTP method"))?;
+    let (limit, by_deadline) = target.limit();
+    if limit.is_zero() {
+        return Err(StepError::OutOfTime(shown));
+    }
     let mut builder = client
         .request(method, format!("{}{path}", target.base))
-        .timeout(target.timeout);
+        .timeout(limit);
     if !request.query.is_empty() {
         let query: Vec<(String, String)> = request
             .query
@@ -107,27 +156,42 @@ async fn run_step(
 
     let started = Instant::now();
     let response = builder.send().await.map_err(|error| {
-        if error.is_timeout() {
-            format!(
+        if error.is_timeout() && by_deadline {
+            StepError::OutOfTime(shown.clone())
+        } else if error.is_timeout() {
+            StepError::Failed(format!(
                 "{shown}\nno response within the {} limit",
                 show_duration(target.timeout)
-            )
+            ))
         } else if error.is_builder() {
-            format!("{shown}\nthe request could not be built from the captured values: {error}")
+            StepError::Failed(format!(
+                "{shown}\nthe request could not be built from the captured values: {error}"
+            ))
         } else {
-            format!("{shown}\nno response: the app closed the connection or is not running")
+            StepError::Failed(format!(
+                "{shown}\nno response: the app closed the connection or is not running"
+            ))
         }
     })?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = read_body(response, target.timeout).await;
+    let (limit, by_deadline) = target.limit();
+    let (body, whole) = read_body(response, limit).await;
+    if !whole && by_deadline {
+        return Err(StepError::OutOfTime(shown));
+    }
     let elapsed = started.elapsed();
     let text = String::from_utf8_lossy(&body).into_owned();
     let json: Option<Value> = serde_json::from_slice(&body).ok();
     let got = || format!("got: {status} {}", shorten(&text));
 
     let expect = &step.expect;
-    let fail = |expected: String| Err(format!("{shown}\nexpected {expected}\n{}", got()));
+    let fail = |expected: String| {
+        Err(StepError::Failed(format!(
+            "{shown}\nexpected {expected}\n{}",
+            got()
+        )))
+    };
     if let Some(wanted) = expect.status
         && wanted != status
     {
@@ -147,11 +211,11 @@ async fn run_step(
     if let Some(limit) = expect.max_time
         && elapsed > limit.0
     {
-        return Err(format!(
+        return Err(StepError::Failed(format!(
             "{shown}\nexpected a response within {}, it took {} ms",
             show_duration(limit.0),
             elapsed.as_millis()
-        ));
+        )));
     }
     let needs_json = expect.json.is_some()
         || expect.json_exact.is_some()
@@ -174,18 +238,19 @@ async fn run_step(
                 vars.insert(name.clone(), value.clone());
             }
             None => {
-                return Err(format!(
+                return Err(StepError::Failed(format!(
                     "{shown}\nexpected a value at {path} to keep as `{name}`\n{}",
                     got()
-                ));
+                )));
             }
         }
     }
     Ok(())
 }
 
-/// The body, up to a cap, within the time left.
-async fn read_body(mut response: reqwest::Response, timeout: Duration) -> Vec<u8> {
+/// The body, up to a cap, within `timeout`; and whether it came before the
+/// time ran out (what came by then is judged).
+async fn read_body(mut response: reqwest::Response, timeout: Duration) -> (Vec<u8>, bool) {
     let mut body = Vec::new();
     let read = async {
         while let Ok(Some(chunk)) = response.chunk().await {
@@ -196,8 +261,8 @@ async fn read_body(mut response: reqwest::Response, timeout: Duration) -> Vec<u8
             }
         }
     };
-    let _ = tokio::time::timeout(timeout, read).await;
-    body
+    let whole = tokio::time::timeout(timeout, read).await.is_ok();
+    (body, whole)
 }
 
 /// Checks the JSON expectations; the error says what was expected.
@@ -413,7 +478,8 @@ fn shorten(text: &str) -> String {
     format!("{}…", &text[..cut])
 }
 
-fn show_duration(duration: Duration) -> String {
+/// `5s`, or `1500ms` when it is not whole seconds.
+pub fn show_duration(duration: Duration) -> String {
     if duration.subsec_millis() == 0 {
         format!("{}s", duration.as_secs())
     } else {

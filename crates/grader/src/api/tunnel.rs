@@ -4,8 +4,14 @@
 //! the job's stdin and stdout as frames (`runner-images/api/harness/
 //! grader_api.py` documents them); this side listens on a loopback port of
 //! the host for the HTTP client, and turns each accepted connection into
-//! frames and back. Nothing but this process's client can reach the app,
-//! and the app can reach nothing.
+//! frames and back. The listener is on the host's loopback, so a local
+//! process could connect to it too while a grading runs; the app itself
+//! can reach nothing.
+//!
+//! The frame stream comes from the container and is read as untrusted: a
+//! malformed one ends the tunnel ([`Ended::Broken`]), and once the stream
+//! has ended a new connection is refused at once rather than left waiting
+//! for an app that is gone.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -26,12 +32,23 @@ const MAX_FRAME: usize = 1 << 20;
 
 type Conns = Arc<Mutex<HashMap<u32, mpsc::UnboundedSender<Bytes>>>>;
 
+/// Why the frame stream from the container ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The job's stdout closed: its container stopped.
+    Closed,
+    /// It sent something that is not a frame of the protocol.
+    Broken,
+}
+
 /// A running tunnel: connect an HTTP client to [`Tunnel::addr`].
 #[derive(Debug)]
 pub struct Tunnel {
     pub addr: SocketAddr,
     /// The app's exit code, once its process has ended.
     exited: watch::Receiver<Option<i32>>,
+    /// Set, before the connections are dropped, when the stream ends.
+    ended: watch::Receiver<Option<Ended>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -46,6 +63,7 @@ impl Tunnel {
         let addr = listener.local_addr()?;
         let conns: Conns = Arc::default();
         let (exit_tx, exited) = watch::channel(None);
+        let (ended_tx, ended) = watch::channel(None);
         // Only `forward` holds the job's input: aborting it closes the
         // job's stdin, whatever connections are still open.
         let (to_job, mut frames) = mpsc::unbounded_channel::<Bytes>();
@@ -56,11 +74,12 @@ impl Tunnel {
                 }
             }
         });
-        let accept = tokio::spawn(accept(listener, to_job, Arc::clone(&conns)));
-        let demux = tokio::spawn(demux(output, conns, exit_tx));
+        let accept = tokio::spawn(accept(listener, to_job, Arc::clone(&conns), ended.clone()));
+        let demux = tokio::spawn(demux(output, conns, exit_tx, ended_tx));
         Ok(Tunnel {
             addr,
             exited,
+            ended,
             tasks: vec![forward, accept, demux],
         })
     }
@@ -68,6 +87,12 @@ impl Tunnel {
     /// The app's exit code if it has ended.
     pub fn exit_code(&self) -> Option<i32> {
         *self.exited.borrow()
+    }
+
+    /// Whether, and why, the frame stream has ended: nothing more can
+    /// reach the app.
+    pub fn ended(&self) -> Option<Ended> {
+        *self.ended.borrow()
     }
 }
 
@@ -89,12 +114,28 @@ fn frame(kind: u8, conn: u32, payload: &[u8]) -> Bytes {
     bytes.freeze()
 }
 
-async fn accept(listener: TcpListener, input: mpsc::UnboundedSender<Bytes>, conns: Conns) {
+async fn accept(
+    listener: TcpListener,
+    input: mpsc::UnboundedSender<Bytes>,
+    conns: Conns,
+    ended: watch::Receiver<Option<Ended>>,
+) {
     let mut next: u32 = 1;
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                // Out of file descriptors, say: not a reason to spin.
+                tracing::debug!(%error, "the tunnel could not accept a connection");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
         };
+        if ended.borrow().is_some() {
+            // Nothing would ever answer it: refused, the client knows now.
+            drop(stream);
+            continue;
+        }
         let conn = next;
         next = next.wrapping_add(1).max(1);
         let (to_socket, mut from_job) = mpsc::unbounded_channel::<Bytes>();
@@ -133,12 +174,25 @@ async fn accept(listener: TcpListener, input: mpsc::UnboundedSender<Bytes>, conn
 
 /// Reads frames from the job's stdout: data to its connection, a close to
 /// the end of it, the app's exit to `exit`. A malformed stream ends the
-/// tunnel: it came from the container and is not trusted.
+/// tunnel: it came from the container and is not trusted. Why it ended goes
+/// to `ended` before the connections are dropped, so a client that sees its
+/// connection fail can already tell why.
 async fn demux(
     mut output: mpsc::UnboundedReceiver<Bytes>,
     conns: Conns,
     exit: watch::Sender<Option<i32>>,
+    ended: watch::Sender<Option<Ended>>,
 ) {
+    let why = read_frames(&mut output, &conns, &exit).await;
+    let _ = ended.send(Some(why));
+    drop_all(&conns);
+}
+
+async fn read_frames(
+    output: &mut mpsc::UnboundedReceiver<Bytes>,
+    conns: &Conns,
+    exit: &watch::Sender<Option<i32>>,
+) -> Ended {
     let mut buffer = BytesMut::new();
     while let Some(chunk) = output.recv().await {
         buffer.extend_from_slice(&chunk);
@@ -148,8 +202,7 @@ async fn demux(
             let length = u32::from_be_bytes([buffer[5], buffer[6], buffer[7], buffer[8]]) as usize;
             if length > MAX_FRAME {
                 tracing::warn!(length, "the app's tunnel sent an oversized frame");
-                drop_all(&conns);
-                return;
+                return Ended::Broken;
             }
             if buffer.len() < HEADER + length {
                 break;
@@ -177,13 +230,12 @@ async fn demux(
                 }
                 _ => {
                     tracing::warn!(kind, "the app's tunnel sent an unknown frame");
-                    drop_all(&conns);
-                    return;
+                    return Ended::Broken;
                 }
             }
         }
     }
-    drop_all(&conns);
+    Ended::Closed
 }
 
 fn drop_all(conns: &Conns) {
@@ -250,5 +302,55 @@ mod tests {
         to_grader.send(frame(EXIT, 0, b"3")).unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         assert_eq!(tunnel.exit_code(), Some(3));
+        assert_eq!(tunnel.ended(), None);
+    }
+
+    async fn ended(tunnel: &Tunnel) -> Ended {
+        for _ in 0..200 {
+            if let Some(ended) = tunnel.ended() {
+                return ended;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the tunnel did not end");
+    }
+
+    /// Connects through the tunnel; the error must come at once.
+    async fn refused_at_once(tunnel: &Tunnel) {
+        let started = std::time::Instant::now();
+        let error = reqwest::Client::new()
+            .get(format!("http://{}/", tunnel.addr))
+            .timeout(std::time::Duration::from_secs(5))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(!error.is_timeout(), "{error}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn what_is_not_a_frame_breaks_the_tunnel_and_nothing_waits_on_it() {
+        // A header announcing more than a frame may hold.
+        let mut oversized = frame(DATA, 1, &[]).to_vec();
+        oversized[5..9].copy_from_slice(&(MAX_FRAME as u32 + 1).to_be_bytes());
+        for garbage in [frame(9, 1, b"not a kind"), Bytes::from(oversized)] {
+            let (input, _from_grader) = mpsc::unbounded_channel();
+            let (to_grader, output) = mpsc::unbounded_channel();
+            let tunnel = Tunnel::start(input, output).await.unwrap();
+            to_grader.send(garbage).unwrap();
+            assert_eq!(ended(&tunnel).await, Ended::Broken);
+            refused_at_once(&tunnel).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn the_end_of_the_jobs_stdout_closes_the_tunnel() {
+        let (input, _from_grader) = mpsc::unbounded_channel();
+        let (to_grader, output) = mpsc::unbounded_channel::<Bytes>();
+        let tunnel = Tunnel::start(input, output).await.unwrap();
+        drop(to_grader);
+        assert_eq!(ended(&tunnel).await, Ended::Closed);
+        assert_eq!(tunnel.exit_code(), None);
+        refused_at_once(&tunnel).await;
     }
 }

@@ -10,6 +10,7 @@ mod api;
 mod check;
 mod errors;
 mod format;
+mod hostile;
 mod links;
 mod outputs;
 mod proxy;

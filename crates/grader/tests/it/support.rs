@@ -1,10 +1,12 @@
 //! Shared helpers: the repository's exercises, scratch copies of them, a
-//! grader on the real engine, and redactions for snapshots.
+//! grader on the real engine, a runner that records its containers, and
+//! redactions for snapshots.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use grader::{Exercise, GradeResult, Grader, Images, Submission};
-use grader_sandbox::DockerSandbox;
+use grader_sandbox::{Archive, DockerSandbox, Job, Outcome, Runner, SandboxError, Session};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -74,6 +76,21 @@ pub async fn grade(id: &str, files: &[(&str, &str)]) -> GradeResult {
     result
 }
 
+/// Grades `files` as a submission of the exercise in `dir` with a
+/// [`Recording`] runner: the result, and the containers it made.
+pub async fn grade_recorded(dir: &Path, files: &[(&str, &str)]) -> (GradeResult, Made) {
+    let exercise = Exercise::load(dir).unwrap();
+    let submission = Submission {
+        files: files
+            .iter()
+            .map(|(name, contents)| (name.to_string(), contents.as_bytes().to_vec()))
+            .collect(),
+    };
+    let (runner, made) = Recording::new().await;
+    let grader = Grader::new(runner, Images::new(root().join("runner-images")));
+    (grader.grade(&exercise, &submission).await, made)
+}
+
 pub fn reference(id: &str, file: &str) -> String {
     std::fs::read_to_string(exercise_dir(id).join("reference").join(file)).unwrap()
 }
@@ -95,4 +112,68 @@ pub fn message_of<'a>(result: &'a GradeResult, id: &str) -> &'a str {
         .find(|test| test.id == id)
         .unwrap_or_else(|| panic!("no test {id} in {result:#?}"));
     test.message.as_deref().unwrap_or_default()
+}
+
+/// A runner on the real engine that keeps the id of every container it
+/// makes in [`Made`], so a test can check that its own are gone while other
+/// tests' containers come and go beside them.
+pub struct Recording {
+    sandbox: DockerSandbox,
+    made: Made,
+}
+
+/// The containers a [`Recording`] made.
+#[derive(Clone)]
+pub struct Made {
+    sandbox: DockerSandbox,
+    ids: Arc<Mutex<Vec<String>>>,
+}
+
+impl Recording {
+    pub async fn new() -> (Recording, Made) {
+        let sandbox = grader_sandbox().await;
+        let made = Made {
+            sandbox: sandbox.clone(),
+            ids: Arc::default(),
+        };
+        let recording = Recording {
+            sandbox,
+            made: made.clone(),
+        };
+        (recording, made)
+    }
+
+    fn record(&self, prepared: &grader_sandbox::Prepared) {
+        self.made
+            .ids
+            .lock()
+            .unwrap()
+            .push(prepared.container_id().to_owned());
+    }
+}
+
+impl Made {
+    /// The containers made that still exist.
+    pub async fn left_behind(&self) -> Vec<String> {
+        let made = self.ids.lock().unwrap().clone();
+        assert!(!made.is_empty(), "no container was made");
+        let existing = self.sandbox.own_containers().await.unwrap();
+        made.into_iter()
+            .filter(|id| existing.iter().any(|(other, _)| other == id))
+            .collect()
+    }
+}
+
+impl Runner for Recording {
+    async fn run(&self, job: &Job, input: Archive) -> Result<Outcome, SandboxError> {
+        let prepared = self.sandbox.prepare(job).await?;
+        self.record(&prepared);
+        prepared.run(input).await
+    }
+
+    async fn session(&self, job: &Job, input: Archive) -> Result<Session, SandboxError> {
+        let prepared = self.sandbox.prepare(job).await?;
+        self.record(&prepared);
+        Ok(prepared.session(input))
+    }
 }
