@@ -178,16 +178,16 @@ impl Case {
         elapsed
     }
 
-    /// The uncompressed tar the entry script reads: the job's files, then a
-    /// manifest that execs pytest. File entries only (no `.` entry).
+    /// The uncompressed tar the entry script reads: a manifest that execs
+    /// pytest, then the job's files. File entries only (no `.` entry).
     fn job_tar(&self) -> Vec<u8> {
         let mut command = vec!["python3", "-m", "pytest", "-q"];
         command.extend(self.test_args.iter().map(String::as_str));
         let manifest = serde_json::json!({ "command": command }).to_string();
         let mut builder = tar::Builder::new(Vec::new());
-        for (name, contents) in self
-            .files()
-            .chain([(".grader/job.json", manifest.as_bytes())])
+        for (name, contents) in [(".grader/job.json", manifest.as_bytes())]
+            .into_iter()
+            .chain(self.files())
         {
             let mut header = tar::Header::new_ustar();
             header.set_entry_type(tar::EntryType::Regular);
