@@ -6,8 +6,9 @@
 //!   characters of it), `task_id`.
 //! - Gradescope's autograder `results.json`: `score`, `execution_time`,
 //!   per test `name`, `score`, `max_score`, `status` (`passed`/`failed`),
-//!   `output`, `tags`, `visibility` (`visible`, or `after_published` for
-//!   hidden tests, so learners see them only once grades are published).
+//!   `output`, `tags`, `visibility` (`visible`, or `hidden` for hidden
+//!   tests: Gradescope never shows those to learners, not even once grades
+//!   are published, which `after_published` would).
 //! - JUnit XML, a `<testcase>` per test.
 //!
 //! Each export starts from the view it is given: give the learner view to
@@ -93,7 +94,7 @@ pub fn gradescope(result: &GradeResult) -> String {
                 "tags": test.tags,
                 "visibility": match test.visibility {
                     Visibility::Visible => "visible",
-                    Visibility::Hidden => "after_published",
+                    Visibility::Hidden => "hidden",
                 },
             })
         })
