@@ -50,10 +50,8 @@ pub async fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
         Some(result) => result,
         None => follow(&client, &base, &args.token, &submission.id, progress).await?,
     };
-    grade::print(
-        &result.for_view(grader::View::Author),
-        grade::format_or_default(args.format),
-    );
+    // In the view the service answered with, which is the caller's.
+    grade::print(&result, grade::format_or_default(args.format));
     Ok(grade::exit_code(&result))
 }
 
