@@ -6,7 +6,7 @@ use std::path::Path;
 use grader_sandbox::{Archive, Ending, Job, Outcome};
 
 use crate::channel::Key;
-use crate::exercise::Exercise;
+use crate::exercise::{Exercise, Visibility};
 use crate::report::{self, Report};
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, Status, TestResult, TestStatus};
 use crate::submission::Submission;
@@ -141,10 +141,10 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, key: &Key) -> GradeResu
             ErrorKind::Crashed,
             format!("your code has a syntax error: {message}"),
         ))
-    } else if let Some(first) = report.collect_errors.first() {
+    } else if !report.collect_errors.is_empty() {
         Some((
             ErrorKind::Crashed,
-            format!("the tests could not load your code: {}", first.summary),
+            could_not_load(exercise, &report.collect_errors),
         ))
     } else if report.exit_code.is_none() {
         let code = match outcome.ending {
@@ -237,6 +237,25 @@ fn test_result(
     );
     result.output = output;
     result
+}
+
+/// The error of a run whose test files could not be collected. Learners
+/// read it in every view, so it quotes only a visible test file's error: a
+/// hidden file's would tell what the hidden tests import and how. The
+/// author's log has every file's error in full.
+fn could_not_load(exercise: &Exercise, errors: &[report::CollectErrorEvent]) -> String {
+    let visible = errors.iter().find(|error| {
+        exercise
+            .test_settings(&error.file)
+            .is_some_and(|settings| settings.visibility == Visibility::Visible)
+    });
+    match visible {
+        Some(error) => format!("the tests could not load your code: {}", error.summary),
+        None => "the tests could not load your code: a hidden test file could not \
+                 import what it needs from it; check that your code defines every \
+                 name the exercise asks for"
+            .to_owned(),
+    }
 }
 
 fn running_note(message: String, report: &Report) -> String {
