@@ -9,12 +9,11 @@
 //!   `output`, `tags`, `visibility` (`visible`, or `hidden` for hidden
 //!   tests: Gradescope never shows those to learners, not even once grades
 //!   are published, which `after_published` would).
-//! - JUnit XML, a `<testcase>` per test.
+//! - JUnit XML is written by `junit.rs`, the one JUnit writer.
 //!
 //! Each export starts from the view it is given: give the learner view to
 //! anything a learner will read.
 
-use quick_xml::escape::escape;
 use serde_json::{Value, json};
 
 use crate::exercise::Visibility;
@@ -113,82 +112,6 @@ pub fn gradescope(result: &GradeResult) -> String {
         ));
     }
     serde_json::to_string_pretty(&root).expect("JSON values serialise")
-}
-
-pub fn junit(result: &GradeResult) -> String {
-    let count = |status: TestStatus| {
-        result
-            .tests
-            .iter()
-            .filter(|test| test.status == status)
-            .count()
-    };
-    let suite_error = usize::from(result.error.is_some());
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    xml.push_str(&format!(
-        "<testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">\n",
-        escape(result.exercise.as_str()),
-        result.tests.len(),
-        count(TestStatus::Failed),
-        count(TestStatus::Error) + suite_error,
-        count(TestStatus::Skipped),
-        result.duration_ms as f64 / 1000.0
-    ));
-    for test in &result.tests {
-        let file = test.id.split("::").next().unwrap_or_default();
-        xml.push_str(&format!(
-            "  <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\">",
-            escape(test.name.as_str()),
-            escape(file),
-            test.duration_ms as f64 / 1000.0
-        ));
-        let message = test
-            .message
-            .clone()
-            .unwrap_or_else(|| hidden_note(test.visibility));
-        // The assertion's own line says more than the traceback's first.
-        let first = message
-            .lines()
-            .find_map(|line| line.strip_prefix("E   "))
-            .or_else(|| message.lines().next())
-            .unwrap_or_default()
-            .trim()
-            .to_owned();
-        match test.status {
-            TestStatus::Passed => {}
-            TestStatus::Failed => xml.push_str(&format!(
-                "\n    <failure message=\"{}\">{}</failure>\n  ",
-                escape(first.as_str()),
-                escape(message.as_str())
-            )),
-            TestStatus::Error => xml.push_str(&format!(
-                "\n    <error message=\"{}\">{}</error>\n  ",
-                escape(first.as_str()),
-                escape(message.as_str())
-            )),
-            TestStatus::Skipped => xml.push_str(&format!(
-                "\n    <skipped message=\"{}\"/>\n  ",
-                escape(first.as_str())
-            )),
-        }
-        if let Some(output) = &test.output {
-            xml.push_str(&format!(
-                "  <system-out>{}</system-out>\n  ",
-                escape(output.text.as_str())
-            ));
-        }
-        xml.push_str("</testcase>\n");
-    }
-    if let Some(error) = &result.error {
-        xml.push_str(&format!(
-            "  <testcase name=\"grading\" classname=\"{}\">\n    <error type=\"{}\" message=\"{}\"/>\n  </testcase>\n",
-            escape(result.exercise.as_str()),
-            error.kind.as_str(),
-            escape(error.message.as_str())
-        ));
-    }
-    xml.push_str("</testsuite>\n");
-    xml
 }
 
 fn hidden_note(visibility: Visibility) -> String {

@@ -54,7 +54,7 @@ pub fn print(result: &GradeResult, format: Format) {
             grader::render::human(result, std::io::stdout().is_terminal())
         ),
         Format::Json => println!("{}", result.to_json()),
-        Format::Junit => print!("{}", grader::export::junit(result)),
+        Format::Junit => print!("{}", grader::junit::result(result)),
         Format::Exercism => println!("{}", grader::export::exercism(result)),
         Format::Gradescope => println!("{}", grader::export::gradescope(result)),
     }
