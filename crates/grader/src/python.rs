@@ -250,12 +250,49 @@ fn could_not_load(exercise: &Exercise, errors: &[report::CollectErrorEvent]) -> 
             .is_some_and(|settings| settings.visibility == Visibility::Visible)
     });
     match visible {
-        Some(error) => format!("the tests could not load your code: {}", error.summary),
+        Some(error) => match useful_lines(&error.message) {
+            Some(lines) => format!("the tests could not load your code:\n{lines}"),
+            None => format!("the tests could not load your code: {}", error.summary),
+        },
         None => "the tests could not load your code: a hidden test file could not \
                  import what it needs from it; check that your code defines every \
                  name the exercise asks for"
             .to_owned(),
     }
+}
+
+/// What a learner can use of a collection error's text: the frames of the
+/// tests and the submission (with their source lines) and the whole
+/// exception, every line of it, without pytest's `E   `; not pytest's
+/// header nor the frames of the interpreter and the harness (absolute
+/// paths). `None` when nothing is left.
+fn useful_lines(message: &str) -> Option<String> {
+    let mut kept = Vec::new();
+    let mut in_internal_frame = false;
+    for line in message.lines() {
+        if line.trim().is_empty()
+            || line.starts_with("ImportError while importing test module ")
+            || line.starts_with("Hint: make sure your test modules")
+            || line == "Traceback:"
+        {
+            continue;
+        }
+        if let Some(exception) = line.strip_prefix("E   ").or(line.strip_prefix("E ")) {
+            in_internal_frame = false;
+            kept.push(exception.to_owned());
+        } else if line.starts_with(' ') {
+            // A frame's source line goes with its frame.
+            if !in_internal_frame {
+                kept.push(line.to_owned());
+            }
+        } else {
+            in_internal_frame = line.starts_with('/');
+            if !in_internal_frame {
+                kept.push(line.to_owned());
+            }
+        }
+    }
+    (!kept.is_empty()).then(|| kept.join("\n"))
 }
 
 fn running_note(message: String, report: &Report) -> String {
@@ -274,4 +311,38 @@ fn log(outcome: &Outcome, report: &Report) -> Output {
         ));
     }
     Output::run_log(outcome, &errors, &report.other_lines, LOG_CAP)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn useful_lines_keep_the_tests_frame_and_the_whole_exception() {
+        let message = [
+            "ImportError while importing test module '/work/tests/test_a.py'.",
+            "Hint: make sure your test modules/packages have valid Python names.",
+            "Traceback:",
+            "/usr/lib/python3.11/importlib/__init__.py:126: in import_module",
+            "    return _bootstrap._gcd_import(name[level:], package, level)",
+            "tests/test_a.py:3: in <module>",
+            "    from a import b",
+            "/opt/grader/grader_remote.py:328: in ref_of",
+            "    found = self.request(\"import\", path[0])",
+            "E   ImportError: cannot import name 'b' from 'a'",
+            "E   Did you misname or forget to define it?",
+        ]
+        .join("\n");
+        assert_eq!(
+            useful_lines(&message).unwrap(),
+            [
+                "tests/test_a.py:3: in <module>",
+                "    from a import b",
+                "ImportError: cannot import name 'b' from 'a'",
+                "Did you misname or forget to define it?",
+            ]
+            .join("\n")
+        );
+        assert_eq!(useful_lines("Traceback:\n"), None);
+    }
 }

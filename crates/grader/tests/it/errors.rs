@@ -243,9 +243,42 @@ async fn a_visible_test_file_that_cannot_load_names_its_error() {
     assert!(
         error
             .message
-            .starts_with("the tests could not load your code: ")
+            .starts_with("the tests could not load your code:\ntests/test_fizzbuzz.py:3")
             && error.message.contains("cannot import name 'fizzbuzz'"),
         "{}",
         error.message
     );
+}
+
+/// Regression: the error of code that raised while the tests imported it
+/// kept only the exception's last line, though the lines above it are
+/// the useful ones.
+#[tokio::test]
+async fn code_that_raises_at_import_shows_every_line_of_its_exception() {
+    let result = grade(
+        "python/fizzbuzz",
+        &[(
+            "fizzbuzz.py",
+            "raise ImportError(\"the settings file is missing: create it first\\n\
+             Did you misname or forget to define it?\")\n",
+        )],
+    )
+    .await;
+    let learner = result.for_view(grader::View::Learner);
+    let error = learner.error.unwrap();
+    assert_eq!(error.kind, ErrorKind::Crashed);
+    for wanted in [
+        "the tests could not load your code:\n",
+        "tests/test_fizzbuzz.py:3: in <module>\n    from fizzbuzz import fizzbuzz",
+        "the settings file is missing: create it first",
+        "Did you misname or forget to define it?",
+    ] {
+        assert!(
+            error.message.contains(wanted),
+            "{wanted:?} in {}",
+            error.message
+        );
+    }
+    assert!(!error.message.contains("/opt/grader"), "{}", error.message);
+    assert!(!error.message.contains("Hint:"), "{}", error.message);
 }
