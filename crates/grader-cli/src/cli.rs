@@ -24,8 +24,9 @@ pub enum Command {
     ///
     /// Exit code: 0 = all tests passed, 1 = some failed, 2 = could not grade.
     Grade(GradeArgs),
-    /// Check exercises: valid folder, reference earns full marks, each mutant
-    /// fails exactly its declared tests, the starter does not pass.
+    /// Check exercises: valid folder, reference earns full marks, every
+    /// `overrides` key names a collected test, each mutant fails exactly its
+    /// declared tests, the starter does not pass.
     ///
     /// Exit code: 0 = every exercise holds, 1 = some does not, 2 = could not check.
     Check(CheckArgs),
