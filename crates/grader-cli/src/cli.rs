@@ -24,8 +24,9 @@ pub enum Command {
     ///
     /// Exit code: 0 = all tests passed, 1 = some failed, 2 = could not grade.
     Grade(GradeArgs),
-    /// Check exercises: valid folder, reference earns full marks, each mutant
-    /// fails exactly its declared tests, the starter does not pass.
+    /// Check exercises: valid folder, reference earns full marks, every
+    /// `overrides` key names a collected test, each mutant fails exactly its
+    /// declared tests, the starter does not pass.
     ///
     /// Exit code: 0 = every exercise holds, 1 = some does not, 2 = could not check.
     Check(CheckArgs),
@@ -154,9 +155,11 @@ pub struct GradeArgs {
     /// Output format [default: human on a terminal, json otherwise].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Whose view of hidden tests: a learner sees their status and points only.
-    #[arg(long, value_enum, default_value_t = View::Author)]
-    pub view: View,
+    /// Whose view of hidden tests: a learner sees their status and points
+    /// only [default: learner for exercism and gradescope, whose readers are
+    /// learners; author otherwise].
+    #[arg(long, value_enum)]
+    pub view: Option<View>,
 }
 
 #[derive(Debug, Args)]
@@ -188,6 +191,17 @@ pub enum Format {
     Exercism,
     /// Gradescope autograder results.json.
     Gradescope,
+}
+
+impl Format {
+    /// The view a format gets when none is asked for: the learner's for
+    /// the formats learners read.
+    pub fn default_view(self) -> View {
+        match self {
+            Format::Exercism | Format::Gradescope => View::Learner,
+            Format::Human | Format::Json | Format::Junit => View::Author,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,6 +1,7 @@
 //! `grader check`: proves an exercise sound. Its reference earns full
-//! marks, each mutant fails exactly the tests it declares, its starter does
-//! not pass — and the folder and exercise.yaml are valid to begin with.
+//! marks, every `overrides` key names a test it collected, each mutant
+//! fails exactly the tests it declares, its starter does not pass — and the
+//! folder and exercise.yaml are valid to begin with.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use grader_sandbox::Runner;
 
-use crate::exercise::Exercise;
+use crate::exercise::{Exercise, TestFileSpec};
 use crate::fsread;
 use crate::grade::Grader;
 use crate::result::{GradeResult, Status, TestStatus};
@@ -91,6 +92,16 @@ impl<R: Runner> Grader<R> {
 
         let reference = self.grade_folder(&exercise, "reference").await;
         findings.push(Finding::new("reference", reference_problem(&reference)));
+        // The reference's grading lists the collected tests (failing or not).
+        if let Ok(result) = &reference
+            && !result.tests.is_empty()
+        {
+            let collected: Vec<&str> = result.tests.iter().map(|test| test.id.as_str()).collect();
+            findings.push(Finding::new(
+                "overrides",
+                unknown_overrides(&exercise.spec.tests, &collected),
+            ));
+        }
 
         let starter = self.grade_folder(&exercise, "starter").await;
         let starter_problem = match &starter {
@@ -176,6 +187,59 @@ fn reference_problem(result: &Result<GradeResult, String>) -> Option<String> {
     ))
 }
 
+/// The `overrides` keys that name no collected test of their file, each
+/// with the nearest collected ids. A key is a test's name after
+/// `<file>::` (`test_x`, `Class::test_x`, `test_x[param-id]`) or that name
+/// without its parameters (`test_x` for every `test_x[…]`).
+fn unknown_overrides(files: &[TestFileSpec], collected: &[&str]) -> Option<String> {
+    let mut problems = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        let names: Vec<(&str, &str)> = collected
+            .iter()
+            .filter_map(|id| {
+                let (in_file, name) = id.split_once("::")?;
+                (in_file == file.file).then_some((*id, name))
+            })
+            .collect();
+        for key in file.overrides.keys() {
+            let known = names.iter().any(|(_, name)| {
+                *name == key.as_str() || name.split('[').next() == Some(key.as_str())
+            });
+            if known {
+                continue;
+            }
+            // Ids without their parameters (a key too), the one whose
+            // function or method is the key first, then by edit distance.
+            let mut nearest: Vec<(bool, usize, &str)> = names
+                .iter()
+                .map(|(id, name)| {
+                    let base = name.split('[').next().unwrap_or(name);
+                    let method = base.rsplit("::").next().unwrap_or(base);
+                    let id = id.split('[').next().unwrap_or(id);
+                    (method != key, strsim::levenshtein(method, key), id)
+                })
+                .collect();
+            nearest.sort();
+            nearest.dedup_by(|a, b| a.2 == b.2);
+            let nearest: Vec<&str> = nearest.iter().take(3).map(|(_, _, id)| *id).collect();
+            let hint = if nearest.is_empty() {
+                format!("{} collected no test", file.file)
+            } else {
+                format!(
+                    "nearest collected: {} (a key is the id after `{}::`)",
+                    nearest.join(", "),
+                    file.file
+                )
+            };
+            problems.push(format!(
+                "tests[{index}].overrides.{key} names no test collected from {}; {hint}",
+                file.file
+            ));
+        }
+    }
+    (!problems.is_empty()).then(|| problems.join("\n"))
+}
+
 fn mutant_problem(
     result: &Result<GradeResult, String>,
     expected: &BTreeSet<&str>,
@@ -207,4 +271,61 @@ fn mutant_problem(
         parts.push(format!("also fails: {}", extra.join(", ")));
     }
     Some(parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(yaml: &str) -> Vec<TestFileSpec> {
+        crate::exercise::parse(yaml).unwrap().tests
+    }
+
+    const SPEC: &str = "version: 1
+slug: x
+title: X
+kind: python
+difficulty: easy
+submission:
+  files:
+    - name: x.py
+tests:
+  - file: test_x.py
+    overrides:
+      test_abc:
+        points: 2
+      test_plain:
+        points: 2
+      test_param:
+        points: 2
+      Box::test_def:
+        points: 2
+";
+
+    const COLLECTED: &[&str] = &[
+        "test_x.py::Box::test_abc",
+        "test_x.py::Box::test_def",
+        "test_x.py::test_plain",
+        "test_x.py::test_param[1]",
+        "test_x.py::test_param[2]",
+    ];
+
+    /// Regression: `test_abc` for the method `Box::test_abc` matched
+    /// nothing, and the task id or points it set were silently dropped.
+    #[test]
+    fn a_key_that_names_no_collected_test_is_reported_with_the_nearest_ids() {
+        let problem = unknown_overrides(&files(SPEC), COLLECTED).unwrap();
+        assert_eq!(
+            problem,
+            "tests[0].overrides.test_abc names no test collected from test_x.py; \
+             nearest collected: test_x.py::Box::test_abc, test_x.py::Box::test_def, \
+             test_x.py::test_param (a key is the id after `test_x.py::`)"
+        );
+    }
+
+    #[test]
+    fn names_methods_and_parameterless_names_are_keys() {
+        let spec = SPEC.replace("      test_abc:\n        points: 2\n", "");
+        assert_eq!(unknown_overrides(&files(&spec), COLLECTED), None);
+    }
 }

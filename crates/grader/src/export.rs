@@ -2,25 +2,30 @@
 //!
 //! - Exercism's test-runner `results.json`, version 3: statuses `pass`,
 //!   `fail`, `error`; a top-level `message` only on `error`; per test
-//!   `name`, `status`, `message`, `output` (Exercism shows at most 500
-//!   characters of it), `task_id`.
+//!   `name`, `status`, `message`, `output` (at most 500 characters, with
+//!   the interface's notice where cut), `task_id`; paths relative to the
+//!   submission, never the container's `/work/`.
 //! - Gradescope's autograder `results.json`: `score`, `execution_time`,
 //!   per test `name`, `score`, `max_score`, `status` (`passed`/`failed`),
-//!   `output`, `tags`, `visibility` (`visible`, or `after_published` for
-//!   hidden tests, so learners see them only once grades are published).
-//! - JUnit XML, a `<testcase>` per test.
+//!   `output`, `tags`, `visibility` (`visible`, or `hidden` for hidden
+//!   tests: Gradescope never shows those to learners, not even once grades
+//!   are published, which `after_published` would).
+//! - JUnit XML is written by `junit.rs`, the one JUnit writer.
 //!
 //! Each export starts from the view it is given: give the learner view to
 //! anything a learner will read.
 
-use quick_xml::escape::escape;
 use serde_json::{Value, json};
 
 use crate::exercise::Visibility;
-use crate::result::{GradeResult, Status, TestStatus};
+use crate::result::{GradeResult, Output, Status, TestStatus};
 
-/// Exercism caps a test's output at 500 characters.
+/// Exercism caps a test's output at 500 characters ...
 const EXERCISM_OUTPUT_CAP: usize = 500;
+/// ... and its test-runner interface asks for this notice where it was cut.
+const EXERCISM_TRUNCATION_NOTICE: &str = "Output was truncated. Please limit to 500 chars";
+/// The folder the submission is in, inside every container.
+const CONTAINER_DIR: &str = "/work/";
 
 pub fn exercism(result: &GradeResult) -> String {
     let status = match result.status {
@@ -41,18 +46,15 @@ pub fn exercism(result: &GradeResult) -> String {
                 },
             });
             if test.status != TestStatus::Passed {
-                entry["message"] = json!(
-                    test.message
+                entry["message"] = json!(without_container_paths(
+                    &test
+                        .message
                         .clone()
                         .unwrap_or_else(|| hidden_note(test.visibility))
-                );
+                ));
             }
             if let Some(output) = &test.output {
-                let mut text: String = output.text.chars().take(EXERCISM_OUTPUT_CAP).collect();
-                if output.truncated || text.len() < output.text.len() {
-                    text.push_str("\n… (output cut)");
-                }
-                entry["output"] = json!(text);
+                entry["output"] = json!(exercism_output(output));
             }
             if let Some(task) = test.task {
                 entry["task_id"] = json!(task);
@@ -62,9 +64,28 @@ pub fn exercism(result: &GradeResult) -> String {
         .collect();
     let mut root = json!({ "version": 3, "status": status, "tests": tests });
     if let Some(error) = &result.error {
-        root["message"] = json!(error.message);
+        root["message"] = json!(without_container_paths(&error.message));
     }
     serde_json::to_string_pretty(&root).expect("JSON values serialise")
+}
+
+/// A test's output as Exercism takes it: at most 500 characters, then the
+/// interface's own notice when something was cut (here or before).
+fn exercism_output(output: &Output) -> String {
+    let text = without_container_paths(&output.text);
+    let mut kept: String = text.chars().take(EXERCISM_OUTPUT_CAP).collect();
+    if output.truncated || kept.len() < text.len() {
+        kept.push('\n');
+        kept.push_str(EXERCISM_TRUNCATION_NOTICE);
+    }
+    kept
+}
+
+/// `text` with the container's folder of the submission left out of its
+/// paths: Exercism asks for paths relative to the solution, and `/work/`
+/// means nothing to a learner.
+fn without_container_paths(text: &str) -> String {
+    text.replace(CONTAINER_DIR, "")
 }
 
 pub fn gradescope(result: &GradeResult) -> String {
@@ -93,7 +114,7 @@ pub fn gradescope(result: &GradeResult) -> String {
                 "tags": test.tags,
                 "visibility": match test.visibility {
                     Visibility::Visible => "visible",
-                    Visibility::Hidden => "after_published",
+                    Visibility::Hidden => "hidden",
                 },
             })
         })
@@ -114,85 +135,92 @@ pub fn gradescope(result: &GradeResult) -> String {
     serde_json::to_string_pretty(&root).expect("JSON values serialise")
 }
 
-pub fn junit(result: &GradeResult) -> String {
-    let count = |status: TestStatus| {
-        result
-            .tests
-            .iter()
-            .filter(|test| test.status == status)
-            .count()
-    };
-    let suite_error = usize::from(result.error.is_some());
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    xml.push_str(&format!(
-        "<testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">\n",
-        escape(result.exercise.as_str()),
-        result.tests.len(),
-        count(TestStatus::Failed),
-        count(TestStatus::Error) + suite_error,
-        count(TestStatus::Skipped),
-        result.duration_ms as f64 / 1000.0
-    ));
-    for test in &result.tests {
-        let file = test.id.split("::").next().unwrap_or_default();
-        xml.push_str(&format!(
-            "  <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\">",
-            escape(test.name.as_str()),
-            escape(file),
-            test.duration_ms as f64 / 1000.0
-        ));
-        let message = test
-            .message
-            .clone()
-            .unwrap_or_else(|| hidden_note(test.visibility));
-        // The assertion's own line says more than the traceback's first.
-        let first = message
-            .lines()
-            .find_map(|line| line.strip_prefix("E   "))
-            .or_else(|| message.lines().next())
-            .unwrap_or_default()
-            .trim()
-            .to_owned();
-        match test.status {
-            TestStatus::Passed => {}
-            TestStatus::Failed => xml.push_str(&format!(
-                "\n    <failure message=\"{}\">{}</failure>\n  ",
-                escape(first.as_str()),
-                escape(message.as_str())
-            )),
-            TestStatus::Error => xml.push_str(&format!(
-                "\n    <error message=\"{}\">{}</error>\n  ",
-                escape(first.as_str()),
-                escape(message.as_str())
-            )),
-            TestStatus::Skipped => xml.push_str(&format!(
-                "\n    <skipped message=\"{}\"/>\n  ",
-                escape(first.as_str())
-            )),
-        }
-        if let Some(output) = &test.output {
-            xml.push_str(&format!(
-                "  <system-out>{}</system-out>\n  ",
-                escape(output.text.as_str())
-            ));
-        }
-        xml.push_str("</testcase>\n");
-    }
-    if let Some(error) = &result.error {
-        xml.push_str(&format!(
-            "  <testcase name=\"grading\" classname=\"{}\">\n    <error type=\"{}\" message=\"{}\"/>\n  </testcase>\n",
-            escape(result.exercise.as_str()),
-            error.kind.as_str(),
-            escape(error.message.as_str())
-        ));
-    }
-    xml.push_str("</testsuite>\n");
-    xml
-}
-
 fn hidden_note(visibility: Visibility) -> String {
     match visibility {
         Visibility::Hidden => "hidden test: its details are not shown".to_owned(),
         Visibility::Visible => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exercise::TestSettings;
+    use crate::result::TestResult;
+
+    fn failed_with(message: &str, output: &str) -> GradeResult {
+        let settings = TestSettings {
+            points: 1.0,
+            visibility: Visibility::Visible,
+            task: Some(1),
+            tags: Vec::new(),
+        };
+        let mut test = TestResult::judged(
+            "test_x.py::test_x".to_owned(),
+            "test_x".to_owned(),
+            settings,
+            TestStatus::Failed,
+            Some(message.to_owned()),
+            0,
+        );
+        test.output = Some(Output {
+            text: output.to_owned(),
+            truncated: false,
+        });
+        let mut result = GradeResult::graded(
+            "python/x",
+            std::time::Duration::ZERO,
+            vec![test],
+            Output::head(String::new(), 10, false),
+        );
+        result.settle();
+        result
+    }
+
+    fn exercism_test(result: &GradeResult) -> Value {
+        let root: Value = serde_json::from_str(&exercism(result)).unwrap();
+        root["tests"][0].clone()
+    }
+
+    /// Regression: output over 500 characters was cut with a notice of our
+    /// own, not the one the interface asks for.
+    #[test]
+    fn exercism_output_over_500_characters_is_cut_with_the_interfaces_notice() {
+        let long = "é".repeat(499) + "xyz";
+        let test = exercism_test(&failed_with("boom", &long));
+        let output = test["output"].as_str().unwrap();
+        let (kept, notice) = output.split_once('\n').unwrap();
+        assert_eq!(kept, "é".repeat(499) + "x");
+        assert_eq!(notice, "Output was truncated. Please limit to 500 chars");
+
+        let short = exercism_test(&failed_with("boom", &"a".repeat(500)));
+        assert_eq!(short["output"], "a".repeat(500));
+    }
+
+    /// Regression: a message showed the container's path of the learner's
+    /// file.
+    #[test]
+    fn exercism_shows_no_container_path() {
+        let mut result = failed_with(
+            "ImportError: cannot import name 'x' (/work/x.py)",
+            "opened /work/tests/data.txt",
+        );
+        result.error = Some(crate::result::GradeError {
+            kind: crate::result::ErrorKind::Crashed,
+            message: "the tests could not load your code:\n/work/x.py:3: in <module>".to_owned(),
+            learner_fault: true,
+        });
+        let text = exercism(&result);
+        assert!(!text.contains("/work/"), "{text}");
+        let root: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            root["tests"][0]["message"],
+            "ImportError: cannot import name 'x' (x.py)"
+        );
+        assert_eq!(root["tests"][0]["output"], "opened tests/data.txt");
+        assert_eq!(
+            root["message"],
+            "the tests could not load your code:\nx.py:3: in <module>"
+        );
     }
 }

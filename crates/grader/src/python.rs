@@ -6,7 +6,7 @@ use std::path::Path;
 use grader_sandbox::{Archive, Ending, Job, Outcome};
 
 use crate::channel::Key;
-use crate::exercise::Exercise;
+use crate::exercise::{Exercise, Visibility};
 use crate::report::{self, Report};
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, Status, TestResult, TestStatus};
 use crate::submission::Submission;
@@ -141,10 +141,10 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, key: &Key) -> GradeResu
             ErrorKind::Crashed,
             format!("your code has a syntax error: {message}"),
         ))
-    } else if let Some(first) = report.collect_errors.first() {
+    } else if !report.collect_errors.is_empty() {
         Some((
             ErrorKind::Crashed,
-            format!("the tests could not load your code: {}", first.summary),
+            could_not_load(exercise, &report.collect_errors),
         ))
     } else if report.exit_code.is_none() {
         let code = match outcome.ending {
@@ -239,6 +239,62 @@ fn test_result(
     result
 }
 
+/// The error of a run whose test files could not be collected. Learners
+/// read it in every view, so it quotes only a visible test file's error: a
+/// hidden file's would tell what the hidden tests import and how. The
+/// author's log has every file's error in full.
+fn could_not_load(exercise: &Exercise, errors: &[report::CollectErrorEvent]) -> String {
+    let visible = errors.iter().find(|error| {
+        exercise
+            .test_settings(&error.file)
+            .is_some_and(|settings| settings.visibility == Visibility::Visible)
+    });
+    match visible {
+        Some(error) => match useful_lines(&error.message) {
+            Some(lines) => format!("the tests could not load your code:\n{lines}"),
+            None => format!("the tests could not load your code: {}", error.summary),
+        },
+        None => "the tests could not load your code: a hidden test file could not \
+                 import what it needs from it; check that your code defines every \
+                 name the exercise asks for"
+            .to_owned(),
+    }
+}
+
+/// What a learner can use of a collection error's text: the frames of the
+/// tests and the submission (with their source lines) and the whole
+/// exception, every line of it, without pytest's `E   `; not pytest's
+/// header nor the frames of the interpreter and the harness (absolute
+/// paths). `None` when nothing is left.
+fn useful_lines(message: &str) -> Option<String> {
+    let mut kept = Vec::new();
+    let mut in_internal_frame = false;
+    for line in message.lines() {
+        if line.trim().is_empty()
+            || line.starts_with("ImportError while importing test module ")
+            || line.starts_with("Hint: make sure your test modules")
+            || line == "Traceback:"
+        {
+            continue;
+        }
+        if let Some(exception) = line.strip_prefix("E   ").or(line.strip_prefix("E ")) {
+            in_internal_frame = false;
+            kept.push(exception.to_owned());
+        } else if line.starts_with(' ') {
+            // A frame's source line goes with its frame.
+            if !in_internal_frame {
+                kept.push(line.to_owned());
+            }
+        } else {
+            in_internal_frame = line.starts_with('/');
+            if !in_internal_frame {
+                kept.push(line.to_owned());
+            }
+        }
+    }
+    (!kept.is_empty()).then(|| kept.join("\n"))
+}
+
 fn running_note(message: String, report: &Report) -> String {
     match &report.running {
         Some(id) => format!("{message}, while running {id}"),
@@ -255,4 +311,38 @@ fn log(outcome: &Outcome, report: &Report) -> Output {
         ));
     }
     Output::run_log(outcome, &errors, &report.other_lines, LOG_CAP)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn useful_lines_keep_the_tests_frame_and_the_whole_exception() {
+        let message = [
+            "ImportError while importing test module '/work/tests/test_a.py'.",
+            "Hint: make sure your test modules/packages have valid Python names.",
+            "Traceback:",
+            "/usr/lib/python3.11/importlib/__init__.py:126: in import_module",
+            "    return _bootstrap._gcd_import(name[level:], package, level)",
+            "tests/test_a.py:3: in <module>",
+            "    from a import b",
+            "/opt/grader/grader_remote.py:328: in ref_of",
+            "    found = self.request(\"import\", path[0])",
+            "E   ImportError: cannot import name 'b' from 'a'",
+            "E   Did you misname or forget to define it?",
+        ]
+        .join("\n");
+        assert_eq!(
+            useful_lines(&message).unwrap(),
+            [
+                "tests/test_a.py:3: in <module>",
+                "    from a import b",
+                "ImportError: cannot import name 'b' from 'a'",
+                "Did you misname or forget to define it?",
+            ]
+            .join("\n")
+        );
+        assert_eq!(useful_lines("Traceback:\n"), None);
+    }
 }

@@ -47,12 +47,15 @@ pub fn human(result: &GradeResult, color: bool) -> String {
         } else {
             ""
         };
+        // Padded by the plain text's width: a painted one is longer by its
+        // escape codes, which take no room on the screen.
         let _ = writeln!(
             out,
-            "  {} {:<width$}  {:<6}  {:>5}/{}",
+            "  {} {:<width$}  {}{}  {:>5}/{}",
             paint(mark, style),
             test.id,
             paint(hidden, dim),
+            " ".repeat(6 - hidden.len()),
             points(test.score),
             points(test.max_score),
         );
@@ -116,5 +119,87 @@ fn points(value: f64) -> String {
         format!("{value:.0}")
     } else {
         format!("{value:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exercise::TestSettings;
+    use crate::result::{Output, TestResult};
+
+    /// `text` without its ANSI escape sequences (`ESC [ … letter`).
+    fn strip(text: &str) -> String {
+        let mut plain = String::new();
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            } else {
+                plain.push(c);
+            }
+        }
+        plain
+    }
+
+    fn test(id: &str, visibility: Visibility, status: TestStatus) -> TestResult {
+        let settings = TestSettings {
+            points: 2.0,
+            visibility,
+            task: None,
+            tags: Vec::new(),
+        };
+        TestResult::judged(id.to_owned(), id.to_owned(), settings, status, None, 0)
+    }
+
+    /// Regression: with colour on, the `hidden` column was padded by its
+    /// length with escape codes, so hidden and visible rows' points did
+    /// not line up.
+    #[test]
+    fn rows_line_up_with_colour_on() {
+        let mut result = GradeResult::graded(
+            "python/x",
+            std::time::Duration::ZERO,
+            vec![
+                test(
+                    "test_a.py::test_short",
+                    Visibility::Visible,
+                    TestStatus::Passed,
+                ),
+                test(
+                    "test_b.py::test_a_longer_name",
+                    Visibility::Hidden,
+                    TestStatus::Failed,
+                ),
+                test(
+                    "test_a.py::test_mid",
+                    Visibility::Visible,
+                    TestStatus::Failed,
+                ),
+                test("test_b.py::test_x", Visibility::Hidden, TestStatus::Passed),
+            ],
+            Output::head(String::new(), 10, false),
+        );
+        result.settle();
+        let painted = human(&result, true);
+        assert!(painted.contains('\u{1b}'), "colour is on: {painted:?}");
+        let plain = strip(&painted);
+        let rows: Vec<&str> = plain.lines().filter(|line| line.contains("::")).collect();
+        assert_eq!(rows.len(), 4, "{plain}");
+        let column = |row: &str, what: &str| row.find(what).map(|at| row[..at].chars().count());
+        let slashes: Vec<_> = rows.iter().map(|row| column(row, "/")).collect();
+        assert!(slashes.iter().all(|at| *at == slashes[0]), "{plain}");
+        let hidden: Vec<_> = rows
+            .iter()
+            .filter_map(|row| column(row, "hidden"))
+            .collect();
+        assert_eq!(hidden.len(), 2, "{plain}");
+        assert_eq!(hidden[0], hidden[1], "{plain}");
+        // And the same table as without colour.
+        assert_eq!(plain, human(&result, false));
     }
 }

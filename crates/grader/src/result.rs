@@ -288,9 +288,14 @@ impl GradeResult {
         }
     }
 
-    /// This result as `view` may see it.
+    /// This result as `view` may see it. A view only narrows: a result
+    /// already in the learner's view stays in it, since what was dropped
+    /// cannot come back.
     pub fn for_view(&self, view: View) -> GradeResult {
         let mut result = self.clone();
+        if result.view == View::Learner {
+            return result;
+        }
         result.view = view;
         if view == View::Learner {
             result.log = None;
@@ -313,5 +318,56 @@ impl GradeResult {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a result always serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hidden_failure() -> GradeResult {
+        let settings = crate::exercise::TestSettings {
+            points: 1.0,
+            visibility: Visibility::Hidden,
+            task: None,
+            tags: Vec::new(),
+        };
+        let test = TestResult::judged(
+            "test_x_hidden.py::test_secret".to_owned(),
+            "test_secret".to_owned(),
+            settings,
+            TestStatus::Failed,
+            Some("assert secret == 42".to_owned()),
+            0,
+        );
+        let mut result = GradeResult::graded(
+            "python/x",
+            std::time::Duration::ZERO,
+            vec![test],
+            Output::head("log".to_owned(), 100, false),
+        );
+        result.settle();
+        result
+    }
+
+    /// Regression: `grader submit` asked a learner's result for the
+    /// author's view and printed it labelled `"view": "author"`.
+    #[test]
+    fn a_learner_result_asked_for_the_author_view_stays_the_learner_view() {
+        let learner = hidden_failure().for_view(View::Learner);
+        let again = learner.for_view(View::Author);
+        assert_eq!(again.view, View::Learner);
+        assert_eq!(again, learner);
+    }
+
+    #[test]
+    fn the_learner_view_drops_hidden_messages_and_the_log() {
+        let author = hidden_failure();
+        assert!(author.tests[0].message.is_some());
+        let learner = author.for_view(View::Learner);
+        assert_eq!(learner.view, View::Learner);
+        assert_eq!(learner.tests[0].message, None);
+        assert_eq!(learner.log, None);
+        assert_eq!(learner.score, author.score);
     }
 }

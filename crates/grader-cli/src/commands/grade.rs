@@ -28,27 +28,35 @@ pub async fn run(images_dir: Option<&Path>, args: GradeArgs) -> anyhow::Result<E
             error.to_string(),
         ),
     };
-    print(&result, args.format, args.view);
-    Ok(exit_code(&result))
-}
-
-pub fn print(result: &GradeResult, format: Option<Format>, view: View) {
-    let view = match view {
+    let format = format_or_default(args.format);
+    let view = match args.view.unwrap_or(format.default_view()) {
         View::Learner => grader::View::Learner,
         View::Author => grader::View::Author,
     };
-    let result = result.for_view(view);
-    let terminal = std::io::stdout().is_terminal();
-    match format.unwrap_or(if terminal {
+    print(&result.for_view(view), format);
+    Ok(exit_code(&result))
+}
+
+/// The format asked for, or human on a terminal and JSON otherwise.
+pub fn format_or_default(format: Option<Format>) -> Format {
+    format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Human
     } else {
         Format::Json
-    }) {
-        Format::Human => print!("{}", grader::render::human(&result, terminal)),
+    })
+}
+
+/// Prints `result` as it is, in the view it carries.
+pub fn print(result: &GradeResult, format: Format) {
+    match format {
+        Format::Human => print!(
+            "{}",
+            grader::render::human(result, std::io::stdout().is_terminal())
+        ),
         Format::Json => println!("{}", result.to_json()),
-        Format::Junit => print!("{}", grader::export::junit(&result)),
-        Format::Exercism => println!("{}", grader::export::exercism(&result)),
-        Format::Gradescope => println!("{}", grader::export::gradescope(&result)),
+        Format::Junit => print!("{}", grader::junit::result(result)),
+        Format::Exercism => println!("{}", grader::export::exercism(result)),
+        Format::Gradescope => println!("{}", grader::export::gradescope(result)),
     }
 }
 

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use grader::GradeResult;
 use serde::Deserialize;
 
-use crate::cli::{SubmitArgs, View};
+use crate::cli::SubmitArgs;
 use crate::commands::grade;
 
 #[derive(Debug, Deserialize)]
@@ -50,7 +50,8 @@ pub async fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
         Some(result) => result,
         None => follow(&client, &base, &args.token, &submission.id, progress).await?,
     };
-    grade::print(&result, args.format, View::Author);
+    // In the view the service answered with, which is the caller's.
+    grade::print(&result, grade::format_or_default(args.format));
     Ok(grade::exit_code(&result))
 }
 

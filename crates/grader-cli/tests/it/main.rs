@@ -6,4 +6,5 @@
 // A test that unwraps fails with the error it met.
 #![allow(clippy::unwrap_used)]
 
+mod grade;
 mod serve;

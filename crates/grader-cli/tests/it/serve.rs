@@ -158,3 +158,48 @@ async fn a_service_killed_mid_job_finishes_every_accepted_submission_after_resta
         "{metrics}"
     );
 }
+
+/// Regression: `grader submit` printed a learner's result labelled
+/// `"view": "author"`, as if it showed what the author sees.
+#[tokio::test]
+async fn grader_submit_prints_the_result_in_the_view_the_service_gave() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("grader.db");
+    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["tokens", "create", "--name", "ann", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    let served = Served::start(&db).await;
+
+    let mutant = root().join("exercises/python/fizzbuzz/mutants/checks-three-first/fizzbuzz.py");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["submit", "python/fizzbuzz"])
+        .arg(&mutant)
+        .args([
+            "--format",
+            "json",
+            "--server",
+            &served.base,
+            "--token",
+            &token,
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["view"], "learner", "{result:#}");
+    let hidden_failed: Vec<_> = result["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|test| test["visibility"] == "hidden" && test["status"] == "failed")
+        .collect();
+    assert!(!hidden_failed.is_empty(), "{result:#}");
+    for test in hidden_failed {
+        assert!(test.get("message").is_none(), "{test:#}");
+    }
+}

@@ -70,3 +70,35 @@ async fn deleting_the_hidden_test_that_catches_a_mutant_fails_the_check() {
     assert!(!mutant.ok, "{check:?}");
     assert!(mutant.message.contains("passes"), "{}", mutant.message);
 }
+
+/// Regression: an `overrides` key that named no test was silently ignored,
+/// and the points or task id it set were lost.
+#[tokio::test]
+async fn an_override_of_no_collected_test_fails_the_check_and_names_the_nearest() {
+    let (_temp, dir) = scratch_copy("python/fizzbuzz");
+    let path = dir.join("exercise.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        yaml.replace("      test_first_fifteen:", "      test_first_fiften:"),
+    )
+    .unwrap();
+
+    let check = grader().await.check(&dir).await;
+    let overrides = check
+        .findings
+        .iter()
+        .find(|f| f.subject == "overrides")
+        .expect("the overrides are checked");
+    assert!(!overrides.ok);
+    assert!(
+        overrides.message.starts_with(
+            "tests[1].overrides.test_first_fiften names no test collected from \
+             test_fizzbuzz_hidden.py; nearest collected: \
+             test_fizzbuzz_hidden.py::test_first_fifteen, "
+        ),
+        "{}",
+        overrides.message
+    );
+    assert!(!check.ok());
+}

@@ -190,3 +190,95 @@ async fn a_flood_of_output_in_a_test_is_capped_and_grading_goes_on() {
         }
     }
 }
+
+/// Regression: the error of a run whose hidden test file could not import
+/// the learner's code quoted that file's error, which names what the
+/// hidden tests import, and the learner view kept it.
+#[tokio::test]
+async fn a_hidden_test_file_that_cannot_load_tells_the_learner_no_hidden_detail() {
+    let (_temp, dir) = scratch_copy("python/fizzbuzz");
+    let hidden = dir.join("tests/test_fizzbuzz_hidden.py");
+    let text = std::fs::read_to_string(&hidden).unwrap();
+    std::fs::write(
+        &hidden,
+        text.replace(
+            "from fizzbuzz import fizzbuzz\n",
+            "from fizzbuzz import fizzbuzz, secret_helper\n",
+        ),
+    )
+    .unwrap();
+    let exercise = Exercise::load(&dir).unwrap();
+    let submission = Submission {
+        files: [(
+            "fizzbuzz.py".to_owned(),
+            reference("python/fizzbuzz", "fizzbuzz.py").into_bytes(),
+        )]
+        .into(),
+    };
+    let result = grader().await.grade(&exercise, &submission).await;
+    let error = result.error.clone().unwrap();
+    assert_eq!(error.kind, ErrorKind::Crashed, "{}", error.message);
+
+    let learner = result.for_view(grader::View::Learner).to_json();
+    assert!(!learner.contains("secret_helper"), "{learner}");
+    assert!(
+        learner.contains("a hidden test file could not import"),
+        "{learner}"
+    );
+    let log = result.log.unwrap().text;
+    assert!(log.contains("secret_helper"), "the author reads why: {log}");
+}
+
+/// A visible test file's error is the learner's to read.
+#[tokio::test]
+async fn a_visible_test_file_that_cannot_load_names_its_error() {
+    let result = grade(
+        "python/fizzbuzz",
+        &[("fizzbuzz.py", "def fizz_buzz(n):\n    return []\n")],
+    )
+    .await;
+    let learner = result.for_view(grader::View::Learner);
+    let error = learner.error.unwrap();
+    assert_eq!(error.kind, ErrorKind::Crashed);
+    assert!(
+        error
+            .message
+            .starts_with("the tests could not load your code:\ntests/test_fizzbuzz.py:3")
+            && error.message.contains("cannot import name 'fizzbuzz'"),
+        "{}",
+        error.message
+    );
+}
+
+/// Regression: the error of code that raised while the tests imported it
+/// kept only the exception's last line, though the lines above it are
+/// the useful ones.
+#[tokio::test]
+async fn code_that_raises_at_import_shows_every_line_of_its_exception() {
+    let result = grade(
+        "python/fizzbuzz",
+        &[(
+            "fizzbuzz.py",
+            "raise ImportError(\"the settings file is missing: create it first\\n\
+             Did you misname or forget to define it?\")\n",
+        )],
+    )
+    .await;
+    let learner = result.for_view(grader::View::Learner);
+    let error = learner.error.unwrap();
+    assert_eq!(error.kind, ErrorKind::Crashed);
+    for wanted in [
+        "the tests could not load your code:\n",
+        "tests/test_fizzbuzz.py:3: in <module>\n    from fizzbuzz import fizzbuzz",
+        "the settings file is missing: create it first",
+        "Did you misname or forget to define it?",
+    ] {
+        assert!(
+            error.message.contains(wanted),
+            "{wanted:?} in {}",
+            error.message
+        );
+    }
+    assert!(!error.message.contains("/opt/grader"), "{}", error.message);
+    assert!(!error.message.contains("Hint:"), "{}", error.message);
+}

@@ -84,7 +84,7 @@ async fn exports_of_a_failing_submission() {
     settings.bind(|| {
         insta::assert_snapshot!("export_exercism", grader::export::exercism(&learner));
         insta::assert_snapshot!("export_gradescope", grader::export::gradescope(&learner));
-        insta::assert_snapshot!("export_junit", grader::export::junit(&learner));
+        insta::assert_snapshot!("export_junit", grader::junit::result(&learner));
     });
     let exercism: serde_json::Value =
         serde_json::from_str(&grader::export::exercism(&learner)).unwrap();

@@ -1,0 +1,94 @@
+//! `grader grade` as a process: which view each format gets.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// `grader grade` of fizzbuzz's `checks-three-first` mutant, which fails
+/// visible and hidden tests, with `args` after it; its stdout as JSON.
+fn grade_mutant(args: &[&str]) -> serde_json::Value {
+    let exercise = root().join("exercises/python/fizzbuzz");
+    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .arg("grade")
+        .arg(&exercise)
+        .arg(exercise.join("mutants/checks-three-first/fizzbuzz.py"))
+        .args(args)
+        .arg("--images-dir")
+        .arg(root().join("runner-images"))
+        .output()
+        .expect("the grader binary runs");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the mutant fails some tests (is the Docker engine running and \
+         `grader images build` done?); stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The Gradescope entries of the hidden tests that failed.
+fn failed_hidden(results: &serde_json::Value) -> Vec<&serde_json::Value> {
+    results["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|test| test["name"].as_str().unwrap().contains("_hidden.py::"))
+        .filter(|test| test["status"] == "failed")
+        .collect()
+}
+
+/// Regression: hidden tests went to Gradescope as `after_published` with
+/// their output, in the author's view, so learners read them once grades
+/// were published.
+#[test]
+fn gradescope_hides_hidden_tests_and_defaults_to_the_learner_view() {
+    let learner = grade_mutant(&["--format", "gradescope"]);
+    let hidden = failed_hidden(&learner);
+    assert_eq!(hidden.len(), 3, "{learner:#}");
+    for test in hidden {
+        assert_eq!(test["visibility"], "hidden", "{test:#}");
+        assert_eq!(test["output"], "", "{test:#}");
+    }
+
+    let author = grade_mutant(&["--format", "gradescope", "--view", "author"]);
+    for test in failed_hidden(&author) {
+        assert_eq!(test["visibility"], "hidden", "{test:#}");
+        assert_ne!(test["output"], "", "the author reads why: {test:#}");
+    }
+}
+
+/// Exercism's results are read by learners: a hidden test's message there
+/// is only the note that it is hidden.
+#[test]
+fn exercism_defaults_to_the_learner_view() {
+    let results = grade_mutant(&["--format", "exercism"]);
+    let hidden: Vec<_> = results["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|test| test["name"].as_str().unwrap().contains("_hidden.py::"))
+        .filter(|test| test["status"] == "fail")
+        .collect();
+    assert_eq!(hidden.len(), 3, "{results:#}");
+    for test in hidden {
+        assert_eq!(
+            test["message"], "hidden test: its details are not shown",
+            "{test:#}"
+        );
+    }
+}
+
+/// The formats a person or a tool of the author's reads keep the author's
+/// view by default.
+#[test]
+fn json_defaults_to_the_author_view() {
+    let result = grade_mutant(&["--format", "json"]);
+    assert_eq!(result["view"], "author");
+}
