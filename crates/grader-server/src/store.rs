@@ -28,6 +28,12 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    #[error("bring the database {path} up to date")]
+    Migrate {
+        path: String,
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
     #[error("query the database")]
     Query(#[from] sqlx::Error),
     #[error("read a stored value")]
@@ -75,6 +81,23 @@ pub struct StoredSubmission {
     pub finished_at: Option<i64>,
 }
 
+/// The bounds intake keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub pending_per_token: i64,
+    pub queue_capacity: i64,
+}
+
+/// What became of a submission offered to the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enqueued {
+    Queued,
+    /// Refused: its token already has this many pending (queued or running).
+    TooManyPending(i64),
+    /// Refused: this many are queued already.
+    QueueFull(i64),
+}
+
 /// What the service needs of its database.
 pub trait Store: Send + Sync + 'static {
     fn create_token(
@@ -85,11 +108,15 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
     fn caller(&self, hash: &str)
     -> impl Future<Output = Result<Option<Caller>, StoreError>> + Send;
-    /// Stores a new submission as queued.
-    fn insert(
+    /// Stores a new submission as queued if its token has fewer than
+    /// `limits.pending_per_token` pending and the queue fewer than
+    /// `limits.queue_capacity` queued: both checked atomically with the
+    /// insert, so a burst never overshoots either bound.
+    fn enqueue(
         &self,
         submission: &StoredSubmission,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+        limits: Limits,
+    ) -> impl Future<Output = Result<Enqueued, StoreError>> + Send;
     fn get(
         &self,
         id: &str,
@@ -102,8 +129,6 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<StoredSubmission>, StoreError>> + Send;
     fn queued(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
-    /// Submissions of `token_id` not graded yet (queued or running).
-    fn pending_of(&self, token_id: i64) -> impl Future<Output = Result<i64, StoreError>> + Send;
     /// Marks the oldest queued submission running for `worker` and returns it.
     fn claim(
         &self,
@@ -125,30 +150,17 @@ pub struct SqliteStore {
     pool: SqlitePool,
 }
 
-const SCHEMA: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS tokens (
-        id         INTEGER PRIMARY KEY,
-        name       TEXT NOT NULL,
-        role       TEXT NOT NULL CHECK (role IN ('learner', 'author', 'admin')),
-        hash       TEXT NOT NULL UNIQUE,
-        created_at INTEGER NOT NULL
-    )",
-    "CREATE TABLE IF NOT EXISTS submissions (
-        id          TEXT PRIMARY KEY,
-        token_id    INTEGER NOT NULL REFERENCES tokens (id),
-        exercise    TEXT NOT NULL,
-        files       TEXT NOT NULL,
-        status      TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done')),
-        result      TEXT,
-        attempts    INTEGER NOT NULL DEFAULT 0,
-        worker      TEXT,
-        created_at  INTEGER NOT NULL,
-        started_at  INTEGER,
-        finished_at INTEGER
-    )",
-    "CREATE INDEX IF NOT EXISTS submissions_queue ON submissions (status, created_at)",
-    "CREATE INDEX IF NOT EXISTS submissions_owner ON submissions (token_id, created_at)",
-];
+/// The schema, versioned: applied at [`SqliteStore::open`], each migration
+/// once, recorded in the `_sqlx_migrations` table.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Inserts a submission as queued only while its token's pending count
+/// and the queue's length are under their bounds.
+const ENQUEUE: &str = "INSERT INTO submissions (id, token_id, exercise, files, status, created_at)
+     SELECT ?, ?, ?, ?, 'queued', ?
+     WHERE (SELECT COUNT(*) FROM submissions
+            WHERE token_id = ? AND status IN ('queued', 'running')) < ?
+       AND (SELECT COUNT(*) FROM submissions WHERE status = 'queued') < ?";
 
 const COLUMNS: &str =
     "id, token_id, exercise, files, status, result, attempts, created_at, finished_at";
@@ -178,10 +190,28 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(open_error)?;
-        for statement in SCHEMA {
-            sqlx::query(statement).execute(&pool).await?;
-        }
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                path: path.to_owned(),
+                source,
+            })?;
         Ok(SqliteStore { pool })
+    }
+}
+
+impl SqliteStore {
+    /// Submissions of `token_id` not graded yet (queued or running).
+    async fn pending_of(&self, token_id: i64) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM submissions
+             WHERE token_id = ? AND status IN ('queued', 'running')",
+        )
+        .bind(token_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("n")?)
     }
 }
 
@@ -237,19 +267,40 @@ impl Store for SqliteStore {
         }))
     }
 
-    async fn insert(&self, submission: &StoredSubmission) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO submissions (id, token_id, exercise, files, status, created_at)
-             VALUES (?, ?, ?, ?, 'queued', ?)",
-        )
-        .bind(&submission.id)
-        .bind(submission.token_id)
-        .bind(&submission.exercise)
-        .bind(serde_json::to_string(&submission.files)?)
-        .bind(submission.created_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    async fn enqueue(
+        &self,
+        submission: &StoredSubmission,
+        limits: Limits,
+    ) -> Result<Enqueued, StoreError> {
+        // One statement: SQLite takes the write lock before it reads, so
+        // the counts cannot change between the check and the insert. The
+        // token's count reads the partial index of pending rows
+        // (`submissions_pending`), the queue's the `(status, created_at)`
+        // index: each costs at most its bound, whatever the history.
+        let inserted = sqlx::query(ENQUEUE)
+            .bind(&submission.id)
+            .bind(submission.token_id)
+            .bind(&submission.exercise)
+            .bind(serde_json::to_string(&submission.files)?)
+            .bind(submission.created_at)
+            .bind(submission.token_id)
+            .bind(limits.pending_per_token)
+            .bind(limits.queue_capacity)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if inserted == 1 {
+            return Ok(Enqueued::Queued);
+        }
+        // Refused: which bound, for the answer (read after the fact, so
+        // only the message may be stale, never the decision).
+        let pending = self.pending_of(submission.token_id).await?;
+        if pending >= limits.pending_per_token {
+            return Ok(Enqueued::TooManyPending(pending));
+        }
+        Ok(Enqueued::QueueFull(
+            self.queued().await?.max(limits.queue_capacity),
+        ))
     }
 
     async fn get(&self, id: &str) -> Result<Option<StoredSubmission>, StoreError> {
@@ -292,17 +343,6 @@ impl Store for SqliteStore {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM submissions WHERE status = 'queued'")
             .fetch_one(&self.pool)
             .await?;
-        Ok(row.try_get("n")?)
-    }
-
-    async fn pending_of(&self, token_id: i64) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM submissions
-             WHERE token_id = ? AND status IN ('queued', 'running')",
-        )
-        .bind(token_id)
-        .fetch_one(&self.pool)
-        .await?;
         Ok(row.try_get("n")?)
     }
 
@@ -361,5 +401,43 @@ impl Store for SqliteStore {
         .await?
         .rows_affected();
         Ok(requeued)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The steps SQLite plans for `statement`, one line each.
+    async fn plan(store: &SqliteStore, statement: &str) -> Vec<String> {
+        let explain = format!("EXPLAIN QUERY PLAN {statement}");
+        let mut query = sqlx::query(&explain);
+        for _ in 0..statement.matches('?').count() {
+            query = query.bind(1);
+        }
+        let rows = query.fetch_all(&store.pool).await.unwrap();
+        rows.iter()
+            .map(|row| row.try_get::<String, _>("detail").unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn intake_counts_through_indexes_whatever_the_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("grader.db").to_str().unwrap())
+            .await
+            .unwrap();
+        let steps = plan(&store, ENQUEUE).await;
+        assert!(
+            steps
+                .iter()
+                .any(|step| step.contains("submissions_pending")),
+            "{steps:#?}"
+        );
+        assert!(
+            !steps.iter().any(|step| step == "SCAN submissions"),
+            "{steps:#?}"
+        );
     }
 }

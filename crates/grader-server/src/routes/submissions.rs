@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::state::{AppState, Update};
-use crate::store::{Caller, Store, StoredSubmission, SubmissionStatus, now};
+use crate::store::{Caller, Enqueued, Limits, Store, StoredSubmission, SubmissionStatus, now};
 
 /// Files in one submission, at most.
 const MAX_FILES: usize = 20;
@@ -146,18 +146,6 @@ pub async fn create<S: Store>(
     submission
         .check(exercise)
         .map_err(|error| AppError::Unprocessable(error.to_string()))?;
-    let pending = state.store.pending_of(caller.token_id).await?;
-    if pending >= state.config.pending_per_token {
-        return Err(AppError::TooManyPending(pending));
-    }
-    let queued = state.store.queued().await?;
-    if queued >= state.config.queue_capacity {
-        // A rough wait: the queue ahead, at ~2 s a grading per worker.
-        let seconds = (queued as u64 * 2) / state.config.workers.max(1) as u64;
-        return Err(AppError::QueueFull(Duration::from_secs(
-            seconds.clamp(1, 300),
-        )));
-    }
     let stored = StoredSubmission {
         id: new_id(),
         token_id: caller.token_id,
@@ -169,7 +157,21 @@ pub async fn create<S: Store>(
         created_at: now(),
         finished_at: None,
     };
-    state.store.insert(&stored).await?;
+    let limits = Limits {
+        pending_per_token: state.config.pending_per_token,
+        queue_capacity: state.config.queue_capacity,
+    };
+    match state.store.enqueue(&stored, limits).await? {
+        Enqueued::Queued => {}
+        Enqueued::TooManyPending(pending) => return Err(AppError::TooManyPending(pending)),
+        Enqueued::QueueFull(queued) => {
+            // A rough wait: the queue ahead, at ~2 s a grading per worker.
+            let seconds = (queued as u64 * 2) / state.config.workers.max(1) as u64;
+            return Err(AppError::QueueFull(Duration::from_secs(
+                seconds.clamp(1, 300),
+            )));
+        }
+    }
     state
         .metrics
         .accepted
