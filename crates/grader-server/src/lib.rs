@@ -32,32 +32,20 @@ pub use state::{AppState, Config};
 pub use store::{SqliteStore, Store};
 
 /// Serves the API on `listener` and grades with `config.workers` workers
-/// until `shutdown` resolves. Submissions left running by a previous run
-/// are queued again first.
+/// until `shutdown` resolves. Submissions whose lease expired (their node
+/// died) are queued again at start and every half lease.
 pub async fn run<S: Store, R: Runner + 'static>(
     listener: TcpListener,
     state: AppState<S>,
     grader: Grader<R>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    match state.store.recover().await {
-        Ok(0) => {}
-        Ok(requeued) => {
-            tracing::warn!(
-                requeued,
-                "submissions interrupted by the last stop are queued again"
-            );
-            state
-                .metrics
-                .recovered
-                .fetch_add(requeued, std::sync::atomic::Ordering::Relaxed);
-        }
-        Err(error) => {
-            return Err(std::io::Error::other(format!(
-                "could not recover the queue: {error}"
-            )));
-        }
+    if let Err(error) = worker::recover(&state).await {
+        return Err(std::io::Error::other(format!(
+            "could not recover the queue: {error}"
+        )));
     }
+    let reaper = tokio::spawn(worker::reap(state.clone()));
     let grader = Arc::new(grader);
     let workers: Vec<_> = (0..state.config.workers.max(1))
         .map(|index| tokio::spawn(worker::work(index, state.clone(), Arc::clone(&grader))))
@@ -66,8 +54,9 @@ pub async fn run<S: Store, R: Runner + 'static>(
     let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await;
-    // A grading cut short here stays `running` in the store and is queued
-    // again at the next start.
+    // A grading cut short here stays `running` in the store until its
+    // lease expires, then any node queues it again.
+    reaper.abort();
     for worker in workers {
         worker.abort();
     }

@@ -27,8 +27,13 @@ pub struct Config {
     pub rate_per_second: f64,
     /// Longest a request may wait for a result (`?wait=`).
     pub max_wait: Duration,
-    /// This node's name in the queue.
+    /// This node's name in the queue: random for each process, so two
+    /// `grader serve` on one database never mistake each other's leases.
     pub node: String,
+    /// How long a claim holds without a heartbeat. A worker renews it every
+    /// third of it while grading; a node that dies loses its submissions
+    /// to the queue this long after its last heartbeat.
+    pub lease: Duration,
 }
 
 impl Default for Config {
@@ -41,7 +46,8 @@ impl Default for Config {
             rate_burst: 30,
             rate_per_second: 2.0,
             max_wait: Duration::from_secs(60),
-            node: format!("node-{}", std::process::id()),
+            node: format!("node-{}", hex::encode(rand::random::<[u8; 6]>())),
+            lease: Duration::from_secs(60),
         }
     }
 }

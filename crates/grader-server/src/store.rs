@@ -2,14 +2,18 @@
 //! grade: one table that workers claim from.
 //!
 //! [`Store`] is what the service needs of a database; [`SqliteStore`] is
-//! the default (one file, nothing to install). A PostgreSQL store for many
-//! nodes implements the same trait: its claim is `UPDATE … WHERE id =
-//! (SELECT … FOR UPDATE SKIP LOCKED)`, and recovery takes back the
-//! submissions of workers whose lease ran out instead of all running ones.
+//! its only implementation (one file, nothing to install); there is no
+//! PostgreSQL store yet.
+//!
+//! A claim is a lease: the row is running for one worker of one node until
+//! an expiry its heartbeat renews ([`Store::renew`]). Recovery requeues only
+//! rows whose lease ran out, so several `grader serve` on one file never
+//! take each other's work, and [`Store::finish`] writes only while the
+//! finisher still holds the lease, so a result is written once.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -129,18 +133,32 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<StoredSubmission>, StoreError>> + Send;
     fn queued(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
-    /// Marks the oldest queued submission running for `worker` and returns it.
+    /// Marks the oldest queued submission running for `worker`, leased to
+    /// it for `lease`, and returns it.
     fn claim(
         &self,
         worker: &str,
+        lease: Duration,
     ) -> impl Future<Output = Result<Option<StoredSubmission>, StoreError>> + Send;
+    /// Extends `worker`'s lease on `id` to `lease` from now; false when the
+    /// lease is no longer `worker`'s (it expired and was requeued).
+    fn renew(
+        &self,
+        id: &str,
+        worker: &str,
+        lease: Duration,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Stores the result of `id` if `worker` still holds its lease; false
+    /// (nothing written) when it does not: a result is written once.
     fn finish(
         &self,
         id: &str,
+        worker: &str,
         result: &grader::GradeResult,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// After a crash or restart: submissions left running go back to the
-    /// queue, except those that have failed too often. Returns how many.
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Running submissions whose lease expired (their node died or lost
+    /// the database) go back to the queue, except those that have failed
+    /// too often, which are given up. Returns how many were requeued.
     fn recover(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
@@ -221,6 +239,19 @@ pub(crate) fn now() -> i64 {
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs() as i64
+}
+
+/// Milliseconds since the Unix epoch, as the store keeps lease expiries.
+fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as i64
+}
+
+/// When a lease of `lease` taken now expires, in milliseconds.
+fn lease_until(lease: Duration) -> i64 {
+    now_millis().saturating_add(lease.as_millis() as i64)
 }
 
 fn row_to_submission(row: &sqlx::sqlite::SqliteRow) -> Result<StoredSubmission, StoreError> {
@@ -346,57 +377,93 @@ impl Store for SqliteStore {
         Ok(row.try_get("n")?)
     }
 
-    async fn claim(&self, worker: &str) -> Result<Option<StoredSubmission>, StoreError> {
+    async fn claim(
+        &self,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<Option<StoredSubmission>, StoreError> {
         // One statement: SQLite runs one writer at a time, so two workers
         // never claim the same submission.
         let row = sqlx::query(&format!(
             "UPDATE submissions
-             SET status = 'running', worker = ?, started_at = ?, attempts = attempts + 1
+             SET status = 'running', worker = ?, lease_until = ?, started_at = ?,
+                 attempts = attempts + 1
              WHERE id = (SELECT id FROM submissions WHERE status = 'queued'
                          ORDER BY created_at, rowid LIMIT 1)
              RETURNING {COLUMNS}"
         ))
         .bind(worker)
+        .bind(lease_until(lease))
         .bind(now())
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(row_to_submission).transpose()
     }
 
-    async fn finish(&self, id: &str, result: &grader::GradeResult) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE submissions SET status = 'done', result = ?, finished_at = ? WHERE id = ?",
+    async fn renew(&self, id: &str, worker: &str, lease: Duration) -> Result<bool, StoreError> {
+        let renewed = sqlx::query(
+            "UPDATE submissions SET lease_until = ?
+             WHERE id = ? AND status = 'running' AND worker = ?",
+        )
+        .bind(lease_until(lease))
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(renewed == 1)
+    }
+
+    async fn finish(
+        &self,
+        id: &str,
+        worker: &str,
+        result: &grader::GradeResult,
+    ) -> Result<bool, StoreError> {
+        let written = sqlx::query(
+            "UPDATE submissions
+             SET status = 'done', result = ?, finished_at = ?, lease_until = NULL
+             WHERE id = ? AND status = 'running' AND worker = ?",
         )
         .bind(serde_json::to_string(result)?)
         .bind(now())
         .bind(id)
+        .bind(worker)
         .execute(&self.pool)
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        Ok(written == 1)
     }
 
     async fn recover(&self) -> Result<u64, StoreError> {
         // Two single statements, no transaction: a deferred transaction
         // that reads and then writes fails at once ("database is locked")
-        // when another connection writes in between.
+        // when another connection writes in between. Each statement reads
+        // the lease afresh, so a row renewed in between is left alone.
         let gave_up = grader::GradeResult::error(
             "",
             grader::result::ErrorKind::Infra,
             "the grader stopped while grading this submission too many times",
         );
+        let now_ms = now_millis();
         sqlx::query(
             "UPDATE submissions
-             SET status = 'done', result = json_set(?, '$.exercise', exercise), finished_at = ?
-             WHERE status = 'running' AND attempts >= ?",
+             SET status = 'done', result = json_set(?, '$.exercise', exercise), finished_at = ?,
+                 lease_until = NULL
+             WHERE status = 'running' AND (lease_until IS NULL OR lease_until <= ?)
+               AND attempts >= ?",
         )
         .bind(serde_json::to_string(&gave_up)?)
         .bind(now())
+        .bind(now_ms)
         .bind(MAX_ATTEMPTS)
         .execute(&self.pool)
         .await?;
         let requeued = sqlx::query(
-            "UPDATE submissions SET status = 'queued', worker = NULL WHERE status = 'running'",
+            "UPDATE submissions SET status = 'queued', worker = NULL, lease_until = NULL
+             WHERE status = 'running' AND (lease_until IS NULL OR lease_until <= ?)",
         )
+        .bind(now_ms)
         .execute(&self.pool)
         .await?
         .rows_affected();

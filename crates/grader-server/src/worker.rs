@@ -1,7 +1,8 @@
-//! Workers: each claims the oldest queued submission from the store,
-//! grades it, and stores the result. A submission is marked running in the
-//! store before it is graded, so one interrupted by a crash is found and
-//! requeued at the next start ([`crate::store::Store::recover`]).
+//! Workers: each claims the oldest queued submission from the store under
+//! a lease, renews the lease while grading it (the heartbeat), and stores
+//! the result if the lease is still its own. A node that dies stops
+//! renewing; [`recover`] (at start, then every half lease, on every node)
+//! requeues what it held once the lease runs out.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,7 +27,7 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
 ) {
     let name = format!("{}/{index}", state.config.node);
     loop {
-        match state.store.claim(&name).await {
+        match state.store.claim(&name, state.config.lease).await {
             Ok(Some(submission)) => {
                 let _ = state.updates.send(Update {
                     id: submission.id.clone(),
@@ -35,12 +36,13 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
                 let started = Instant::now();
                 // In a task of its own: a panic while grading is an infra
                 // result for this submission, not a dead worker.
-                let graded = {
+                let grading = {
                     let state = state.clone();
                     let grader = Arc::clone(&grader);
                     let submission = submission.clone();
-                    tokio::spawn(async move { grade(&state, &grader, &submission).await }).await
+                    tokio::spawn(async move { grade(&state, &grader, &submission).await })
                 };
+                let graded = heartbeat(&state, &name, &submission.id, grading).await;
                 let result = graded.unwrap_or_else(|error| {
                     tracing::error!(id = %submission.id, %error, "grading panicked");
                     GradeResult::error(
@@ -53,7 +55,7 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
                     .metrics
                     .graded(result.status, started.elapsed().as_millis() as u64);
                 state.metrics.busy.fetch_sub(1, Ordering::Relaxed);
-                if !store_result(&state, &submission.id, &result).await {
+                if !store_result(&state, &name, &submission.id, &result).await {
                     continue;
                 }
                 let _ = state.updates.send(Update {
@@ -71,14 +73,80 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
     }
 }
 
+/// Waits for `grading`, renewing `worker`'s lease on `id` every third of
+/// a lease meanwhile. A lease found lost (this node stalled longer than a
+/// lease and another took the submission) is logged; the grading goes on,
+/// and its result is not written.
+async fn heartbeat<S: Store>(
+    state: &AppState<S>,
+    worker: &str,
+    id: &str,
+    mut grading: tokio::task::JoinHandle<GradeResult>,
+) -> Result<GradeResult, tokio::task::JoinError> {
+    let lease = state.config.lease;
+    let mut beat = tokio::time::interval(lease / 3);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    beat.tick().await;
+    loop {
+        tokio::select! {
+            graded = &mut grading => return graded,
+            _ = beat.tick() => match state.store.renew(id, worker, lease).await {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(%id, worker, "lost the lease while grading"),
+                Err(error) => tracing::warn!(%id, %error, "could not renew the lease"),
+            },
+        }
+    }
+}
+
+/// Requeues the submissions whose lease expired, and counts them.
+pub async fn recover<S: Store>(state: &AppState<S>) -> Result<u64, crate::store::StoreError> {
+    let requeued = state.store.recover().await?;
+    if requeued > 0 {
+        tracing::warn!(
+            requeued,
+            "submissions whose node stopped renewing its lease are queued again"
+        );
+        state
+            .metrics
+            .recovered
+            .fetch_add(requeued, Ordering::Relaxed);
+        state.wake.notify_waiters();
+    }
+    Ok(requeued)
+}
+
+/// Runs [`recover`] every half lease until the task is aborted.
+pub async fn reap<S: Store>(state: AppState<S>) {
+    let mut every = tokio::time::interval(state.config.lease / 2);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        if let Err(error) = recover(&state).await {
+            tracing::error!(%error, "could not requeue expired leases");
+        }
+    }
+}
+
 /// Stores a result, trying again for a while (a busy database); false
-/// when it could not, and the submission stays running until the next
-/// start requeues it.
-async fn store_result<S: Store>(state: &AppState<S>, id: &str, result: &GradeResult) -> bool {
+/// when nothing was written: the lease was lost (another node grades or
+/// graded it), or the database stayed unwritable and the lease will
+/// expire, putting the submission back in the queue.
+async fn store_result<S: Store>(
+    state: &AppState<S>,
+    worker: &str,
+    id: &str,
+    result: &GradeResult,
+) -> bool {
     let mut wait = Duration::from_millis(200);
     for attempt in 1..=5 {
-        match state.store.finish(id, result).await {
-            Ok(()) => return true,
+        match state.store.finish(id, worker, result).await {
+            Ok(true) => return true,
+            Ok(false) => {
+                tracing::warn!(%id, worker, "lost the lease before the result was stored; it is dropped");
+                return false;
+            }
             Err(error) => {
                 tracing::error!(%id, attempt, %error, "could not store a result");
                 tokio::time::sleep(wait).await;

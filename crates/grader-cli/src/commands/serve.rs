@@ -29,6 +29,7 @@ pub async fn run(images_dir: Option<&Path>, args: ServeArgs) -> anyhow::Result<E
         max_body: args.max_body,
         rate_burst: args.rate_burst,
         rate_per_second: args.rate_per_second,
+        lease: args.lease,
         ..Config::default()
     };
     let listener = tokio::net::TcpListener::bind(&args.listen)

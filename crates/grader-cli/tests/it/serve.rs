@@ -1,5 +1,6 @@
 //! `grader serve` as a process: a submission accepted is never lost, even
-//! when the service is killed with SIGKILL in the middle of grading it.
+//! when the service is killed with SIGKILL in the middle of grading it (the
+//! next process requeues it once its lease, 3 s here, runs out).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -30,7 +31,7 @@ impl Served {
     async fn start(db: &Path) -> Served {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_grader"))
-            .args(["serve", "--workers", "1", "--listen"])
+            .args(["serve", "--workers", "1", "--lease", "3s", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
             .arg("--db")
             .arg(db)

@@ -8,4 +8,5 @@
 mod intake;
 mod openapi;
 mod service;
+mod store;
 mod support;
