@@ -88,6 +88,12 @@ pub struct ServeArgs {
     /// work.
     #[arg(long, default_value = "60s", value_parser = duration)]
     pub lease: std::time::Duration,
+    /// On SIGTERM or Ctrl-C: how long the gradings in hand may go on
+    /// (nothing new is claimed). What is not done by then is handed back
+    /// to the queue; then every container this process started is removed
+    /// and it exits 0.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    pub grace: std::time::Duration,
 }
 
 /// A human-readable duration of at least a second: `3s`, `1.5m`.

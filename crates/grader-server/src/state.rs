@@ -34,6 +34,9 @@ pub struct Config {
     /// third of it while grading; a node that dies loses its submissions
     /// to the queue this long after its last heartbeat.
     pub lease: Duration,
+    /// After a stop is asked for, how long running gradings may go on;
+    /// what is not done by then is handed back to the queue.
+    pub grace: Duration,
 }
 
 impl Default for Config {
@@ -48,6 +51,7 @@ impl Default for Config {
             max_wait: Duration::from_secs(60),
             node: format!("node-{}", hex::encode(rand::random::<[u8; 6]>())),
             lease: Duration::from_secs(60),
+            grace: Duration::from_secs(30),
         }
     }
 }

@@ -156,6 +156,13 @@ pub trait Store: Send + Sync + 'static {
         worker: &str,
         result: &grader::GradeResult,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Hands `id` back to the queue if `worker` still holds its lease (a
+    /// stopping node that could not finish it); the attempt does not count.
+    fn release(
+        &self,
+        id: &str,
+        worker: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Running submissions whose lease expired (their node died or lost
     /// the database) go back to the queue, except those that have failed
     /// too often, which are given up. Returns how many were requeued.
@@ -433,6 +440,21 @@ impl Store for SqliteStore {
         .await?
         .rows_affected();
         Ok(written == 1)
+    }
+
+    async fn release(&self, id: &str, worker: &str) -> Result<bool, StoreError> {
+        let released = sqlx::query(
+            "UPDATE submissions
+             SET status = 'queued', worker = NULL, lease_until = NULL, started_at = NULL,
+                 attempts = MAX(attempts - 1, 0)
+             WHERE id = ? AND status = 'running' AND worker = ?",
+        )
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(released == 1)
     }
 
     async fn recover(&self) -> Result<u64, StoreError> {

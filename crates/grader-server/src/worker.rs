@@ -3,6 +3,11 @@
 //! the result if the lease is still its own. A node that dies stops
 //! renewing; [`recover`] (at start, then every half lease, on every node)
 //! requeues what it held once the lease runs out.
+//!
+//! A stop ([`Stop`]) carries a deadline: a worker claims nothing more, lets
+//! the grading in hand run until the deadline, then cancels it (its
+//! containers are removed as the grading is dropped) and hands the
+//! submission back to the queue.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,14 +24,20 @@ use crate::store::{Store, StoredSubmission};
 /// How often an idle worker looks at the queue without being woken.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
-/// Runs worker number `index` until the task is aborted.
+/// A stop asked of the workers: `None` while they run, then the instant by
+/// which every grading must be done or handed back.
+pub type Stop = tokio::sync::watch::Receiver<Option<tokio::time::Instant>>;
+
+/// Runs worker number `index` until `stop` is asked and its grading in
+/// hand is done or handed back.
 pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
     index: usize,
     state: AppState<S>,
     grader: Arc<Grader<R>>,
+    mut stop: Stop,
 ) {
     let name = format!("{}/{index}", state.config.node);
-    loop {
+    while stop.borrow().is_none() {
         match state.store.claim(&name, state.config.lease).await {
             Ok(Some(submission)) => {
                 let _ = state.updates.send(Update {
@@ -42,7 +53,12 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
                     let submission = submission.clone();
                     tokio::spawn(async move { grade(&state, &grader, &submission).await })
                 };
-                let graded = heartbeat(&state, &name, &submission.id, grading).await;
+                let graded = heartbeat(&state, &name, &submission.id, grading, &mut stop).await;
+                state.metrics.busy.fetch_sub(1, Ordering::Relaxed);
+                let Some(graded) = graded else {
+                    hand_back(&state, &name, &submission.id).await;
+                    return;
+                };
                 let result = graded.unwrap_or_else(|error| {
                     tracing::error!(id = %submission.id, %error, "grading panicked");
                     GradeResult::error(
@@ -54,7 +70,6 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
                 state
                     .metrics
                     .graded(result.status, started.elapsed().as_millis() as u64);
-                state.metrics.busy.fetch_sub(1, Ordering::Relaxed);
                 if !store_result(&state, &name, &submission.id, &result).await {
                     continue;
                 }
@@ -63,7 +78,10 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
                 });
             }
             Ok(None) => {
-                let _ = tokio::time::timeout(IDLE_POLL, state.wake.notified()).await;
+                tokio::select! {
+                    _ = tokio::time::timeout(IDLE_POLL, state.wake.notified()) => {}
+                    _ = stop.changed() => {}
+                }
             }
             Err(error) => {
                 tracing::error!(%error, "could not claim from the queue");
@@ -76,26 +94,59 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
 /// Waits for `grading`, renewing `worker`'s lease on `id` every third of
 /// a lease meanwhile. A lease found lost (this node stalled longer than a
 /// lease and another took the submission) is logged; the grading goes on,
-/// and its result is not written.
+/// and its result is not written. None when a stop's deadline came first:
+/// the grading is cancelled, and has ended when this returns.
 async fn heartbeat<S: Store>(
     state: &AppState<S>,
     worker: &str,
     id: &str,
     mut grading: tokio::task::JoinHandle<GradeResult>,
-) -> Result<GradeResult, tokio::task::JoinError> {
+    stop: &mut Stop,
+) -> Option<Result<GradeResult, tokio::task::JoinError>> {
     let lease = state.config.lease;
     let mut beat = tokio::time::interval(lease / 3);
     beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     beat.tick().await;
     loop {
+        let deadline = *stop.borrow_and_update();
         tokio::select! {
-            graded = &mut grading => return graded,
+            graded = &mut grading => return Some(graded),
             _ = beat.tick() => match state.store.renew(id, worker, lease).await {
                 Ok(true) => {}
                 Ok(false) => tracing::warn!(%id, worker, "lost the lease while grading"),
                 Err(error) => tracing::warn!(%id, %error, "could not renew the lease"),
             },
+            // Only to read the deadline at the top of the loop.
+            Ok(()) = stop.changed(), if deadline.is_none() => {}
+            () = sleep_until(deadline) => {
+                grading.abort();
+                // Wait for it to be dropped: its containers' removal starts.
+                let _ = grading.await;
+                return None;
+            }
         }
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Puts a submission this node could not finish before stopping back in
+/// the queue, for this or another node to grade from the start.
+async fn hand_back<S: Store>(state: &AppState<S>, worker: &str, id: &str) {
+    match state.store.release(id, worker).await {
+        Ok(true) => {
+            tracing::warn!(%id, "not graded before the stop's deadline; handed back to the queue");
+            let _ = state.updates.send(Update { id: id.to_owned() });
+        }
+        Ok(false) => tracing::warn!(%id, "not graded before the stop, and its lease was lost"),
+        // The lease will expire and any node requeues it then.
+        Err(error) => tracing::error!(%id, %error, "could not hand a submission back"),
     }
 }
 
