@@ -116,7 +116,7 @@ impl SubmissionView {
         (status = 401, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody, description = "no such exercise"),
         (status = 413, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody, description = "missing, unexpected or oversized files"),
+        (status = 422, body = crate::error::ErrorBody, description = "missing, unexpected, oversized or repeated files"),
         (status = 429, body = crate::error::ErrorBody, description = "over the token's rate, or too many of its submissions still waiting"),
         (status = 503, body = crate::error::ErrorBody, description = "the queue is full"),
     ))]
@@ -402,11 +402,25 @@ async fn read_submission<S: Store>(
             })?;
             let text = String::from_utf8(bytes.to_vec())
                 .map_err(|_| AppError::Unprocessable(format!("`{name}` is not UTF-8 text")))?;
+            // A second part of one name would silently replace the
+            // first: which one the learner meant is theirs to say.
             match file_name {
                 Some(file_name) => {
+                    if files.contains_key(&file_name) {
+                        return Err(AppError::Unprocessable(format!(
+                            "the file `{file_name}` is sent twice"
+                        )));
+                    }
                     files.insert(file_name, text);
                 }
-                None if name == "exercise" => exercise = Some(text),
+                None if name == "exercise" => {
+                    if exercise.is_some() {
+                        return Err(AppError::BadRequest(
+                            "the form has two `exercise` fields".to_owned(),
+                        ));
+                    }
+                    exercise = Some(text);
+                }
                 None => {
                     return Err(AppError::BadRequest(format!(
                         "unexpected form field `{name}`: send `exercise` and file parts"

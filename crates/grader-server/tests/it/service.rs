@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use grader_server::Config;
 use grader_server::auth::Role;
+use grader_server::{Config, Store};
 
 use crate::support::{Service, read};
 
@@ -319,6 +319,64 @@ async fn multipart_submissions_are_accepted() {
     assert_eq!(response.status(), 202);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["exercise"], "python/fizzbuzz");
+}
+
+/// Regression: in a multipart body, the last of two parts of one name
+/// silently won.
+#[tokio::test]
+async fn a_multipart_body_with_a_part_twice_is_refused() {
+    let service = Service::start(Config::default(), false).await;
+    let ann = service.token("ann", Role::Learner).await;
+    let boundary = "grader-test-boundary";
+    let exercise = |name: &str| {
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"exercise\"\r\n\r\n{name}\r\n"
+        )
+    };
+    let file = |text: &str| {
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"fizzbuzz.py\"\r\n\r\n{text}\r\n"
+        )
+    };
+    let end = format!("--{boundary}--\r\n");
+    let cases = [
+        (
+            [exercise("python/fizzbuzz"), file("pass\n"), file("x = 1\n")].concat(),
+            422,
+            "invalid",
+            "the file `fizzbuzz.py` is sent twice",
+        ),
+        (
+            [
+                exercise("python/fizzbuzz"),
+                exercise("sql/cheap-products"),
+                file("pass\n"),
+            ]
+            .concat(),
+            400,
+            "bad_request",
+            "the form has two `exercise` fields",
+        ),
+    ];
+    for (parts, status, code, message) in cases {
+        let response = service
+            .client
+            .post(service.url("/v1/submissions"))
+            .bearer_auth(&ann)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(parts + &end)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{message}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"], code);
+        assert_eq!(body["message"], message);
+    }
+    assert_eq!(service.state.store.queued().await.unwrap(), 0);
 }
 
 #[tokio::test]
