@@ -55,6 +55,7 @@ pub struct NewSubmission {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WaitQuery {
     /// Seconds to wait for the result before answering (at most the
     /// service's limit); without it the answer comes at once.
@@ -62,6 +63,7 @@ pub struct WaitQuery {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// At most this many, newest first (default 50, at most 500).
     pub limit: Option<i64>,
@@ -202,7 +204,7 @@ pub async fn create<S: Store>(
 #[utoipa::path(get, path = "/v1/submissions/{id}", tag = "submissions",
     security(("bearer" = [])),
     params(("id" = String, Path), WaitQuery),
-    responses((status = 200, body = SubmissionView), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = SubmissionView), (status = 404, body = crate::error::ErrorBody), (status = 400, body = crate::error::ErrorBody, description = "a malformed query parameter"), (status = 401, body = crate::error::ErrorBody, description = "no token, or not a valid one"), (status = 429, body = crate::error::ErrorBody, description = "over the token's rate")))]
 pub async fn show<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
@@ -220,7 +222,7 @@ pub async fn show<S: Store>(
 #[utoipa::path(get, path = "/v1/submissions", tag = "submissions",
     security(("bearer" = [])),
     params(ListQuery),
-    responses((status = 200, body = [SubmissionView])))]
+    responses((status = 200, body = [SubmissionView]), (status = 400, body = crate::error::ErrorBody, description = "a malformed query parameter"), (status = 401, body = crate::error::ErrorBody, description = "no token, or not a valid one"), (status = 429, body = crate::error::ErrorBody, description = "over the token's rate")))]
 pub async fn list<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
@@ -242,7 +244,7 @@ pub async fn list<S: Store>(
 #[utoipa::path(get, path = "/v1/submissions/{id}/events", tag = "submissions",
     security(("bearer" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, content_type = "text/event-stream", body = String), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, content_type = "text/event-stream", body = String), (status = 404, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody, description = "no token, or not a valid one"), (status = 429, body = crate::error::ErrorBody, description = "over the token's rate")))]
 pub async fn events<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
