@@ -294,6 +294,34 @@ async fn bad_requests_get_clear_json_errors() {
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
 }
 
+/// Regression: only `Bearer` with a capital B was understood, though an
+/// auth scheme is case-insensitive (RFC 9110).
+#[tokio::test]
+async fn the_bearer_scheme_is_read_in_any_case() {
+    let service = Service::start(Config::default(), false).await;
+    let ann = service.token("ann", Role::Learner).await;
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let response = service
+            .client
+            .get(service.url("/v1/exercises"))
+            .header("authorization", format!("{scheme} {ann}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{scheme}");
+    }
+    for header in [format!("Basic {ann}"), "Bearer ".to_owned(), ann.clone()] {
+        let response = service
+            .client
+            .get(service.url("/v1/exercises"))
+            .header("authorization", &header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{header}");
+    }
+}
+
 #[tokio::test]
 async fn multipart_submissions_are_accepted() {
     let service = Service::start(Config::default(), false).await;
