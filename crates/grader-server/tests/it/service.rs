@@ -294,6 +294,28 @@ async fn bad_requests_get_clear_json_errors() {
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
 }
 
+/// Regression: a method an endpoint does not take got an empty 405, where
+/// every other error is JSON.
+#[tokio::test]
+async fn a_wrong_method_gets_405_with_a_json_error() {
+    let service = Service::start(Config::default(), false).await;
+    let response = service
+        .client
+        .delete(service.url("/v1/submissions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "method_not_allowed", "{body:#}");
+    assert_eq!(
+        body["message"],
+        "this endpoint does not take this method; see the Allow header"
+    );
+}
+
 /// Regression: only `Bearer` with a capital B was understood, though an
 /// auth scheme is case-insensitive (RFC 9110).
 #[tokio::test]
