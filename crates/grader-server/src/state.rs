@@ -32,7 +32,8 @@ pub struct Config {
     pub node: String,
     /// How long a claim holds without a heartbeat. A worker renews it every
     /// third of it while grading; a node that dies loses its submissions
-    /// to the queue this long after its last heartbeat.
+    /// to the queue this long after its last heartbeat. At least
+    /// [`MIN_LEASE`]: [`AppState::new`] raises a shorter one.
     pub lease: Duration,
     /// After a stop is asked for, how long running gradings may go on;
     /// what is not done by then is handed back to the queue.
@@ -55,6 +56,10 @@ impl Default for Config {
         }
     }
 }
+
+/// The shortest lease: a claim must outlive a heartbeat's round trip to
+/// the database.
+pub const MIN_LEASE: Duration = Duration::from_secs(1);
 
 /// A submission's status changed.
 #[derive(Debug, Clone)]
@@ -89,7 +94,8 @@ impl<S> Clone for AppState<S> {
 }
 
 impl<S: Store> AppState<S> {
-    pub fn new(store: S, catalog: Catalog, config: Config) -> Self {
+    pub fn new(store: S, catalog: Catalog, mut config: Config) -> Self {
+        config.lease = config.lease.max(MIN_LEASE);
         let limiter = Limiter::new(config.rate_burst, config.rate_per_second);
         AppState {
             store: Arc::new(store),

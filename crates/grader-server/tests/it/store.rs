@@ -97,3 +97,19 @@ async fn an_expired_lease_is_requeued_and_its_late_result_is_not_written() {
     assert!(!second.finish(&id, "b/0", &result()).await.unwrap());
     assert_eq!(status(&first, &id).await, SubmissionStatus::Done);
 }
+
+/// A zero lease would make the heartbeat's and the reaper's timers panic
+/// (a zero period) and every claim expire at once: it is raised.
+#[tokio::test]
+async fn a_lease_below_a_second_is_raised_to_one() {
+    let (_dir, store, _, _) = two_nodes().await;
+    let state = grader_server::AppState::new(
+        store,
+        grader_server::catalog::Catalog::default(),
+        grader_server::Config {
+            lease: Duration::ZERO,
+            ..grader_server::Config::default()
+        },
+    );
+    assert_eq!(state.config.lease, grader_server::state::MIN_LEASE);
+}
