@@ -210,20 +210,42 @@ impl SqliteStore {
             .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(open_error)?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate {
-                path: path.to_owned(),
-                source,
-            })?;
+        let mut attempt = 0;
+        let pool = loop {
+            match SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.clone())
+                .await
+            {
+                Ok(pool) => break pool,
+                // Turning on WAL while another process creates the same
+                // file is refused at once ("database is locked"), without
+                // the busy timeout: tried again, shortly.
+                Err(error) if attempt < 20 && is_busy(&error) => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(25 * attempt)).await;
+                }
+                Err(error) => return Err(open_error(error)),
+            }
+        };
+        // Under SQLite's write lock, taken first: sqlx's migration lock is
+        // a no-op on SQLite, and two processes opening a new file together
+        // would both apply a migration (the second failing). The one that
+        // waits finds them applied. (Each migration runs in a savepoint.)
+        let migrate_error = |source| StoreError::Migrate {
+            path: path.to_owned(),
+            source,
+        };
+        let mut locked = pool.begin_with("BEGIN IMMEDIATE").await?;
+        MIGRATOR.run(&mut *locked).await.map_err(migrate_error)?;
+        locked.commit().await?;
         Ok(SqliteStore { pool })
     }
+}
+
+/// SQLite's SQLITE_BUSY: another connection holds the lock.
+fn is_busy(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(error) if error.code().as_deref() == Some("5"))
 }
 
 impl SqliteStore {

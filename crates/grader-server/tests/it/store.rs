@@ -113,3 +113,36 @@ async fn a_lease_below_a_second_is_raised_to_one() {
     );
     assert_eq!(state.config.lease, grader_server::state::MIN_LEASE);
 }
+
+/// Two `grader serve` started together on a new file both bring the schema
+/// up to date: the migrations run under one write lock, so the second
+/// finds them applied instead of applying them again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stores_opened_at_once_on_a_new_file_both_open() {
+    for _ in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grader.db");
+        let path = path.to_str().unwrap();
+        let (first, second, third) = tokio::join!(
+            SqliteStore::open(path),
+            SqliteStore::open(path),
+            SqliteStore::open(path)
+        );
+        for opened in [first, second, third] {
+            if let Err(error) = opened {
+                panic!("{}", causes(&error));
+            }
+        }
+    }
+}
+
+/// An error and its causes, one line.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
