@@ -82,6 +82,30 @@ pub struct ServeArgs {
     /// ... and per second after it.
     #[arg(long, default_value_t = 2.0)]
     pub rate_per_second: f64,
+    /// How long a claimed submission stays this process's without a
+    /// heartbeat (renewed every third of it while grading): if the process
+    /// dies, its submissions are queued again this long after. Several
+    /// `grader serve` may share one database; none takes another's live
+    /// work.
+    #[arg(long, default_value = "60s", value_parser = duration)]
+    pub lease: std::time::Duration,
+    /// On SIGTERM or Ctrl-C: how long the gradings in hand may go on
+    /// (nothing new is claimed). What is not done by then is handed back
+    /// to the queue; then every container this process started is removed
+    /// and it exits 0.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    pub grace: std::time::Duration,
+}
+
+/// A human-readable duration of at least a second: `3s`, `1.5m`.
+fn duration(text: &str) -> Result<std::time::Duration, String> {
+    match grader::units::parse_duration(text) {
+        Some(duration) if duration >= std::time::Duration::from_secs(1) => Ok(duration),
+        Some(_) => Err("expected at least 1s".to_owned()),
+        None => Err(format!(
+            "expected a duration such as `30s`, `500ms` or `2m`, found `{text}`"
+        )),
+    }
 }
 
 #[derive(Debug, Subcommand)]

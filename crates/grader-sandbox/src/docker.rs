@@ -130,6 +130,20 @@ impl DockerSandbox {
             .collect())
     }
 
+    /// Removes every container this process started, running or not (a
+    /// stopping process that cancelled its jobs calls it last). Returns how
+    /// many there were.
+    pub async fn remove_own(&self) -> Result<usize, SandboxError> {
+        let own = self.own_containers().await?;
+        for (id, _) in &own {
+            guard::remove(&self.docker, id).await;
+        }
+        if !own.is_empty() {
+            tracing::info!(removed = own.len(), "removed this process's containers");
+        }
+        Ok(own.len())
+    }
+
     /// Every container, running or not, with the label `label` (`key` or
     /// `key=value`).
     async fn labelled(

@@ -12,6 +12,7 @@
 //! next.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,8 @@ use crate::{Archive, DockerSandbox, Job, Outcome, Runner, SandboxError};
 pub struct WarmPool {
     sandbox: DockerSandbox,
     slots: Arc<Mutex<HashMap<String, Slot>>>,
+    /// Set by [`WarmPool::close`]: nothing more is prepared.
+    closed: Arc<AtomicBool>,
     per_job: usize,
     max_age: Duration,
 }
@@ -49,6 +52,7 @@ impl WarmPool {
         WarmPool {
             sandbox,
             slots: Arc::default(),
+            closed: Arc::default(),
             per_job,
             max_age,
         }
@@ -65,6 +69,18 @@ impl WarmPool {
         for warm in waiting {
             warm.prepared.discard().await;
         }
+    }
+
+    /// Stops preparing containers, waits for those being prepared (at most
+    /// `wait`), and removes every waiting one: after it, the pool holds
+    /// none and makes none. Jobs still run, on cold containers.
+    pub async fn close(&self, wait: Duration) {
+        self.closed.store(true, Ordering::SeqCst);
+        let started = Instant::now();
+        while self.lock().values().any(|slot| slot.preparing > 0) && started.elapsed() < wait {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.drain().await;
     }
 
     /// How many containers wait, over all jobs.
@@ -101,6 +117,9 @@ impl WarmPool {
     /// waiting and being prepared already fill its slot.
     fn refill(&self, job: &Job) {
         let key = key(job);
+        if self.closed.load(Ordering::SeqCst) {
+            return;
+        }
         {
             let mut slots = self.lock();
             let slot = slots.entry(key.clone()).or_default();
@@ -113,15 +132,29 @@ impl WarmPool {
         let job = job.clone();
         tokio::spawn(async move {
             let prepared = pool.sandbox.prepare(&job).await;
-            let mut slots = pool.lock();
-            let slot = slots.entry(key).or_default();
-            slot.preparing = slot.preparing.saturating_sub(1);
-            match prepared {
-                Ok(prepared) => slot.waiting.push(Warm {
-                    prepared,
-                    since: Instant::now(),
-                }),
-                Err(error) => tracing::warn!(%error, "could not prepare a warm container"),
+            let closed = pool.closed.load(Ordering::SeqCst);
+            let unwanted = {
+                let mut slots = pool.lock();
+                let slot = slots.entry(key).or_default();
+                slot.preparing = slot.preparing.saturating_sub(1);
+                match prepared {
+                    Ok(prepared) if closed => Some(prepared),
+                    Ok(prepared) => {
+                        slot.waiting.push(Warm {
+                            prepared,
+                            since: Instant::now(),
+                        });
+                        None
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "could not prepare a warm container");
+                        None
+                    }
+                }
+            };
+            // Closed while it was prepared: removed at once.
+            if let Some(prepared) = unwanted {
+                prepared.discard().await;
             }
         });
     }

@@ -82,12 +82,9 @@ impl<S: Store> FromRequestParts<AppState<S>> for Caller {
             .ok_or(AppError::Unauthorized(
                 "send `Authorization: Bearer <token>`",
             ))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .map(str::trim)
-            .ok_or(AppError::Unauthorized(
-                "send `Authorization: Bearer <token>`",
-            ))?;
+        let token = bearer_token(header).ok_or(AppError::Unauthorized(
+            "send `Authorization: Bearer <token>`",
+        ))?;
         let caller = state
             .store
             .caller(&hash(token))
@@ -98,4 +95,12 @@ impl<S: Store> FromRequestParts<AppState<S>> for Caller {
         }
         Ok(caller)
     }
+}
+
+/// The token in an `Authorization` header value: the scheme `Bearer` in
+/// any case (RFC 9110 makes auth schemes case-insensitive), then the token.
+fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }

@@ -21,6 +21,8 @@ pub enum AppError {
     Forbidden(&'static str),
     #[error("{0}")]
     NotFound(String),
+    #[error("this endpoint does not take this method; see the Allow header")]
+    MethodNotAllowed,
     #[error("{0}")]
     TooLarge(String),
     #[error("{0}")]
@@ -41,7 +43,7 @@ pub enum AppError {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// A stable code: `bad_request`, `unauthorized`, `forbidden`,
-    /// `not_found`, `too_large`, `invalid`, `rate_limited`,
+    /// `not_found`, `method_not_allowed`, `too_large`, `invalid`, `rate_limited`,
     /// `too_many_pending`, `queue_full`,
     /// `internal`.
     pub error: &'static str,
@@ -56,6 +58,9 @@ impl IntoResponse for AppError {
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", None),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
+            AppError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None)
+            }
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", None),
             AppError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", None),
             AppError::RateLimited(wait) => {

@@ -32,44 +32,70 @@ pub use state::{AppState, Config};
 pub use store::{SqliteStore, Store};
 
 /// Serves the API on `listener` and grades with `config.workers` workers
-/// until `shutdown` resolves. Submissions left running by a previous run
-/// are queued again first.
+/// until `shutdown` resolves. Submissions whose lease expired (their node
+/// died) are queued again at start and every half lease.
+///
+/// When `shutdown` resolves: no new claims and no new connections; the
+/// gradings in hand and the requests open may go on for `config.grace`;
+/// a grading not done by then is cancelled and handed back to the queue,
+/// a request still open is dropped. Returns when every worker has ended
+/// (the containers of a cancelled grading are being removed: a caller that
+/// owns the runner should clear what is left, as `grader serve` does).
 pub async fn run<S: Store, R: Runner + 'static>(
     listener: TcpListener,
     state: AppState<S>,
     grader: Grader<R>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    match state.store.recover().await {
-        Ok(0) => {}
-        Ok(requeued) => {
-            tracing::warn!(
-                requeued,
-                "submissions interrupted by the last stop are queued again"
-            );
-            state
-                .metrics
-                .recovered
-                .fetch_add(requeued, std::sync::atomic::Ordering::Relaxed);
-        }
-        Err(error) => {
-            return Err(std::io::Error::other(format!(
-                "could not recover the queue: {error}"
-            )));
-        }
+    if let Err(error) = worker::recover(&state).await {
+        return Err(std::io::Error::other(format!(
+            "could not recover the queue: {error}"
+        )));
     }
+    let reaper = tokio::spawn(worker::reap(state.clone()));
     let grader = Arc::new(grader);
+    let (stop, stopping) = tokio::sync::watch::channel(None);
     let workers: Vec<_> = (0..state.config.workers.max(1))
-        .map(|index| tokio::spawn(worker::work(index, state.clone(), Arc::clone(&grader))))
+        .map(|index| {
+            tokio::spawn(worker::work(
+                index,
+                state.clone(),
+                Arc::clone(&grader),
+                stopping.clone(),
+            ))
+        })
         .collect();
     tracing::info!(address = %listener.local_addr()?, workers = workers.len(), "serving");
-    let served = axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
-    // A grading cut short here stays `running` in the store and is queued
-    // again at the next start.
+    let (stop_serving, serving_stopped) = tokio::sync::oneshot::channel::<()>();
+    let serve = axum::serve(listener, app(state.clone())).with_graceful_shutdown(async move {
+        let _ = serving_stopped.await;
+    });
+    let mut server = tokio::spawn(async move { serve.await });
+    let ended_early = tokio::select! {
+        () = shutdown => None,
+        served = &mut server => Some(served),
+    };
+    let grace = state.config.grace;
+    let deadline = tokio::time::Instant::now() + grace;
+    tracing::info!(
+        ?grace,
+        "stopping: nothing more is claimed; gradings in hand may finish"
+    );
+    let _ = stop.send(Some(deadline));
+    let _ = stop_serving.send(());
     for worker in workers {
-        worker.abort();
+        let _ = worker.await;
     }
-    served
+    reaper.abort();
+    let served = match ended_early {
+        Some(served) => served,
+        None => match tokio::time::timeout_at(deadline, &mut server).await {
+            Ok(served) => served,
+            Err(_) => {
+                server.abort();
+                Ok(Ok(()))
+            }
+        },
+    };
+    served.map_err(std::io::Error::other)?
 }

@@ -49,7 +49,7 @@ impl Metrics {
              # HELP grader_workers Workers of this node.\n\
              # TYPE grader_workers gauge\n\
              grader_workers {workers}\n\
-             # HELP grader_submissions_recovered_total Submissions requeued after a crash or restart.\n\
+             # HELP grader_submissions_recovered_total Submissions requeued because their lease expired (their node died or stalled).\n\
              # TYPE grader_submissions_recovered_total counter\n\
              grader_submissions_recovered_total {}\n",
             get(&self.accepted),

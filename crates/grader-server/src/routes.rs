@@ -33,6 +33,8 @@ pub fn app<S: Store>(state: AppState<S>) -> Router {
         .fallback(|| async {
             crate::error::AppError::NotFound("no such endpoint; see /v1/openapi.json".to_owned())
         })
+        // axum adds the Allow header to what this answers.
+        .method_not_allowed_fallback(|| async { crate::error::AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
 }

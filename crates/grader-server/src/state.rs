@@ -27,8 +27,17 @@ pub struct Config {
     pub rate_per_second: f64,
     /// Longest a request may wait for a result (`?wait=`).
     pub max_wait: Duration,
-    /// This node's name in the queue.
+    /// This node's name in the queue: random for each process, so two
+    /// `grader serve` on one database never mistake each other's leases.
     pub node: String,
+    /// How long a claim holds without a heartbeat. A worker renews it every
+    /// third of it while grading; a node that dies loses its submissions
+    /// to the queue this long after its last heartbeat. At least
+    /// [`MIN_LEASE`]: [`AppState::new`] raises a shorter one.
+    pub lease: Duration,
+    /// After a stop is asked for, how long running gradings may go on;
+    /// what is not done by then is handed back to the queue.
+    pub grace: Duration,
 }
 
 impl Default for Config {
@@ -41,10 +50,16 @@ impl Default for Config {
             rate_burst: 30,
             rate_per_second: 2.0,
             max_wait: Duration::from_secs(60),
-            node: format!("node-{}", std::process::id()),
+            node: format!("node-{}", hex::encode(rand::random::<[u8; 6]>())),
+            lease: Duration::from_secs(60),
+            grace: Duration::from_secs(30),
         }
     }
 }
+
+/// The shortest lease: a claim must outlive a heartbeat's round trip to
+/// the database.
+pub const MIN_LEASE: Duration = Duration::from_secs(1);
 
 /// A submission's status changed.
 #[derive(Debug, Clone)]
@@ -79,7 +94,8 @@ impl<S> Clone for AppState<S> {
 }
 
 impl<S: Store> AppState<S> {
-    pub fn new(store: S, catalog: Catalog, config: Config) -> Self {
+    pub fn new(store: S, catalog: Catalog, mut config: Config) -> Self {
+        config.lease = config.lease.max(MIN_LEASE);
         let limiter = Limiter::new(config.rate_burst, config.rate_per_second);
         AppState {
             store: Arc::new(store),

@@ -2,14 +2,18 @@
 //! grade: one table that workers claim from.
 //!
 //! [`Store`] is what the service needs of a database; [`SqliteStore`] is
-//! the default (one file, nothing to install). A PostgreSQL store for many
-//! nodes implements the same trait: its claim is `UPDATE … WHERE id =
-//! (SELECT … FOR UPDATE SKIP LOCKED)`, and recovery takes back the
-//! submissions of workers whose lease ran out instead of all running ones.
+//! its only implementation (one file, nothing to install); there is no
+//! PostgreSQL store yet.
+//!
+//! A claim is a lease: the row is running for one worker of one node until
+//! an expiry its heartbeat renews ([`Store::renew`]). Recovery requeues only
+//! rows whose lease ran out, so several `grader serve` on one file never
+//! take each other's work, and [`Store::finish`] writes only while the
+//! finisher still holds the lease, so a result is written once.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -27,6 +31,12 @@ pub enum StoreError {
         path: String,
         #[source]
         source: sqlx::Error,
+    },
+    #[error("bring the database {path} up to date")]
+    Migrate {
+        path: String,
+        #[source]
+        source: sqlx::migrate::MigrateError,
     },
     #[error("query the database")]
     Query(#[from] sqlx::Error),
@@ -75,6 +85,23 @@ pub struct StoredSubmission {
     pub finished_at: Option<i64>,
 }
 
+/// The bounds intake keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub pending_per_token: i64,
+    pub queue_capacity: i64,
+}
+
+/// What became of a submission offered to the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enqueued {
+    Queued,
+    /// Refused: its token already has this many pending (queued or running).
+    TooManyPending(i64),
+    /// Refused: this many are queued already.
+    QueueFull(i64),
+}
+
 /// What the service needs of its database.
 pub trait Store: Send + Sync + 'static {
     fn create_token(
@@ -85,11 +112,15 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
     fn caller(&self, hash: &str)
     -> impl Future<Output = Result<Option<Caller>, StoreError>> + Send;
-    /// Stores a new submission as queued.
-    fn insert(
+    /// Stores a new submission as queued if its token has fewer than
+    /// `limits.pending_per_token` pending and the queue fewer than
+    /// `limits.queue_capacity` queued: both checked atomically with the
+    /// insert, so a burst never overshoots either bound.
+    fn enqueue(
         &self,
         submission: &StoredSubmission,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+        limits: Limits,
+    ) -> impl Future<Output = Result<Enqueued, StoreError>> + Send;
     fn get(
         &self,
         id: &str,
@@ -102,20 +133,39 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<StoredSubmission>, StoreError>> + Send;
     fn queued(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
-    /// Submissions of `token_id` not graded yet (queued or running).
-    fn pending_of(&self, token_id: i64) -> impl Future<Output = Result<i64, StoreError>> + Send;
-    /// Marks the oldest queued submission running for `worker` and returns it.
+    /// Marks the oldest queued submission running for `worker`, leased to
+    /// it for `lease`, and returns it.
     fn claim(
         &self,
         worker: &str,
+        lease: Duration,
     ) -> impl Future<Output = Result<Option<StoredSubmission>, StoreError>> + Send;
+    /// Extends `worker`'s lease on `id` to `lease` from now; false when the
+    /// lease is no longer `worker`'s (it expired and was requeued).
+    fn renew(
+        &self,
+        id: &str,
+        worker: &str,
+        lease: Duration,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Stores the result of `id` if `worker` still holds its lease; false
+    /// (nothing written) when it does not: a result is written once.
     fn finish(
         &self,
         id: &str,
+        worker: &str,
         result: &grader::GradeResult,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// After a crash or restart: submissions left running go back to the
-    /// queue, except those that have failed too often. Returns how many.
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Hands `id` back to the queue if `worker` still holds its lease (a
+    /// stopping node that could not finish it); the attempt does not count.
+    fn release(
+        &self,
+        id: &str,
+        worker: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Running submissions whose lease expired (their node died or lost
+    /// the database) go back to the queue, except those that have failed
+    /// too often, which are given up. Returns how many were requeued.
     fn recover(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
@@ -125,30 +175,17 @@ pub struct SqliteStore {
     pool: SqlitePool,
 }
 
-const SCHEMA: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS tokens (
-        id         INTEGER PRIMARY KEY,
-        name       TEXT NOT NULL,
-        role       TEXT NOT NULL CHECK (role IN ('learner', 'author', 'admin')),
-        hash       TEXT NOT NULL UNIQUE,
-        created_at INTEGER NOT NULL
-    )",
-    "CREATE TABLE IF NOT EXISTS submissions (
-        id          TEXT PRIMARY KEY,
-        token_id    INTEGER NOT NULL REFERENCES tokens (id),
-        exercise    TEXT NOT NULL,
-        files       TEXT NOT NULL,
-        status      TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done')),
-        result      TEXT,
-        attempts    INTEGER NOT NULL DEFAULT 0,
-        worker      TEXT,
-        created_at  INTEGER NOT NULL,
-        started_at  INTEGER,
-        finished_at INTEGER
-    )",
-    "CREATE INDEX IF NOT EXISTS submissions_queue ON submissions (status, created_at)",
-    "CREATE INDEX IF NOT EXISTS submissions_owner ON submissions (token_id, created_at)",
-];
+/// The schema, versioned: applied at [`SqliteStore::open`], each migration
+/// once, recorded in the `_sqlx_migrations` table.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Inserts a submission as queued only while its token's pending count
+/// and the queue's length are under their bounds.
+const ENQUEUE: &str = "INSERT INTO submissions (id, token_id, exercise, files, status, created_at)
+     SELECT ?, ?, ?, ?, 'queued', ?
+     WHERE (SELECT COUNT(*) FROM submissions
+            WHERE token_id = ? AND status IN ('queued', 'running')) < ?
+       AND (SELECT COUNT(*) FROM submissions WHERE status = 'queued') < ?";
 
 const COLUMNS: &str =
     "id, token_id, exercise, files, status, result, attempts, created_at, finished_at";
@@ -173,15 +210,55 @@ impl SqliteStore {
             .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(open_error)?;
-        for statement in SCHEMA {
-            sqlx::query(statement).execute(&pool).await?;
-        }
+        let mut attempt = 0;
+        let pool = loop {
+            match SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.clone())
+                .await
+            {
+                Ok(pool) => break pool,
+                // Turning on WAL while another process creates the same
+                // file is refused at once ("database is locked"), without
+                // the busy timeout: tried again, shortly.
+                Err(error) if attempt < 20 && is_busy(&error) => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(25 * attempt)).await;
+                }
+                Err(error) => return Err(open_error(error)),
+            }
+        };
+        // Under SQLite's write lock, taken first: sqlx's migration lock is
+        // a no-op on SQLite, and two processes opening a new file together
+        // would both apply a migration (the second failing). The one that
+        // waits finds them applied. (Each migration runs in a savepoint.)
+        let migrate_error = |source| StoreError::Migrate {
+            path: path.to_owned(),
+            source,
+        };
+        let mut locked = pool.begin_with("BEGIN IMMEDIATE").await?;
+        MIGRATOR.run(&mut *locked).await.map_err(migrate_error)?;
+        locked.commit().await?;
         Ok(SqliteStore { pool })
+    }
+}
+
+/// SQLite's SQLITE_BUSY: another connection holds the lock.
+fn is_busy(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(error) if error.code().as_deref() == Some("5"))
+}
+
+impl SqliteStore {
+    /// Submissions of `token_id` not graded yet (queued or running).
+    async fn pending_of(&self, token_id: i64) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM submissions
+             WHERE token_id = ? AND status IN ('queued', 'running')",
+        )
+        .bind(token_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("n")?)
     }
 }
 
@@ -191,6 +268,19 @@ pub(crate) fn now() -> i64 {
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs() as i64
+}
+
+/// Milliseconds since the Unix epoch, as the store keeps lease expiries.
+fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as i64
+}
+
+/// When a lease of `lease` taken now expires, in milliseconds.
+fn lease_until(lease: Duration) -> i64 {
+    now_millis().saturating_add(lease.as_millis() as i64)
 }
 
 fn row_to_submission(row: &sqlx::sqlite::SqliteRow) -> Result<StoredSubmission, StoreError> {
@@ -237,19 +327,40 @@ impl Store for SqliteStore {
         }))
     }
 
-    async fn insert(&self, submission: &StoredSubmission) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO submissions (id, token_id, exercise, files, status, created_at)
-             VALUES (?, ?, ?, ?, 'queued', ?)",
-        )
-        .bind(&submission.id)
-        .bind(submission.token_id)
-        .bind(&submission.exercise)
-        .bind(serde_json::to_string(&submission.files)?)
-        .bind(submission.created_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    async fn enqueue(
+        &self,
+        submission: &StoredSubmission,
+        limits: Limits,
+    ) -> Result<Enqueued, StoreError> {
+        // One statement: SQLite takes the write lock before it reads, so
+        // the counts cannot change between the check and the insert. The
+        // token's count reads the partial index of pending rows
+        // (`submissions_pending`), the queue's the `(status, created_at)`
+        // index: each costs at most its bound, whatever the history.
+        let inserted = sqlx::query(ENQUEUE)
+            .bind(&submission.id)
+            .bind(submission.token_id)
+            .bind(&submission.exercise)
+            .bind(serde_json::to_string(&submission.files)?)
+            .bind(submission.created_at)
+            .bind(submission.token_id)
+            .bind(limits.pending_per_token)
+            .bind(limits.queue_capacity)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if inserted == 1 {
+            return Ok(Enqueued::Queued);
+        }
+        // Refused: which bound, for the answer (read after the fact, so
+        // only the message may be stale, never the decision).
+        let pending = self.pending_of(submission.token_id).await?;
+        if pending >= limits.pending_per_token {
+            return Ok(Enqueued::TooManyPending(pending));
+        }
+        Ok(Enqueued::QueueFull(
+            self.queued().await?.max(limits.queue_capacity),
+        ))
     }
 
     async fn get(&self, id: &str) -> Result<Option<StoredSubmission>, StoreError> {
@@ -295,71 +406,149 @@ impl Store for SqliteStore {
         Ok(row.try_get("n")?)
     }
 
-    async fn pending_of(&self, token_id: i64) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM submissions
-             WHERE token_id = ? AND status IN ('queued', 'running')",
-        )
-        .bind(token_id)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(row.try_get("n")?)
-    }
-
-    async fn claim(&self, worker: &str) -> Result<Option<StoredSubmission>, StoreError> {
+    async fn claim(
+        &self,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<Option<StoredSubmission>, StoreError> {
         // One statement: SQLite runs one writer at a time, so two workers
         // never claim the same submission.
         let row = sqlx::query(&format!(
             "UPDATE submissions
-             SET status = 'running', worker = ?, started_at = ?, attempts = attempts + 1
+             SET status = 'running', worker = ?, lease_until = ?, started_at = ?,
+                 attempts = attempts + 1
              WHERE id = (SELECT id FROM submissions WHERE status = 'queued'
                          ORDER BY created_at, rowid LIMIT 1)
              RETURNING {COLUMNS}"
         ))
         .bind(worker)
+        .bind(lease_until(lease))
         .bind(now())
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(row_to_submission).transpose()
     }
 
-    async fn finish(&self, id: &str, result: &grader::GradeResult) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE submissions SET status = 'done', result = ?, finished_at = ? WHERE id = ?",
+    async fn renew(&self, id: &str, worker: &str, lease: Duration) -> Result<bool, StoreError> {
+        let renewed = sqlx::query(
+            "UPDATE submissions SET lease_until = ?
+             WHERE id = ? AND status = 'running' AND worker = ?",
+        )
+        .bind(lease_until(lease))
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(renewed == 1)
+    }
+
+    async fn finish(
+        &self,
+        id: &str,
+        worker: &str,
+        result: &grader::GradeResult,
+    ) -> Result<bool, StoreError> {
+        let written = sqlx::query(
+            "UPDATE submissions
+             SET status = 'done', result = ?, finished_at = ?, lease_until = NULL
+             WHERE id = ? AND status = 'running' AND worker = ?",
         )
         .bind(serde_json::to_string(result)?)
         .bind(now())
         .bind(id)
+        .bind(worker)
         .execute(&self.pool)
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        Ok(written == 1)
+    }
+
+    async fn release(&self, id: &str, worker: &str) -> Result<bool, StoreError> {
+        let released = sqlx::query(
+            "UPDATE submissions
+             SET status = 'queued', worker = NULL, lease_until = NULL, started_at = NULL,
+                 attempts = MAX(attempts - 1, 0)
+             WHERE id = ? AND status = 'running' AND worker = ?",
+        )
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(released == 1)
     }
 
     async fn recover(&self) -> Result<u64, StoreError> {
         // Two single statements, no transaction: a deferred transaction
         // that reads and then writes fails at once ("database is locked")
-        // when another connection writes in between.
+        // when another connection writes in between. Each statement reads
+        // the lease afresh, so a row renewed in between is left alone.
         let gave_up = grader::GradeResult::error(
             "",
             grader::result::ErrorKind::Infra,
             "the grader stopped while grading this submission too many times",
         );
+        let now_ms = now_millis();
         sqlx::query(
             "UPDATE submissions
-             SET status = 'done', result = json_set(?, '$.exercise', exercise), finished_at = ?
-             WHERE status = 'running' AND attempts >= ?",
+             SET status = 'done', result = json_set(?, '$.exercise', exercise), finished_at = ?,
+                 lease_until = NULL
+             WHERE status = 'running' AND (lease_until IS NULL OR lease_until <= ?)
+               AND attempts >= ?",
         )
         .bind(serde_json::to_string(&gave_up)?)
         .bind(now())
+        .bind(now_ms)
         .bind(MAX_ATTEMPTS)
         .execute(&self.pool)
         .await?;
         let requeued = sqlx::query(
-            "UPDATE submissions SET status = 'queued', worker = NULL WHERE status = 'running'",
+            "UPDATE submissions SET status = 'queued', worker = NULL, lease_until = NULL
+             WHERE status = 'running' AND (lease_until IS NULL OR lease_until <= ?)",
         )
+        .bind(now_ms)
         .execute(&self.pool)
         .await?
         .rows_affected();
         Ok(requeued)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The steps SQLite plans for `statement`, one line each.
+    async fn plan(store: &SqliteStore, statement: &str) -> Vec<String> {
+        let explain = format!("EXPLAIN QUERY PLAN {statement}");
+        let mut query = sqlx::query(&explain);
+        for _ in 0..statement.matches('?').count() {
+            query = query.bind(1);
+        }
+        let rows = query.fetch_all(&store.pool).await.unwrap();
+        rows.iter()
+            .map(|row| row.try_get::<String, _>("detail").unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn intake_counts_through_indexes_whatever_the_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("grader.db").to_str().unwrap())
+            .await
+            .unwrap();
+        let steps = plan(&store, ENQUEUE).await;
+        assert!(
+            steps
+                .iter()
+                .any(|step| step.contains("submissions_pending")),
+            "{steps:#?}"
+        );
+        assert!(
+            !steps.iter().any(|step| step == "SCAN submissions"),
+            "{steps:#?}"
+        );
     }
 }

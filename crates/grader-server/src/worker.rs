@@ -1,7 +1,13 @@
-//! Workers: each claims the oldest queued submission from the store,
-//! grades it, and stores the result. A submission is marked running in the
-//! store before it is graded, so one interrupted by a crash is found and
-//! requeued at the next start ([`crate::store::Store::recover`]).
+//! Workers: each claims the oldest queued submission from the store under
+//! a lease, renews the lease while grading it (the heartbeat), and stores
+//! the result if the lease is still its own. A node that dies stops
+//! renewing; [`recover`] (at start, then every half lease, on every node)
+//! requeues what it held once the lease runs out.
+//!
+//! A stop ([`Stop`]) carries a deadline: a worker claims nothing more, lets
+//! the grading in hand run until the deadline, then cancels it (its
+//! containers are removed as the grading is dropped) and hands the
+//! submission back to the queue.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,15 +24,21 @@ use crate::store::{Store, StoredSubmission};
 /// How often an idle worker looks at the queue without being woken.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
-/// Runs worker number `index` until the task is aborted.
+/// A stop asked of the workers: `None` while they run, then the instant by
+/// which every grading must be done or handed back.
+pub type Stop = tokio::sync::watch::Receiver<Option<tokio::time::Instant>>;
+
+/// Runs worker number `index` until `stop` is asked and its grading in
+/// hand is done or handed back.
 pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
     index: usize,
     state: AppState<S>,
     grader: Arc<Grader<R>>,
+    mut stop: Stop,
 ) {
     let name = format!("{}/{index}", state.config.node);
-    loop {
-        match state.store.claim(&name).await {
+    while stop.borrow().is_none() {
+        match state.store.claim(&name, state.config.lease).await {
             Ok(Some(submission)) => {
                 let _ = state.updates.send(Update {
                     id: submission.id.clone(),
@@ -35,11 +47,17 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
                 let started = Instant::now();
                 // In a task of its own: a panic while grading is an infra
                 // result for this submission, not a dead worker.
-                let graded = {
+                let grading = {
                     let state = state.clone();
                     let grader = Arc::clone(&grader);
                     let submission = submission.clone();
-                    tokio::spawn(async move { grade(&state, &grader, &submission).await }).await
+                    tokio::spawn(async move { grade(&state, &grader, &submission).await })
+                };
+                let graded = heartbeat(&state, &name, &submission.id, grading, &mut stop).await;
+                state.metrics.busy.fetch_sub(1, Ordering::Relaxed);
+                let Some(graded) = graded else {
+                    hand_back(&state, &name, &submission.id).await;
+                    return;
                 };
                 let result = graded.unwrap_or_else(|error| {
                     tracing::error!(id = %submission.id, %error, "grading panicked");
@@ -52,8 +70,7 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
                 state
                     .metrics
                     .graded(result.status, started.elapsed().as_millis() as u64);
-                state.metrics.busy.fetch_sub(1, Ordering::Relaxed);
-                if !store_result(&state, &submission.id, &result).await {
+                if !store_result(&state, &name, &submission.id, &result).await {
                     continue;
                 }
                 let _ = state.updates.send(Update {
@@ -61,7 +78,10 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
                 });
             }
             Ok(None) => {
-                let _ = tokio::time::timeout(IDLE_POLL, state.wake.notified()).await;
+                tokio::select! {
+                    _ = tokio::time::timeout(IDLE_POLL, state.wake.notified()) => {}
+                    _ = stop.changed() => {}
+                }
             }
             Err(error) => {
                 tracing::error!(%error, "could not claim from the queue");
@@ -71,14 +91,113 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
     }
 }
 
+/// Waits for `grading`, renewing `worker`'s lease on `id` every third of
+/// a lease meanwhile. A lease found lost (this node stalled longer than a
+/// lease and another took the submission) is logged; the grading goes on,
+/// and its result is not written. None when a stop's deadline came first:
+/// the grading is cancelled, and has ended when this returns.
+async fn heartbeat<S: Store>(
+    state: &AppState<S>,
+    worker: &str,
+    id: &str,
+    mut grading: tokio::task::JoinHandle<GradeResult>,
+    stop: &mut Stop,
+) -> Option<Result<GradeResult, tokio::task::JoinError>> {
+    let lease = state.config.lease;
+    let mut beat = tokio::time::interval(lease / 3);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    beat.tick().await;
+    loop {
+        let deadline = *stop.borrow_and_update();
+        tokio::select! {
+            graded = &mut grading => return Some(graded),
+            _ = beat.tick() => match state.store.renew(id, worker, lease).await {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(%id, worker, "lost the lease while grading"),
+                Err(error) => tracing::warn!(%id, %error, "could not renew the lease"),
+            },
+            // Only to read the deadline at the top of the loop.
+            Ok(()) = stop.changed(), if deadline.is_none() => {}
+            () = sleep_until(deadline) => {
+                grading.abort();
+                // Wait for it to be dropped: its containers' removal starts.
+                let _ = grading.await;
+                return None;
+            }
+        }
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Puts a submission this node could not finish before stopping back in
+/// the queue, for this or another node to grade from the start.
+async fn hand_back<S: Store>(state: &AppState<S>, worker: &str, id: &str) {
+    match state.store.release(id, worker).await {
+        Ok(true) => {
+            tracing::warn!(%id, "not graded before the stop's deadline; handed back to the queue");
+            let _ = state.updates.send(Update { id: id.to_owned() });
+        }
+        Ok(false) => tracing::warn!(%id, "not graded before the stop, and its lease was lost"),
+        // The lease will expire and any node requeues it then.
+        Err(error) => tracing::error!(%id, %error, "could not hand a submission back"),
+    }
+}
+
+/// Requeues the submissions whose lease expired, and counts them.
+pub async fn recover<S: Store>(state: &AppState<S>) -> Result<u64, crate::store::StoreError> {
+    let requeued = state.store.recover().await?;
+    if requeued > 0 {
+        tracing::warn!(
+            requeued,
+            "submissions whose node stopped renewing its lease are queued again"
+        );
+        state
+            .metrics
+            .recovered
+            .fetch_add(requeued, Ordering::Relaxed);
+        state.wake.notify_waiters();
+    }
+    Ok(requeued)
+}
+
+/// Runs [`recover`] every half lease until the task is aborted.
+pub async fn reap<S: Store>(state: AppState<S>) {
+    let mut every = tokio::time::interval(state.config.lease / 2);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        if let Err(error) = recover(&state).await {
+            tracing::error!(%error, "could not requeue expired leases");
+        }
+    }
+}
+
 /// Stores a result, trying again for a while (a busy database); false
-/// when it could not, and the submission stays running until the next
-/// start requeues it.
-async fn store_result<S: Store>(state: &AppState<S>, id: &str, result: &GradeResult) -> bool {
+/// when nothing was written: the lease was lost (another node grades or
+/// graded it), or the database stayed unwritable and the lease will
+/// expire, putting the submission back in the queue.
+async fn store_result<S: Store>(
+    state: &AppState<S>,
+    worker: &str,
+    id: &str,
+    result: &GradeResult,
+) -> bool {
     let mut wait = Duration::from_millis(200);
     for attempt in 1..=5 {
-        match state.store.finish(id, result).await {
-            Ok(()) => return true,
+        match state.store.finish(id, worker, result).await {
+            Ok(true) => return true,
+            Ok(false) => {
+                tracing::warn!(%id, worker, "lost the lease before the result was stored; it is dropped");
+                return false;
+            }
             Err(error) => {
                 tracing::error!(%id, attempt, %error, "could not store a result");
                 tokio::time::sleep(wait).await;

@@ -13,6 +13,8 @@ use crate::locate;
 
 /// How long a warm container may wait for its job.
 const WARM_AGE: std::time::Duration = std::time::Duration::from_secs(600);
+/// How long a stop waits for warm containers still being started.
+const WARM_CLOSE: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub async fn run(images_dir: Option<&Path>, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let store = SqliteStore::open(&args.db)
@@ -29,6 +31,8 @@ pub async fn run(images_dir: Option<&Path>, args: ServeArgs) -> anyhow::Result<E
         max_body: args.max_body,
         rate_burst: args.rate_burst,
         rate_per_second: args.rate_per_second,
+        lease: args.lease,
+        grace: args.grace,
         ..Config::default()
     };
     let listener = tokio::net::TcpListener::bind(&args.listen)
@@ -41,10 +45,16 @@ pub async fn run(images_dir: Option<&Path>, args: ServeArgs) -> anyhow::Result<E
         args.db
     );
     let state = AppState::new(store, catalog, config);
-    let pool = WarmPool::new(sandbox, args.warm, WARM_AGE);
+    let pool = WarmPool::new(sandbox.clone(), args.warm, WARM_AGE);
     let grader = Grader::new(pool.clone(), images);
     let served = grader_server::run(listener, state, grader, shutdown()).await;
-    pool.drain().await;
+    // Every grading has ended or been handed back: no container of this
+    // process is in use. The warm ones go, then whatever a cancelled
+    // grading left (its removal may still be on its way).
+    pool.close(WARM_CLOSE).await;
+    if let Err(error) = sandbox.remove_own().await {
+        eprintln!("grader: could not remove this process's containers: {error}");
+    }
     served?;
     eprintln!("grader: stopped");
     Ok(ExitCode::SUCCESS)

@@ -1,5 +1,7 @@
 //! `grader serve` as a process: a submission accepted is never lost, even
-//! when the service is killed with SIGKILL in the middle of grading it.
+//! when the service is killed with SIGKILL in the middle of grading it (the
+//! next process requeues it once its lease, 3 s here, runs out); SIGTERM
+//! hands back what it could not finish and leaves no container behind.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -27,10 +29,14 @@ struct Served {
 }
 
 impl Served {
-    async fn start(db: &Path) -> Served {
+    /// Starts `grader serve` with `flags` besides the database, the port
+    /// and the folders.
+    async fn start(db: &Path, flags: &[&str]) -> Served {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_grader"))
-            .args(["serve", "--workers", "1", "--listen"])
+            .args(["serve", "--workers", "1"])
+            .args(flags)
+            .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--db")
             .arg(db)
@@ -86,6 +92,112 @@ async fn status(client: &reqwest::Client, base: &str, token: &str, id: &str) -> 
         .unwrap()
 }
 
+/// Waits until each of `ids` is done and passed, for at most `limit`.
+async fn wait_until_passed(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    ids: &[String],
+    limit: Duration,
+) {
+    let started = Instant::now();
+    for id in ids {
+        loop {
+            let body = status(client, base, token, id).await;
+            if body["status"] == "done" {
+                assert_eq!(body["result"]["status"], "passed", "{id}: {body:#}");
+                break;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "{id} was not graded after the restart: {body:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// Containers, running or not, that the grader process `pid` started.
+fn containers_of(pid: u32) -> String {
+    let output = Command::new("docker")
+        .args(["ps", "--all", "--quiet", "--filter"])
+        .arg(format!("label=dev.grader.sandbox.pid={pid}"))
+        .output()
+        .expect("the docker CLI runs");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_service_stopped_by_sigterm_hands_back_its_job_and_leaves_no_container() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("grader.db");
+    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["tokens", "create", "--name", "ann", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+
+    // One second of grace, and a grading that takes four: it cannot
+    // finish. The default lease (60 s) is far longer than this test, so
+    // only a hand-back brings the submission back to the queue in time.
+    let mut first = Served::start(&db, &["--grace", "1s", "--warm", "1"]).await;
+    let client = reqwest::Client::new();
+    let reference =
+        std::fs::read_to_string(root().join("exercises/python/fizzbuzz/reference/fizzbuzz.py"))
+            .unwrap();
+    let slow = format!("import time\ntime.sleep(4)\n{reference}");
+    let mut ids = Vec::new();
+    for source in [&slow, &reference] {
+        let response = client
+            .post(format!("{}/v1/submissions", first.base))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"exercise": "python/fizzbuzz", "files": {"fizzbuzz.py": source}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202);
+        let body: serde_json::Value = response.json().await.unwrap();
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    let started = Instant::now();
+    while status(&client, &first.base, &token, &ids[0]).await["status"] != "running" {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never started grading"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = first.child.id();
+    assert!(
+        !containers_of(pid).trim().is_empty(),
+        "grading runs in a container of the process"
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = first.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "grader serve did not stop within 30 s of SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exit.success(), "{exit:?}");
+    assert_eq!(containers_of(pid).trim(), "", "containers left by {pid}");
+
+    let second = Served::start(&db, &[]).await;
+    wait_until_passed(&client, &second.base, &token, &ids, Duration::from_secs(45)).await;
+}
+
 #[tokio::test]
 async fn a_service_killed_mid_job_finishes_every_accepted_submission_after_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -98,7 +210,7 @@ async fn a_service_killed_mid_job_finishes_every_accepted_submission_after_resta
     assert!(output.status.success(), "{output:?}");
     let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
 
-    let mut first = Served::start(&db).await;
+    let mut first = Served::start(&db, &["--lease", "3s"]).await;
     let client = reqwest::Client::new();
     let reference =
         std::fs::read_to_string(root().join("exercises/python/fizzbuzz/reference/fizzbuzz.py"))
@@ -129,22 +241,15 @@ async fn a_service_killed_mid_job_finishes_every_accepted_submission_after_resta
     }
     first.kill_9();
 
-    let second = Served::start(&db).await;
-    let started = Instant::now();
-    for id in &ids {
-        loop {
-            let body = status(&client, &second.base, &token, id).await;
-            if body["status"] == "done" {
-                assert_eq!(body["result"]["status"], "passed", "{id}: {body:#}");
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(120),
-                "{id} was not graded after the restart: {body:#}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
+    let second = Served::start(&db, &["--lease", "3s"]).await;
+    wait_until_passed(
+        &client,
+        &second.base,
+        &token,
+        &ids,
+        Duration::from_secs(120),
+    )
+    .await;
     let metrics = client
         .get(format!("{}/v1/metrics", second.base))
         .send()

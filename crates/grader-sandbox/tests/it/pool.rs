@@ -1,5 +1,5 @@
 //! The warm pool: a job finds a container ready, each container serves one
-//! job only, and draining leaves nothing behind.
+//! job only, and draining or closing leaves nothing behind.
 
 use std::time::Duration;
 
@@ -66,4 +66,20 @@ async fn draining_removes_every_waiting_container() {
     for id in waiting {
         assert_container_gone(&id).await;
     }
+}
+
+#[tokio::test]
+async fn a_closed_pool_keeps_no_container_and_prepares_none() {
+    let pool = WarmPool::new(sandbox().await, 1, Duration::from_secs(60));
+    let job = job(quick_limits());
+    pool.run(&job, python("print(1)")).await.unwrap();
+    // The refill this job started is under way: closing waits for it and
+    // removes what it made.
+    pool.close(Duration::from_secs(30)).await;
+    assert_eq!(pool.idle(), 0);
+    // Jobs still run, cold, and nothing is prepared after them.
+    let outcome = pool.run(&job, python("print(2)")).await.unwrap();
+    assert_eq!(outcome.stdout.text(), "2\n");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(pool.idle(), 0, "a closed pool prepared a container");
 }

@@ -64,7 +64,7 @@ fn summary(exercise: &grader::Exercise) -> ExerciseSummary {
 /// Every exercise served.
 #[utoipa::path(get, path = "/v1/exercises", tag = "exercises",
     security(("bearer" = [])),
-    responses((status = 200, body = [ExerciseSummary]), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = [ExerciseSummary]), (status = 401, body = crate::error::ErrorBody, description = "no token, or not a valid one"), (status = 429, body = crate::error::ErrorBody, description = "over the token's rate")))]
 pub async fn list<S: Store>(
     State(state): State<AppState<S>>,
     _caller: Caller,
@@ -76,7 +76,7 @@ pub async fn list<S: Store>(
 #[utoipa::path(get, path = "/v1/exercises/{track}/{slug}", tag = "exercises",
     security(("bearer" = [])),
     params(("track" = String, Path), ("slug" = String, Path)),
-    responses((status = 200, body = ExerciseDetail), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = ExerciseDetail), (status = 404, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody, description = "no token, or not a valid one"), (status = 429, body = crate::error::ErrorBody, description = "over the token's rate")))]
 pub async fn show<S: Store>(
     State(state): State<AppState<S>>,
     _caller: Caller,

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::state::{AppState, Update};
-use crate::store::{Caller, Store, StoredSubmission, SubmissionStatus, now};
+use crate::store::{Caller, Enqueued, Limits, Store, StoredSubmission, SubmissionStatus, now};
 
 /// Files in one submission, at most.
 const MAX_FILES: usize = 20;
@@ -55,6 +55,7 @@ pub struct NewSubmission {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WaitQuery {
     /// Seconds to wait for the result before answering (at most the
     /// service's limit); without it the answer comes at once.
@@ -62,6 +63,7 @@ pub struct WaitQuery {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// At most this many, newest first (default 50, at most 500).
     pub limit: Option<i64>,
@@ -116,7 +118,7 @@ impl SubmissionView {
         (status = 401, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody, description = "no such exercise"),
         (status = 413, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody, description = "missing, unexpected or oversized files"),
+        (status = 422, body = crate::error::ErrorBody, description = "missing, unexpected, oversized or repeated files"),
         (status = 429, body = crate::error::ErrorBody, description = "over the token's rate, or too many of its submissions still waiting"),
         (status = 503, body = crate::error::ErrorBody, description = "the queue is full"),
     ))]
@@ -146,18 +148,6 @@ pub async fn create<S: Store>(
     submission
         .check(exercise)
         .map_err(|error| AppError::Unprocessable(error.to_string()))?;
-    let pending = state.store.pending_of(caller.token_id).await?;
-    if pending >= state.config.pending_per_token {
-        return Err(AppError::TooManyPending(pending));
-    }
-    let queued = state.store.queued().await?;
-    if queued >= state.config.queue_capacity {
-        // A rough wait: the queue ahead, at ~2 s a grading per worker.
-        let seconds = (queued as u64 * 2) / state.config.workers.max(1) as u64;
-        return Err(AppError::QueueFull(Duration::from_secs(
-            seconds.clamp(1, 300),
-        )));
-    }
     let stored = StoredSubmission {
         id: new_id(),
         token_id: caller.token_id,
@@ -169,7 +159,21 @@ pub async fn create<S: Store>(
         created_at: now(),
         finished_at: None,
     };
-    state.store.insert(&stored).await?;
+    let limits = Limits {
+        pending_per_token: state.config.pending_per_token,
+        queue_capacity: state.config.queue_capacity,
+    };
+    match state.store.enqueue(&stored, limits).await? {
+        Enqueued::Queued => {}
+        Enqueued::TooManyPending(pending) => return Err(AppError::TooManyPending(pending)),
+        Enqueued::QueueFull(queued) => {
+            // A rough wait: the queue ahead, at ~2 s a grading per worker.
+            let seconds = (queued as u64 * 2) / state.config.workers.max(1) as u64;
+            return Err(AppError::QueueFull(Duration::from_secs(
+                seconds.clamp(1, 300),
+            )));
+        }
+    }
     state
         .metrics
         .accepted
@@ -200,7 +204,7 @@ pub async fn create<S: Store>(
 #[utoipa::path(get, path = "/v1/submissions/{id}", tag = "submissions",
     security(("bearer" = [])),
     params(("id" = String, Path), WaitQuery),
-    responses((status = 200, body = SubmissionView), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = SubmissionView), (status = 404, body = crate::error::ErrorBody), (status = 400, body = crate::error::ErrorBody, description = "a malformed query parameter"), (status = 401, body = crate::error::ErrorBody, description = "no token, or not a valid one"), (status = 429, body = crate::error::ErrorBody, description = "over the token's rate")))]
 pub async fn show<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
@@ -218,7 +222,7 @@ pub async fn show<S: Store>(
 #[utoipa::path(get, path = "/v1/submissions", tag = "submissions",
     security(("bearer" = [])),
     params(ListQuery),
-    responses((status = 200, body = [SubmissionView])))]
+    responses((status = 200, body = [SubmissionView]), (status = 400, body = crate::error::ErrorBody, description = "a malformed query parameter"), (status = 401, body = crate::error::ErrorBody, description = "no token, or not a valid one"), (status = 429, body = crate::error::ErrorBody, description = "over the token's rate")))]
 pub async fn list<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
@@ -240,7 +244,7 @@ pub async fn list<S: Store>(
 #[utoipa::path(get, path = "/v1/submissions/{id}/events", tag = "submissions",
     security(("bearer" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, content_type = "text/event-stream", body = String), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, content_type = "text/event-stream", body = String), (status = 404, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody, description = "no token, or not a valid one"), (status = 429, body = crate::error::ErrorBody, description = "over the token's rate")))]
 pub async fn events<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
@@ -400,11 +404,25 @@ async fn read_submission<S: Store>(
             })?;
             let text = String::from_utf8(bytes.to_vec())
                 .map_err(|_| AppError::Unprocessable(format!("`{name}` is not UTF-8 text")))?;
+            // A second part of one name would silently replace the
+            // first: which one the learner meant is theirs to say.
             match file_name {
                 Some(file_name) => {
+                    if files.contains_key(&file_name) {
+                        return Err(AppError::Unprocessable(format!(
+                            "the file `{file_name}` is sent twice"
+                        )));
+                    }
                     files.insert(file_name, text);
                 }
-                None if name == "exercise" => exercise = Some(text),
+                None if name == "exercise" => {
+                    if exercise.is_some() {
+                        return Err(AppError::BadRequest(
+                            "the form has two `exercise` fields".to_owned(),
+                        ));
+                    }
+                    exercise = Some(text);
+                }
                 None => {
                     return Err(AppError::BadRequest(format!(
                         "unexpected form field `{name}`: send `exercise` and file parts"

@@ -5,6 +5,8 @@
 // A test that unwraps fails with the error it met.
 #![allow(clippy::unwrap_used)]
 
+mod intake;
 mod openapi;
 mod service;
+mod store;
 mod support;

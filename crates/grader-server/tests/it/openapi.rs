@@ -22,3 +22,51 @@ fn the_committed_openapi_description_is_current() {
          `GRADER_UPDATE_OPENAPI=1 cargo test -p grader-server --test it openapi` and review the diff"
     );
 }
+
+/// Regression: `wait` and `limit` were declared as required path
+/// parameters, so a client generated from the description sent them in
+/// the path.
+#[test]
+fn wait_and_limit_are_optional_query_parameters() {
+    let description = serde_json::to_value(grader_server::routes::ApiDoc::openapi()).unwrap();
+    let operations = [
+        ("/v1/submissions", "post", "wait"),
+        ("/v1/submissions/{id}", "get", "wait"),
+        ("/v1/submissions", "get", "limit"),
+    ];
+    for (path, method, name) in operations {
+        let parameters = description["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap();
+        let parameter = parameters
+            .iter()
+            .find(|parameter| parameter["name"] == name)
+            .unwrap_or_else(|| panic!("{method} {path} has no `{name}`"));
+        assert_eq!(parameter["in"], "query", "{method} {path} {name}");
+        assert_ne!(parameter["required"], true, "{method} {path} {name}");
+    }
+}
+
+/// Every operation that needs a token says it may answer 401 (no or bad
+/// token) and 429 (over the token's rate): the `Caller` extractor answers
+/// both before any handler runs.
+#[test]
+fn every_operation_with_a_token_declares_401_and_429() {
+    let description = serde_json::to_value(grader_server::routes::ApiDoc::openapi()).unwrap();
+    let mut checked = 0;
+    for (path, operations) in description["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            if operation.get("security").is_none() {
+                continue;
+            }
+            for status in ["401", "429"] {
+                assert!(
+                    operation["responses"].get(status).is_some(),
+                    "{method} {path} does not declare {status}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 6);
+}

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use grader_server::Config;
 use grader_server::auth::Role;
+use grader_server::{Config, Store};
 
 use crate::support::{Service, read};
 
@@ -294,6 +294,56 @@ async fn bad_requests_get_clear_json_errors() {
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
 }
 
+/// Regression: a method an endpoint does not take got an empty 405, where
+/// every other error is JSON.
+#[tokio::test]
+async fn a_wrong_method_gets_405_with_a_json_error() {
+    let service = Service::start(Config::default(), false).await;
+    let response = service
+        .client
+        .delete(service.url("/v1/submissions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "method_not_allowed", "{body:#}");
+    assert_eq!(
+        body["message"],
+        "this endpoint does not take this method; see the Allow header"
+    );
+}
+
+/// Regression: only `Bearer` with a capital B was understood, though an
+/// auth scheme is case-insensitive (RFC 9110).
+#[tokio::test]
+async fn the_bearer_scheme_is_read_in_any_case() {
+    let service = Service::start(Config::default(), false).await;
+    let ann = service.token("ann", Role::Learner).await;
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let response = service
+            .client
+            .get(service.url("/v1/exercises"))
+            .header("authorization", format!("{scheme} {ann}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{scheme}");
+    }
+    for header in [format!("Basic {ann}"), "Bearer ".to_owned(), ann.clone()] {
+        let response = service
+            .client
+            .get(service.url("/v1/exercises"))
+            .header("authorization", &header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{header}");
+    }
+}
+
 #[tokio::test]
 async fn multipart_submissions_are_accepted() {
     let service = Service::start(Config::default(), false).await;
@@ -319,6 +369,64 @@ async fn multipart_submissions_are_accepted() {
     assert_eq!(response.status(), 202);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["exercise"], "python/fizzbuzz");
+}
+
+/// Regression: in a multipart body, the last of two parts of one name
+/// silently won.
+#[tokio::test]
+async fn a_multipart_body_with_a_part_twice_is_refused() {
+    let service = Service::start(Config::default(), false).await;
+    let ann = service.token("ann", Role::Learner).await;
+    let boundary = "grader-test-boundary";
+    let exercise = |name: &str| {
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"exercise\"\r\n\r\n{name}\r\n"
+        )
+    };
+    let file = |text: &str| {
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"fizzbuzz.py\"\r\n\r\n{text}\r\n"
+        )
+    };
+    let end = format!("--{boundary}--\r\n");
+    let cases = [
+        (
+            [exercise("python/fizzbuzz"), file("pass\n"), file("x = 1\n")].concat(),
+            422,
+            "invalid",
+            "the file `fizzbuzz.py` is sent twice",
+        ),
+        (
+            [
+                exercise("python/fizzbuzz"),
+                exercise("sql/cheap-products"),
+                file("pass\n"),
+            ]
+            .concat(),
+            400,
+            "bad_request",
+            "the form has two `exercise` fields",
+        ),
+    ];
+    for (parts, status, code, message) in cases {
+        let response = service
+            .client
+            .post(service.url("/v1/submissions"))
+            .bearer_auth(&ann)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(parts + &end)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{message}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"], code);
+        assert_eq!(body["message"], message);
+    }
+    assert_eq!(service.state.store.queued().await.unwrap(), 0);
 }
 
 #[tokio::test]
