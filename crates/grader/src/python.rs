@@ -254,6 +254,15 @@ fn could_not_load(exercise: &Exercise, errors: &[report::CollectErrorEvent]) -> 
             Some(lines) => format!("the tests could not load your code:\n{lines}"),
             None => format!("the tests could not load your code: {}", error.summary),
         },
+        None if errors
+            .iter()
+            .any(|error| error.file.ends_with("conftest.py")) =>
+        {
+            "the tests could not load your code: their shared setup (conftest.py) could \
+             not import what it needs from it; check that your code defines every name \
+             the exercise asks for, and runs without an error when imported"
+                .to_owned()
+        }
         None => "the tests could not load your code: a hidden test file could not \
                  import what it needs from it; check that your code defines every \
                  name the exercise asks for"

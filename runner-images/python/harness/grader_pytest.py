@@ -54,6 +54,7 @@ class Reporter:
         self.channel = channel
         self.connection = connection
         self.learner_tracebacks = {}
+        self.collected = False
         self.tests_dir = config.get("tests_dir", "tests").rstrip("/") + "/"
         self.output_cap = int(config.get("output_cap", 8192))
         self.message_cap = int(config.get("message_cap", 8192))
@@ -77,8 +78,12 @@ class Reporter:
     # -- pytest hooks --------------------------------------------------------
 
     def pytest_collectreport(self, report):
+        error, self.connection.last_error = self.connection.last_error, None
         if report.failed:
             text = str(report.longrepr)
+            learner = getattr(error, "_grader_traceback", None)
+            if isinstance(learner, str) and learner:
+                text += "\n\nRaised in your code:\n" + learner
             lines = [line for line in text.splitlines() if line.strip()]
             summary = lines[-1].strip() if lines else "collection failed"
             if summary.startswith("E "):
@@ -92,6 +97,7 @@ class Reporter:
             })
 
     def pytest_collection_finish(self, session):
+        self.collected = True
         tests = []
         for item in session.items:
             test_id = self.test_id(item.nodeid)
@@ -337,6 +343,20 @@ def run(work, config, key, held, prestarted=None):
         exit_code = int(pytest.main(args, plugins=[reporter]))
     finally:
         connection.close()
+    if not reporter.collected and connection.requests:
+        # pytest stopped before collecting (a conftest.py that imports the
+        # submission failed): with the learner's code involved, that is a
+        # submission that cannot load, not the grader's failure.
+        error = connection.last_error
+        summary = "%s: %s" % (type(error).__name__, error) if error else "pytest could not start"
+        learner = getattr(error, "_grader_traceback", None)
+        message = summary + ("\n\nRaised in your code:\n" + learner if learner else "")
+        reporter.emit({
+            "event": "collect_error",
+            "file": "conftest.py",
+            "summary": summary[:4096],
+            "message": message[: reporter.message_cap],
+        })
     reporter.emit({
         "event": "done",
         "exit_code": exit_code,

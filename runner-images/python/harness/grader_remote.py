@@ -136,6 +136,10 @@ class Connection(grader_wire.Codec):
         self.output_left = OUTPUT_BUDGET
         self.decoders = {}
         self.poll = None
+        # The learner's exception raised last: a collection error names it.
+        self.last_error = None
+        # Requests made: whether the learner's code had a part in a failure.
+        self.requests = 0
 
     # -- the process ----------------------------------------------------------
 
@@ -173,6 +177,7 @@ class Connection(grader_wire.Codec):
 
     def request(self, op, *args):
         __tracebackhide__ = True
+        self.requests += 1
         self.ensure()
         data = self.frames(["q", op] + [self.encode(arg) for arg in args])
         try:
@@ -180,16 +185,19 @@ class Connection(grader_wire.Codec):
             kind, value = self.wait()
         except _Gone:
             self.fail(self.process.end())
-            raise LearnerCrashed(self.broken) from None
+            self.last_error = LearnerCrashed(self.broken)
+            raise self.last_error from None
         except (grader_wire.WireError, OSError) as error:
             self.fail("your code's process broke the grader's protocol (%s)" % error)
-            raise LearnerCrashed(self.broken) from None
+            self.last_error = LearnerCrashed(self.broken)
+            raise self.last_error from None
         except BaseException:
             # The test's time limit, or a test's callback ending the test:
             # the call is abandoned half way, and its process with it.
             self.fail("your code's process was stopped while a call into it was running")
             raise
         if kind == "x":
+            self.last_error = value
             raise value
         return value
 

@@ -104,3 +104,37 @@ async fn a_learner_process_that_dies_mid_test_fails_that_test_and_the_next_ones_
         .count();
     assert_eq!(passed, 16, "{result:#?}");
 }
+
+#[tokio::test]
+async fn code_that_fails_at_import_shows_its_own_traceback_in_a_visible_files_error() {
+    let result = crate::support::grade(
+        "python/fizzbuzz",
+        &[(
+            "fizzbuzz.py",
+            "def helper():\n    return 1 / 0\n\nhelper()\n",
+        )],
+    )
+    .await;
+    let error = result.error.expect("a submission that cannot load");
+    assert_eq!(error.kind, grader::result::ErrorKind::Crashed);
+    assert!(
+        error.message.contains("Raised in your code:")
+            && error.message.contains("fizzbuzz.py\", line 4")
+            && error.message.contains("ZeroDivisionError"),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test]
+async fn a_conftest_that_cannot_import_the_submission_is_the_submissions_error_not_infra() {
+    let result = grade_fixture("LIMIT = 1\n").await;
+    let error = result.error.expect("a submission that cannot load");
+    assert_eq!(
+        error.kind,
+        grader::result::ErrorKind::Crashed,
+        "{}",
+        error.message
+    );
+    assert!(error.message.contains("conftest.py"), "{}", error.message);
+}
