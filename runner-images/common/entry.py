@@ -7,12 +7,13 @@ script keeps the manifest in memory only, unpacks the files into the work
 directory (a tmpfs) and runs the job:
 
   {"command": ["python3", "main.py"]}      exec the command
-  {"pytest": {"args": [...], "nonce": "…", "test_timeout": 5, ...}}
-                                            run pytest in this process with
-                                            the report plugin (warm start)
-  {"sql": {"engines": [...], "nonce": "…", ...}}
+  {"key": "…", "pytest": {"args": [...], "test_timeout": 5, ...}}
+                                            run pytest in this process (the
+                                            test process), the learner's
+                                            code in one of its own
+  {"key": "…", "sql": {"engines": [...], ...}}
                                             run the sql kind's harness
-  {"api": {"start": [...], "port": 8000, ...}}
+  {"key": "…", "api": {"start": [...], "port": 8000, ...}}
                                             start the app and relay the
                                             grader's connections to it
                                             (stdin stays open for them)

@@ -8,7 +8,7 @@ use grader_sandbox::{Archive, Ending, Job, Outcome};
 use crate::channel::Key;
 use crate::exercise::{Exercise, Visibility};
 use crate::report::{self, Report};
-use crate::result::{ErrorKind, GradeError, GradeResult, Output, Status, TestResult, TestStatus};
+use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
 use crate::submission::Submission;
 
 /// Bytes kept of one test's captured output, and of its failure message.
@@ -176,17 +176,6 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, key: &Key) -> GradeResu
         });
     }
     result.settle();
-    if result.status == Status::Error
-        && result
-            .error
-            .as_ref()
-            .is_some_and(|error| error.kind == ErrorKind::Infra)
-    {
-        for test in &mut result.tests {
-            test.score = 0.0;
-        }
-        result.score = 0.0;
-    }
     result
 }
 

@@ -264,8 +264,19 @@ impl GradeResult {
     }
 
     /// Sets status, score and max score from the tests (unless an error
-    /// was already decided).
+    /// was already decided). The one place where an `infra` error's points
+    /// become zero, for every kind.
     pub fn settle(&mut self) {
+        if self
+            .error
+            .as_ref()
+            .is_some_and(|error| error.kind == ErrorKind::Infra)
+        {
+            // Not gradable: nothing the run did counts, in any kind.
+            for test in &mut self.tests {
+                test.score = 0.0;
+            }
+        }
         // Folded from +0.0: an empty `sum` of floats is -0.0.
         self.score = self.tests.iter().fold(0.0, |sum, test| sum + test.score);
         self.max_score = self
@@ -358,6 +369,41 @@ mod tests {
         let again = learner.for_view(View::Author);
         assert_eq!(again.view, View::Learner);
         assert_eq!(again, learner);
+    }
+
+    /// Regression: the api kind kept the points of the cases that passed
+    /// before an `infra` error; python and sql each zeroed them themselves.
+    #[test]
+    fn an_infra_error_scores_nothing_in_any_kind() {
+        let settings = crate::exercise::TestSettings {
+            points: 2.0,
+            visibility: Visibility::Visible,
+            task: None,
+            tags: Vec::new(),
+        };
+        let passed = TestResult::judged(
+            "cases.yaml::create".to_owned(),
+            "create".to_owned(),
+            settings,
+            TestStatus::Passed,
+            None,
+            0,
+        );
+        let mut result = GradeResult::graded(
+            "api/x",
+            std::time::Duration::ZERO,
+            vec![passed],
+            Output::head(String::new(), 100, false),
+        );
+        result.error = Some(GradeError {
+            kind: ErrorKind::Infra,
+            message: "the engine went away".to_owned(),
+            learner_fault: false,
+        });
+        result.settle();
+        assert_eq!((result.score, result.max_score), (0.0, 2.0));
+        assert_eq!(result.tests[0].score, 0.0);
+        assert_eq!(result.status, Status::Error);
     }
 
     #[test]

@@ -307,16 +307,6 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, key: &Key) -> GradeResu
         result.error = Some(self::error(kind, message));
     }
     result.settle();
-    if result
-        .error
-        .as_ref()
-        .is_some_and(|error| error.kind == ErrorKind::Infra)
-    {
-        for test in &mut result.tests {
-            test.score = 0.0;
-        }
-        result.score = 0.0;
-    }
     result
 }
 

@@ -277,7 +277,7 @@ async fn grader_submit_prints_the_result_in_the_view_the_service_gave() {
         .unwrap();
     assert!(output.status.success(), "{output:?}");
     let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
-    let served = Served::start(&db).await;
+    let served = Served::start(&db, &[]).await;
 
     let mutant = root().join("exercises/python/fizzbuzz/mutants/checks-three-first/fizzbuzz.py");
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_grader"))
