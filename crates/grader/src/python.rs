@@ -112,6 +112,34 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, key: &Key) -> GradeResu
                 .push(test_result(exercise, test, &report, stopped.as_ref()));
         }
     }
+    // Those of files that could not load, as not run, so that the score is
+    // out of everything the exercise is worth; then every test in the order
+    // of the exercise's files.
+    for test in &report.not_loaded {
+        if result.tests.iter().all(|known| known.id != test.id) {
+            let settings = exercise
+                .test_settings(&test.id)
+                .unwrap_or_else(crate::exercise::TestSettings::unlisted);
+            result.tests.push(TestResult::judged(
+                test.id.clone(),
+                test.name.clone(),
+                settings,
+                TestStatus::Error,
+                Some("not run: the tests could not load your code".to_owned()),
+                0,
+            ));
+        }
+    }
+    let file_order = |id: &str| {
+        let file = id.split("::").next().unwrap_or_default();
+        exercise
+            .spec
+            .tests
+            .iter()
+            .position(|test| test.file == file)
+            .unwrap_or(usize::MAX)
+    };
+    result.tests.sort_by_key(|test| file_order(&test.id));
 
     let error = if let Some((kind, message)) = stopped {
         Some((kind, running_note(message, &report)))

@@ -21,6 +21,7 @@ enum Event {
     SyntaxError(SyntaxErrorEvent),
     Collected { tests: Vec<CollectedTest> },
     CollectError(CollectErrorEvent),
+    NotLoaded { tests: Vec<CollectedTest> },
     Start { id: String },
     Result(TestEvent),
     Done { exit_code: i64 },
@@ -73,6 +74,8 @@ pub struct Report {
     pub syntax_error: Option<SyntaxErrorEvent>,
     pub collected: Option<Vec<CollectedTest>>,
     pub collect_errors: Vec<CollectErrorEvent>,
+    /// Tests of files that could not load, listed without running.
+    pub not_loaded: Vec<CollectedTest>,
     /// The last test that started and has no result.
     pub running: Option<String>,
     pub results: HashMap<String, TestEvent>,
@@ -124,6 +127,7 @@ impl Report {
                 }
             }
             Event::CollectError(error) => self.collect_errors.push(error),
+            Event::NotLoaded { tests } => self.not_loaded.extend(tests),
             Event::Start { id } => self.running = Some(id),
             Event::Result(result) => {
                 let known = self

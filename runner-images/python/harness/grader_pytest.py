@@ -15,6 +15,9 @@ order:
   {"event": "syntax_error", "file", "line", "column", "message", "text"}
   {"event": "collected", "tests": [{"id", "file", "name"}]}
   {"event": "collect_error", "file", "summary", "message"}
+  {"event": "not_loaded", "tests": [{"id", "file", "name"}]}
+      the tests of files that could not load (or of every file, after a
+      syntax error), listed with the submission stubbed: none of them ran
   {"event": "start", "id"}
   {"event": "result", "id", "outcome", "message", "output",
    "output_truncated", "duration"}
@@ -34,6 +37,7 @@ import os
 import signal
 import sys
 import time
+import types
 
 import pytest
 from _pytest.assertion.rewrite import rewrite_asserts
@@ -55,6 +59,8 @@ class Reporter:
         self.connection = connection
         self.learner_tracebacks = {}
         self.collected = False
+        # Test files whose collection failed, as pytest names them.
+        self.failed_files = []
         self.tests_dir = config.get("tests_dir", "tests").rstrip("/") + "/"
         self.output_cap = int(config.get("output_cap", 8192))
         self.message_cap = int(config.get("message_cap", 8192))
@@ -80,6 +86,7 @@ class Reporter:
     def pytest_collectreport(self, report):
         error, self.connection.last_error = self.connection.last_error, None
         if report.failed:
+            self.failed_files.append(report.nodeid)
             text = str(report.longrepr)
             learner = getattr(error, "_grader_traceback", None)
             if isinstance(learner, str) and learner:
@@ -298,6 +305,65 @@ class MemoryTests(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         exec(code, module.__dict__)
 
 
+class Stub(types.ModuleType):
+    """Stands for a module of the submission, and for every name in it,
+    while the tests that could not load are listed: nothing of the
+    learner's runs, and a test module's top level finds what it imports."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Stub(name)
+
+    def __call__(self, *args, **kwargs):
+        return Stub("result")
+
+    def __iter__(self):
+        return iter(())
+
+    def __mro_entries__(self, bases):
+        return (object,)
+
+
+class Lister:
+    def __init__(self):
+        self.tests = []
+
+    def pytest_collection_finish(self, session):
+        self.tests = [(item.nodeid, item.name) for item in session.items]
+
+
+def list_unloaded(reporter, work, config, files):
+    """The tests of the files that could not load, collected again with
+    every module of the submission stubbed, so that a learner reads every
+    test the exercise has, not run, instead of none."""
+    paths = sorted({name.split("::", 1)[0] for name in files if name})
+    if not paths or any(path.endswith("conftest.py") for path in paths) or paths == ["."]:
+        paths = [arg for arg in config.get("args", [])]
+    for name in module_names(config.get("check_syntax", [])):
+        sys.modules[name] = Stub(name)
+    for name, module in list(sys.modules.items()):
+        location = getattr(module, "__file__", None) if isinstance(module, types.ModuleType) else None
+        if isinstance(location, str) and location.startswith(work + os.sep + "tests"):
+            del sys.modules[name]
+    lister = Lister()
+    harness_dir = os.path.dirname(os.path.abspath(__file__))
+    try:
+        pytest.main(
+            ["-c", os.path.join(harness_dir, "pytest.ini"), "--rootdir", work, "-q",
+             "--collect-only", "-p", "no:cacheprovider", "--assert=plain"] + paths,
+            plugins=[lister],
+        )
+    except Exception:
+        return
+    listed = [
+        {"id": reporter.test_id(nodeid), "file": reporter.test_id(nodeid).split("::", 1)[0], "name": name}
+        for nodeid, name in lister.tests
+    ]
+    if listed:
+        reporter.emit({"event": "not_loaded", "tests": listed})
+
+
 def prestart(work):
     """Starts the learner's process ahead of the job (warm containers)."""
     return grader_remote.LearnerProcess(work)
@@ -311,22 +377,24 @@ def run(work, config, key, held, prestarted=None):
     channel = Channel(out_fd, key)
     connection = grader_remote.Connection(work, prestarted)
     reporter = Reporter(channel, config, connection)
-    try:
-        if not check_syntax(reporter, connection, config.get("check_syntax", [])):
-            reporter.emit({"event": "done", "exit_code": 2})
-            return 2
-    except grader_remote.LearnerCrashed as error:
-        reporter.emit({"event": "syntax_error", "file": "?", "line": None, "column": None,
-                       "message": str(error), "text": ""})
-        reporter.emit({"event": "done", "exit_code": 2})
-        return 2
-    for name in module_names(config.get("check_syntax", [])):
-        sys.modules[name] = grader_remote.module(connection, name)
     MemoryTests.install(work, held)
     # The tests' files on disk are placeholders, which the learner's code
     # could remove: pytest need not compare them with the modules.
     os.environ["PY_IGNORE_IMPORTMISMATCH"] = "1"
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        loads = check_syntax(reporter, connection, config.get("check_syntax", []))
+    except grader_remote.LearnerCrashed as error:
+        reporter.emit({"event": "syntax_error", "file": "?", "line": None, "column": None,
+                       "message": str(error), "text": ""})
+        loads = False
+    if not loads:
+        connection.close()
+        list_unloaded(reporter, work, config, ["."])
+        reporter.emit({"event": "done", "exit_code": 2})
+        return 2
+    for name in module_names(config.get("check_syntax", [])):
+        sys.modules[name] = grader_remote.module(connection, name)
     harness_dir = os.path.dirname(os.path.abspath(__file__))
     args = [
         "-c", os.path.join(harness_dir, "pytest.ini"),
@@ -343,6 +411,10 @@ def run(work, config, key, held, prestarted=None):
         exit_code = int(pytest.main(args, plugins=[reporter]))
     finally:
         connection.close()
+    if reporter.failed_files or (not reporter.collected and connection.requests):
+        unloaded = reporter.failed_files or ["conftest.py"]
+    else:
+        unloaded = []
     if not reporter.collected and connection.requests:
         # pytest stopped before collecting (a conftest.py that imports the
         # submission failed): with the learner's code involved, that is a
@@ -357,6 +429,8 @@ def run(work, config, key, held, prestarted=None):
             "summary": summary[:4096],
             "message": message[: reporter.message_cap],
         })
+    if unloaded:
+        list_unloaded(reporter, work, config, unloaded)
     reporter.emit({
         "event": "done",
         "exit_code": exit_code,
