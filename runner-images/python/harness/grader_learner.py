@@ -277,7 +277,8 @@ def learner_traceback(error):
     try:
         frames = [
             frame for frame in traceback.extract_tb(error.__traceback__)
-            if not frame.filename.startswith(HARNESS)
+            if not frame.filename.startswith((HARNESS, "<frozen importlib"))
+            and not frame.filename.endswith("/importlib/__init__.py")
         ]
         text = "".join(traceback.format_list(frames))
         text += "".join(traceback.format_exception_only(type(error), error))

@@ -138,3 +138,29 @@ async fn a_conftest_that_cannot_import_the_submission_is_the_submissions_error_n
     );
     assert!(error.message.contains("conftest.py"), "{}", error.message);
 }
+
+/// Regression: a submission that could not load showed 0/0 points and no
+/// test at all; a learner should read 0/17 with every test named.
+#[tokio::test]
+async fn a_submission_that_cannot_load_lists_every_test_as_not_run() {
+    for source in [
+        "def fizzbuzz(n):\n    return [\n",
+        "raise ValueError('at import')\n",
+    ] {
+        let result = crate::support::grade("python/fizzbuzz", &[("fizzbuzz.py", source)]).await;
+        assert_eq!(result.status, Status::Error, "{result:#?}");
+        assert_eq!((result.score, result.max_score), (0.0, 17.0), "{source}");
+        assert_eq!(result.tests.len(), 16, "{source}");
+        assert!(
+            result
+                .tests
+                .iter()
+                .all(|test| test.status == TestStatus::Error
+                    && test.message.as_deref()
+                        == Some("not run: the tests could not load your code")),
+            "{result:#?}"
+        );
+        assert!(result.tests[0].id.starts_with("test_fizzbuzz.py::"));
+        assert!(result.tests[15].id.starts_with("test_fizzbuzz_hidden.py::"));
+    }
+}
