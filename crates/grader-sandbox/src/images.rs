@@ -255,13 +255,13 @@ impl DockerSandbox {
         }
         progress(BuildEvent::Bootstrapping { tag: tag.clone() });
         let scratch = tempfile_dir(&recipe.name)?;
-        let rootfs = scratch.join("rootfs.tar");
+        let rootfs = scratch.path().join("rootfs.tar");
         let result = async {
             bootstrap(recipe, &rootfs, &mut progress).await?;
             self.import(recipe, &rootfs, &mut progress).await
         }
         .await;
-        let _ = std::fs::remove_dir_all(&scratch);
+        drop(scratch);
         result?;
 
         let size = match self.image_state(recipe).await? {
@@ -350,13 +350,17 @@ fn tokio_util_stream(
     })
 }
 
-fn tempfile_dir(name: &str) -> Result<PathBuf, SandboxError> {
-    let dir = std::env::temp_dir().join(format!("grader-image-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|source| SandboxError::Recipe {
-        path: dir.clone(),
-        source,
-    })?;
-    Ok(dir)
+/// A fresh folder of unpredictable name for one build, removed when
+/// dropped: builds run as root, and a predictable name under /tmp is one
+/// another local user could have placed first.
+fn tempfile_dir(name: &str) -> Result<tempfile::TempDir, SandboxError> {
+    tempfile::Builder::new()
+        .prefix(&format!("grader-image-{name}-"))
+        .tempdir()
+        .map_err(|source| SandboxError::Recipe {
+            path: std::env::temp_dir(),
+            source,
+        })
 }
 
 /// Runs mmdebstrap to make the root filesystem tar at `out`.
@@ -413,10 +417,31 @@ async fn bootstrap(
             "could not run mmdebstrap ({error}); install it with `apt-get install mmdebstrap`"
         ))
     })?;
+    // Both streams are read to their end, as they come: a pipe left full
+    // would stall mmdebstrap.
+    let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
-    let mut lines = tokio::io::BufReader::new(stderr).lines();
+    let mut out = tokio::io::BufReader::new(stdout).lines();
+    let mut err = tokio::io::BufReader::new(stderr).lines();
+    let (mut out_open, mut err_open) = (true, true);
     let mut tail: Vec<String> = Vec::new();
-    while let Ok(Some(line)) = lines.next_line().await {
+    while out_open || err_open {
+        let line = tokio::select! {
+            line = out.next_line(), if out_open => match line {
+                Ok(Some(line)) => line,
+                _ => {
+                    out_open = false;
+                    continue;
+                }
+            },
+            line = err.next_line(), if err_open => match line {
+                Ok(Some(line)) => line,
+                _ => {
+                    err_open = false;
+                    continue;
+                }
+            },
+        };
         if tail.len() == 20 {
             tail.remove(0);
         }
