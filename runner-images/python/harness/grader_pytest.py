@@ -111,7 +111,7 @@ class Reporter:
             tests.append({
                 "id": test_id,
                 "file": test_id.split("::", 1)[0],
-                "name": item.name,
+                "name": readable_name(item),
             })
         self.emit({"event": "collected", "tests": tests})
 
@@ -187,6 +187,30 @@ class Reporter:
                 "duration": round(state["duration"], 6),
             })
             del self.state[report.nodeid]
+
+
+def readable_name(item):
+    """A test's name as a learner reads it: the first line of its docstring
+    where the author wrote one, else its function's name without `test_`
+    and with spaces; after its class (`Cart > adds a product`) and before
+    its parameters (`single value [three-is-fizz]`). Ids stay pytest's."""
+    function = getattr(item, "function", None)
+    doc = getattr(function, "__doc__", None)
+    base = getattr(item, "originalname", None) or item.name.split("[", 1)[0]
+    if isinstance(doc, str) and doc.strip():
+        title = doc.strip().splitlines()[0].strip()
+    else:
+        title = base[len("test_"):] if base.startswith("test_") else base
+        title = title.replace("_", " ").strip() or base
+    cls = getattr(item, "cls", None)
+    if cls is not None:
+        name = cls.__name__
+        name = name[len("Test"):] if name.startswith("Test") and len(name) > 4 else name
+        title = "%s > %s" % (name, title)
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:
+        title = "%s [%s]" % (title, callspec.id)
+    return title
 
 
 def skip_reason(report):
@@ -330,7 +354,7 @@ class Lister:
         self.tests = []
 
     def pytest_collection_finish(self, session):
-        self.tests = [(item.nodeid, item.name) for item in session.items]
+        self.tests = [(item.nodeid, readable_name(item)) for item in session.items]
 
 
 def list_unloaded(reporter, work, config, files):

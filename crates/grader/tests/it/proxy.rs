@@ -43,7 +43,7 @@ async fn every_feature_of_the_proxy_works_on_the_reference() {
         "{failing:#?}\n{:?}",
         result.error
     );
-    assert_eq!(result.tests.len(), 17);
+    assert_eq!(result.tests.len(), 20);
 }
 
 #[tokio::test]
@@ -102,7 +102,7 @@ async fn a_learner_process_that_dies_mid_test_fails_that_test_and_the_next_ones_
         .iter()
         .filter(|test| test.status == TestStatus::Passed)
         .count();
-    assert_eq!(passed, 16, "{result:#?}");
+    assert_eq!(passed, 19, "{result:#?}");
 }
 
 #[tokio::test]
@@ -163,4 +163,33 @@ async fn a_submission_that_cannot_load_lists_every_test_as_not_run() {
         assert!(result.tests[0].id.starts_with("test_fizzbuzz.py::"));
         assert!(result.tests[15].id.starts_with("test_fizzbuzz_hidden.py::"));
     }
+}
+
+#[tokio::test]
+async fn tests_are_named_for_learners_and_keep_pytests_ids() {
+    let result = grade_fixture(&reference()).await;
+    let names: Vec<(&str, &str)> = result
+        .tests
+        .iter()
+        .map(|test| (test.id.as_str(), test.name.as_str()))
+        .filter(|(id, _)| id.contains("TestNames") || id.ends_with("::test_module_constant"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("test_features.py::test_module_constant", "module constant"),
+            (
+                "test_features.py::TestNames::test_a_method_in_a_class",
+                "Names > An account in a class's test keeps its balance."
+            ),
+            (
+                "test_features.py::TestNames::test_withdraw_some[one]",
+                "Names > withdraw some [one]"
+            ),
+            (
+                "test_features.py::TestNames::test_withdraw_some[two]",
+                "Names > withdraw some [two]"
+            ),
+        ]
+    );
 }
