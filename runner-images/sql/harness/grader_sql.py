@@ -222,12 +222,28 @@ class Sqlite:
 # --- PostgreSQL ---------------------------------------------------------------
 
 
+# Type OIDs of PostgreSQL's date and time types.
+DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ = 1082, 1083, 1114, 1184, 1186, 1266
+
+
 class Postgres:
     name = "postgres"
 
     def __init__(self, job):
         import psycopg2
+        import psycopg2.extensions
 
+        # Dates, times and intervals come as PostgreSQL writes them, as psql
+        # shows them: `2012-09-01 08:44:42`, `1 mon 2 days` (Python's
+        # timedelta would fold a month into 30 days and print `32 days,
+        # 0:00:00`).
+        psycopg2.extensions.register_type(
+            psycopg2.extensions.new_type(
+                (DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ),
+                "GRADER_AS_TEXT",
+                lambda value, cursor: value,
+            )
+        )
         self.psycopg2 = psycopg2
         self.job = job
         self.server = None

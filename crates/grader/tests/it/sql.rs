@@ -235,3 +235,17 @@ async fn a_schema_is_judged_by_what_it_refuses_and_why() {
     );
     assert_eq!(result.score, 0.0);
 }
+
+/// Regression: PostgreSQL timestamps came out as `2012-09-01T08:44:42` and
+/// intervals in Python's form with a month folded into 30 days (`32 days,
+/// 0:00:00`); a learner reads them as psql shows them.
+#[tokio::test]
+async fn postgres_dates_and_intervals_read_as_psql_shows_them() {
+    let sql = "SELECT timestamp '2012-09-01 08:44:42' AS name, interval '1 month 2 days' AS price";
+    let result = grade(QUERY, &[("query.sql", sql)]).await;
+    let visible = message_of(&result, "visible.sql::query[postgres]");
+    assert!(
+        visible.contains("('2012-09-01 08:44:42', '1 mon 2 days')"),
+        "{visible}"
+    );
+}
