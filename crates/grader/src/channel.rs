@@ -152,6 +152,38 @@ mod tests {
         assert!(read.gap);
     }
 
+    proptest::proptest! {
+        /// Whatever a container prints, reading it never panics, and a
+        /// line that is not signed with the key is never a payload.
+        #[test]
+        fn any_output_reads_without_panic_and_forges_nothing(
+            output in proptest::collection::vec(proptest::num::u8::ANY, 0..4096),
+        ) {
+            let key = Key::new();
+            let read = read(&output, &key);
+            proptest::prop_assert!(read.payloads.is_empty());
+        }
+
+        /// Signed lines among garbage (each on its own line, as the harness
+        /// writes them: after a newline) come out whole and in order; the
+        /// garbage never reaches the payloads.
+        #[test]
+        fn signed_lines_survive_any_garbage_around_them(
+            payloads in proptest::collection::vec("[ -~]{0,64}", 0..20),
+            garbage in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..64), 20),
+        ) {
+            let key = Key::new();
+            let mut output = Vec::new();
+            for (seq, payload) in payloads.iter().enumerate() {
+                output.extend_from_slice(&garbage[seq]);
+                output.extend_from_slice(format!("\n{}\n", key.sign(seq as u64, payload)).as_bytes());
+            }
+            let read = read(&output, &key);
+            proptest::prop_assert_eq!(&read.payloads, &payloads);
+            proptest::prop_assert!(!read.gap);
+        }
+    }
+
     #[test]
     fn garbage_before_a_line_on_the_same_line_is_cut_off_by_its_newline() {
         let key = Key::new();

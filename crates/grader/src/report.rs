@@ -178,6 +178,19 @@ mod tests {
         static KEY: Key = Key::new();
     }
 
+    proptest::proptest! {
+        /// Signed lines whose JSON is anything at all (the harness's own
+        /// mistakes) make defects, never a panic.
+        #[test]
+        fn any_signed_payload_parses_without_panic(
+            payloads in proptest::collection::vec(".{0,200}", 0..30),
+        ) {
+            let lines: Vec<&str> = payloads.iter().map(String::as_str).collect();
+            let report = parse(&lines);
+            proptest::prop_assert!(report.results.len() <= payloads.len());
+        }
+    }
+
     #[test]
     fn unsigned_lines_are_not_report_lines() {
         let report = parse(&[
