@@ -338,9 +338,16 @@ app.run(host="127.0.0.1", port=int(os.environ["PORT"]))
     assert_eq!(result.error, None, "{result:#?}");
     assert_eq!(result.status, Status::Failed);
     assert_eq!(result.score, 0.0);
-    assert_eq!(
-        test(&result, "nothing_got_out").message.as_deref(),
-        Some("not run: the app had stopped (exit code 125)"),
+    // The last case either finds the app already gone (the harness said so
+    // first) or gets no answer from it: which one is a race, and either is
+    // the app's own failure.
+    let last = test(&result, "nothing_got_out")
+        .message
+        .as_deref()
+        .unwrap_or_default();
+    assert!(
+        last == "not run: the app had stopped (exit code 125)"
+            || last.ends_with("no response: the app closed the connection or is not running"),
         "{result:#?}"
     );
 }
