@@ -146,11 +146,6 @@ class Worker(grader_wire.Codec):
             return ["o", self.exports.export(value), exception_class(value)]
         return ["o", self.exports.export(value)]
 
-    def encode(self, value, depth=0):
-        if isinstance(value, type) and issubclass(value, BaseException):
-            return ["o", self.exports.export(value), exception_class(value)]
-        return super().encode(value, depth)
-
     def imported(self, ref, extra):
         proxy = self.proxies.get(ref)
         if proxy is None:

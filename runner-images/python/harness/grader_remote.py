@@ -91,6 +91,7 @@ class LearnerProcess:
         )
         theirs.close()
         self.sock = ours
+        self.reader = grader_wire.FrameReader()
         self.stdout = self.process.stdout.fileno()
         self.stderr = self.process.stderr.fileno()
 
@@ -234,16 +235,10 @@ class Connection(grader_wire.Codec):
 
     def receive(self):
         while True:
-            message = self.process_reader().next_frame()
+            message = self.process.reader.next_frame()
             if message is not None:
                 return message
             self.pump(None)
-
-    def process_reader(self):
-        reader = getattr(self.process, "reader", None)
-        if reader is None:
-            reader = self.process.reader = grader_wire.FrameReader()
-        return reader
 
     def pump(self, timeout):
         """Reads what is there from the wire and the learner's output."""
@@ -258,7 +253,7 @@ class Connection(grader_wire.Codec):
                 data = process.sock.recv(1 << 16)
                 if not data:
                     raise _Gone()
-                self.process_reader().feed(data)
+                process.reader.feed(data)
             else:
                 data = os.read(fd, 1 << 16)
                 if not data:
