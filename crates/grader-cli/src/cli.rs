@@ -38,6 +38,9 @@ pub enum Command {
     New(NewArgs),
     /// Run the HTTP submission service: the API and its grading workers.
     Serve(ServeArgs),
+    /// Run a grading node: workers that claim from the service's database
+    /// (PostgreSQL, for nodes on several machines) and serve no HTTP.
+    Worker(WorkerArgs),
     /// Manage the service's API tokens.
     #[command(subcommand)]
     Tokens(TokensCommand),
@@ -53,20 +56,8 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "GRADER_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// The SQLite database file (created if missing): tokens, submissions,
-    /// the queue.
-    #[arg(long, env = "GRADER_DB", default_value = "grader.db")]
-    pub db: String,
-    /// The folder of exercise tracks to serve.
-    #[arg(long, env = "GRADER_EXERCISES", default_value = "exercises")]
-    pub exercises: std::path::PathBuf,
-    /// Gradings at once.
-    #[arg(long, env = "GRADER_WORKERS", default_value_t = 2)]
-    pub workers: usize,
-    /// Containers kept started and waiting for each kind of job seen, so a
-    /// submission skips the container's start (0 turns this off).
-    #[arg(long, env = "GRADER_WARM", default_value_t = 1)]
-    pub warm: usize,
+    #[command(flatten)]
+    pub node: NodeArgs,
     /// Queued submissions above which new ones get 503 with Retry-After.
     #[arg(long, default_value_t = 1000)]
     pub queue_capacity: i64,
@@ -82,11 +73,37 @@ pub struct ServeArgs {
     /// ... and per second after it.
     #[arg(long, default_value_t = 2.0)]
     pub rate_per_second: f64,
-    /// How long a claimed submission stays this process's without a
-    /// heartbeat (renewed every third of it while grading): if the process
-    /// dies, its submissions are queued again this long after. Several
-    /// `grader serve` may share one database; none takes another's live
-    /// work.
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+/// What every node of the service has: a database, exercises, workers.
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// The database: a PostgreSQL URL (`postgres://user@host/db`, shared by
+    /// every node), or a SQLite file (created if missing; nodes on this
+    /// machine only). Tokens, submissions, the queue.
+    #[arg(long, env = "GRADER_DB", default_value = "grader.db")]
+    pub db: String,
+    /// The folder of exercise tracks to grade (and serve).
+    #[arg(long, env = "GRADER_EXERCISES", default_value = "exercises")]
+    pub exercises: std::path::PathBuf,
+    /// Gradings at once on this node (`serve --workers 0`: a front end
+    /// that only takes submissions, for `grader worker` nodes to grade).
+    #[arg(long, env = "GRADER_WORKERS", default_value_t = 2)]
+    pub workers: usize,
+    /// Containers kept started and waiting for each kind of job seen, so a
+    /// submission skips the container's start (0 turns this off).
+    #[arg(long, env = "GRADER_WARM", default_value_t = 1)]
+    pub warm: usize,
+    /// How long a claimed submission stays this node's without a
+    /// heartbeat (renewed every third of it while grading): if the node
+    /// dies, its submissions are queued again this long after, by any
+    /// node. Nodes on one database never take each other's live work.
     #[arg(long, default_value = "60s", value_parser = duration)]
     pub lease: std::time::Duration,
     /// On SIGTERM or Ctrl-C: how long the gradings in hand may go on
@@ -117,6 +134,7 @@ pub enum TokensCommand {
         name: String,
         #[arg(long, value_enum, default_value_t = TokenRole::Learner)]
         role: TokenRole,
+        /// The database: a PostgreSQL URL or a SQLite file.
         #[arg(long, env = "GRADER_DB", default_value = "grader.db")]
         db: String,
     },

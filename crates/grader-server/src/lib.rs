@@ -3,13 +3,15 @@
 //!
 //! - [`routes`]: the `/v1` API (axum) and its OpenAPI description.
 //! - [`auth`]: bearer tokens with roles, stored hashed.
-//! - [`store`]: the [`store::Store`] trait and its SQLite implementation:
-//!   tokens, submissions, and the queue workers claim from.
+//! - [`store`]: the [`store::Store`] trait and its SQLite and PostgreSQL
+//!   implementations: tokens, submissions, and the queue workers claim from.
 //! - [`worker`]: claim, grade, store the result.
 //! - [`limiter`]: per-token rate limits.
 //!
-//! [`run`] serves on a listener until `shutdown` resolves; a test binds
-//! port 0 and drives it.
+//! [`run`] serves on a listener and grades until `shutdown` resolves; a
+//! test binds port 0 and drives it. Without a listener it is a grading
+//! node (`grader worker`); without workers, a front end that only takes
+//! submissions.
 
 pub mod auth;
 pub mod catalog;
@@ -29,11 +31,12 @@ use tokio::net::TcpListener;
 
 pub use routes::app;
 pub use state::{AppState, Config};
-pub use store::{SqliteStore, Store};
+pub use store::{PgStore, SqliteStore, Store};
 
-/// Serves the API on `listener` and grades with `config.workers` workers
-/// until `shutdown` resolves. Submissions whose lease expired (their node
-/// died) are queued again at start and every half lease.
+/// Serves the API on `listener` (when there is one) and grades with
+/// `config.workers` workers until `shutdown` resolves. Submissions whose
+/// lease expired (their node died) are queued again at start and every
+/// half lease, by every node.
 ///
 /// When `shutdown` resolves: no new claims and no new connections; the
 /// gradings in hand and the requests open may go on for `config.grace`;
@@ -42,20 +45,30 @@ pub use store::{SqliteStore, Store};
 /// (the containers of a cancelled grading are being removed: a caller that
 /// owns the runner should clear what is left, as `grader serve` does).
 pub async fn run<S: Store, R: Runner + 'static>(
-    listener: TcpListener,
+    listener: Option<TcpListener>,
     state: AppState<S>,
     grader: Grader<R>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if listener.is_none() && state.config.workers == 0 {
+        return Err(std::io::Error::other(
+            "a node with neither an address nor workers has nothing to do",
+        ));
+    }
     if let Err(error) = worker::recover(&state).await {
         return Err(std::io::Error::other(format!(
             "could not recover the queue: {error}"
         )));
     }
     let reaper = tokio::spawn(worker::reap(state.clone()));
+    let listening = {
+        let store = Arc::clone(&state.store);
+        let (updates, wake) = (state.updates.clone(), Arc::clone(&state.wake));
+        tokio::spawn(async move { store.listen(updates, wake).await })
+    };
     let grader = Arc::new(grader);
     let (stop, stopping) = tokio::sync::watch::channel(None);
-    let workers: Vec<_> = (0..state.config.workers.max(1))
+    let workers: Vec<_> = (0..state.config.workers)
         .map(|index| {
             tokio::spawn(worker::work(
                 index,
@@ -65,12 +78,24 @@ pub async fn run<S: Store, R: Runner + 'static>(
             ))
         })
         .collect();
-    tracing::info!(address = %listener.local_addr()?, workers = workers.len(), "serving");
     let (stop_serving, serving_stopped) = tokio::sync::oneshot::channel::<()>();
-    let serve = axum::serve(listener, app(state.clone())).with_graceful_shutdown(async move {
-        let _ = serving_stopped.await;
-    });
-    let mut server = tokio::spawn(async move { serve.await });
+    let mut server = match listener {
+        Some(listener) => {
+            tracing::info!(address = %listener.local_addr()?, workers = workers.len(), "serving");
+            let serve =
+                axum::serve(listener, app(state.clone())).with_graceful_shutdown(async move {
+                    let _ = serving_stopped.await;
+                });
+            tokio::spawn(async move { serve.await })
+        }
+        None => {
+            tracing::info!(workers = workers.len(), "grading");
+            tokio::spawn(async move {
+                let _ = serving_stopped.await;
+                Ok(())
+            })
+        }
+    };
     let ended_early = tokio::select! {
         () = shutdown => None,
         served = &mut server => Some(served),
@@ -87,6 +112,7 @@ pub async fn run<S: Store, R: Runner + 'static>(
         let _ = worker.await;
     }
     reaper.abort();
+    listening.abort();
     let served = match ended_early {
         Some(served) => served,
         None => match tokio::time::timeout_at(deadline, &mut server).await {

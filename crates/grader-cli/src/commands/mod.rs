@@ -20,6 +20,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Images(command) => images::run(images_dir.as_deref(), command).await,
         Command::New(args) => new::run(args),
         Command::Serve(args) => serve::run(images_dir.as_deref(), args).await,
+        Command::Worker(args) => serve::worker(images_dir.as_deref(), args).await,
         Command::Tokens(command) => tokens::run(command).await,
         Command::Submit(args) => submit::run(args).await,
     }

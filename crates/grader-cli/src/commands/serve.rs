@@ -1,4 +1,6 @@
-//! `grader serve`: the HTTP submission service.
+//! `grader serve` (the HTTP submission service) and `grader worker` (a
+//! grading node without HTTP): one node each, on a database either shares
+//! with other nodes.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -6,9 +8,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use grader::{Grader, Images};
 use grader_sandbox::{DockerSandbox, WarmPool};
-use grader_server::{AppState, Config, SqliteStore};
+use grader_server::store::{self, Database};
+use grader_server::{AppState, Config, Store};
+use tokio::net::TcpListener;
 
-use crate::cli::ServeArgs;
+use crate::cli::{NodeArgs, ServeArgs, WorkerArgs};
 use crate::locate;
 
 /// How long a warm container may wait for its job.
@@ -17,33 +21,75 @@ const WARM_AGE: std::time::Duration = std::time::Duration::from_secs(600);
 const WARM_CLOSE: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub async fn run(images_dir: Option<&Path>, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let store = SqliteStore::open(&args.db)
-        .await
-        .with_context(|| format!("could not open the database {}", args.db))?;
-    let catalog = grader_server::catalog::Catalog::load(&args.exercises);
-    let images = Images::new(locate::images_dir(images_dir)?);
-    let sandbox = DockerSandbox::connect().await?;
-    sandbox.sweep().await?;
     let config = Config {
-        workers: args.workers.max(1),
         queue_capacity: args.queue_capacity.max(1),
         pending_per_token: args.pending_per_token.max(1),
         max_body: args.max_body,
         rate_burst: args.rate_burst,
         rate_per_second: args.rate_per_second,
-        lease: args.lease,
-        grace: args.grace,
-        ..Config::default()
+        ..node_config(&args.node)
     };
-    let listener = tokio::net::TcpListener::bind(&args.listen)
+    let listener = TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("could not listen on {}", args.listen))?;
     eprintln!(
         "grader: serving on http://{} ({} workers, database {})",
         listener.local_addr()?,
         config.workers,
-        args.db
+        store::redacted(&args.node.db)
     );
+    node(images_dir, &args.node, config, Some(listener)).await
+}
+
+pub async fn worker(images_dir: Option<&Path>, args: WorkerArgs) -> anyhow::Result<ExitCode> {
+    let config = Config {
+        workers: args.node.workers.max(1),
+        ..node_config(&args.node)
+    };
+    eprintln!(
+        "grader: grading node {} ({} workers, database {})",
+        config.node,
+        config.workers,
+        store::redacted(&args.node.db)
+    );
+    node(images_dir, &args.node, config, None).await
+}
+
+fn node_config(args: &NodeArgs) -> Config {
+    Config {
+        workers: args.workers,
+        lease: args.lease,
+        grace: args.grace,
+        ..Config::default()
+    }
+}
+
+async fn node(
+    images_dir: Option<&Path>,
+    args: &NodeArgs,
+    config: Config,
+    listener: Option<TcpListener>,
+) -> anyhow::Result<ExitCode> {
+    let database = store::open(&args.db)
+        .await
+        .with_context(|| format!("could not open the database {}", store::redacted(&args.db)))?;
+    match database {
+        Database::Sqlite(store) => run_node(images_dir, args, store, config, listener).await,
+        Database::Postgres(store) => run_node(images_dir, args, store, config, listener).await,
+    }
+}
+
+async fn run_node<S: Store>(
+    images_dir: Option<&Path>,
+    args: &NodeArgs,
+    store: S,
+    config: Config,
+    listener: Option<TcpListener>,
+) -> anyhow::Result<ExitCode> {
+    let catalog = grader_server::catalog::Catalog::load(&args.exercises);
+    let images = Images::new(locate::images_dir(images_dir)?);
+    let sandbox = DockerSandbox::connect().await?;
+    sandbox.sweep().await?;
     let state = AppState::new(store, catalog, config);
     let pool = WarmPool::new(sandbox.clone(), args.warm, WARM_AGE);
     let grader = Grader::new(pool.clone(), images);

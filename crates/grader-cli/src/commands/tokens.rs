@@ -3,25 +3,31 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use grader_server::SqliteStore;
 use grader_server::auth::Role;
+use grader_server::store::{self, Database};
 
 use crate::cli::{TokenRole, TokensCommand};
 
 pub async fn run(command: TokensCommand) -> anyhow::Result<ExitCode> {
     match command {
         TokensCommand::Create { name, role, db } => {
-            let store = SqliteStore::open(&db)
+            let database = store::open(&db)
                 .await
-                .with_context(|| format!("could not open the database {db}"))?;
+                .with_context(|| format!("could not open the database {}", store::redacted(&db)))?;
             let role = match role {
                 TokenRole::Learner => Role::Learner,
                 TokenRole::Author => Role::Author,
                 TokenRole::Admin => Role::Admin,
             };
-            let token = grader_server::auth::create_token(&store, &name, role)
-                .await
-                .context("could not store the token")?;
+            let created = match &database {
+                Database::Sqlite(store) => {
+                    grader_server::auth::create_token(store, &name, role).await
+                }
+                Database::Postgres(store) => {
+                    grader_server::auth::create_token(store, &name, role).await
+                }
+            };
+            let token = created.context("could not store the token")?;
             eprintln!(
                 "a {} token for {name}; it is shown only now:",
                 role.as_str()

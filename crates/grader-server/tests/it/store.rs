@@ -1,4 +1,6 @@
-//! Leases on the store: two nodes on one SQLite file. A node's recovery
+//! The store's contract, one suite run on both databases: SQLite (a
+//! file) and PostgreSQL (a throwaway server from Debian's package, started
+//! by each test). Leases: two nodes on one database; a node's recovery
 //! once requeued every running row, so a second `grader serve` took back
 //! what the first was grading (graded twice, an attempt used twice).
 
@@ -7,23 +9,68 @@ use std::time::Duration;
 
 use grader_server::auth::Role;
 use grader_server::store::{Enqueued, Limits, StoredSubmission, SubmissionStatus};
-use grader_server::{SqliteStore, Store};
+use grader_server::{PgStore, SqliteStore, Store};
+use grader_testkit::{Durability, TempPostgres};
 
 const LEASE: Duration = Duration::from_millis(600);
 
-/// Two stores on one fresh file, as two processes would open it, and one
-/// queued submission.
-async fn two_nodes() -> (tempfile::TempDir, SqliteStore, SqliteStore, String) {
+/// What keeps a database alive for a test: its folder, or its server.
+type Keep = Box<dyn std::any::Any + Send>;
+
+/// Two stores on one fresh SQLite file, as two processes would open it.
+async fn sqlite_pair() -> (Keep, SqliteStore, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("grader.db");
     let first = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
     let second = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
-    let token_id = first
-        .create_token("ann", Role::Learner, "hash")
+    (Box::new(dir), first, second)
+}
+
+/// Two stores on one fresh PostgreSQL database, as two nodes would.
+async fn postgres_pair() -> (Keep, PgStore, PgStore) {
+    let server = tokio::task::spawn_blocking(|| TempPostgres::start(Durability::Throwaway))
         .await
         .unwrap();
-    let submission = StoredSubmission {
-        id: "sub-1".to_owned(),
+    let url = server.url();
+    let first = PgStore::open(&url).await.unwrap();
+    let second = PgStore::open(&url).await.unwrap();
+    (Box::new(server), first, second)
+}
+
+/// Runs each contract test on both stores: `<test>::sqlite` and
+/// `<test>::postgres`.
+macro_rules! on_both_stores {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let (_keep, first, second) = super::sqlite_pair().await;
+                super::contract::$test(first, second).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let (_keep, first, second) = super::postgres_pair().await;
+                super::contract::$test(first, second).await;
+            }
+        }
+    )*};
+}
+
+on_both_stores!(
+    another_nodes_recovery_leaves_a_live_lease_alone,
+    an_expired_lease_is_requeued_and_its_late_result_is_not_written,
+    a_released_submission_is_queued_again_without_an_attempt,
+    a_submission_that_crashed_its_worker_too_often_is_given_up,
+    intake_keeps_both_bounds_under_a_burst,
+    claims_at_once_never_take_one_submission_twice,
+    submissions_are_listed_newest_first_per_token,
+    tokens_are_found_by_their_hash_only,
+);
+
+fn submission(id: &str, token_id: i64) -> StoredSubmission {
+    StoredSubmission {
+        id: id.to_owned(),
         token_id,
         exercise: "python/fizzbuzz".to_owned(),
         files: BTreeMap::from([("fizzbuzz.py".to_owned(), "pass\n".to_owned())]),
@@ -32,17 +79,13 @@ async fn two_nodes() -> (tempfile::TempDir, SqliteStore, SqliteStore, String) {
         attempts: 0,
         created_at: 0,
         finished_at: None,
-    };
-    let limits = Limits {
-        pending_per_token: 10,
-        queue_capacity: 10,
-    };
-    assert_eq!(
-        first.enqueue(&submission, limits).await.unwrap(),
-        Enqueued::Queued
-    );
-    (dir, first, second, submission.id)
+    }
 }
+
+const ROOMY: Limits = Limits {
+    pending_per_token: 100,
+    queue_capacity: 100,
+};
 
 fn result() -> grader::GradeResult {
     grader::GradeResult::error(
@@ -52,57 +95,254 @@ fn result() -> grader::GradeResult {
     )
 }
 
-async fn status(store: &SqliteStore, id: &str) -> SubmissionStatus {
+async fn status(store: &impl Store, id: &str) -> SubmissionStatus {
     store.get(id).await.unwrap().unwrap().status
 }
 
-#[tokio::test]
-async fn another_nodes_recovery_leaves_a_live_lease_alone() {
-    let (_dir, first, second, id) = two_nodes().await;
-    let claimed = first.claim("a/0", LEASE).await.unwrap().unwrap();
-    assert_eq!(claimed.id, id);
-    // The second node starts while the first grades, and keeps recovering
-    // while the first's heartbeat renews: it never takes the submission.
-    for _ in 0..3 {
-        assert_eq!(second.recover().await.unwrap(), 0);
-        assert!(second.claim("b/0", LEASE).await.unwrap().is_none());
-        tokio::time::sleep(LEASE / 2).await;
-        assert!(first.renew(&id, "a/0", LEASE).await.unwrap());
-    }
-    assert_eq!(status(&second, &id).await, SubmissionStatus::Running);
-    assert!(first.finish(&id, "a/0", &result()).await.unwrap());
-    assert_eq!(second.recover().await.unwrap(), 0);
-    let done = second.get(&id).await.unwrap().unwrap();
-    assert_eq!(done.status, SubmissionStatus::Done);
-    assert_eq!(done.attempts, 1);
+/// A token and one queued submission, `sub-1`.
+async fn one_queued(store: &impl Store) -> String {
+    let token_id = store
+        .create_token("ann", Role::Learner, "hash")
+        .await
+        .unwrap();
+    let queued = submission("sub-1", token_id);
+    assert_eq!(
+        store.enqueue(&queued, ROOMY).await.unwrap(),
+        Enqueued::Queued
+    );
+    queued.id
 }
 
-#[tokio::test]
-async fn an_expired_lease_is_requeued_and_its_late_result_is_not_written() {
-    let (_dir, first, second, id) = two_nodes().await;
-    first.claim("a/0", LEASE).await.unwrap().unwrap();
-    // The first node stops renewing (it died, or stalled).
-    tokio::time::sleep(LEASE + Duration::from_millis(200)).await;
-    assert_eq!(second.recover().await.unwrap(), 1);
-    assert_eq!(status(&second, &id).await, SubmissionStatus::Queued);
-    let again = second.claim("b/0", LEASE).await.unwrap().unwrap();
-    assert_eq!(again.id, id);
-    // The stalled node comes back: its lease is gone, it renews and
-    // finishes nothing.
-    assert!(!first.renew(&id, "a/0", LEASE).await.unwrap());
-    assert!(!first.finish(&id, "a/0", &result()).await.unwrap());
-    assert_eq!(status(&second, &id).await, SubmissionStatus::Running);
-    assert!(second.finish(&id, "b/0", &result()).await.unwrap());
-    // Written once: a second finish, even by the holder, changes nothing.
-    assert!(!second.finish(&id, "b/0", &result()).await.unwrap());
-    assert_eq!(status(&first, &id).await, SubmissionStatus::Done);
+mod contract {
+    use super::*;
+    pub async fn another_nodes_recovery_leaves_a_live_lease_alone(
+        first: impl Store,
+        second: impl Store,
+    ) {
+        let id = one_queued(&first).await;
+        let claimed = first.claim("a/0", LEASE).await.unwrap().unwrap();
+        assert_eq!(claimed.id, id);
+        // The second node starts while the first grades, and keeps recovering
+        // while the first's heartbeat renews: it never takes the submission.
+        for _ in 0..3 {
+            assert_eq!(second.recover().await.unwrap(), 0);
+            assert!(second.claim("b/0", LEASE).await.unwrap().is_none());
+            tokio::time::sleep(LEASE / 2).await;
+            assert!(first.renew(&id, "a/0", LEASE).await.unwrap());
+        }
+        assert_eq!(status(&second, &id).await, SubmissionStatus::Running);
+        assert!(first.finish(&id, "a/0", &result()).await.unwrap());
+        assert_eq!(second.recover().await.unwrap(), 0);
+        let done = second.get(&id).await.unwrap().unwrap();
+        assert_eq!(done.status, SubmissionStatus::Done);
+        assert_eq!(done.attempts, 1);
+    }
+
+    pub async fn an_expired_lease_is_requeued_and_its_late_result_is_not_written(
+        first: impl Store,
+        second: impl Store,
+    ) {
+        let id = one_queued(&first).await;
+        first.claim("a/0", LEASE).await.unwrap().unwrap();
+        // The first node stops renewing (it died, or stalled).
+        tokio::time::sleep(LEASE + Duration::from_millis(200)).await;
+        assert_eq!(second.recover().await.unwrap(), 1);
+        assert_eq!(status(&second, &id).await, SubmissionStatus::Queued);
+        let again = second.claim("b/0", LEASE).await.unwrap().unwrap();
+        assert_eq!(again.id, id);
+        // The stalled node comes back: its lease is gone, it renews and
+        // finishes nothing.
+        assert!(!first.renew(&id, "a/0", LEASE).await.unwrap());
+        assert!(!first.finish(&id, "a/0", &result()).await.unwrap());
+        assert_eq!(status(&second, &id).await, SubmissionStatus::Running);
+        assert!(second.finish(&id, "b/0", &result()).await.unwrap());
+        // Written once: a second finish, even by the holder, changes nothing.
+        assert!(!second.finish(&id, "b/0", &result()).await.unwrap());
+        assert_eq!(status(&first, &id).await, SubmissionStatus::Done);
+    }
+
+    pub async fn a_released_submission_is_queued_again_without_an_attempt(
+        first: impl Store,
+        second: impl Store,
+    ) {
+        let id = one_queued(&first).await;
+        assert_eq!(
+            first.claim("a/0", LEASE).await.unwrap().unwrap().attempts,
+            1
+        );
+        // Only the holder may hand it back.
+        assert!(!second.release(&id, "b/0").await.unwrap());
+        assert!(first.release(&id, "a/0").await.unwrap());
+        assert_eq!(status(&second, &id).await, SubmissionStatus::Queued);
+        let again = second.claim("b/0", LEASE).await.unwrap().unwrap();
+        assert_eq!((again.id.as_str(), again.attempts), (id.as_str(), 1));
+    }
+
+    pub async fn a_submission_that_crashed_its_worker_too_often_is_given_up(
+        first: impl Store,
+        second: impl Store,
+    ) {
+        let id = one_queued(&first).await;
+        let short = Duration::from_millis(1);
+        for attempt in 1..=grader_server::store::MAX_ATTEMPTS {
+            let claimed = first.claim("a/0", short).await.unwrap().unwrap();
+            assert_eq!(claimed.attempts, attempt);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let requeued = second.recover().await.unwrap();
+            let last = attempt == grader_server::store::MAX_ATTEMPTS;
+            assert_eq!(requeued, u64::from(!last), "attempt {attempt}");
+        }
+        let done = second.get(&id).await.unwrap().unwrap();
+        assert_eq!(done.status, SubmissionStatus::Done);
+        let result = done.result.unwrap();
+        assert_eq!(result.exercise, "python/fizzbuzz");
+        assert_eq!(result.status, grader::Status::Error);
+        assert!(first.claim("a/0", LEASE).await.unwrap().is_none());
+    }
+
+    pub async fn intake_keeps_both_bounds_under_a_burst(first: impl Store, second: impl Store) {
+        let ann = first.create_token("ann", Role::Learner, "a").await.unwrap();
+        let bob = first.create_token("bob", Role::Learner, "b").await.unwrap();
+        let limits = Limits {
+            pending_per_token: 3,
+            queue_capacity: 5,
+        };
+        // Forty at once from two stores (two front ends), ann's and bob's
+        // interleaved.
+        let offers = (0..40).map(|index| {
+            let token = if index % 2 == 0 { ann } else { bob };
+            let offered = submission(&format!("sub-{index}"), token);
+            let (first, second) = (&first, &second);
+            async move {
+                if index % 3 == 0 {
+                    first.enqueue(&offered, limits).await.unwrap()
+                } else {
+                    second.enqueue(&offered, limits).await.unwrap()
+                }
+            }
+        });
+        let answers = futures_util::future::join_all(offers).await;
+        let queued = answers.iter().filter(|&&answer| answer == Enqueued::Queued);
+        // Each token reaches its own bound (3 + 3 > 5): the queue's bound
+        // holds, and neither token passes its own.
+        assert_eq!(queued.count(), 5, "{answers:?}");
+        assert_eq!(first.queued().await.unwrap(), 5);
+        let pending = |token| {
+            let first = &first;
+            async move { first.list(Some(token), 100).await.unwrap().len() }
+        };
+        assert!(pending(ann).await <= 3 && pending(bob).await <= 3);
+        assert!(answers.iter().all(|answer| matches!(
+            answer,
+            Enqueued::Queued | Enqueued::TooManyPending(3) | Enqueued::QueueFull(5)
+        )));
+    }
+
+    pub async fn claims_at_once_never_take_one_submission_twice(
+        first: impl Store,
+        second: impl Store,
+    ) {
+        let token = first.create_token("ann", Role::Learner, "a").await.unwrap();
+        for index in 0..20 {
+            let queued = submission(&format!("sub-{index:02}"), token);
+            assert_eq!(
+                first.enqueue(&queued, ROOMY).await.unwrap(),
+                Enqueued::Queued
+            );
+        }
+        let claims = (0..30).map(|index| {
+            let (first, second) = (&first, &second);
+            async move {
+                let worker = format!("node-{}/{index}", index % 2);
+                let store: &dyn ClaimOnly = if index % 2 == 0 { first } else { second };
+                store.claim_id(&worker).await
+            }
+        });
+        let mut claimed: Vec<String> = futures_util::future::join_all(claims)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        claimed.sort();
+        let expected: Vec<String> = (0..20).map(|index| format!("sub-{index:02}")).collect();
+        assert_eq!(claimed, expected);
+    }
+
+    pub async fn submissions_are_listed_newest_first_per_token(
+        first: impl Store,
+        second: impl Store,
+    ) {
+        let ann = first.create_token("ann", Role::Learner, "a").await.unwrap();
+        let bob = first.create_token("bob", Role::Learner, "b").await.unwrap();
+        for (index, token) in [ann, bob, ann].into_iter().enumerate() {
+            let mut queued = submission(&format!("sub-{index}"), token);
+            queued.created_at = 100 + index as i64;
+            assert_eq!(
+                first.enqueue(&queued, ROOMY).await.unwrap(),
+                Enqueued::Queued
+            );
+        }
+        let ids = |listed: Vec<StoredSubmission>| -> Vec<String> {
+            listed.into_iter().map(|each| each.id).collect()
+        };
+        assert_eq!(
+            ids(second.list(Some(ann), 10).await.unwrap()),
+            ["sub-2", "sub-0"]
+        );
+        assert_eq!(ids(second.list(None, 2).await.unwrap()), ["sub-2", "sub-1"]);
+        // A list carries no files: only a worker reads them.
+        let listed = second.list(None, 10).await.unwrap();
+        assert!(listed.iter().all(|each| each.files.is_empty()));
+        // The oldest is claimed first, with its files.
+        let claimed = second.claim("b/0", LEASE).await.unwrap().unwrap();
+        assert_eq!(claimed.id, "sub-0");
+        assert_eq!(claimed.files.len(), 1);
+    }
+
+    pub async fn tokens_are_found_by_their_hash_only(first: impl Store, second: impl Store) {
+        let id = first
+            .create_token("ann", Role::Author, "hash-a")
+            .await
+            .unwrap();
+        let caller = second.caller("hash-a").await.unwrap().unwrap();
+        assert_eq!((caller.token_id, caller.name.as_str()), (id, "ann"));
+        assert_eq!(caller.role, Role::Author);
+        assert!(second.caller("hash-b").await.unwrap().is_none());
+        // A hash is unique.
+        assert!(
+            first
+                .create_token("bob", Role::Learner, "hash-a")
+                .await
+                .is_err()
+        );
+    }
+}
+
+/// A claim through either store type, for tests that mix two.
+trait ClaimOnly: Sync {
+    fn claim_id<'a>(
+        &'a self,
+        worker: &'a str,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Option<String>> + Send + 'a>>;
+}
+
+impl<S: Store> ClaimOnly for S {
+    fn claim_id<'a>(
+        &'a self,
+        worker: &'a str,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Option<String>> + Send + 'a>> {
+        Box::pin(async move {
+            let claimed = self.claim(worker, LEASE).await.unwrap();
+            claimed.map(|claimed| claimed.id)
+        })
+    }
 }
 
 /// A zero lease would make the heartbeat's and the reaper's timers panic
 /// (a zero period) and every claim expire at once: it is raised.
 #[tokio::test]
 async fn a_lease_below_a_second_is_raised_to_one() {
-    let (_dir, store, _, _) = two_nodes().await;
+    let (_keep, store, _) = sqlite_pair().await;
     let state = grader_server::AppState::new(
         store,
         grader_server::catalog::Catalog::default(),

@@ -47,7 +47,7 @@ impl Service {
                 .expect("these tests need a running Docker engine; start dockerd");
             let grader = Grader::new(sandbox, Images::new(root().join("runner-images")));
             tokio::spawn(grader_server::run(
-                listener,
+                Some(listener),
                 state.clone(),
                 grader,
                 shutdown,

@@ -1,173 +1,14 @@
-//! Where tokens and submissions live, and the queue of submissions to
-//! grade: one table that workers claim from.
-//!
-//! [`Store`] is what the service needs of a database; [`SqliteStore`] is
-//! its only implementation (one file, nothing to install); there is no
-//! PostgreSQL store yet.
-//!
-//! A claim is a lease: the row is running for one worker of one node until
-//! an expiry its heartbeat renews ([`Store::renew`]). Recovery requeues only
-//! rows whose lease ran out, so several `grader serve` on one file never
-//! take each other's work, and [`Store::finish`] writes only while the
-//! finisher still holds the lease, so a result is written once.
+//! The SQLite store: one file, nothing to install. One writer at a time
+//! (SQLite's lock), so every bound and claim is one statement.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
+use super::*;
 use crate::auth::Role;
-
-/// A submission that crashed its worker this many times is given up.
-pub const MAX_ATTEMPTS: i64 = 3;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("open the database {path}")]
-    Open {
-        path: String,
-        #[source]
-        source: sqlx::Error,
-    },
-    #[error("bring the database {path} up to date")]
-    Migrate {
-        path: String,
-        #[source]
-        source: sqlx::migrate::MigrateError,
-    },
-    #[error("query the database")]
-    Query(#[from] sqlx::Error),
-    #[error("read a stored value")]
-    Decode(#[from] serde_json::Error),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SubmissionStatus {
-    Queued,
-    Running,
-    Done,
-}
-
-impl SubmissionStatus {
-    fn parse(text: &str) -> SubmissionStatus {
-        match text {
-            "queued" => SubmissionStatus::Queued,
-            "running" => SubmissionStatus::Running,
-            _ => SubmissionStatus::Done,
-        }
-    }
-}
-
-/// A token's holder, as the service knows them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub token_id: i64,
-    pub name: String,
-    pub role: Role,
-}
-
-/// A stored submission.
-#[derive(Debug, Clone)]
-pub struct StoredSubmission {
-    pub id: String,
-    pub token_id: i64,
-    pub exercise: String,
-    pub files: BTreeMap<String, String>,
-    pub status: SubmissionStatus,
-    /// The result in the author's view, once graded.
-    pub result: Option<grader::GradeResult>,
-    pub attempts: i64,
-    pub created_at: i64,
-    pub finished_at: Option<i64>,
-}
-
-/// The bounds intake keeps.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub pending_per_token: i64,
-    pub queue_capacity: i64,
-}
-
-/// What became of a submission offered to the queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Enqueued {
-    Queued,
-    /// Refused: its token already has this many pending (queued or running).
-    TooManyPending(i64),
-    /// Refused: this many are queued already.
-    QueueFull(i64),
-}
-
-/// What the service needs of its database.
-pub trait Store: Send + Sync + 'static {
-    fn create_token(
-        &self,
-        name: &str,
-        role: Role,
-        hash: &str,
-    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
-    fn caller(&self, hash: &str)
-    -> impl Future<Output = Result<Option<Caller>, StoreError>> + Send;
-    /// Stores a new submission as queued if its token has fewer than
-    /// `limits.pending_per_token` pending and the queue fewer than
-    /// `limits.queue_capacity` queued: both checked atomically with the
-    /// insert, so a burst never overshoots either bound.
-    fn enqueue(
-        &self,
-        submission: &StoredSubmission,
-        limits: Limits,
-    ) -> impl Future<Output = Result<Enqueued, StoreError>> + Send;
-    fn get(
-        &self,
-        id: &str,
-    ) -> impl Future<Output = Result<Option<StoredSubmission>, StoreError>> + Send;
-    /// The newest submissions first, without their files; all of them when
-    /// `token_id` is None.
-    fn list(
-        &self,
-        token_id: Option<i64>,
-        limit: i64,
-    ) -> impl Future<Output = Result<Vec<StoredSubmission>, StoreError>> + Send;
-    fn queued(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
-    /// Marks the oldest queued submission running for `worker`, leased to
-    /// it for `lease`, and returns it.
-    fn claim(
-        &self,
-        worker: &str,
-        lease: Duration,
-    ) -> impl Future<Output = Result<Option<StoredSubmission>, StoreError>> + Send;
-    /// Extends `worker`'s lease on `id` to `lease` from now; false when the
-    /// lease is no longer `worker`'s (it expired and was requeued).
-    fn renew(
-        &self,
-        id: &str,
-        worker: &str,
-        lease: Duration,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// Stores the result of `id` if `worker` still holds its lease; false
-    /// (nothing written) when it does not: a result is written once.
-    fn finish(
-        &self,
-        id: &str,
-        worker: &str,
-        result: &grader::GradeResult,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// Hands `id` back to the queue if `worker` still holds its lease (a
-    /// stopping node that could not finish it); the attempt does not count.
-    fn release(
-        &self,
-        id: &str,
-        worker: &str,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// Running submissions whose lease expired (their node died or lost
-    /// the database) go back to the queue, except those that have failed
-    /// too often, which are given up. Returns how many were requeued.
-    fn recover(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
-}
 
 /// The SQLite store: one file.
 #[derive(Debug, Clone)]
@@ -177,7 +18,7 @@ pub struct SqliteStore {
 
 /// The schema, versioned: applied at [`SqliteStore::open`], each migration
 /// once, recorded in the `_sqlx_migrations` table.
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// Inserts a submission as queued only while its token's pending count
 /// and the queue's length are under their bounds.
@@ -186,13 +27,6 @@ const ENQUEUE: &str = "INSERT INTO submissions (id, token_id, exercise, files, s
      WHERE (SELECT COUNT(*) FROM submissions
             WHERE token_id = ? AND status IN ('queued', 'running')) < ?
        AND (SELECT COUNT(*) FROM submissions WHERE status = 'queued') < ?";
-
-const COLUMNS: &str =
-    "id, token_id, exercise, files, status, result, attempts, created_at, finished_at";
-/// The same without the files, which only a worker needs: reading a
-/// submission's status (SSE, `?wait=`, lists) never loads them.
-const STATUS_COLUMNS: &str =
-    "id, token_id, exercise, '{}' AS files, status, result, attempts, created_at, finished_at";
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path`.
@@ -243,6 +77,10 @@ impl SqliteStore {
     }
 }
 
+fn decode(row: &sqlx::sqlite::SqliteRow) -> Result<StoredSubmission, StoreError> {
+    <RawSubmission as sqlx::FromRow<_>>::from_row(row)?.decode()
+}
+
 /// SQLite's SQLITE_BUSY: another connection holds the lock.
 fn is_busy(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(error) if error.code().as_deref() == Some("5"))
@@ -260,43 +98,6 @@ impl SqliteStore {
         .await?;
         Ok(row.try_get("n")?)
     }
-}
-
-/// Seconds since the Unix epoch, as the store keeps times.
-pub(crate) fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs() as i64
-}
-
-/// Milliseconds since the Unix epoch, as the store keeps lease expiries.
-fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis() as i64
-}
-
-/// When a lease of `lease` taken now expires, in milliseconds.
-fn lease_until(lease: Duration) -> i64 {
-    now_millis().saturating_add(lease.as_millis() as i64)
-}
-
-fn row_to_submission(row: &sqlx::sqlite::SqliteRow) -> Result<StoredSubmission, StoreError> {
-    let files: String = row.try_get("files")?;
-    let result: Option<String> = row.try_get("result")?;
-    Ok(StoredSubmission {
-        id: row.try_get("id")?,
-        token_id: row.try_get("token_id")?,
-        exercise: row.try_get("exercise")?,
-        files: serde_json::from_str(&files)?,
-        status: SubmissionStatus::parse(row.try_get::<&str, _>("status")?),
-        result: result.map(|text| serde_json::from_str(&text)).transpose()?,
-        attempts: row.try_get("attempts")?,
-        created_at: row.try_get("created_at")?,
-        finished_at: row.try_get("finished_at")?,
-    })
 }
 
 impl Store for SqliteStore {
@@ -370,7 +171,7 @@ impl Store for SqliteStore {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(row_to_submission).transpose()
+        row.as_ref().map(decode).transpose()
     }
 
     async fn list(
@@ -396,7 +197,7 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await?,
         };
-        rows.iter().map(row_to_submission).collect()
+        rows.iter().map(decode).collect()
     }
 
     async fn queued(&self) -> Result<i64, StoreError> {
@@ -426,7 +227,7 @@ impl Store for SqliteStore {
         .bind(now())
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(row_to_submission).transpose()
+        row.as_ref().map(decode).transpose()
     }
 
     async fn renew(&self, id: &str, worker: &str, lease: Duration) -> Result<bool, StoreError> {
@@ -484,11 +285,7 @@ impl Store for SqliteStore {
         // that reads and then writes fails at once ("database is locked")
         // when another connection writes in between. Each statement reads
         // the lease afresh, so a row renewed in between is left alone.
-        let gave_up = grader::GradeResult::error(
-            "",
-            grader::result::ErrorKind::Infra,
-            "the grader stopped while grading this submission too many times",
-        );
+        let gave_up = given_up();
         let now_ms = now_millis();
         sqlx::query(
             "UPDATE submissions
@@ -512,6 +309,15 @@ impl Store for SqliteStore {
         .await?
         .rows_affected();
         Ok(requeued)
+    }
+
+    async fn listen(
+        &self,
+        _updates: tokio::sync::broadcast::Sender<Update>,
+        _wake: std::sync::Arc<tokio::sync::Notify>,
+    ) {
+        // SQLite cannot tell one process of another's writes.
+        std::future::pending().await
     }
 }
 

@@ -1,0 +1,275 @@
+//! Where tokens and submissions live, and the queue of submissions to
+//! grade: one table that workers claim from.
+//!
+//! [`Store`] is what the service needs of a database. Two implement it:
+//! [`SqliteStore`] (one file, nothing to install: the default) and
+//! [`PgStore`] (PostgreSQL: several machines share one queue). Both pass
+//! one test suite (`tests/it/store.rs`); [`open`] picks one from `--db`.
+//!
+//! A claim is a lease: the row is running for one worker of one node until
+//! an expiry its heartbeat renews ([`Store::renew`]). Recovery requeues only
+//! rows whose lease ran out, so nodes on one database never take each
+//! other's work, and [`Store::finish`] writes only while the finisher still
+//! holds the lease, so a result is written once.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Role;
+use crate::state::Update;
+
+mod postgres;
+mod sqlite;
+
+pub use postgres::{PgStore, redacted};
+pub use sqlite::SqliteStore;
+
+/// A submission that crashed its worker this many times is given up.
+pub const MAX_ATTEMPTS: i64 = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("open the database {path}")]
+    Open {
+        path: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("bring the database {path} up to date")]
+    Migrate {
+        path: String,
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("query the database")]
+    Query(#[from] sqlx::Error),
+    #[error("read a stored value")]
+    Decode(#[from] serde_json::Error),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionStatus {
+    Queued,
+    Running,
+    Done,
+}
+
+impl SubmissionStatus {
+    fn parse(text: &str) -> SubmissionStatus {
+        match text {
+            "queued" => SubmissionStatus::Queued,
+            "running" => SubmissionStatus::Running,
+            _ => SubmissionStatus::Done,
+        }
+    }
+}
+
+/// A token's holder, as the service knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub token_id: i64,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A stored submission.
+#[derive(Debug, Clone)]
+pub struct StoredSubmission {
+    pub id: String,
+    pub token_id: i64,
+    pub exercise: String,
+    pub files: BTreeMap<String, String>,
+    pub status: SubmissionStatus,
+    /// The result in the author's view, once graded.
+    pub result: Option<grader::GradeResult>,
+    pub attempts: i64,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+/// The bounds intake keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub pending_per_token: i64,
+    pub queue_capacity: i64,
+}
+
+/// What became of a submission offered to the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enqueued {
+    Queued,
+    /// Refused: its token already has this many pending (queued or running).
+    TooManyPending(i64),
+    /// Refused: this many are queued already.
+    QueueFull(i64),
+}
+
+/// What the service needs of its database.
+pub trait Store: Send + Sync + 'static {
+    fn create_token(
+        &self,
+        name: &str,
+        role: Role,
+        hash: &str,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    fn caller(&self, hash: &str)
+    -> impl Future<Output = Result<Option<Caller>, StoreError>> + Send;
+    /// Stores a new submission as queued if its token has fewer than
+    /// `limits.pending_per_token` pending and the queue fewer than
+    /// `limits.queue_capacity` queued: both checked atomically with the
+    /// insert, so a burst never overshoots either bound.
+    fn enqueue(
+        &self,
+        submission: &StoredSubmission,
+        limits: Limits,
+    ) -> impl Future<Output = Result<Enqueued, StoreError>> + Send;
+    fn get(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<StoredSubmission>, StoreError>> + Send;
+    /// The newest submissions first, without their files; all of them when
+    /// `token_id` is None.
+    fn list(
+        &self,
+        token_id: Option<i64>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<StoredSubmission>, StoreError>> + Send;
+    fn queued(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    /// Marks the oldest queued submission running for `worker`, leased to
+    /// it for `lease`, and returns it.
+    fn claim(
+        &self,
+        worker: &str,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Option<StoredSubmission>, StoreError>> + Send;
+    /// Extends `worker`'s lease on `id` to `lease` from now; false when the
+    /// lease is no longer `worker`'s (it expired and was requeued).
+    fn renew(
+        &self,
+        id: &str,
+        worker: &str,
+        lease: Duration,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Stores the result of `id` if `worker` still holds its lease; false
+    /// (nothing written) when it does not: a result is written once.
+    fn finish(
+        &self,
+        id: &str,
+        worker: &str,
+        result: &grader::GradeResult,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Hands `id` back to the queue if `worker` still holds its lease (a
+    /// stopping node that could not finish it); the attempt does not count.
+    fn release(
+        &self,
+        id: &str,
+        worker: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Running submissions whose lease expired (their node died or lost
+    /// the database) go back to the queue, except those that have failed
+    /// too often, which are given up. Returns how many were requeued.
+    fn recover(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Hears what other processes on this database change, until dropped:
+    /// a submission's new status goes to `updates` (for `?wait=` and the
+    /// event stream), a newly queued one also wakes `wake` (an idle
+    /// worker). A database that cannot tell (SQLite) never returns; the
+    /// service then reads the store again every second.
+    fn listen(
+        &self,
+        updates: tokio::sync::broadcast::Sender<Update>,
+        wake: std::sync::Arc<tokio::sync::Notify>,
+    ) -> impl Future<Output = ()> + Send;
+}
+
+/// Seconds since the Unix epoch, as the store keeps times.
+pub(crate) fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64
+}
+
+/// Milliseconds since the Unix epoch, as the store keeps lease expiries.
+fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as i64
+}
+
+/// When a lease of `lease` taken now expires, in milliseconds.
+fn lease_until(lease: Duration) -> i64 {
+    now_millis().saturating_add(lease.as_millis() as i64)
+}
+
+/// A submission as both databases return it; [`RawSubmission::decode`]
+/// reads its JSON columns.
+#[derive(Debug, sqlx::FromRow)]
+struct RawSubmission {
+    id: String,
+    token_id: i64,
+    exercise: String,
+    files: String,
+    status: String,
+    result: Option<String>,
+    attempts: i64,
+    created_at: i64,
+    finished_at: Option<i64>,
+}
+
+impl RawSubmission {
+    fn decode(self) -> Result<StoredSubmission, StoreError> {
+        Ok(StoredSubmission {
+            id: self.id,
+            token_id: self.token_id,
+            exercise: self.exercise,
+            files: serde_json::from_str(&self.files)?,
+            status: SubmissionStatus::parse(&self.status),
+            result: self
+                .result
+                .map(|text| serde_json::from_str(&text))
+                .transpose()?,
+            attempts: self.attempts,
+            created_at: self.created_at,
+            finished_at: self.finished_at,
+        })
+    }
+}
+
+/// The columns of a [`RawSubmission`].
+const COLUMNS: &str =
+    "id, token_id, exercise, files, status, result, attempts, created_at, finished_at";
+/// The same without the files, which only a worker needs: reading a
+/// submission's status (SSE, `?wait=`, lists) never loads them.
+const STATUS_COLUMNS: &str =
+    "id, token_id, exercise, '{}' AS files, status, result, attempts, created_at, finished_at";
+
+/// The result stored for a submission given up after [`MAX_ATTEMPTS`].
+fn given_up() -> grader::GradeResult {
+    grader::GradeResult::error(
+        "",
+        grader::result::ErrorKind::Infra,
+        "the grader stopped while grading this submission too many times",
+    )
+}
+
+/// The database `--db` names: a `postgres://` (or `postgresql://`) URL, or
+/// the path of a SQLite file.
+#[derive(Debug, Clone)]
+pub enum Database {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Opens the database `db` names, bringing its schema up to date.
+pub async fn open(db: &str) -> Result<Database, StoreError> {
+    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        Ok(Database::Postgres(PgStore::open(db).await?))
+    } else {
+        let path = db.strip_prefix("sqlite://").unwrap_or(db);
+        Ok(Database::Sqlite(SqliteStore::open(path).await?))
+    }
+}

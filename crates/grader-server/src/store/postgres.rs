@@ -1,0 +1,376 @@
+//! The PostgreSQL store: several machines share one queue. Workers claim
+//! with `FOR UPDATE SKIP LOCKED`, so claims on many nodes never wait on
+//! each other nor take one row twice; intake takes a transaction-scoped
+//! advisory lock, so its bounds hold under a burst from any number of
+//! front ends; every change is announced with `NOTIFY`, so `?wait=` and
+//! the event stream follow a submission whichever node grades it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::Row;
+use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+use tokio::sync::{Notify, broadcast};
+
+use super::*;
+use crate::auth::Role;
+
+/// The schema, versioned: applied at [`PgStore::open`] under sqlx's
+/// migration lock (an advisory lock), so nodes starting together apply
+/// each migration once.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The channel every change is announced on: `queued <id>` for a
+/// submission that joined the queue, `changed <id>` for any other change.
+const CHANNEL: &str = "grader_submissions";
+
+/// The advisory lock intake holds while it counts and inserts.
+const INTAKE_LOCK: i64 = 0x6772_6164_6572; // "grader"
+
+/// Inserts a submission as queued only while its token's pending count and
+/// the queue's length are under their bounds; run under [`INTAKE_LOCK`].
+/// Each count reads a partial index and costs at most its bound.
+const ENQUEUE: &str = "INSERT INTO submissions (id, token_id, exercise, files, status, created_at)
+     SELECT $1, $2, $3, $4, 'queued', $5
+     WHERE (SELECT COUNT(*) FROM submissions
+            WHERE token_id = $2 AND status IN ('queued', 'running')) < $6
+       AND (SELECT COUNT(*) FROM submissions WHERE status = 'queued') < $7";
+
+/// The PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<PgStore, StoreError> {
+        let shown = redacted(url);
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(|source| StoreError::Open {
+                path: shown.clone(),
+                source,
+            })?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                path: shown,
+                source,
+            })?;
+        Ok(PgStore { pool })
+    }
+
+    /// Submissions of `token_id` not graded yet (queued or running).
+    async fn pending_of(&self, token_id: i64) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM submissions
+             WHERE token_id = $1 AND status IN ('queued', 'running')",
+        )
+        .bind(token_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+}
+
+/// `url` without its password, for messages.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((user, host)) => {
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+fn decode(row: &sqlx::postgres::PgRow) -> Result<StoredSubmission, StoreError> {
+    <RawSubmission as sqlx::FromRow<_>>::from_row(row)?.decode()
+}
+
+/// Announces `event` (`queued` or `changed`) of `id` when `executor`'s
+/// transaction commits.
+async fn announce<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    event: &str,
+    id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(format!("{event} {id}"))
+        .execute(executor)
+        .await?;
+    Ok(())
+}
+
+impl Store for PgStore {
+    async fn create_token(&self, name: &str, role: Role, hash: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO tokens (name, role, hash, created_at) VALUES ($1, $2, $3, $4)
+             RETURNING id",
+        )
+        .bind(name)
+        .bind(role.as_str())
+        .bind(hash)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("id")?)
+    }
+
+    async fn caller(&self, hash: &str) -> Result<Option<Caller>, StoreError> {
+        let row = sqlx::query("SELECT id, name, role FROM tokens WHERE hash = $1")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let role: String = row.try_get("role")?;
+        Ok(Role::parse(&role).map(|role| Caller {
+            token_id: row.try_get("id").unwrap_or_default(),
+            name: row.try_get("name").unwrap_or_default(),
+            role,
+        }))
+    }
+
+    async fn enqueue(
+        &self,
+        submission: &StoredSubmission,
+        limits: Limits,
+    ) -> Result<Enqueued, StoreError> {
+        // Under READ COMMITTED two intakes could both count 9 of 10 and
+        // both insert: the advisory lock makes them take turns, for the
+        // length of a count and an insert.
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(INTAKE_LOCK)
+            .execute(&mut *transaction)
+            .await?;
+        let inserted = sqlx::query(ENQUEUE)
+            .bind(&submission.id)
+            .bind(submission.token_id)
+            .bind(&submission.exercise)
+            .bind(serde_json::to_string(&submission.files)?)
+            .bind(submission.created_at)
+            .bind(limits.pending_per_token)
+            .bind(limits.queue_capacity)
+            .execute(&mut *transaction)
+            .await?
+            .rows_affected();
+        if inserted == 1 {
+            announce(&mut *transaction, "queued", &submission.id).await?;
+            transaction.commit().await?;
+            return Ok(Enqueued::Queued);
+        }
+        transaction.commit().await?;
+        // Refused: which bound, for the answer (read after the fact, so
+        // only the message may be stale, never the decision).
+        let pending = self.pending_of(submission.token_id).await?;
+        if pending >= limits.pending_per_token {
+            return Ok(Enqueued::TooManyPending(pending));
+        }
+        Ok(Enqueued::QueueFull(
+            self.queued().await?.max(limits.queue_capacity),
+        ))
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<StoredSubmission>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {STATUS_COLUMNS} FROM submissions WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    async fn list(
+        &self,
+        token_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<StoredSubmission>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {STATUS_COLUMNS} FROM submissions
+             WHERE $1::BIGINT IS NULL OR token_id = $1
+             ORDER BY created_at DESC, seq DESC LIMIT $2"
+        ))
+        .bind(token_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(decode).collect()
+    }
+
+    async fn queued(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM submissions WHERE status = 'queued'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<Option<StoredSubmission>, StoreError> {
+        // SKIP LOCKED: a row another node is claiming right now is passed
+        // over, not waited for; each claim takes a different row.
+        let mut transaction = self.pool.begin().await?;
+        let row = sqlx::query(&format!(
+            "UPDATE submissions
+             SET status = 'running', worker = $1, lease_until = $2, started_at = $3,
+                 attempts = attempts + 1
+             WHERE id = (SELECT id FROM submissions WHERE status = 'queued'
+                         ORDER BY created_at, seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+             RETURNING {COLUMNS}"
+        ))
+        .bind(worker)
+        .bind(lease_until(lease))
+        .bind(now())
+        .fetch_optional(&mut *transaction)
+        .await?;
+        let claimed = row.as_ref().map(decode).transpose()?;
+        if let Some(claimed) = &claimed {
+            announce(&mut *transaction, "changed", &claimed.id).await?;
+        }
+        transaction.commit().await?;
+        Ok(claimed)
+    }
+
+    async fn renew(&self, id: &str, worker: &str, lease: Duration) -> Result<bool, StoreError> {
+        let renewed = sqlx::query(
+            "UPDATE submissions SET lease_until = $1
+             WHERE id = $2 AND status = 'running' AND worker = $3",
+        )
+        .bind(lease_until(lease))
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(renewed == 1)
+    }
+
+    async fn finish(
+        &self,
+        id: &str,
+        worker: &str,
+        result: &grader::GradeResult,
+    ) -> Result<bool, StoreError> {
+        let mut transaction = self.pool.begin().await?;
+        let written = sqlx::query(
+            "UPDATE submissions
+             SET status = 'done', result = $1, finished_at = $2, lease_until = NULL
+             WHERE id = $3 AND status = 'running' AND worker = $4",
+        )
+        .bind(serde_json::to_string(result)?)
+        .bind(now())
+        .bind(id)
+        .bind(worker)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+        if written == 1 {
+            announce(&mut *transaction, "changed", id).await?;
+        }
+        transaction.commit().await?;
+        Ok(written == 1)
+    }
+
+    async fn release(&self, id: &str, worker: &str) -> Result<bool, StoreError> {
+        let mut transaction = self.pool.begin().await?;
+        let released = sqlx::query(
+            "UPDATE submissions
+             SET status = 'queued', worker = NULL, lease_until = NULL, started_at = NULL,
+                 attempts = GREATEST(attempts - 1, 0)
+             WHERE id = $1 AND status = 'running' AND worker = $2",
+        )
+        .bind(id)
+        .bind(worker)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+        if released == 1 {
+            announce(&mut *transaction, "queued", id).await?;
+        }
+        transaction.commit().await?;
+        Ok(released == 1)
+    }
+
+    async fn recover(&self) -> Result<u64, StoreError> {
+        // Each statement reads the lease afresh under the row's lock, so a
+        // row renewed meanwhile, or recovered by another node first, is
+        // left alone.
+        let now_ms = now_millis();
+        let mut transaction = self.pool.begin().await?;
+        let given = sqlx::query(
+            "UPDATE submissions
+             SET status = 'done', finished_at = $2, lease_until = NULL,
+                 result = jsonb_set($1::jsonb, '{exercise}', to_jsonb(exercise))::text
+             WHERE status = 'running' AND (lease_until IS NULL OR lease_until <= $3)
+               AND attempts >= $4
+             RETURNING id",
+        )
+        .bind(serde_json::to_string(&given_up())?)
+        .bind(now())
+        .bind(now_ms)
+        .bind(MAX_ATTEMPTS)
+        .fetch_all(&mut *transaction)
+        .await?;
+        let requeued = sqlx::query(
+            "UPDATE submissions SET status = 'queued', worker = NULL, lease_until = NULL
+             WHERE status = 'running' AND (lease_until IS NULL OR lease_until <= $1)
+             RETURNING id",
+        )
+        .bind(now_ms)
+        .fetch_all(&mut *transaction)
+        .await?;
+        for (rows, event) in [(&given, "changed"), (&requeued, "queued")] {
+            for row in rows {
+                announce(&mut *transaction, event, row.try_get("id")?).await?;
+            }
+        }
+        transaction.commit().await?;
+        Ok(requeued.len() as u64)
+    }
+
+    async fn listen(&self, updates: broadcast::Sender<Update>, wake: Arc<Notify>) {
+        let mut wait = Duration::from_millis(100);
+        loop {
+            let mut listener = match PgListener::connect_with(&self.pool).await {
+                Ok(listener) => listener,
+                Err(error) => {
+                    tracing::warn!(%error, "could not listen for the queue's changes");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(10));
+                    continue;
+                }
+            };
+            if let Err(error) = listener.listen(CHANNEL).await {
+                tracing::warn!(%error, "could not listen for the queue's changes");
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            wait = Duration::from_millis(100);
+            // `recv` reconnects by itself when the connection drops;
+            // what was announced meanwhile is missed, and found by the
+            // readers' and workers' once-a-second look at the store.
+            while let Ok(notification) = listener.recv().await {
+                let Some((event, id)) = notification.payload().split_once(' ') else {
+                    continue;
+                };
+                if event == "queued" {
+                    wake.notify_one();
+                }
+                let _ = updates.send(Update { id: id.to_owned() });
+            }
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Test support shared by the crates' tests and benchmarks.
+//!
+//! [`TempPostgres`]: a PostgreSQL server of its own in a temporary
+//! directory, from Debian's `postgresql` package (`.ci/run` installs it),
+//! on a loopback port, removed when dropped. Tests that need PostgreSQL
+//! fail, saying what is missing, when the package is not installed: they
+//! never skip.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The role every test connects as (a superuser of the throwaway server).
+pub const USER: &str = "grader";
+
+/// How long a server may take to accept connections.
+const START: Duration = Duration::from_secs(60);
+
+/// A running PostgreSQL server in a temporary directory.
+#[derive(Debug)]
+pub struct TempPostgres {
+    server: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+    databases: std::sync::atomic::AtomicUsize,
+}
+
+/// How the server keeps its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// `fsync` off: for tests, where a crash of the machine loses nothing
+    /// of value.
+    Throwaway,
+    /// PostgreSQL's defaults: a commit is on disk. For benchmarks.
+    Durable,
+}
+
+impl TempPostgres {
+    /// Creates a cluster (`initdb`) and starts its server.
+    ///
+    /// # Panics
+    /// When PostgreSQL is not installed or does not start: the message
+    /// names what is missing.
+    pub fn start(durability: Durability) -> TempPostgres {
+        let bin = bin_dir();
+        let dir = tempfile::Builder::new()
+            .prefix("grader-postgres-")
+            .tempdir()
+            .expect("create a directory for a PostgreSQL cluster");
+        let data = dir.path().join("data");
+        let as_root = is_root();
+        if as_root {
+            // PostgreSQL refuses to run as root: the cluster belongs to the
+            // `postgres` user that Debian's package creates.
+            run(Command::new("chown")
+                .arg("postgres:postgres")
+                .arg(dir.path()));
+        }
+        run(user_command(as_root, &bin.join("initdb"))
+            .arg("--pgdata")
+            .arg(&data)
+            .args(["--username", USER, "--auth", "trust", "--encoding", "UTF8"])
+            .args(["--no-sync", "--no-instructions"]));
+        let port = free_port();
+        let mut postgres = user_command(as_root, &bin.join("postgres"));
+        postgres
+            .arg("-D")
+            .arg(&data)
+            .arg("-k")
+            .arg(dir.path())
+            .args(["-p", &port.to_string()])
+            .args(["-c", "listen_addresses=127.0.0.1"])
+            .args(["-c", "max_connections=200"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if durability == Durability::Throwaway {
+            postgres.args(["-c", "fsync=off", "-c", "synchronous_commit=off"]);
+            postgres.args(["-c", "full_page_writes=off"]);
+        }
+        let server = postgres
+            .spawn()
+            .unwrap_or_else(|error| panic!("start {}: {error}", bin.join("postgres").display()));
+        let mut started = TempPostgres {
+            server,
+            port,
+            dir,
+            databases: std::sync::atomic::AtomicUsize::new(0),
+        };
+        started.wait_ready();
+        started
+    }
+
+    /// A connection URL for the default database `postgres`.
+    pub fn url(&self) -> String {
+        self.url_of("postgres")
+    }
+
+    /// A connection URL for the database `name`.
+    pub fn url_of(&self, name: &str) -> String {
+        format!("postgres://{USER}@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Creates a new, empty database and returns its URL: each test its
+    /// own, on one server.
+    pub fn fresh_database(&self) -> String {
+        let number = self
+            .databases
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("test_{number}");
+        run(Command::new(bin_dir().join("createdb"))
+            .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--username", USER, &name]));
+        self.url_of(&name)
+    }
+
+    /// Where the cluster lives.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn wait_ready(&mut self) {
+        let began = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.server.try_wait() {
+                panic!(
+                    "PostgreSQL exited at start ({status}); its cluster is in {}",
+                    self.dir.path().display()
+                );
+            }
+            let ready = Command::new(bin_dir().join("pg_isready"))
+                .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
+                .args(["--username", USER, "--quiet"])
+                .status()
+                .is_ok_and(|status| status.success());
+            if ready {
+                return;
+            }
+            assert!(
+                began.elapsed() < START,
+                "PostgreSQL did not accept connections within {START:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for TempPostgres {
+    fn drop(&mut self) {
+        // SIGTERM would wait for clients to go; SIGINT is a fast shutdown.
+        let _ = Command::new("kill")
+            .args(["-INT", &self.server.id().to_string()])
+            .status();
+        let began = Instant::now();
+        while began.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.server.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+/// The newest PostgreSQL server's programs Debian installed, or those in
+/// `GRADER_POSTGRES_BIN`.
+pub fn bin_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("GRADER_POSTGRES_BIN") {
+        return PathBuf::from(dir);
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let version = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("postgres").exists().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin).unwrap_or_else(|| {
+        panic!(
+            "no PostgreSQL server under /usr/lib/postgresql: install Debian's `postgresql` \
+             package (.ci/run does), or set GRADER_POSTGRES_BIN"
+        )
+    })
+}
+
+/// `program` as the `postgres` user when this process is root, and dying
+/// with the thread that started it, so a test killed midway leaves no
+/// server behind.
+fn user_command(as_root: bool, program: &Path) -> Command {
+    let mut command = Command::new("setpriv");
+    command.arg("--pdeathsig=KILL");
+    if as_root {
+        command.args(["--reuid=postgres", "--regid=postgres", "--init-groups"]);
+    }
+    command.arg(program);
+    command
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|output| output.stdout.trim_ascii() == b"0")
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let port = listener.local_addr().expect("a bound port").port();
+    drop(listener);
+    // Nothing listens there now; keep the check honest.
+    debug_assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+    port
+}
+
+fn run(command: &mut Command) {
+    let output = command
+        .output()
+        .unwrap_or_else(|error| panic!("run {command:?}: {error}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed ({}): {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
