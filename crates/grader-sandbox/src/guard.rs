@@ -55,8 +55,11 @@ pub(crate) async fn remove(docker: &Docker, id: &str) {
         .build();
     match docker.remove_container(id, Some(options)).await {
         Ok(()) => tracing::debug!(container = %id, "removed container"),
+        // Gone already, or being removed by another (two nodes sweeping
+        // one dead node's leftovers): either way it goes.
         Err(bollard::errors::Error::DockerResponseServerError {
-            status_code: 404, ..
+            status_code: 404 | 409,
+            ..
         }) => {}
         Err(error) => tracing::warn!(container = %id, %error, "could not remove container"),
     }

@@ -8,7 +8,7 @@
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The role every test connects as (a superuser of the throwaway server).
@@ -20,7 +20,10 @@ const START: Duration = Duration::from_secs(60);
 /// A running PostgreSQL server in a temporary directory.
 #[derive(Debug)]
 pub struct TempPostgres {
-    server: Child,
+    /// The thread that started the server and stops it when told (or
+    /// when it ends: the server dies with it, see [`user_command`]).
+    keeper: Option<std::thread::JoinHandle<()>>,
+    stop: std::sync::mpsc::Sender<()>,
     port: u16,
     dir: tempfile::TempDir,
     databases: std::sync::atomic::AtomicUsize,
@@ -78,11 +81,55 @@ impl TempPostgres {
             postgres.args(["-c", "fsync=off", "-c", "synchronous_commit=off"]);
             postgres.args(["-c", "full_page_writes=off"]);
         }
-        let server = postgres
-            .spawn()
-            .unwrap_or_else(|error| panic!("start {}: {error}", bin.join("postgres").display()));
-        let mut started = TempPostgres {
-            server,
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let (stop, stop_rx) = std::sync::mpsc::channel::<()>();
+        // The parent-death signal fires when the *thread* that started the
+        // server ends, so a thread of its own starts it and lives exactly
+        // as long as this value.
+        let keeper = std::thread::spawn(move || {
+            let server = postgres.spawn();
+            let mut server = match server {
+                Ok(server) => server,
+                Err(error) => {
+                    let _ = started_tx.send(Err(error.to_string()));
+                    return;
+                }
+            };
+            let _ = started_tx.send(Ok(server.id()));
+            // Until told to stop, or the server ends by itself.
+            loop {
+                match stop_rx.recv_timeout(Duration::from_millis(100)) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if let Ok(Some(_)) = server.try_wait() {
+                            return;
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            // SIGTERM would wait for clients to go; SIGINT is a fast
+            // shutdown.
+            let _ = Command::new("kill")
+                .args(["-INT", &server.id().to_string()])
+                .status();
+            let began = Instant::now();
+            while began.elapsed() < Duration::from_secs(10) {
+                if let Ok(Some(_)) = server.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = server.kill();
+            let _ = server.wait();
+        });
+        match started_rx.recv() {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => panic!("start {}: {error}", bin.join("postgres").display()),
+            Err(_) => panic!("the thread starting PostgreSQL ended"),
+        }
+        let started = TempPostgres {
+            keeper: Some(keeper),
+            stop,
             port,
             dir,
             databases: std::sync::atomic::AtomicUsize::new(0),
@@ -119,12 +166,16 @@ impl TempPostgres {
         self.dir.path()
     }
 
-    fn wait_ready(&mut self) {
+    fn wait_ready(&self) {
         let began = Instant::now();
         loop {
-            if let Ok(Some(status)) = self.server.try_wait() {
+            if self
+                .keeper
+                .as_ref()
+                .is_none_or(|keeper| keeper.is_finished())
+            {
                 panic!(
-                    "PostgreSQL exited at start ({status}); its cluster is in {}",
+                    "PostgreSQL exited at start; its cluster is in {}",
                     self.dir.path().display()
                 );
             }
@@ -147,19 +198,10 @@ impl TempPostgres {
 
 impl Drop for TempPostgres {
     fn drop(&mut self) {
-        // SIGTERM would wait for clients to go; SIGINT is a fast shutdown.
-        let _ = Command::new("kill")
-            .args(["-INT", &self.server.id().to_string()])
-            .status();
-        let began = Instant::now();
-        while began.elapsed() < Duration::from_secs(10) {
-            if let Ok(Some(_)) = self.server.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        let _ = self.stop.send(());
+        if let Some(keeper) = self.keeper.take() {
+            let _ = keeper.join();
         }
-        let _ = self.server.kill();
-        let _ = self.server.wait();
     }
 }
 
@@ -189,8 +231,8 @@ pub fn bin_dir() -> PathBuf {
 }
 
 /// `program` as the `postgres` user when this process is root, and dying
-/// with the thread that started it, so a test killed midway leaves no
-/// server behind.
+/// with the thread that started it (the parent-death signal is a
+/// thread's), so a test killed midway leaves no server behind.
 fn user_command(as_root: bool, program: &Path) -> Command {
     let mut command = Command::new("setpriv");
     command.arg("--pdeathsig=KILL");

@@ -93,7 +93,23 @@ async fn run_node<S: Store>(
     let state = AppState::new(store, catalog, config);
     let pool = WarmPool::new(sandbox.clone(), args.warm, WARM_AGE);
     let grader = Grader::new(pool.clone(), images);
+    // A node killed on this machine leaves its containers; whichever node
+    // lives on removes them, every half lease (the lease its submissions
+    // come back to the queue after).
+    let sweeper = {
+        let sandbox = sandbox.clone();
+        let mut every = tokio::time::interval(state.config.lease / 2);
+        tokio::spawn(async move {
+            loop {
+                every.tick().await;
+                if let Err(error) = sandbox.sweep().await {
+                    tracing::warn!(%error, "could not sweep leftover containers");
+                }
+            }
+        })
+    };
     let served = grader_server::run(listener, state, grader, shutdown()).await;
+    sweeper.abort();
     // Every grading has ended or been handed back: no container of this
     // process is in use. The warm ones go, then whatever a cancelled
     // grading left (its removal may still be on its way).

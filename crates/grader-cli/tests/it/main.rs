@@ -7,4 +7,5 @@
 #![allow(clippy::unwrap_used)]
 
 mod grade;
+mod nodes;
 mod serve;

@@ -1,0 +1,259 @@
+//! Many machines, as processes on one: a front end (`grader serve
+//! --workers 0`) and two grading nodes (`grader worker`) on one database.
+//! A node is killed with SIGKILL in the middle of grading; every
+//! submission still ends graded, each with one result, none graded to the
+//! end twice, and no container is left behind. On PostgreSQL (a throwaway
+//! server) and on SQLite (one file, nodes of one machine).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use grader_server::Store;
+use grader_server::store::{self, Database, StoredSubmission, SubmissionStatus};
+use grader_testkit::{Durability, TempPostgres};
+
+const SUBMISSIONS: usize = 30;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// A `grader` process, killed when dropped.
+struct Node {
+    child: Child,
+}
+
+impl Node {
+    fn start(args: &[&str], db: &str) -> Node {
+        let child = Command::new(env!("CARGO_BIN_EXE_grader"))
+            .args(args)
+            .args(["--db", db])
+            .arg("--exercises")
+            .arg(root().join("exercises"))
+            .arg("--images-dir")
+            .arg(root().join("runner-images"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the grader binary runs");
+        Node { child }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGTERM, then the exit status within 30 s.
+    fn stop(&mut self) -> std::process::ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let started = Instant::now();
+        loop {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                return exit;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "a node did not stop within 30 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Containers, running or not, that the grader process `pid` started.
+fn containers_of(pid: u32) -> Vec<String> {
+    let output = Command::new("docker")
+        .args(["ps", "--all", "--quiet", "--filter"])
+        .arg(format!("label=dev.grader.sandbox.pid={pid}"))
+        .output()
+        .expect("the docker CLI runs");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn token(db: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["tokens", "create", "--name", "platform", "--db", db])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+async fn every_submission(db: &str) -> Vec<StoredSubmission> {
+    match store::open(db).await.unwrap() {
+        Database::Sqlite(store) => store.list(None, 1000).await.unwrap(),
+        Database::Postgres(store) => store.list(None, 1000).await.unwrap(),
+    }
+}
+
+async fn a_node_killed_mid_grading_loses_nothing(db: &str) {
+    let token = token(db);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let listen = format!("127.0.0.1:{port}");
+    let mut front = Node::start(
+        &[
+            "serve",
+            "--workers",
+            "0",
+            "--listen",
+            &listen,
+            "--rate-burst",
+            "100",
+            "--pending-per-token",
+            "100",
+        ],
+        db,
+    );
+    // No warm containers: a container of a node is a grading under way.
+    let node = ["worker", "--workers", "2", "--warm", "0", "--lease", "3s"];
+    let mut doomed = Node::start(&node, db);
+    let mut survivor = Node::start(&node, db);
+
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while client
+        .get(format!("{base}/v1/health"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "serve did not come up"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let reference =
+        std::fs::read_to_string(root().join("exercises/python/fizzbuzz/reference/fizzbuzz.py"))
+            .unwrap();
+    // Slow enough that a grading is under way when the node is killed.
+    let slow = format!("import time\ntime.sleep(1)\n{reference}");
+    let mut ids = Vec::new();
+    for _ in 0..SUBMISSIONS {
+        let response = client
+            .post(format!("{base}/v1/submissions"))
+            .bearer_auth(&token)
+            .json(
+                &serde_json::json!({"exercise": "python/fizzbuzz", "files": {"fizzbuzz.py": slow}}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+        let body: serde_json::Value = response.json().await.unwrap();
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+
+    let started = Instant::now();
+    while containers_of(doomed.pid()).is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the node to kill never started grading"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let killed = doomed.pid();
+    doomed.child.kill().unwrap();
+    doomed.child.wait().unwrap();
+
+    // The front end answers `?wait=` for submissions another process
+    // grades: the last one is graded last.
+    let last = ids.last().unwrap();
+    let response = client
+        .get(format!("{base}/v1/submissions/{last}?wait=60"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let started = Instant::now();
+    let graded = loop {
+        let stored = every_submission(db).await;
+        if stored
+            .iter()
+            .all(|each| each.status == SubmissionStatus::Done)
+        {
+            break stored;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "not every submission was graded"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(graded.len(), SUBMISSIONS);
+    for each in &graded {
+        let result = each.result.as_ref().unwrap();
+        assert_eq!(
+            result.status,
+            grader::Status::Passed,
+            "{}: {result:?}",
+            each.id
+        );
+    }
+    // A claim counts an attempt: the killed node's gradings (at most its
+    // two workers') were claimed twice, every other submission once.
+    let again: Vec<&str> = graded
+        .iter()
+        .filter(|each| each.attempts > 1)
+        .map(|each| each.id.as_str())
+        .collect();
+    assert!(graded.iter().all(|each| (1..=2).contains(&each.attempts)));
+    assert!((1..=2).contains(&again.len()), "claimed twice: {again:?}");
+
+    // The survivor sweeps what the killed node left, within half a lease.
+    let started = Instant::now();
+    while !containers_of(killed).is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "containers of the killed node are left: {:?}",
+            containers_of(killed)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for node in [&mut survivor, &mut front] {
+        let pid = node.pid();
+        assert!(node.stop().success());
+        assert_eq!(containers_of(pid), Vec::<String>::new());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_a_node_killed_mid_grading_loses_nothing() {
+    let server = tokio::task::spawn_blocking(|| TempPostgres::start(Durability::Throwaway))
+        .await
+        .unwrap();
+    a_node_killed_mid_grading_loses_nothing(&server.url()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_a_node_killed_mid_grading_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("grader.db");
+    a_node_killed_mid_grading_loses_nothing(db.to_str().unwrap()).await;
+}
