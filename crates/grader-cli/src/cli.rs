@@ -73,6 +73,11 @@ pub struct ServeArgs {
     /// ... and per second after it.
     #[arg(long, default_value_t = 2.0)]
     pub rate_per_second: f64,
+    /// A host a submission's `callback_url` may point at, `host:port` (or
+    /// `host` for port 80); repeat or separate with commas. None by
+    /// default: submissions with a callback are refused (400).
+    #[arg(long, value_name = "HOST[:PORT]", value_delimiter = ',')]
+    pub webhook_allow: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -112,6 +117,11 @@ pub struct NodeArgs {
     /// and it exits 0.
     #[arg(long, default_value = "30s", value_parser = duration)]
     pub grace: std::time::Duration,
+    /// The key that signs webhook deliveries (HMAC-SHA256, see the
+    /// README); every node that may deliver needs the same one. Without
+    /// it this node delivers none.
+    #[arg(long, env = "GRADER_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
 }
 
 /// A human-readable duration of at least a second: `3s`, `1.5m`.

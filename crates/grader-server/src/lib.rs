@@ -7,6 +7,7 @@
 //!   implementations: tokens, submissions, and the queue workers claim from.
 //! - [`worker`]: claim, grade, store the result.
 //! - [`limiter`]: per-token rate limits.
+//! - [`webhook`]: results delivered to a submission's `callback_url`.
 //!
 //! [`run`] serves on a listener and grades until `shutdown` resolves; a
 //! test binds port 0 and drives it. Without a listener it is a grading
@@ -21,6 +22,7 @@ pub mod metrics;
 pub mod routes;
 pub mod state;
 pub mod store;
+pub mod webhook;
 pub mod worker;
 
 use std::sync::Arc;
@@ -61,6 +63,10 @@ pub async fn run<S: Store, R: Runner + 'static>(
         )));
     }
     let reaper = tokio::spawn(worker::reap(state.clone()));
+    // A node without the secret could only send unsigned results: it
+    // leaves deliveries to the nodes that have it.
+    let sender = (!state.config.webhooks.secret.is_empty())
+        .then(|| tokio::spawn(webhook::send(state.clone())));
     let listening = {
         let store = Arc::clone(&state.store);
         let (updates, wake) = (state.updates.clone(), Arc::clone(&state.wake));
@@ -113,6 +119,9 @@ pub async fn run<S: Store, R: Runner + 'static>(
     }
     reaper.abort();
     listening.abort();
+    if let Some(sender) = sender {
+        sender.abort();
+    }
     let served = match ended_early {
         Some(served) => served,
         None => match tokio::time::timeout_at(deadline, &mut server).await {

@@ -38,6 +38,8 @@ pub struct Config {
     /// After a stop is asked for, how long running gradings may go on;
     /// what is not done by then is handed back to the queue.
     pub grace: Duration,
+    /// Where results may be delivered, and how they are signed.
+    pub webhooks: crate::webhook::Webhooks,
 }
 
 impl Default for Config {
@@ -53,6 +55,7 @@ impl Default for Config {
             node: format!("node-{}", hex::encode(rand::random::<[u8; 6]>())),
             lease: Duration::from_secs(60),
             grace: Duration::from_secs(30),
+            webhooks: crate::webhook::Webhooks::default(),
         }
     }
 }

@@ -19,7 +19,7 @@ use grader::{GradeResult, Grader, Submission};
 use grader_sandbox::Runner;
 
 use crate::state::{AppState, Update};
-use crate::store::{Store, StoredSubmission};
+use crate::store::{NewDelivery, Store, StoredSubmission, SubmissionStatus};
 
 /// How often an idle worker looks at the queue without being woken.
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -70,7 +70,8 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
                 state
                     .metrics
                     .graded(result.status, started.elapsed().as_millis() as u64);
-                if !store_result(&state, &name, &submission.id, &result).await {
+                let delivery = delivery_of(&submission, &result);
+                if !store_result(&state, &name, &submission.id, &result, delivery.as_ref()).await {
                     continue;
                 }
                 let _ = state.updates.send(Update {
@@ -189,10 +190,11 @@ async fn store_result<S: Store>(
     worker: &str,
     id: &str,
     result: &GradeResult,
+    delivery: Option<&NewDelivery>,
 ) -> bool {
     let mut wait = Duration::from_millis(200);
     for attempt in 1..=5 {
-        match state.store.finish(id, worker, result).await {
+        match state.store.finish(id, worker, result, delivery).await {
             Ok(true) => return true,
             Ok(false) => {
                 tracing::warn!(%id, worker, "lost the lease before the result was stored; it is dropped");
@@ -206,6 +208,24 @@ async fn store_result<S: Store>(
         }
     }
     false
+}
+
+/// The webhook body of `submission`'s `result`, if it has a callback: the
+/// submission as `GET /v1/submissions/{id}` shows it to its submitter.
+fn delivery_of(submission: &StoredSubmission, result: &GradeResult) -> Option<NewDelivery> {
+    let callback = submission.callback.as_ref()?;
+    let body = serde_json::json!({
+        "id": submission.id,
+        "exercise": submission.exercise,
+        "status": SubmissionStatus::Done,
+        "created_at": submission.created_at,
+        "finished_at": crate::store::now(),
+        "result": result.for_view(callback.view),
+    });
+    Some(NewDelivery {
+        url: callback.url.clone(),
+        body: body.to_string(),
+    })
 }
 
 #[tracing::instrument(skip_all, fields(id = %submission.id, exercise = %submission.exercise))]

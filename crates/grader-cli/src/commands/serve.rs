@@ -21,7 +21,13 @@ const WARM_AGE: std::time::Duration = std::time::Duration::from_secs(600);
 const WARM_CLOSE: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub async fn run(images_dir: Option<&Path>, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let config = Config {
+    if !args.webhook_allow.is_empty() && args.node.webhook_secret.is_none() {
+        anyhow::bail!(
+            "--webhook-allow needs --webhook-secret (or GRADER_WEBHOOK_SECRET): \
+             deliveries are signed with it"
+        );
+    }
+    let mut config = Config {
         queue_capacity: args.queue_capacity.max(1),
         pending_per_token: args.pending_per_token.max(1),
         max_body: args.max_body,
@@ -29,6 +35,7 @@ pub async fn run(images_dir: Option<&Path>, args: ServeArgs) -> anyhow::Result<E
         rate_per_second: args.rate_per_second,
         ..node_config(&args.node)
     };
+    config.webhooks.allow = args.webhook_allow;
     let listener = TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("could not listen on {}", args.listen))?;
@@ -56,12 +63,16 @@ pub async fn worker(images_dir: Option<&Path>, args: WorkerArgs) -> anyhow::Resu
 }
 
 fn node_config(args: &NodeArgs) -> Config {
-    Config {
+    let mut config = Config {
         workers: args.workers,
         lease: args.lease,
         grace: args.grace,
         ..Config::default()
+    };
+    if let Some(secret) = &args.webhook_secret {
+        config.webhooks.secret = secret.clone().into_bytes();
     }
+    config
 }
 
 async fn node(

@@ -52,6 +52,10 @@ pub struct NewSubmission {
     pub exercise: String,
     /// File name → content (UTF-8 text).
     pub files: BTreeMap<String, String>,
+    /// Where to POST the result once graded (in the submitter's view,
+    /// signed: see the README). Only hosts the operator allows.
+    #[serde(default)]
+    pub callback_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -114,7 +118,7 @@ impl SubmissionView {
     responses(
         (status = 200, body = SubmissionView, description = "graded within `wait`"),
         (status = 202, body = SubmissionView, description = "stored and queued"),
-        (status = 400, body = crate::error::ErrorBody),
+        (status = 400, body = crate::error::ErrorBody, description = "a malformed body, or a `callback_url` the operator does not allow"),
         (status = 401, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody, description = "no such exercise"),
         (status = 413, body = crate::error::ErrorBody),
@@ -129,6 +133,24 @@ pub async fn create<S: Store>(
     request: Request,
 ) -> Result<Response, AppError> {
     let new = read_submission(request, &state).await?;
+    let callback = match &new.callback_url {
+        Some(url) => {
+            state
+                .config
+                .webhooks
+                .check(url)
+                .map_err(AppError::BadRequest)?;
+            Some(crate::store::Callback {
+                url: url.clone(),
+                view: if caller.role.sees_all() {
+                    grader::View::Author
+                } else {
+                    grader::View::Learner
+                },
+            })
+        }
+        None => None,
+    };
     let exercise = state
         .catalog
         .get(&new.exercise)
@@ -158,6 +180,7 @@ pub async fn create<S: Store>(
         attempts: 0,
         created_at: now(),
         finished_at: None,
+        callback,
     };
     let limits = Limits {
         pending_per_token: state.config.pending_per_token,
@@ -385,6 +408,7 @@ async fn read_submission<S: Store>(
             .await
             .map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
         let mut exercise = None;
+        let mut callback_url = None;
         let mut files = BTreeMap::new();
         while let Some(field) = multipart.next_field().await.map_err(|error| {
             if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -423,16 +447,29 @@ async fn read_submission<S: Store>(
                     }
                     exercise = Some(text);
                 }
+                None if name == "callback_url" => {
+                    if callback_url.is_some() {
+                        return Err(AppError::BadRequest(
+                            "the form has two `callback_url` fields".to_owned(),
+                        ));
+                    }
+                    callback_url = Some(text);
+                }
                 None => {
                     return Err(AppError::BadRequest(format!(
-                        "unexpected form field `{name}`: send `exercise` and file parts"
+                        "unexpected form field `{name}`: send `exercise`, file parts and \
+                         optionally `callback_url`"
                     )));
                 }
             }
         }
         let exercise = exercise
             .ok_or_else(|| AppError::BadRequest("the form has no `exercise` field".to_owned()))?;
-        return Ok(NewSubmission { exercise, files });
+        return Ok(NewSubmission {
+            exercise,
+            files,
+            callback_url,
+        });
     }
     let Json(new) = Json::<NewSubmission>::from_request(request, state)
         .await

@@ -88,6 +88,51 @@ pub struct StoredSubmission {
     pub attempts: i64,
     pub created_at: i64,
     pub finished_at: Option<i64>,
+    /// Where to deliver the result, if the submitter asked.
+    pub callback: Option<Callback>,
+}
+
+/// A submitter's request to be told of a result: a URL the operator
+/// allows, and the view of the result its submitter may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Callback {
+    pub url: String,
+    pub view: grader::View,
+}
+
+/// A result to deliver to a callback: what [`Store::finish`] stores with
+/// the result, in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    pub url: String,
+    /// The JSON body, as it is signed and sent.
+    pub body: String,
+}
+
+/// A delivery claimed by a sender ([`Store::claim_delivery`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: i64,
+    pub submission_id: String,
+    pub url: String,
+    pub body: String,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+}
+
+/// What became of an attempt to deliver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    Delivered,
+    /// Try again at this time (milliseconds since the Unix epoch).
+    Retry {
+        at_ms: i64,
+        error: String,
+    },
+    /// No more attempts.
+    Failed {
+        error: String,
+    },
 }
 
 /// The bounds intake keeps.
@@ -153,14 +198,30 @@ pub trait Store: Send + Sync + 'static {
         worker: &str,
         lease: Duration,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// Stores the result of `id` if `worker` still holds its lease; false
-    /// (nothing written) when it does not: a result is written once.
+    /// Stores the result of `id` if `worker` still holds its lease, with
+    /// its delivery to a callback if any, in one transaction; false
+    /// (nothing written) when it does not hold it: a result is written
+    /// once.
     fn finish(
         &self,
         id: &str,
         worker: &str,
         result: &grader::GradeResult,
+        delivery: Option<&NewDelivery>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Takes the delivery due first, if any, for `hold`: until then no
+    /// other sender takes it (a sender that dies mid-attempt leaves it due
+    /// again after `hold`). Counts the attempt.
+    fn claim_delivery(
+        &self,
+        hold: Duration,
+    ) -> impl Future<Output = Result<Option<Delivery>, StoreError>> + Send;
+    /// Records what became of an attempt at delivery `id`.
+    fn settle_delivery(
+        &self,
+        id: i64,
+        settled: &Settled,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Hands `id` back to the queue if `worker` still holds its lease (a
     /// stopping node that could not finish it); the attempt does not count.
     fn release(
@@ -193,7 +254,7 @@ pub(crate) fn now() -> i64 {
 }
 
 /// Milliseconds since the Unix epoch, as the store keeps lease expiries.
-fn now_millis() -> i64 {
+pub(crate) fn now_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
@@ -218,6 +279,8 @@ struct RawSubmission {
     attempts: i64,
     created_at: i64,
     finished_at: Option<i64>,
+    callback_url: Option<String>,
+    callback_view: Option<String>,
 }
 
 impl RawSubmission {
@@ -235,17 +298,64 @@ impl RawSubmission {
             attempts: self.attempts,
             created_at: self.created_at,
             finished_at: self.finished_at,
+            callback: self.callback_url.map(|url| Callback {
+                url,
+                view: match self.callback_view.as_deref() {
+                    Some("author") => grader::View::Author,
+                    _ => grader::View::Learner,
+                },
+            }),
         })
     }
 }
 
 /// The columns of a [`RawSubmission`].
-const COLUMNS: &str =
-    "id, token_id, exercise, files, status, result, attempts, created_at, finished_at";
+const COLUMNS: &str = "id, token_id, exercise, files, status, result, attempts, created_at,
+     finished_at, callback_url, callback_view";
 /// The same without the files, which only a worker needs: reading a
 /// submission's status (SSE, `?wait=`, lists) never loads them.
-const STATUS_COLUMNS: &str =
-    "id, token_id, exercise, '{}' AS files, status, result, attempts, created_at, finished_at";
+const STATUS_COLUMNS: &str = "id, token_id, exercise, '{}' AS files, status, result, attempts,
+     created_at, finished_at, callback_url, callback_view";
+
+/// How a callback's view is stored.
+fn view_text(callback: Option<&Callback>) -> Option<&'static str> {
+    callback.map(|callback| match callback.view {
+        grader::View::Author => "author",
+        grader::View::Learner => "learner",
+    })
+}
+
+/// A delivery as both databases return it.
+#[derive(Debug, sqlx::FromRow)]
+struct RawDelivery {
+    id: i64,
+    submission_id: String,
+    url: String,
+    body: String,
+    attempts: i64,
+}
+
+impl From<RawDelivery> for Delivery {
+    fn from(raw: RawDelivery) -> Delivery {
+        Delivery {
+            id: raw.id,
+            submission_id: raw.submission_id,
+            url: raw.url,
+            body: raw.body,
+            attempts: raw.attempts,
+        }
+    }
+}
+
+/// The columns an UPDATE of [`Settled`] sets, and its values: status,
+/// next attempt, error.
+fn settled_values(settled: &Settled) -> (&'static str, Option<i64>, Option<&str>) {
+    match settled {
+        Settled::Delivered => ("delivered", None, None),
+        Settled::Retry { at_ms, error } => ("pending", Some(*at_ms), Some(error)),
+        Settled::Failed { error } => ("failed", None, Some(error)),
+    }
+}
 
 /// The result stored for a submission given up after [`MAX_ATTEMPTS`].
 fn given_up() -> grader::GradeResult {

@@ -30,8 +30,9 @@ const INTAKE_LOCK: i64 = 0x6772_6164_6572; // "grader"
 /// Inserts a submission as queued only while its token's pending count and
 /// the queue's length are under their bounds; run under [`INTAKE_LOCK`].
 /// Each count reads a partial index and costs at most its bound.
-const ENQUEUE: &str = "INSERT INTO submissions (id, token_id, exercise, files, status, created_at)
-     SELECT $1, $2, $3, $4, 'queued', $5
+const ENQUEUE: &str = "INSERT INTO submissions
+         (id, token_id, exercise, files, status, created_at, callback_url, callback_view)
+     SELECT $1, $2, $3, $4, 'queued', $5, $8, $9
      WHERE (SELECT COUNT(*) FROM submissions
             WHERE token_id = $2 AND status IN ('queued', 'running')) < $6
        AND (SELECT COUNT(*) FROM submissions WHERE status = 'queued') < $7";
@@ -161,6 +162,8 @@ impl Store for PgStore {
             .bind(submission.created_at)
             .bind(limits.pending_per_token)
             .bind(limits.queue_capacity)
+            .bind(submission.callback.as_ref().map(|callback| &callback.url))
+            .bind(view_text(submission.callback.as_ref()))
             .execute(&mut *transaction)
             .await?
             .rows_affected();
@@ -263,6 +266,7 @@ impl Store for PgStore {
         id: &str,
         worker: &str,
         result: &grader::GradeResult,
+        delivery: Option<&NewDelivery>,
     ) -> Result<bool, StoreError> {
         let mut transaction = self.pool.begin().await?;
         let written = sqlx::query(
@@ -278,10 +282,56 @@ impl Store for PgStore {
         .await?
         .rows_affected();
         if written == 1 {
+            if let Some(delivery) = delivery {
+                sqlx::query(
+                    "INSERT INTO deliveries (submission_id, url, body, status, next_at, created_at)
+                     VALUES ($1, $2, $3, 'pending', $4, $5)",
+                )
+                .bind(id)
+                .bind(&delivery.url)
+                .bind(&delivery.body)
+                .bind(now_millis())
+                .bind(now())
+                .execute(&mut *transaction)
+                .await?;
+            }
             announce(&mut *transaction, "changed", id).await?;
         }
         transaction.commit().await?;
         Ok(written == 1)
+    }
+
+    async fn claim_delivery(&self, hold: Duration) -> Result<Option<Delivery>, StoreError> {
+        let now_ms = now_millis();
+        let row = sqlx::query_as::<_, RawDelivery>(
+            "UPDATE deliveries SET next_at = $1, attempts = attempts + 1
+             WHERE id = (SELECT id FROM deliveries WHERE status = 'pending' AND next_at <= $2
+                         ORDER BY next_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+             RETURNING id, submission_id, url, body, attempts",
+        )
+        .bind(now_ms.saturating_add(hold.as_millis() as i64))
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Delivery::from))
+    }
+
+    async fn settle_delivery(&self, id: i64, settled: &Settled) -> Result<(), StoreError> {
+        let (status, next_at, error) = settled_values(settled);
+        sqlx::query(
+            "UPDATE deliveries
+             SET status = $1, next_at = COALESCE($2, next_at), last_error = $3,
+                 settled_at = CASE WHEN $1 = 'pending' THEN NULL ELSE $4 END
+             WHERE id = $5",
+        )
+        .bind(status)
+        .bind(next_at)
+        .bind(error)
+        .bind(now())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     async fn release(&self, id: &str, worker: &str) -> Result<bool, StoreError> {

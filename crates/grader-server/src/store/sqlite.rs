@@ -22,8 +22,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 
 /// Inserts a submission as queued only while its token's pending count
 /// and the queue's length are under their bounds.
-const ENQUEUE: &str = "INSERT INTO submissions (id, token_id, exercise, files, status, created_at)
-     SELECT ?, ?, ?, ?, 'queued', ?
+const ENQUEUE: &str = "INSERT INTO submissions
+         (id, token_id, exercise, files, status, created_at, callback_url, callback_view)
+     SELECT ?, ?, ?, ?, 'queued', ?, ?, ?
      WHERE (SELECT COUNT(*) FROM submissions
             WHERE token_id = ? AND status IN ('queued', 'running')) < ?
        AND (SELECT COUNT(*) FROM submissions WHERE status = 'queued') < ?";
@@ -144,6 +145,8 @@ impl Store for SqliteStore {
             .bind(&submission.exercise)
             .bind(serde_json::to_string(&submission.files)?)
             .bind(submission.created_at)
+            .bind(submission.callback.as_ref().map(|callback| &callback.url))
+            .bind(view_text(submission.callback.as_ref()))
             .bind(submission.token_id)
             .bind(limits.pending_per_token)
             .bind(limits.queue_capacity)
@@ -249,7 +252,11 @@ impl Store for SqliteStore {
         id: &str,
         worker: &str,
         result: &grader::GradeResult,
+        delivery: Option<&NewDelivery>,
     ) -> Result<bool, StoreError> {
+        // IMMEDIATE: the write lock first, so the transaction never fails
+        // midway on another writer (a deferred one that read first would).
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let written = sqlx::query(
             "UPDATE submissions
              SET status = 'done', result = ?, finished_at = ?, lease_until = NULL
@@ -259,10 +266,60 @@ impl Store for SqliteStore {
         .bind(now())
         .bind(id)
         .bind(worker)
-        .execute(&self.pool)
+        .execute(&mut *transaction)
         .await?
         .rows_affected();
+        if written == 1
+            && let Some(delivery) = delivery
+        {
+            sqlx::query(
+                "INSERT INTO deliveries (submission_id, url, body, status, next_at, created_at)
+                 VALUES (?, ?, ?, 'pending', ?, ?)",
+            )
+            .bind(id)
+            .bind(&delivery.url)
+            .bind(&delivery.body)
+            .bind(now_millis())
+            .bind(now())
+            .execute(&mut *transaction)
+            .await?;
+        }
+        transaction.commit().await?;
         Ok(written == 1)
+    }
+
+    async fn claim_delivery(&self, hold: Duration) -> Result<Option<Delivery>, StoreError> {
+        let now_ms = now_millis();
+        let row = sqlx::query_as::<_, RawDelivery>(
+            "UPDATE deliveries SET next_at = ?, attempts = attempts + 1
+             WHERE id = (SELECT id FROM deliveries WHERE status = 'pending' AND next_at <= ?
+                         ORDER BY next_at LIMIT 1)
+             RETURNING id, submission_id, url, body, attempts",
+        )
+        .bind(now_ms.saturating_add(hold.as_millis() as i64))
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Delivery::from))
+    }
+
+    async fn settle_delivery(&self, id: i64, settled: &Settled) -> Result<(), StoreError> {
+        let (status, next_at, error) = settled_values(settled);
+        sqlx::query(
+            "UPDATE deliveries
+             SET status = ?, next_at = COALESCE(?, next_at), last_error = ?,
+                 settled_at = CASE WHEN ? = 'pending' THEN NULL ELSE ? END
+             WHERE id = ?",
+        )
+        .bind(status)
+        .bind(next_at)
+        .bind(error)
+        .bind(status)
+        .bind(now())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     async fn release(&self, id: &str, worker: &str) -> Result<bool, StoreError> {

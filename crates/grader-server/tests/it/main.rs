@@ -10,3 +10,4 @@ mod openapi;
 mod service;
 mod store;
 mod support;
+mod webhooks;

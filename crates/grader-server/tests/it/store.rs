@@ -66,6 +66,7 @@ on_both_stores!(
     claims_at_once_never_take_one_submission_twice,
     submissions_are_listed_newest_first_per_token,
     tokens_are_found_by_their_hash_only,
+    a_delivery_is_stored_with_its_result_and_claimed_once_at_a_time,
 );
 
 fn submission(id: &str, token_id: i64) -> StoredSubmission {
@@ -79,6 +80,7 @@ fn submission(id: &str, token_id: i64) -> StoredSubmission {
         attempts: 0,
         created_at: 0,
         finished_at: None,
+        callback: None,
     }
 }
 
@@ -114,6 +116,7 @@ async fn one_queued(store: &impl Store) -> String {
 }
 
 mod contract {
+    pub use super::deliveries::*;
     use super::*;
     pub async fn another_nodes_recovery_leaves_a_live_lease_alone(
         first: impl Store,
@@ -131,7 +134,7 @@ mod contract {
             assert!(first.renew(&id, "a/0", LEASE).await.unwrap());
         }
         assert_eq!(status(&second, &id).await, SubmissionStatus::Running);
-        assert!(first.finish(&id, "a/0", &result()).await.unwrap());
+        assert!(first.finish(&id, "a/0", &result(), None).await.unwrap());
         assert_eq!(second.recover().await.unwrap(), 0);
         let done = second.get(&id).await.unwrap().unwrap();
         assert_eq!(done.status, SubmissionStatus::Done);
@@ -153,11 +156,11 @@ mod contract {
         // The stalled node comes back: its lease is gone, it renews and
         // finishes nothing.
         assert!(!first.renew(&id, "a/0", LEASE).await.unwrap());
-        assert!(!first.finish(&id, "a/0", &result()).await.unwrap());
+        assert!(!first.finish(&id, "a/0", &result(), None).await.unwrap());
         assert_eq!(status(&second, &id).await, SubmissionStatus::Running);
-        assert!(second.finish(&id, "b/0", &result()).await.unwrap());
+        assert!(second.finish(&id, "b/0", &result(), None).await.unwrap());
         // Written once: a second finish, even by the holder, changes nothing.
-        assert!(!second.finish(&id, "b/0", &result()).await.unwrap());
+        assert!(!second.finish(&id, "b/0", &result(), None).await.unwrap());
         assert_eq!(status(&first, &id).await, SubmissionStatus::Done);
     }
 
@@ -315,6 +318,84 @@ mod contract {
                 .await
                 .is_err()
         );
+    }
+}
+
+mod deliveries {
+    use super::*;
+    use grader_server::store::{Callback, NewDelivery, Settled};
+
+    pub async fn a_delivery_is_stored_with_its_result_and_claimed_once_at_a_time(
+        first: impl Store,
+        second: impl Store,
+    ) {
+        let token = first.create_token("lms", Role::Author, "a").await.unwrap();
+        let mut queued = submission("sub-1", token);
+        queued.callback = Some(Callback {
+            url: "http://lms.example/hook".to_owned(),
+            view: grader::View::Author,
+        });
+        assert_eq!(
+            first.enqueue(&queued, ROOMY).await.unwrap(),
+            Enqueued::Queued
+        );
+        let claimed = first.claim("a/0", LEASE).await.unwrap().unwrap();
+        assert_eq!(claimed.callback, queued.callback);
+        let delivery = NewDelivery {
+            url: "http://lms.example/hook".to_owned(),
+            body: "{\"id\":\"sub-1\"}".to_owned(),
+        };
+        // Nothing to deliver before the result is stored; a finish by a
+        // node without the lease stores neither.
+        assert!(second.claim_delivery(LEASE).await.unwrap().is_none());
+        assert!(
+            !second
+                .finish("sub-1", "b/0", &result(), Some(&delivery))
+                .await
+                .unwrap()
+        );
+        assert!(second.claim_delivery(LEASE).await.unwrap().is_none());
+        assert!(
+            first
+                .finish("sub-1", "a/0", &result(), Some(&delivery))
+                .await
+                .unwrap()
+        );
+
+        let hold = Duration::from_millis(300);
+        let taken = second.claim_delivery(hold).await.unwrap().unwrap();
+        assert_eq!(
+            (taken.url.as_str(), taken.body.as_str()),
+            (delivery.url.as_str(), delivery.body.as_str())
+        );
+        assert_eq!((taken.submission_id.as_str(), taken.attempts), ("sub-1", 1));
+        // Held: no other sender takes it; once the hold runs out (its
+        // sender died mid-attempt), it is due again.
+        assert!(first.claim_delivery(hold).await.unwrap().is_none());
+        tokio::time::sleep(hold + Duration::from_millis(100)).await;
+        let again = first.claim_delivery(hold).await.unwrap().unwrap();
+        assert_eq!((again.id, again.attempts), (taken.id, 2));
+        // A retry is due at its time, not before.
+        let at_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+            + 300;
+        let retry = Settled::Retry {
+            at_ms,
+            error: "503".to_owned(),
+        };
+        first.settle_delivery(again.id, &retry).await.unwrap();
+        assert!(second.claim_delivery(hold).await.unwrap().is_none());
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let third = second.claim_delivery(hold).await.unwrap().unwrap();
+        assert_eq!(third.attempts, 3);
+        second
+            .settle_delivery(third.id, &Settled::Delivered)
+            .await
+            .unwrap();
+        tokio::time::sleep(hold + Duration::from_millis(100)).await;
+        assert!(first.claim_delivery(hold).await.unwrap().is_none());
     }
 }
 
