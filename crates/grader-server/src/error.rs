@@ -37,7 +37,14 @@ pub enum AppError {
     QueueFull(Duration),
     #[error("internal error")]
     Internal(#[from] StoreError),
+    #[error("internal error")]
+    Metrics(#[from] std::fmt::Error),
 }
+
+/// The `error` code of an error response, left in the response's
+/// extensions for [`crate::metrics::track`] to count it by.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCode(pub &'static str);
 
 /// The JSON body of every error.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -74,11 +81,14 @@ impl IntoResponse for AppError {
             AppError::QueueFull(wait) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "queue_full", Some(*wait))
             }
-            AppError::Internal(error) => {
-                let mut detail = error.to_string();
-                let mut source = std::error::Error::source(error);
+            AppError::Internal(_) | AppError::Metrics(_) => {
+                let mut detail = String::new();
+                let mut source = std::error::Error::source(&self);
                 while let Some(cause) = source {
-                    detail.push_str(&format!(": {cause}"));
+                    if !detail.is_empty() {
+                        detail.push_str(": ");
+                    }
+                    detail.push_str(&cause.to_string());
                     source = cause.source();
                 }
                 tracing::error!(%detail, "request failed");
@@ -90,6 +100,7 @@ impl IntoResponse for AppError {
             message: self.to_string(),
         };
         let mut response = (status, Json(body)).into_response();
+        response.extensions_mut().insert(ErrorCode(code));
         if let Some(wait) = retry {
             let seconds = wait.as_secs().max(1).to_string();
             if let Ok(value) = HeaderValue::from_str(&seconds) {

@@ -4,9 +4,11 @@ pub mod exercises;
 pub mod ops;
 pub mod submissions;
 
-use axum::Router;
+use std::sync::Arc;
+
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
+use axum::{Router, middleware};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -36,6 +38,11 @@ pub fn app<S: Store>(state: AppState<S>) -> Router {
         // axum adds the Allow header to what this answers.
         .method_not_allowed_fallback(|| async { crate::error::AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(max_body))
+        // Outermost, and per route: it sees the matched route's template.
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state.metrics),
+            crate::metrics::track,
+        ))
         .with_state(state)
 }
 

@@ -186,6 +186,7 @@ async fn attempt<S: Store>(
     let error = match sent {
         Ok(response) if response.status().is_success() => {
             tracing::info!(submission = %delivery.submission_id, attempts = delivery.attempts, "webhook delivered");
+            state.metrics.webhook_delivered();
             return Settled::Delivered;
         }
         Ok(response) => format!("the receiver answered {}", response.status()),
@@ -193,6 +194,7 @@ async fn attempt<S: Store>(
     };
     if delivery.attempts >= i64::from(webhooks.attempts) {
         tracing::warn!(submission = %delivery.submission_id, %error, "webhook given up");
+        state.metrics.webhook_failed();
         return Settled::Failed { error };
     }
     let wait = webhooks.backoff_after(delivery.attempts);

@@ -11,7 +11,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use grader::result::ErrorKind;
@@ -43,7 +42,7 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
                 let _ = state.updates.send(Update {
                     id: submission.id.clone(),
                 });
-                state.metrics.busy.fetch_add(1, Ordering::Relaxed);
+                state.metrics.worker_busy();
                 let started = Instant::now();
                 // In a task of its own: a panic while grading is an infra
                 // result for this submission, not a dead worker.
@@ -54,7 +53,7 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
                     tokio::spawn(async move { grade(&state, &grader, &submission).await })
                 };
                 let graded = heartbeat(&state, &name, &submission.id, grading, &mut stop).await;
-                state.metrics.busy.fetch_sub(1, Ordering::Relaxed);
+                state.metrics.worker_idle();
                 let Some(graded) = graded else {
                     hand_back(&state, &name, &submission.id).await;
                     return;
@@ -67,9 +66,11 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
                         "the grader failed while grading this submission",
                     )
                 });
-                state
-                    .metrics
-                    .graded(result.status, started.elapsed().as_millis() as u64);
+                let kind = state
+                    .catalog
+                    .get(&submission.exercise)
+                    .map(|exercise| exercise.spec.kind);
+                state.metrics.graded(kind, result.status, started.elapsed());
                 let delivery = delivery_of(&submission, &result);
                 if !store_result(&state, &name, &submission.id, &result, delivery.as_ref()).await {
                     continue;
@@ -159,10 +160,7 @@ pub async fn recover<S: Store>(state: &AppState<S>) -> Result<u64, crate::store:
             requeued,
             "submissions whose node stopped renewing its lease are queued again"
         );
-        state
-            .metrics
-            .recovered
-            .fetch_add(requeued, Ordering::Relaxed);
+        state.metrics.recovered(requeued);
         state.wake.notify_waiters();
     }
     Ok(requeued)

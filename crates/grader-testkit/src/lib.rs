@@ -97,14 +97,11 @@ impl TempPostgres {
             };
             let _ = started_tx.send(Ok(server.id()));
             // Until told to stop, or the server ends by itself.
-            loop {
-                match stop_rx.recv_timeout(Duration::from_millis(100)) {
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                        if let Ok(Some(_)) = server.try_wait() {
-                            return;
-                        }
-                    }
-                    _ => break,
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stop_rx.recv_timeout(Duration::from_millis(100))
+            {
+                if let Ok(Some(_)) = server.try_wait() {
+                    return;
                 }
             }
             // SIGTERM would wait for clients to go; SIGINT is a fast

@@ -32,17 +32,16 @@ pub async fn health<S: Store>(State(state): State<AppState<S>>) -> Result<Json<H
     }))
 }
 
-/// Counters and gauges in Prometheus' text format.
+/// Counters, gauges and histograms in Prometheus' text format (0.0.4);
+/// README.md lists them.
 #[utoipa::path(get, path = "/v1/metrics", tag = "operations",
     responses((status = 200, content_type = "text/plain", body = String)))]
 pub async fn metrics<S: Store>(
     State(state): State<AppState<S>>,
 ) -> Result<impl IntoResponse, AppError> {
     let queued = state.store.queued().await?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(queued, state.config.workers),
-    ))
+    let text = state.metrics.render(queued, state.config.workers)?;
+    Ok(([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text))
 }
 
 /// This description.

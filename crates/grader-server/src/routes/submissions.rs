@@ -197,10 +197,7 @@ pub async fn create<S: Store>(
             )));
         }
     }
-    state
-        .metrics
-        .accepted
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    state.metrics.accepted();
     tracing::info!(id = %stored.id, exercise = %stored.exercise, caller = %caller.name, "submission queued");
     state.wake.notify_one();
     let _ = state.updates.send(Update {

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod intake;
+mod metrics;
 mod openapi;
 mod service;
 mod store;
