@@ -203,9 +203,13 @@ pub async fn create<S: Store>(
     let _ = state.updates.send(Update {
         id: stored.id.clone(),
     });
-    let current = wait_for(&state, &stored.id, query.wait)
-        .await?
-        .unwrap_or(stored);
+    // Without `wait`, the answer is what was stored: no second read.
+    let current = match query.wait {
+        Some(_) => wait_for(&state, &stored.id, query.wait)
+            .await?
+            .unwrap_or(stored),
+        None => stored,
+    };
     let status = if current.status == SubmissionStatus::Done {
         StatusCode::OK
     } else {
