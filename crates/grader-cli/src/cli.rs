@@ -212,6 +212,16 @@ pub struct GradeArgs {
     /// learners; author otherwise].
     #[arg(long, value_enum)]
     pub view: Option<View>,
+    /// Write the result to this file (replaced whole) instead of stdout,
+    /// e.g. `<output dir>/results.json` for an Exercism test runner.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 0 whenever the submission was graded, whatever its result, as
+    /// a test runner for a platform must (Exercism's interface); still 2
+    /// when it could not be graded through no fault of the learner
+    /// (`infra`: the attempt must not count; retry it).
+    #[arg(long)]
+    pub exit_zero: bool,
 }
 
 #[derive(Debug, Args)]

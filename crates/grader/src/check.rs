@@ -96,7 +96,12 @@ impl<R: Runner> Grader<R> {
         if let Ok(result) = &reference
             && !result.tests.is_empty()
         {
-            let collected: Vec<&str> = result.tests.iter().map(|test| test.id.as_str()).collect();
+            let collected: Vec<&str> = result
+                .tests
+                .iter()
+                .filter(|test| test.parent.is_none())
+                .map(|test| test.id.as_str())
+                .collect();
             findings.push(Finding::new(
                 "overrides",
                 unknown_overrides(&exercise.spec.tests, &collected),
@@ -162,7 +167,9 @@ fn not_passed(result: &GradeResult) -> BTreeSet<&str> {
     result
         .tests
         .iter()
-        .filter(|test| test.status != TestStatus::Passed)
+        // A test with a failed case has failed; its cases are not tests
+        // a mutant declares.
+        .filter(|test| test.status != TestStatus::Passed && test.parent.is_none())
         .map(|test| test.id.as_str())
         .collect()
 }

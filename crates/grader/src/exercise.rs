@@ -543,6 +543,12 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
                 format!("expected a number ≥ 0, found {}", test.points),
             );
         }
+        if test.task == Some(0) {
+            problem(
+                &format!("{field}.task"),
+                "expected a task number from 1 (the number of its heading in README.md)".to_owned(),
+            );
+        }
         for (name, over) in &test.overrides {
             if let Some(points) = over.points
                 && !(points >= 0.0 && points.is_finite())
@@ -550,6 +556,13 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
                 problem(
                     &format!("{field}.overrides.{name}.points"),
                     format!("expected a number ≥ 0, found {points}"),
+                );
+            }
+            if over.task == Some(0) {
+                problem(
+                    &format!("{field}.overrides.{name}.task"),
+                    "expected a task number from 1 (the number of its heading in README.md)"
+                        .to_owned(),
                 );
             }
         }

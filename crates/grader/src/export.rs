@@ -1,10 +1,12 @@
 //! A result in the formats other platforms read.
 //!
 //! - Exercism's test-runner `results.json`, version 3: statuses `pass`,
-//!   `fail`, `error`; a top-level `message` only on `error`; per test
-//!   `name`, `status`, `message`, `output` (at most 500 characters, with
-//!   the interface's notice where cut), `task_id`; paths relative to the
-//!   submission, never the container's `/work/`.
+//!   `fail`, `error` (only when no test ran to a verdict); a top-level
+//!   `message` only on `error`; tests by line across the test files; per
+//!   test the readable `name`, `test_code` (its body), `status`, `message`,
+//!   `output` (at most 500 characters, with the interface's notice where
+//!   cut), `task_id`; each case of a subtest a test of its own; paths
+//!   relative to the submission, never the container's `/work/`.
 //! - Gradescope's autograder `results.json`: `score`, `execution_time`,
 //!   per test `name`, `score`, `max_score`, `status` (`passed`/`failed`),
 //!   `output`, `tags`, `visibility` (`visible`, or `hidden` for hidden
@@ -18,55 +20,78 @@
 use serde_json::{Value, json};
 
 use crate::exercise::Visibility;
-use crate::result::{GradeResult, Output, Status, TestStatus};
+use crate::result::{GradeResult, Output, Status, TestResult, TestStatus};
 
 /// Exercism caps a test's output at 500 characters ...
 const EXERCISM_OUTPUT_CAP: usize = 500;
 /// ... and its test-runner interface asks for this notice where it was cut.
 const EXERCISM_TRUNCATION_NOTICE: &str = "Output was truncated. Please limit to 500 chars";
+/// The longest top-level message the interface takes.
+const EXERCISM_MESSAGE_CAP: usize = 65_535;
 /// The folder the submission is in, inside every container.
 const CONTAINER_DIR: &str = "/work/";
 
 pub fn exercism(result: &GradeResult) -> String {
-    let status = match result.status {
-        Status::Passed => "pass",
-        Status::Failed => "fail",
-        Status::Error => "error",
-    };
-    let tests: Vec<Value> = result
+    // Error only when no test ran to a verdict; a run stopped after some
+    // tests fails, and its tests say which ran and which did not.
+    let some_ran = result
         .tests
         .iter()
-        .map(|test| {
-            let mut entry = json!({
-                "name": test.id,
-                "status": match test.status {
-                    TestStatus::Passed => "pass",
-                    TestStatus::Failed => "fail",
-                    TestStatus::Error | TestStatus::Skipped => "error",
-                },
-            });
-            if test.status != TestStatus::Passed {
-                entry["message"] = json!(without_container_paths(
-                    &test
-                        .message
-                        .clone()
-                        .unwrap_or_else(|| hidden_note(test.visibility))
-                ));
-            }
-            if let Some(output) = &test.output {
-                entry["output"] = json!(exercism_output(output));
-            }
-            if let Some(task) = test.task {
-                entry["task_id"] = json!(task);
-            }
-            entry
-        })
-        .collect();
+        .any(|test| matches!(test.status, TestStatus::Passed | TestStatus::Failed));
+    let status = match result.status {
+        Status::Passed => "pass",
+        Status::Error if !some_ran => "error",
+        Status::Failed | Status::Error => "fail",
+    };
+    // By line across the test files, as Exercism's own Python runner
+    // orders them (stable: a test's cases and parameters keep their order).
+    let mut ordered: Vec<&TestResult> = result.tests.iter().collect();
+    ordered.sort_by_key(|test| test.line.unwrap_or(u32::MAX));
+    let tests: Vec<Value> = ordered.into_iter().map(exercism_test).collect();
     let mut root = json!({ "version": 3, "status": status, "tests": tests });
-    if let Some(error) = &result.error {
-        root["message"] = json!(without_container_paths(&error.message));
+    if status == "error"
+        && let Some(error) = &result.error
+    {
+        root["message"] = json!(capped_chars(
+            &without_container_paths(&error.message),
+            EXERCISM_MESSAGE_CAP
+        ));
     }
     serde_json::to_string_pretty(&root).expect("JSON values serialise")
+}
+
+/// One test as Exercism's per-test entry.
+fn exercism_test(test: &TestResult) -> Value {
+    let mut entry = json!({
+        "name": test.name,
+        "status": match test.status {
+            TestStatus::Passed => "pass",
+            TestStatus::Failed => "fail",
+            TestStatus::Error | TestStatus::Skipped => "error",
+        },
+    });
+    if let Some(code) = &test.code {
+        entry["test_code"] = json!(code);
+    }
+    if test.status != TestStatus::Passed {
+        let message = test
+            .message
+            .clone()
+            .unwrap_or_else(|| hidden_note(test.visibility));
+        entry["message"] = json!(without_container_paths(&message));
+    }
+    if let Some(output) = &test.output {
+        entry["output"] = json!(exercism_output(output));
+    }
+    if let Some(task) = test.task {
+        entry["task_id"] = json!(task);
+    }
+    entry
+}
+
+/// `text` cut to `cap` characters.
+fn capped_chars(text: &str, cap: usize) -> String {
+    text.chars().take(cap).collect()
 }
 
 /// A test's output as Exercism takes it: at most 500 characters, then the
@@ -197,6 +222,27 @@ mod tests {
         assert_eq!(short["output"], "a".repeat(500));
     }
 
+    /// A run stopped after some tests ran is `fail`, not `error`: the
+    /// interface keeps `error` for a run where no test was executed.
+    #[test]
+    fn exercism_errors_only_when_no_test_ran() {
+        let mut result = failed_with("boom", "");
+        result.error = Some(crate::result::GradeError {
+            kind: crate::result::ErrorKind::Timeout,
+            message: "the run took longer than 10s".to_owned(),
+            learner_fault: true,
+        });
+        result.settle();
+        let root: Value = serde_json::from_str(&exercism(&result)).unwrap();
+        assert_eq!(root["status"], "fail");
+        assert_eq!(root.get("message"), None);
+
+        result.tests[0].status = TestStatus::Error;
+        let root: Value = serde_json::from_str(&exercism(&result)).unwrap();
+        assert_eq!(root["status"], "error");
+        assert_eq!(root["message"], "the run took longer than 10s");
+    }
+
     /// Regression: a message showed the container's path of the learner's
     /// file.
     #[test]
@@ -205,11 +251,14 @@ mod tests {
             "ImportError: cannot import name 'x' (/work/x.py)",
             "opened /work/tests/data.txt",
         );
+        // Not run: the top-level message is the one to read.
+        result.tests[0].status = TestStatus::Error;
         result.error = Some(crate::result::GradeError {
             kind: crate::result::ErrorKind::Crashed,
             message: "the tests could not load your code:\n/work/x.py:3: in <module>".to_owned(),
             learner_fault: true,
         });
+        result.settle();
         let text = exercism(&result);
         assert!(!text.contains("/work/"), "{text}");
         let root: Value = serde_json::from_str(&text).unwrap();

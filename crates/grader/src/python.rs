@@ -104,42 +104,7 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, key: &Key) -> GradeResu
 
     let stopped = crate::ending::stopped(outcome, &exercise.limits(), Some(key));
 
-    // Tests, in collected order, each with what the report says of it.
-    if let Some(collected) = &report.collected {
-        for test in collected {
-            result
-                .tests
-                .push(test_result(exercise, test, &report, stopped.as_ref()));
-        }
-    }
-    // Those of files that could not load, as not run, so that the score is
-    // out of everything the exercise is worth; then every test in the order
-    // of the exercise's files.
-    for test in &report.not_loaded {
-        if result.tests.iter().all(|known| known.id != test.id) {
-            let settings = exercise
-                .test_settings(&test.id)
-                .unwrap_or_else(crate::exercise::TestSettings::unlisted);
-            result.tests.push(TestResult::judged(
-                test.id.clone(),
-                test.name.clone(),
-                settings,
-                TestStatus::Error,
-                Some("not run: the tests could not load your code".to_owned()),
-                0,
-            ));
-        }
-    }
-    let file_order = |id: &str| {
-        let file = id.split("::").next().unwrap_or_default();
-        exercise
-            .spec
-            .tests
-            .iter()
-            .position(|test| test.file == file)
-            .unwrap_or(usize::MAX)
-    };
-    result.tests.sort_by_key(|test| file_order(&test.id));
+    result.tests = tests(exercise, &report, stopped.as_ref());
 
     let error = if let Some((kind, message)) = stopped {
         Some((kind, running_note(message, &report)))
@@ -207,23 +172,115 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, key: &Key) -> GradeResu
     result
 }
 
+/// Every test the report names, in the order of the exercise's test files
+/// and of the lines in each (unittest's methods included, which pytest
+/// runs by name), each case of a test's subtests right after it.
+fn tests(
+    exercise: &Exercise,
+    report: &Report,
+    stopped: Option<&(ErrorKind, String)>,
+) -> Vec<TestResult> {
+    let mut tests = Vec::new();
+    if let Some(collected) = &report.collected {
+        for test in collected {
+            tests.push(test_result(exercise, test, report, stopped));
+            tests.extend(
+                report
+                    .subtests
+                    .iter()
+                    .filter(|case| case.parent == test.id)
+                    .map(|case| subtest_result(exercise, test, case)),
+            );
+        }
+    }
+    // Those of files that could not load, as not run, so that the score is
+    // out of everything the exercise is worth.
+    for test in &report.not_loaded {
+        if tests.iter().all(|known: &TestResult| known.id != test.id) {
+            let mut result = TestResult::judged(
+                test.id.clone(),
+                test.name.clone(),
+                settings_of(exercise, test),
+                TestStatus::Error,
+                Some("not run: the tests could not load your code".to_owned()),
+                0,
+            );
+            result.line = test.line;
+            result.code = test.code.clone();
+            tests.push(result);
+        }
+    }
+    let file_order = |id: &str| {
+        let file = id.split("::").next().unwrap_or_default();
+        exercise
+            .spec
+            .tests
+            .iter()
+            .position(|test| test.file == file)
+            .unwrap_or(usize::MAX)
+    };
+    // Stable: a test's cases, and a parametrized test's instances, share
+    // its line and keep their order.
+    tests.sort_by_key(|test| (file_order(&test.id), test.line.unwrap_or(u32::MAX)));
+    tests
+}
+
+/// The exercise's settings for `test`; its `@pytest.mark.task` marker gives
+/// its task where exercise.yaml gives none.
+fn settings_of(exercise: &Exercise, test: &report::CollectedTest) -> crate::exercise::TestSettings {
+    let mut settings = exercise
+        .test_settings(&test.id)
+        .unwrap_or_else(crate::exercise::TestSettings::unlisted);
+    settings.task = settings.task.or(test.task);
+    settings
+}
+
+/// One case of `parent`'s subtests: its parent's visibility, task and tags,
+/// and no points of its own.
+fn subtest_result(
+    exercise: &Exercise,
+    parent: &report::CollectedTest,
+    case: &report::SubtestEvent,
+) -> TestResult {
+    let mut settings = settings_of(exercise, parent);
+    settings.points = 0.0;
+    let mut result = TestResult::judged(
+        case.id.clone(),
+        format!("{} [{}]", parent.name, case.name),
+        settings,
+        status_of(case.outcome),
+        (!case.message.is_empty()).then(|| case.message.clone()),
+        (case.duration * 1000.0) as u64,
+    );
+    result.output = (!case.output.is_empty()).then(|| Output {
+        text: case.output.clone(),
+        truncated: case.output_truncated,
+    });
+    result.line = parent.line;
+    result.code = parent.code.clone();
+    result.parent = Some(parent.id.clone());
+    result
+}
+
+fn status_of(outcome: report::Outcome) -> TestStatus {
+    match outcome {
+        report::Outcome::Passed => TestStatus::Passed,
+        report::Outcome::Failed => TestStatus::Failed,
+        report::Outcome::Error => TestStatus::Error,
+        report::Outcome::Skipped => TestStatus::Skipped,
+    }
+}
+
 fn test_result(
     exercise: &Exercise,
     test: &report::CollectedTest,
     report: &Report,
     stopped: Option<&(ErrorKind, String)>,
 ) -> TestResult {
-    let settings = exercise
-        .test_settings(&test.id)
-        .unwrap_or_else(crate::exercise::TestSettings::unlisted);
+    let settings = settings_of(exercise, test);
     let (status, message, output, duration) = match report.results.get(&test.id) {
         Some(event) => {
-            let status = match event.outcome {
-                report::Outcome::Passed => TestStatus::Passed,
-                report::Outcome::Failed => TestStatus::Failed,
-                report::Outcome::Error => TestStatus::Error,
-                report::Outcome::Skipped => TestStatus::Skipped,
-            };
+            let status = status_of(event.outcome);
             let message = (!event.message.is_empty()).then(|| event.message.clone());
             let output = (!event.output.is_empty()).then(|| Output {
                 text: event.output.clone(),
@@ -239,6 +296,10 @@ fn test_result(
                     "this test was running when the time limit struck".to_owned()
                 }
                 Some((kind, _)) => format!("not run: the run was stopped ({})", kind.as_str()),
+                // pytest runs nothing when a test file could not load.
+                None if !report.collect_errors.is_empty() => {
+                    "not run: the tests could not load your code".to_owned()
+                }
                 None => "not run: the run stopped before this test".to_owned(),
             };
             (TestStatus::Error, Some(why), None, 0.0)
@@ -253,6 +314,8 @@ fn test_result(
         (duration * 1000.0) as u64,
     );
     result.output = output;
+    result.line = test.line;
+    result.code = test.code.clone();
     result
 }
 

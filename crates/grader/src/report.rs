@@ -23,6 +23,7 @@ enum Event {
     CollectError(CollectErrorEvent),
     NotLoaded { tests: Vec<CollectedTest> },
     Start { id: String },
+    Subtest(SubtestEvent),
     Result(TestEvent),
     Done { exit_code: i64 },
 }
@@ -40,6 +41,31 @@ pub struct SyntaxErrorEvent {
 pub struct CollectedTest {
     pub id: String,
     pub name: String,
+    /// The line of its test file where it is defined.
+    #[serde(default)]
+    pub line: Option<u32>,
+    /// Its body, as the test file has it.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// From `@pytest.mark.task(taskno=N)`.
+    #[serde(default)]
+    pub task: Option<u32>,
+}
+
+/// One case of a test's subtests (unittest `subTest`, pytest-subtests).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubtestEvent {
+    /// The id of the test it is a case of.
+    pub parent: String,
+    /// `<parent>[<name>]`.
+    pub id: String,
+    /// The case's message and parameters.
+    pub name: String,
+    pub outcome: Outcome,
+    pub message: String,
+    pub output: String,
+    pub output_truncated: bool,
+    pub duration: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -79,6 +105,8 @@ pub struct Report {
     /// The last test that started and has no result.
     pub running: Option<String>,
     pub results: HashMap<String, TestEvent>,
+    /// Cases of subtests, in the order they ran.
+    pub subtests: Vec<SubtestEvent>,
     pub exit_code: Option<i64>,
     /// Signed lines that were not valid events, or events out of place: the
     /// harness's own mistakes, since only it can sign.
@@ -129,6 +157,7 @@ impl Report {
             Event::CollectError(error) => self.collect_errors.push(error),
             Event::NotLoaded { tests } => self.not_loaded.extend(tests),
             Event::Start { id } => self.running = Some(id),
+            Event::Subtest(case) => self.add_subtest(case),
             Event::Result(result) => {
                 let known = self
                     .collected
@@ -148,6 +177,32 @@ impl Report {
                 }
             }
             Event::Done { exit_code } => self.exit_code = Some(exit_code),
+        }
+    }
+
+    /// A case counts only for a collected test without a result yet, under
+    /// an id of its own.
+    fn add_subtest(&mut self, case: SubtestEvent) {
+        let collected = self
+            .collected
+            .as_ref()
+            .is_some_and(|tests| tests.iter().any(|test| test.id == case.parent));
+        let own_id = case.id.len() > case.parent.len()
+            && case.id.starts_with(&case.parent)
+            && case.id[case.parent.len()..].starts_with('[');
+        if !collected {
+            self.defects
+                .push(format!("a case of unknown test `{}`", case.parent));
+        } else if !own_id {
+            self.defects
+                .push(format!("a case of `{}` named `{}`", case.parent, case.id));
+        } else if self.results.contains_key(&case.parent) {
+            self.defects
+                .push(format!("a case of `{}` after its result", case.parent));
+        } else if self.subtests.iter().any(|other| other.id == case.id) {
+            self.defects.push(format!("two cases `{}`", case.id));
+        } else {
+            self.subtests.push(case);
         }
     }
 }
@@ -225,5 +280,29 @@ mod tests {
         assert!(report.defects.is_empty(), "{:?}", report.defects);
         assert_eq!(report.running.as_deref(), Some("t.py::b"));
         assert_eq!(report.results["t.py::a"].outcome, Outcome::Passed);
+    }
+
+    #[test]
+    fn cases_count_only_for_a_collected_test_before_its_result() {
+        let case = |parent: &str, id: &str| {
+            format!(
+                r#"{{"event":"subtest","parent":"{parent}","id":"{id}","name":"n","outcome":"failed","message":"m","output":"","output_truncated":false,"duration":0}}"#
+            )
+        };
+        let report = parse(&[
+            r#"{"event":"collected","tests":[{"id":"t.py::a","name":"a","line":3,"code":"assert f()"}]}"#,
+            &case("t.py::a", "t.py::a[one]"),
+            &case("t.py::a", "t.py::a[one]"),
+            &case("t.py::b", "t.py::b[one]"),
+            &case("t.py::a", "t.py::other"),
+            r#"{"event":"result","id":"t.py::a","outcome":"failed","message":"","output":"","output_truncated":false,"duration":0.1}"#,
+            &case("t.py::a", "t.py::a[late]"),
+        ]);
+        assert_eq!(report.subtests.len(), 1);
+        assert_eq!(report.subtests[0].id, "t.py::a[one]");
+        assert_eq!(report.defects.len(), 4, "{:?}", report.defects);
+        let collected = report.collected.unwrap();
+        assert_eq!(collected[0].line, Some(3));
+        assert_eq!(collected[0].code.as_deref(), Some("assert f()"));
     }
 }

@@ -111,6 +111,18 @@ pub struct TestResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<Output>,
     pub duration_ms: u64,
+    /// The line of its test file where it is defined (python).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// Its body, as its test file has it (python); never a hidden test's
+    /// in the learner view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// For one case of a test's subtests, the id of that test. Such a
+    /// result follows its test and is worth no points of its own: its test
+    /// carries them, and fails when any of its cases does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,6 +228,9 @@ impl TestResult {
             message,
             output: None,
             duration_ms,
+            line: None,
+            code: None,
+            parent: None,
         }
     }
 }
@@ -314,6 +329,7 @@ impl GradeResult {
                 if test.visibility == Visibility::Hidden {
                     test.message = None;
                     test.output = None;
+                    test.code = None;
                 }
             }
             if let Some(error) = &mut result.error
@@ -407,12 +423,15 @@ mod tests {
     }
 
     #[test]
-    fn the_learner_view_drops_hidden_messages_and_the_log() {
+    fn the_learner_view_drops_hidden_messages_code_and_the_log() {
         let author = hidden_failure();
         assert!(author.tests[0].message.is_some());
+        let mut author = author;
+        author.tests[0].code = Some("assert secret == 42".to_owned());
         let learner = author.for_view(View::Learner);
         assert_eq!(learner.view, View::Learner);
         assert_eq!(learner.tests[0].message, None);
+        assert_eq!(learner.tests[0].code, None);
         assert_eq!(learner.log, None);
         assert_eq!(learner.score, author.score);
     }

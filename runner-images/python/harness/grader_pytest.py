@@ -13,14 +13,22 @@ Report lines go through the authenticated channel (grader_channel.py), in
 order:
 
   {"event": "syntax_error", "file", "line", "column", "message", "text"}
-  {"event": "collected", "tests": [{"id", "file", "name"}]}
+  {"event": "collected", "tests": [{"id", "file", "name", "line", "code", "task"}]}
+      `line` where the test is defined, `code` its body (the docstring
+      left out), `task` the number of its `@pytest.mark.task(taskno=N)`
   {"event": "collect_error", "file", "summary", "message"}
   {"event": "not_loaded", "tests": [{"id", "file", "name"}]}
       the tests of files that could not load (or of every file, after a
       syntax error), listed with the submission stubbed: none of them ran
   {"event": "start", "id"}
+  {"event": "subtest", "parent", "id", "name", "outcome", "message",
+   "output", "output_truncated", "duration"}
+      one case of a test's `self.subTest(...)` (unittest) or
+      `subtests.test(...)` (pytest-subtests), passed or not, before its
+      test's result; `id` is the test's id and `[name]`
   {"event": "result", "id", "outcome", "message", "output",
    "output_truncated", "duration"}
+      a test with a failed case has failed, whatever its own outcome
   {"event": "done", "exit_code"}
 
 Ids are pytest node ids relative to the tests directory, e.g.
@@ -28,6 +36,7 @@ Ids are pytest node ids relative to the tests directory, e.g.
 """
 
 import ast
+import contextlib
 import fnmatch
 import importlib.abc
 import importlib.machinery
@@ -36,11 +45,15 @@ import linecache
 import os
 import signal
 import sys
+import textwrap
 import time
 import types
 
 import pytest
+import pytest_subtests
+from _pytest._code import ExceptionInfo
 from _pytest.assertion.rewrite import rewrite_asserts
+from _pytest.unittest import TestCaseFunction
 
 import grader_remote
 from grader_channel import Channel
@@ -83,6 +96,12 @@ class Reporter:
 
     # -- pytest hooks --------------------------------------------------------
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(self, config):
+        # After pytest-subtests' own, which reports only the failed cases
+        # of a unittest `subTest`: every case is a result of its own.
+        TestCaseFunction.addSubTest = add_unittest_subtest
+
     def pytest_collectreport(self, report):
         error, self.connection.last_error = self.connection.last_error, None
         if report.failed:
@@ -108,11 +127,13 @@ class Reporter:
         tests = []
         for item in session.items:
             test_id = self.test_id(item.nodeid)
-            tests.append({
+            test = {
                 "id": test_id,
                 "file": test_id.split("::", 1)[0],
                 "name": readable_name(item),
-            })
+            }
+            test.update(describe(item))
+            tests.append(test)
         self.emit({"event": "collected", "tests": tests})
 
     def pytest_runtest_logstart(self, nodeid, location):
@@ -152,6 +173,9 @@ class Reporter:
             report.nodeid,
             {"outcome": "passed", "message": "", "duration": 0.0},
         )
+        if isinstance(report, pytest_subtests.SubTestReport):
+            self.subtest(state, report)
+            return
         state["duration"] += report.duration
         if report.when == "setup":
             if report.failed:
@@ -176,6 +200,18 @@ class Reporter:
             learner = self.learner_tracebacks.pop(report.nodeid, None)
             if learner and state["outcome"] in ("failed", "error"):
                 state["message"] += "\n\nRaised in your code:\n" + learner
+            failed_cases = state.get("failed_cases")
+            if failed_cases:
+                count = state["cases"]
+                listed = ", ".join("[%s]" % name for name in failed_cases[:20])
+                if len(failed_cases) > 20:
+                    listed += ", …"
+                note = "%d of %d cases failed: %s" % (len(failed_cases), count, listed)
+                if state["outcome"] == "passed":
+                    state["outcome"] = "failed"
+                    state["message"] = note
+                else:
+                    state["message"] = note + "\n\n" + state["message"]
             message, _ = self.capped(state["message"], self.message_cap)
             self.emit({
                 "event": "result",
@@ -187,6 +223,168 @@ class Reporter:
                 "duration": round(state["duration"], 6),
             })
             del self.state[report.nodeid]
+
+
+    def subtest(self, state, report):
+        """One case of a test's subtests, as a result of its own."""
+        state["cases"] = state.get("cases", 0) + 1
+        names = state.setdefault("case_names", {})
+        name = subtest_name(report.context, state["cases"])
+        seen = names.get(name, 0) + 1
+        names[name] = seen
+        if seen > 1:
+            name = "%s #%d" % (name, seen)
+        # A learner's traceback recorded while this case's report was made.
+        learner = self.learner_tracebacks.pop(report.nodeid, None)
+        if report.failed:
+            outcome = "failed"
+            message = report.longreprtext
+            if learner:
+                message += "\n\nRaised in your code:\n" + learner
+            state.setdefault("failed_cases", []).append(name)
+        elif report.skipped:
+            outcome, message = "skipped", skip_reason(report)
+        else:
+            outcome, message = "passed", ""
+        if state["cases"] > MAX_CASES:
+            return
+        output = "".join(
+            content for title, content in report.sections
+            if title in ("Captured stdout call", "Captured stderr call")
+        )
+        output, truncated = self.capped(output, self.output_cap)
+        message, _ = self.capped(message, self.message_cap)
+        test_id = self.test_id(report.nodeid)
+        self.emit({
+            "event": "subtest",
+            "parent": test_id,
+            "id": "%s[%s]" % (test_id, name),
+            "name": name,
+            "outcome": outcome,
+            "message": message,
+            "output": output,
+            "output_truncated": truncated,
+            "duration": round(report.duration, 6),
+        })
+
+
+# Cases of one test reported one by one; those after count in its verdict.
+MAX_CASES = 200
+
+
+def add_unittest_subtest(self, test_case, test, exc_info):
+    """`TestCaseFunction.addSubTest`: unittest calls it for every case of a
+    `subTest`, passed (`exc_info` None) or not; each is reported as
+    pytest-subtests reports the cases of its `subtests` fixture."""
+    message = test._message if isinstance(test._message, str) else None
+    excinfo = ExceptionInfo(exc_info, _ispytest=True) if exc_info is not None else None
+    call = pytest_subtests.make_call_info(excinfo, start=0, stop=0, duration=0, when="call")
+    report = self.ihook.pytest_runtest_makereport(item=self, call=call)
+    sub_report = pytest_subtests.SubTestReport._from_test_report(report)
+    sub_report.context = pytest_subtests.SubTestContext(message, dict(test.params))
+    # Outside the test's capture, as pytest-subtests does: the terminal's
+    # progress marks are not what the test printed.
+    capture = self.config.pluginmanager.getplugin("capturemanager")
+    suspended = capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext()
+    with suspended:
+        self.ihook.pytest_runtest_logreport(report=sub_report)
+
+
+def plain_repr(value):
+    """`repr` of a plain value a test passed as a case's parameter; any
+    other object (a learner's proxy among them) only by its type, so that
+    naming a case never calls into anything."""
+    if value is None or type(value) in (bool, int, float, str, bytes):
+        text = repr(value)
+    elif type(value) in (tuple, list) and len(value) <= 10:
+        inner = ", ".join(plain_repr(item) for item in value)
+        text = "(%s)" % inner if type(value) is tuple else "[%s]" % inner
+    else:
+        text = "<%s>" % type(value).__name__
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def subtest_name(context, number):
+    """A case's name: its message, then its parameters (`empty cart,
+    n=0`); `case 3` for a case with neither."""
+    parts = []
+    if isinstance(context.msg, str) and context.msg:
+        parts.append(context.msg[:200])
+    kwargs = context.kwargs if isinstance(context.kwargs, dict) else {}
+    for key in sorted(kwargs, key=str):
+        parts.append("%s=%s" % (key, plain_repr(kwargs[key])))
+    return ", ".join(parts).replace("\n", " ") or "case %d" % number
+
+
+def describe(item):
+    """What the report says of a collected test: where it is defined, its
+    body, and its task from `@pytest.mark.task(taskno=N)`."""
+    line, code = source_of(getattr(item, "function", None))
+    task = None
+    marker = item.get_closest_marker("task")
+    if marker is not None:
+        number = marker.kwargs.get("taskno", marker.args[0] if marker.args else None)
+        if type(number) is int and number >= 1:
+            task = number
+    return {"line": line, "code": code, "task": task}
+
+
+# Parsed test modules, by file name.
+_trees = {}
+# Bytes kept of a test's code.
+CODE_CAP = 8192
+
+
+def source_of(function):
+    """The line where `function` is defined and its body as the Exercism
+    test-runner interface asks for `test_code`: the statements (with the
+    comments just above them), dedented, without the `def` line and the
+    docstring. Read from the sources held in memory (linecache), never
+    from a file."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return None, None
+    entry = linecache.cache.get(code.co_filename)
+    if not entry or len(entry) < 3:
+        return code.co_firstlineno, None
+    lines = entry[2]
+    tree = _trees.get(code.co_filename)
+    if tree is None:
+        try:
+            tree = ast.parse("".join(lines))
+        except (SyntaxError, ValueError):
+            return code.co_firstlineno, None
+        _trees[code.co_filename] = tree
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        if first != code.co_firstlineno or node.name != code.co_name:
+            continue
+        return node.lineno, body_text(node, lines)
+    return code.co_firstlineno, None
+
+
+def body_text(node, lines):
+    body = list(node.body)
+    header_end = node.lineno
+    if (len(body) > 1 and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)):
+        header_end = body[0].end_lineno
+        body = body[1:]
+    start = body[0].lineno
+    if start <= node.lineno:
+        # `def test_x(): assert ...` on one line.
+        text = "\n".join(ast.unparse(statement) for statement in body)
+    else:
+        while start - 1 > header_end and lines[start - 2].strip().startswith("#"):
+            start -= 1
+        text = textwrap.dedent("".join(lines[start - 1:node.end_lineno])).strip("\n")
+    data = text.encode("utf-8", "replace")
+    if len(data) > CODE_CAP:
+        text = data[:CODE_CAP].decode("utf-8", "ignore") + "\n…"
+    return text
 
 
 def readable_name(item):
@@ -354,7 +552,7 @@ class Lister:
         self.tests = []
 
     def pytest_collection_finish(self, session):
-        self.tests = [(item.nodeid, readable_name(item)) for item in session.items]
+        self.tests = [(item.nodeid, readable_name(item), describe(item)) for item in session.items]
 
 
 def list_unloaded(reporter, work, config, files):
@@ -375,14 +573,16 @@ def list_unloaded(reporter, work, config, files):
     try:
         pytest.main(
             ["-c", os.path.join(harness_dir, "pytest.ini"), "--rootdir", work, "-q",
-             "--collect-only", "-p", "no:cacheprovider", "--assert=plain"] + paths,
+             "--collect-only", "-p", "no:cacheprovider", "-p", "pytest_subtests",
+             "--assert=plain"] + paths,
             plugins=[lister],
         )
     except Exception:
         return
     listed = [
-        {"id": reporter.test_id(nodeid), "file": reporter.test_id(nodeid).split("::", 1)[0], "name": name}
-        for nodeid, name in lister.tests
+        dict({"id": reporter.test_id(nodeid), "file": reporter.test_id(nodeid).split("::", 1)[0],
+              "name": name}, **described)
+        for nodeid, name, described in lister.tests
     ]
     if listed:
         reporter.emit({"event": "not_loaded", "tests": listed})
@@ -424,6 +624,9 @@ def run(work, config, key, held, prestarted=None):
         "-c", os.path.join(harness_dir, "pytest.ini"),
         "--rootdir", work,
         "-q", "--tb=short", "--color=no", "-p", "no:cacheprovider",
+        # The `subtests` fixture; unittest's `subTest` cases are reported
+        # by `add_unittest_subtest`.
+        "-p", "pytest_subtests",
         # The tests' asserts are rewritten by MemoryTests.
         "--assert=plain",
         # Results travel in the report; pytest's summary need not repeat

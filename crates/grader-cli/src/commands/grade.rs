@@ -33,8 +33,39 @@ pub async fn run(images_dir: Option<&Path>, args: GradeArgs) -> anyhow::Result<E
         View::Learner => grader::View::Learner,
         View::Author => grader::View::Author,
     };
-    print(&result.for_view(view), format);
+    let shown = result.for_view(view);
+    match &args.output {
+        Some(path) => write_atomically(path, &render(&shown, format, false))?,
+        None => print(&shown, format),
+    }
+    if args.exit_zero
+        && result
+            .error
+            .as_ref()
+            .is_none_or(|error| error.learner_fault)
+    {
+        return Ok(ExitCode::SUCCESS);
+    }
     Ok(exit_code(&result))
+}
+
+/// Writes `text` to `path` through a temporary file in the same folder, so
+/// that a reader never sees half of it.
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use std::io::Write as _;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("could not write in {}", dir.display()))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.as_file().sync_all())
+        .with_context(|| format!("could not write {}", path.display()))?;
+    file.persist(path)
+        .with_context(|| format!("could not write {}", path.display()))?;
+    Ok(())
 }
 
 /// The format asked for, or human on a terminal and JSON otherwise.
@@ -48,15 +79,20 @@ pub fn format_or_default(format: Option<Format>) -> Format {
 
 /// Prints `result` as it is, in the view it carries.
 pub fn print(result: &GradeResult, format: Format) {
+    print!(
+        "{}",
+        render(result, format, std::io::stdout().is_terminal())
+    );
+}
+
+/// `result` in `format`, ending with a newline.
+fn render(result: &GradeResult, format: Format, color: bool) -> String {
     match format {
-        Format::Human => print!(
-            "{}",
-            grader::render::human(result, std::io::stdout().is_terminal())
-        ),
-        Format::Json => println!("{}", result.to_json()),
-        Format::Junit => print!("{}", grader::junit::result(result)),
-        Format::Exercism => println!("{}", grader::export::exercism(result)),
-        Format::Gradescope => println!("{}", grader::export::gradescope(result)),
+        Format::Human => grader::render::human(result, color),
+        Format::Json => format!("{}\n", result.to_json()),
+        Format::Junit => grader::junit::result(result),
+        Format::Exercism => format!("{}\n", grader::export::exercism(result)),
+        Format::Gradescope => format!("{}\n", grader::export::gradescope(result)),
     }
 }
 

@@ -65,23 +65,24 @@ fn gradescope_hides_hidden_tests_and_defaults_to_the_learner_view() {
 }
 
 /// Exercism's results are read by learners: a hidden test's message there
-/// is only the note that it is hidden.
+/// is only the note that it is hidden, and it shows no code.
 #[test]
 fn exercism_defaults_to_the_learner_view() {
     let results = grade_mutant(&["--format", "exercism"]);
-    let hidden: Vec<_> = results["tests"]
+    let failed: Vec<_> = results["tests"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|test| test["name"].as_str().unwrap().contains("_hidden.py::"))
         .filter(|test| test["status"] == "fail")
         .collect();
-    assert_eq!(hidden.len(), 3, "{results:#}");
+    let hidden: Vec<_> = failed
+        .iter()
+        .filter(|test| test["message"] == "hidden test: its details are not shown")
+        .collect();
+    // The mutant fails one visible test and three hidden ones.
+    assert_eq!((failed.len(), hidden.len()), (4, 3), "{results:#}");
     for test in hidden {
-        assert_eq!(
-            test["message"], "hidden test: its details are not shown",
-            "{test:#}"
-        );
+        assert_eq!(test.get("test_code"), None, "{test:#}");
     }
 }
 
@@ -91,4 +92,50 @@ fn exercism_defaults_to_the_learner_view() {
 fn json_defaults_to_the_author_view() {
     let result = grade_mutant(&["--format", "json"]);
     assert_eq!(result["view"], "author");
+}
+
+/// Exercism's interface: "the runner must exit with an exit code of 0 if
+/// it has run successfully, regardless of the status of the tests", and
+/// write `results.json` to the output folder. `--exit-zero` and `--output`.
+#[test]
+fn an_exercism_runner_exits_zero_and_writes_results_json() {
+    let exercise = root().join("exercises/python/fizzbuzz");
+    let out = tempfile::tempdir().unwrap();
+    let results = out.path().join("results.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .arg("grade")
+        .arg(&exercise)
+        // A folder holding the solution among other files, as Exercism
+        // hands a runner its input folder.
+        .arg(exercise.join("mutants/checks-three-first"))
+        .args(["--format", "exercism", "--exit-zero", "--output"])
+        .arg(&results)
+        .arg("--images-dir")
+        .arg(root().join("runner-images"))
+        .output()
+        .expect("the grader binary runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "a failed submission, graded: exit 0; stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.stdout.is_empty(), "the result went to the file");
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&results).unwrap()).unwrap();
+    assert_eq!(written["version"], 3);
+    assert_eq!(written["status"], "fail");
+
+    // Without the flag, the same grading exits 1.
+    let plain = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .arg("grade")
+        .arg(&exercise)
+        .arg(exercise.join("mutants/checks-three-first"))
+        .args(["--format", "exercism", "--output"])
+        .arg(&results)
+        .arg("--images-dir")
+        .arg(root().join("runner-images"))
+        .output()
+        .unwrap();
+    assert_eq!(plain.status.code(), Some(1));
 }

@@ -84,6 +84,11 @@ case!(mutant_fails_unknown_file, |dir| edit_yaml(dir, |t| t
     )));
 case!(reserved_submission_name, |dir| edit_yaml(dir, |t| t
     .replace("- name: discount.py", "- name: conftest.py")));
+// Exercism's task ids count from 1.
+case!(task_zero, |dir| edit_yaml(dir, |t| t.replace(
+    "  - file: test_discount.py\n    visibility: visible",
+    "  - file: test_discount.py\n    visibility: visible\n    task: 0"
+)));
 case!(limits_out_of_range, |dir| edit_yaml(dir, |t| format!(
     "{t}limits:\n  wall_time: 2h\n  memory: 1MiB\n  pids: 100000\n"
 )));

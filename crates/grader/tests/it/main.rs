@@ -9,6 +9,7 @@ mod adversarial;
 mod api;
 mod check;
 mod errors;
+mod exercism;
 mod format;
 mod hostile;
 mod links;
