@@ -642,6 +642,7 @@
   async function openSubmission(id) {
     stopFollowing();
     state.opened = id;
+    $("result").replaceChildren();
     let view;
     try {
       view = await api(`/v1/submissions/${encodeURIComponent(id)}`);

@@ -6,5 +6,8 @@
 // A test that unwraps fails with the error it met.
 #![allow(clippy::unwrap_used)]
 
+mod browser;
 mod grade;
+mod page;
 mod serve;
+mod support;
