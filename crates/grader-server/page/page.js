@@ -496,7 +496,12 @@
         el("p", { text: advice }),
         result.error && result.error.message ? el("pre", { text: result.error.message }) : null));
     }
-    parts.push(...groupByTask(result.tests).map(renderTask));
+    // Code that cannot load gives every test one message: say it once.
+    const messages = new Set(result.tests.filter((test) => test.message).map((test) => test.message));
+    const shared = result.tests.length > 1 && messages.size === 1 &&
+      result.tests.every((test) => test.message || test.visibility === "hidden") ? [...messages][0] : null;
+    if (shared) parts.push(el("p", { class: "shared-message", text: `Every test: ${shared}` }));
+    parts.push(...groupByTask(result.tests).map((group) => renderTask(group, shared)));
     const files = submitted(view.id);
     if (files) {
       parts.push(el("button", {
@@ -528,16 +533,16 @@
     }));
   }
 
-  function renderTask(group) {
+  function renderTask(group, shared) {
     const score = group.tests.reduce((sum, test) => sum + test.score, 0);
     const max = group.tests.reduce((sum, test) => sum + test.max_score, 0);
     const title = group.task === null ? (group.titled ? "Other tests" : "Tests") : `Task ${group.task}`;
     return el("section", { class: "task" },
       el("h3", {}, el("span", { text: title }), el("span", { class: "points", text: `${points(score)}/${points(max)}` })),
-      el("ul", { class: "tests" }, ...group.tests.map(renderTest)));
+      el("ul", { class: "tests" }, ...group.tests.map((test) => renderTest(test, shared))));
   }
 
-  function renderTest(test) {
+  function renderTest(test, shared) {
     const hidden = test.visibility === "hidden";
     const status = STATUS_WORDS[test.status] || test.status;
     const item = el("li", { class: "test", "data-status": test.status, "data-visibility": test.visibility },
@@ -547,7 +552,7 @@
           hidden ? el("span", { class: "muted hidden-note", text: " (hidden test)" }) : null),
         el("span", { class: "points", "aria-label": `${points(test.score)} of ${points(test.max_score)} points`,
           text: `${points(test.score)}/${points(test.max_score)}` })));
-    if (test.message) item.append(el("pre", { class: "test-message", text: test.message }));
+    if (test.message && test.message !== shared) item.append(el("pre", { class: "test-message", text: test.message }));
     if (test.output && test.output.text) {
       item.append(el("details", {},
         el("summary", { text: test.output.truncated ? "What it printed (cut)" : "What it printed" }),
@@ -684,6 +689,12 @@
     $("token").focus();
   });
   $("exercise").addEventListener("change", (event) => showExercise(event.target.value));
+  // In-page jumps without touching the address, which names the exercise.
+  for (const button of document.querySelectorAll("[data-jump]")) {
+    button.addEventListener("click", () => {
+      $(button.dataset.jump).scrollIntoView({ block: "start" });
+    });
+  }
   $("submit").addEventListener("click", submit);
   $("reset").addEventListener("click", resetFile);
 

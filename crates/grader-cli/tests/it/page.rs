@@ -348,6 +348,27 @@ async fn a_learner_submits_a_failing_solution_and_reads_why_on_a_desktop_and_a_p
         .unwrap();
     screenshot(&browser, "desktop-top").await;
     no_console_errors(&browser, "desktop").await;
+
+    // An sql exercise: its file in the editor, highlighted as SQL.
+    browser
+        .find(Locator::Id("exercise"))
+        .await
+        .unwrap()
+        .select_by_value("sql/cheap-products")
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#tabs [role=tab][data-file='query.sql']"))
+        .await
+        .unwrap();
+    let keywords = browser
+        .find_all(Locator::Css(".CodeMirror-code .cm-keyword"))
+        .await
+        .unwrap();
+    assert!(!keywords.is_empty(), "the query is highlighted as SQL");
+    no_console_errors(&browser, "desktop, an sql exercise").await;
     browser.close().await.unwrap();
 
     // At 390 px, on a touch phone: the exercise from the address, the
@@ -382,6 +403,23 @@ async fn a_learner_submits_a_failing_solution_and_reads_why_on_a_desktop_and_a_p
     let reopened = summary(&phone).await;
     assert!(reopened.contains(&score), "{reopened:?}");
 
+    // A tap takes the learner from the statement to the editor.
+    phone
+        .find(Locator::Css("[data-jump=working]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let top = script(
+        &phone,
+        "return document.getElementById('working').getBoundingClientRect().top;",
+    )
+    .await;
+    assert!(
+        top.as_f64().unwrap().abs() < 2.0,
+        "the solution is at the top of the screen: {top}"
+    );
     paste(&phone, "def fizzbuzz(n):\n    return [\n").await;
     let submit = phone.find(Locator::Id("submit")).await.unwrap();
     submit.click().await.unwrap();
