@@ -2,6 +2,7 @@
 
 pub mod exercises;
 pub mod ops;
+pub mod page;
 pub mod submissions;
 
 use std::sync::Arc;
@@ -20,7 +21,8 @@ use crate::store::Store;
 pub fn app<S: Store>(state: AppState<S>) -> Router {
     let max_body = state.config.max_body;
     Router::new()
-        .route("/", get(ops::page))
+        .route("/", get(page::index))
+        .route("/assets/{*path}", get(page::asset))
         .route("/v1/health", get(ops::health::<S>))
         .route("/v1/metrics", get(ops::metrics::<S>))
         .route("/v1/openapi.json", get(ops::openapi))

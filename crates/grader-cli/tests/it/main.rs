@@ -6,6 +6,9 @@
 // A test that unwraps fails with the error it met.
 #![allow(clippy::unwrap_used)]
 
+mod browser;
 mod grade;
 mod nodes;
+mod page;
 mod serve;
+mod support;

@@ -3,82 +3,10 @@
 //! next process requeues it once its lease, 3 s here, runs out); SIGTERM
 //! hands back what it could not finish and leaves no container behind.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `grader serve` on `db`, one worker; killed when dropped.
-struct Served {
-    child: Child,
-    base: String,
-}
-
-impl Served {
-    /// Starts `grader serve` with `flags` besides the database, the port
-    /// and the folders.
-    async fn start(db: &Path, flags: &[&str]) -> Served {
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_grader"))
-            .args(["serve", "--workers", "1"])
-            .args(flags)
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--db")
-            .arg(db)
-            .arg("--exercises")
-            .arg(root().join("exercises"))
-            .arg("--images-dir")
-            .arg(root().join("runner-images"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the grader binary runs");
-        let served = Served {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let started = Instant::now();
-        while reqwest::get(format!("{}/v1/health", served.base))
-            .await
-            .is_err()
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "grader serve did not come up (is the Docker engine running?)"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        served
-    }
-
-    fn kill_9(&mut self) {
-        // Child::kill is SIGKILL on Unix: no shutdown code runs.
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::support::{Served, learner_token, root};
 
 async fn status(client: &reqwest::Client, base: &str, token: &str, id: &str) -> serde_json::Value {
     client
@@ -132,13 +60,7 @@ fn containers_of(pid: u32) -> String {
 async fn a_service_stopped_by_sigterm_hands_back_its_job_and_leaves_no_container() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("grader.db");
-    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
-        .args(["tokens", "create", "--name", "ann", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
-    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    let token = learner_token(&db, "ann");
 
     // One second of grace, and a grading that takes four: it cannot
     // finish. The default lease (60 s) is far longer than this test, so
@@ -202,13 +124,7 @@ async fn a_service_stopped_by_sigterm_hands_back_its_job_and_leaves_no_container
 async fn a_service_killed_mid_job_finishes_every_accepted_submission_after_restart() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("grader.db");
-    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
-        .args(["tokens", "create", "--name", "ann", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
-    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    let token = learner_token(&db, "ann");
 
     let mut first = Served::start(&db, &["--lease", "3s"]).await;
     let client = reqwest::Client::new();
@@ -270,13 +186,7 @@ async fn a_service_killed_mid_job_finishes_every_accepted_submission_after_resta
 async fn grader_submit_prints_the_result_in_the_view_the_service_gave() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("grader.db");
-    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
-        .args(["tokens", "create", "--name", "ann", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
-    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    let token = learner_token(&db, "ann");
     let served = Served::start(&db, &[]).await;
 
     let mutant = root().join("exercises/python/fizzbuzz/mutants/checks-three-first/fizzbuzz.py");

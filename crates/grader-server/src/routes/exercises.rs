@@ -7,6 +7,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::Serialize;
 
+mod statement;
+
 use crate::catalog;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -37,6 +39,11 @@ pub struct ExerciseDetail {
     pub summary: ExerciseSummary,
     /// The learner-facing README, in Markdown.
     pub statement: String,
+    /// The same as HTML, safe to insert into a page as it is: raw HTML
+    /// shown as text, links only to `http`, `https`, `mailto` or relative
+    /// addresses, headings from `h2`, code blocks as
+    /// `<pre><code class="language-…">`.
+    pub statement_html: String,
     /// The files a submission must hold, no others.
     pub files: Vec<SubmissionFile>,
     /// File name → the starter's content.
@@ -90,6 +97,7 @@ pub async fn show<S: Store>(
     let (statement, starter, visible_tests) = catalog::learner_files(exercise);
     Ok(Json(ExerciseDetail {
         summary: summary(exercise),
+        statement_html: statement::to_html(&statement),
         statement,
         files: exercise
             .spec

@@ -50,18 +50,3 @@ pub async fn metrics<S: Store>(
 pub async fn openapi() -> impl IntoResponse {
     Json(crate::routes::ApiDoc::openapi())
 }
-
-/// The learner's page: pick an exercise, edit the starter, submit, read the
-/// feedback. It only calls the API above, with the learner's token.
-pub async fn page() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
-            ),
-        ],
-        include_str!("../page.html"),
-    )
-}

@@ -461,19 +461,103 @@ async fn progress_streams_as_server_sent_events_until_the_result() {
 }
 
 #[tokio::test]
-async fn the_learners_page_is_served() {
+async fn the_learners_page_and_its_files_are_served_from_the_binary() {
     let service = Service::start(Config::default(), false).await;
     let response = service.client.get(service.url("/")).send().await.unwrap();
     assert_eq!(response.status(), 200);
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("default-src 'none'"), "{policy}");
     assert!(
-        response.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("default-src 'none'")
+        !policy.contains("unsafe-inline"),
+        "no inline script or style may run: {policy}"
     );
     let html = response.text().await.unwrap();
+    for asset in [
+        "/assets/page.js",
+        "/assets/page.css",
+        "/assets/vendor/codemirror/codemirror.js",
+        "/assets/vendor/codemirror/python.js",
+        "/assets/vendor/codemirror/sql.js",
+    ] {
+        assert!(html.contains(asset), "the page loads {asset}");
+        let response = service.client.get(service.url(asset)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{asset}");
+        let kind = if asset.ends_with(".js") {
+            "text/javascript"
+        } else {
+            "text/css"
+        };
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(kind),
+            "{asset}"
+        );
+        // Asked again with its validator: 304, nothing sent.
+        let etag = response.headers()["etag"].clone();
+        let again = service
+            .client
+            .get(service.url(asset))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{asset}");
+    }
+    let script = service
+        .client
+        .get(service.url("/assets/page.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
-        html.contains("/v1/submissions"),
+        script.contains("/v1/submissions"),
         "the page talks to the API"
+    );
+    let license = service
+        .client
+        .get(service.url("/assets/vendor/codemirror/LICENSE"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(license.contains("Marijn Haverbeke"), "{license}");
+    let missing = service
+        .client
+        .get(service.url("/assets/vendor/codemirror/nope.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn an_exercise_comes_with_its_statement_as_safe_html() {
+    let service = Service::start(Config::default(), false).await;
+    let token = service.token("ann", Role::Learner).await;
+    let exercise: serde_json::Value = service
+        .client
+        .get(service.url("/v1/exercises/python/fizzbuzz"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let html = exercise["statement_html"].as_str().unwrap();
+    assert!(html.starts_with("<h2>FizzBuzz</h2>"), "{html}");
+    assert!(
+        html.contains("<pre><code class=\"language-python\">def fizzbuzz(n: int) -&gt; list[str]:"),
+        "{html}"
     );
 }

@@ -1,0 +1,490 @@
+//! The learner's page in a real browser (headless Chromium through
+//! WebDriver) against a real `grader serve`: sign in, pick an exercise,
+//! edit with the keyboard, submit a failing solution, read why; the same
+//! on a 390 px phone; a wrong token. Screenshots land in
+//! `target/page-screenshots/` for a person to look at.
+
+use std::time::Duration;
+
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+
+use crate::browser::{Driver, assert_no_horizontal_overflow, console_errors, screenshot};
+use crate::support::{Served, learner_token, root};
+
+/// How long a grading may take to show up on the page.
+const GRADING: Duration = Duration::from_secs(120);
+
+fn keys(keys: &[Key]) -> String {
+    keys.iter().map(|key| char::from(*key)).collect()
+}
+
+/// A score as the page writes it: `8`, `0.5`.
+fn points(value: &serde_json::Value) -> String {
+    let value = value.as_f64().unwrap();
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        value.to_string()
+    }
+}
+
+async fn text(browser: &Client, css: &str) -> String {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|error| panic!("no {css} on the page: {error}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn script(browser: &Client, source: &str) -> serde_json::Value {
+    browser.execute(source, vec![]).await.unwrap()
+}
+
+/// What the editor holds.
+async fn editor_text(browser: &Client) -> String {
+    script(
+        browser,
+        "return document.querySelector('.CodeMirror').CodeMirror.getValue();",
+    )
+    .await
+    .as_str()
+    .unwrap()
+    .to_owned()
+}
+
+/// Types `token` into the sign-in form and sends it with Enter.
+async fn sign_in(browser: &Client, token: &str) {
+    let field = browser.find(Locator::Id("token")).await.unwrap();
+    field.click().await.unwrap();
+    field
+        .send_keys(&format!("{token}{}", char::from(Key::Enter)))
+        .await
+        .unwrap();
+}
+
+/// Replaces the code in the editor, as a paste would.
+async fn paste(browser: &Client, code: &str) {
+    browser
+        .execute(
+            "document.querySelector('.CodeMirror').CodeMirror.setValue(arguments[0]);",
+            vec![serde_json::Value::from(code)],
+        )
+        .await
+        .unwrap();
+}
+
+/// The result's summary once the grading shows up.
+async fn summary(browser: &Client) -> String {
+    browser
+        .wait()
+        .at_most(GRADING)
+        .for_element(Locator::Css("#result .summary"))
+        .await
+        .unwrap_or_else(|error| panic!("no result on the page within {GRADING:?}: {error}"));
+    text(browser, "#result .summary").await
+}
+
+async fn no_console_errors(browser: &Client, when: &str) {
+    let errors = console_errors(browser).await;
+    assert!(
+        errors.is_empty(),
+        "{when}: the console has errors: {errors:#?}"
+    );
+}
+
+/// The newest submission of `token`, as the API gives it.
+async fn newest(base: &str, token: &str) -> serde_json::Value {
+    let list: serde_json::Value = reqwest::Client::new()
+        .get(format!("{base}/v1/submissions"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list[0].clone()
+}
+
+#[tokio::test]
+async fn a_learner_submits_a_failing_solution_and_reads_why_on_a_desktop_and_a_phone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("grader.db");
+    let token = learner_token(&db, "ann");
+    let served = Served::start(&db, &[]).await;
+    let driver = Driver::start().await;
+
+    // At 1280 px.
+    let browser = driver.browser(1280, 900, false).await;
+    browser.goto(&served.base).await.unwrap();
+    sign_in(&browser, &token).await;
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#exercise option[value='python/fizzbuzz']"))
+        .await
+        .unwrap();
+    assert!(
+        !browser
+            .find(Locator::Id("signin"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap(),
+        "the sign-in form is gone once signed in"
+    );
+    let stored = script(
+        &browser,
+        "return [sessionStorage.getItem('grader-token'), localStorage.getItem('grader-token'), document.cookie];",
+    )
+    .await;
+    assert_eq!(
+        stored,
+        serde_json::json!([token, null, ""]),
+        "the token is kept for this tab only, unless asked to remember it"
+    );
+    browser
+        .find(Locator::Id("exercise"))
+        .await
+        .unwrap()
+        .select_by_value("python/fizzbuzz")
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#tabs [role=tab][data-file='fizzbuzz.py']"))
+        .await
+        .unwrap();
+    // The statement is rendered, its code highlighted; the visible tests
+    // are there to read.
+    assert_eq!(text(&browser, "#statement h2").await, "FizzBuzz");
+    browser
+        .find(Locator::Css("#statement pre code .cm-keyword"))
+        .await
+        .expect("the statement's Python is highlighted");
+    assert!(
+        text(&browser, "#visible-tests summary")
+            .await
+            .contains("tests/test_fizzbuzz.py")
+    );
+    assert!(
+        editor_text(&browser)
+            .await
+            .contains("raise NotImplementedError"),
+        "the editor starts with the starter"
+    );
+
+    // A solution that gets 15 wrong, pasted; then a line typed at its end
+    // (the empty line after its last newline), indented with Tab; then Esc, Tab leaves the editor for Submit, and Enter
+    // presses it.
+    let mutant = std::fs::read_to_string(
+        root().join("exercises/python/fizzbuzz/mutants/checks-three-first/fizzbuzz.py"),
+    )
+    .unwrap();
+    paste(&browser, &mutant).await;
+    browser
+        .find(Locator::Css(".CodeMirror"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let editor = browser.active_element().await.unwrap();
+    editor
+        .send_keys(&keys(&[Key::Control, Key::End, Key::Null]))
+        .await
+        .unwrap();
+    editor
+        .send_keys(&format!("{}# typed in the browser", char::from(Key::Tab)))
+        .await
+        .unwrap();
+    let code = editor_text(&browser).await;
+    assert!(
+        code.ends_with("    return result\n    # typed in the browser"),
+        "Tab indents by four spaces: {code:?}"
+    );
+    editor
+        .send_keys(&keys(&[Key::Escape, Key::Tab]))
+        .await
+        .unwrap();
+    let focused = script(&browser, "return document.activeElement.id;").await;
+    assert_eq!(focused, "submit", "Esc, Tab leaves the editor");
+    browser
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await
+        .unwrap();
+
+    let shown = summary(&browser).await;
+    let api = newest(&served.base, &token).await;
+    let result = &api["result"];
+    assert_eq!(result["status"], "failed", "{api:#}");
+    let score = format!(
+        "{}/{} points",
+        points(&result["score"]),
+        points(&result["max_score"])
+    );
+    assert!(shown.contains(&score), "{shown:?} does not say {score}");
+    // The failing visible test comes first, with its message.
+    let failing = result["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|test| test["visibility"] == "visible" && test["status"] == "failed")
+        .unwrap();
+    let first = browser
+        .find(Locator::Css("#result .tests li"))
+        .await
+        .unwrap();
+    assert_eq!(
+        first.attr("data-status").await.unwrap().as_deref(),
+        Some("failed")
+    );
+    assert_eq!(
+        first.attr("data-visibility").await.unwrap().as_deref(),
+        Some("visible")
+    );
+    let first_text = first.text().await.unwrap();
+    assert!(
+        first_text.contains(failing["name"].as_str().unwrap()),
+        "{first_text}"
+    );
+    let message = failing["message"].as_str().unwrap();
+    assert!(
+        first_text.contains(message.lines().next().unwrap().trim()),
+        "{first_text:?} lacks the message {message:?}"
+    );
+    // Hidden tests: name and points, never a message.
+    let hidden_messages = browser
+        .find_all(Locator::Css(
+            "#result li[data-visibility=hidden] .test-message",
+        ))
+        .await
+        .unwrap();
+    assert!(hidden_messages.is_empty());
+    assert!(
+        !browser
+            .find_all(Locator::Css("#result li[data-visibility=hidden]"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Progress came from the event stream, not from polling.
+    let requests = script(
+        &browser,
+        "return performance.getEntriesByType('resource').map((entry) => entry.name);",
+    )
+    .await;
+    let requests: Vec<&str> = requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|name| name.as_str())
+        .collect();
+    assert!(
+        requests.iter().any(|name| name.ends_with("/events")),
+        "{requests:#?}"
+    );
+    assert!(
+        !requests.iter().any(|name| name.contains("wait=")),
+        "{requests:#?}"
+    );
+    // It is in the history. Reset to the starter, then the submission
+    // opened from the history puts its code back.
+    let history = text(&browser, "#history").await;
+    assert!(history.contains("Failed"), "{history:?}");
+    browser
+        .find(Locator::Id("reset"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        editor_text(&browser)
+            .await
+            .contains("raise NotImplementedError")
+    );
+    browser
+        .find(Locator::Css("#history button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#result .load-files"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        editor_text(&browser)
+            .await
+            .ends_with("# typed in the browser")
+    );
+    assert_no_horizontal_overflow(&browser, "desktop, with the result").await;
+    browser
+        .execute(
+            "document.getElementById('result').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    screenshot(&browser, "desktop-result").await;
+    browser
+        .execute("window.scrollTo(0, 0);", vec![])
+        .await
+        .unwrap();
+    screenshot(&browser, "desktop-top").await;
+    no_console_errors(&browser, "desktop").await;
+
+    // An sql exercise: its file in the editor, highlighted as SQL.
+    browser
+        .find(Locator::Id("exercise"))
+        .await
+        .unwrap()
+        .select_by_value("sql/cheap-products")
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#tabs [role=tab][data-file='query.sql']"))
+        .await
+        .unwrap();
+    let keywords = browser
+        .find_all(Locator::Css(".CodeMirror-code .cm-keyword"))
+        .await
+        .unwrap();
+    assert!(!keywords.is_empty(), "the query is highlighted as SQL");
+    no_console_errors(&browser, "desktop, an sql exercise").await;
+    browser.close().await.unwrap();
+
+    // At 390 px, on a touch phone: the exercise from the address, the
+    // earlier submission reopened, then a solution that cannot load.
+    let phone = driver.browser(390, 844, true).await;
+    phone
+        .goto(&format!("{}/#python/fizzbuzz", served.base))
+        .await
+        .unwrap();
+    assert_no_horizontal_overflow(&phone, "phone, signed out").await;
+    screenshot(&phone, "phone-signin").await;
+    sign_in(&phone, &token).await;
+    phone
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#history button"))
+        .await
+        .unwrap();
+    assert_eq!(
+        script(&phone, "return document.getElementById('exercise').value;").await,
+        "python/fizzbuzz"
+    );
+    assert_no_horizontal_overflow(&phone, "phone, the exercise").await;
+    screenshot(&phone, "phone-exercise").await;
+    phone
+        .find(Locator::Css("#history button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let reopened = summary(&phone).await;
+    assert!(reopened.contains(&score), "{reopened:?}");
+
+    // A tap takes the learner from the statement to the editor.
+    phone
+        .find(Locator::Css("[data-jump=working]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let top = script(
+        &phone,
+        "return document.getElementById('working').getBoundingClientRect().top;",
+    )
+    .await;
+    assert!(
+        top.as_f64().unwrap().abs() < 2.0,
+        "the solution is at the top of the screen: {top}"
+    );
+    paste(&phone, "def fizzbuzz(n):\n    return [\n").await;
+    let submit = phone.find(Locator::Id("submit")).await.unwrap();
+    submit.click().await.unwrap();
+    phone
+        .wait()
+        .at_most(GRADING)
+        .for_element(Locator::Css("#result .summary.error"))
+        .await
+        .unwrap();
+    phone
+        .execute(
+            "document.getElementById('result').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let error = text(&phone, "#result .summary").await;
+    assert!(error.contains("could not be loaded"), "{error:?}");
+    assert!(
+        error.contains("syntax error"),
+        "says what to try: {error:?}"
+    );
+    assert_no_horizontal_overflow(&phone, "phone, with an error").await;
+    screenshot(&phone, "phone-error").await;
+    no_console_errors(&phone, "phone").await;
+    phone.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_answered_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("grader.db");
+    learner_token(&db, "ann");
+    let served = Served::start(&db, &[]).await;
+    let driver = Driver::start().await;
+    let browser = driver.browser(390, 844, true).await;
+    browser.goto(&served.base).await.unwrap();
+    sign_in(&browser, "grd_0123456789abcdef").await;
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#signin-message:not([hidden])"))
+        .await
+        .unwrap();
+    let message = text(&browser, "#signin-message").await;
+    assert!(
+        message.contains("That token was not accepted"),
+        "{message:?}"
+    );
+    assert_eq!(
+        script(
+            &browser,
+            "return [document.getElementById('work').hidden, sessionStorage.length, localStorage.length];"
+        )
+        .await,
+        serde_json::json!([true, 0, 0]),
+        "nothing is shown or kept for a token that was refused"
+    );
+    assert_no_horizontal_overflow(&browser, "phone, wrong token").await;
+    screenshot(&browser, "phone-wrong-token").await;
+    // The only error: the browser's own line about the refused request.
+    let errors = console_errors(&browser).await;
+    assert!(
+        errors.iter().all(|error| error.contains("401")),
+        "{errors:#?}"
+    );
+    browser.close().await.unwrap();
+}

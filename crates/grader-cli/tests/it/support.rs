@@ -1,0 +1,91 @@
+//! What several tests need: the repository's root, a free port, a real
+//! `grader serve` process, and a token for it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `grader serve` on `db`, one worker; killed when dropped.
+pub struct Served {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Served {
+    /// Starts `grader serve` with `flags` besides the database, the port
+    /// and the folders.
+    pub async fn start(db: &Path, flags: &[&str]) -> Served {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_grader"))
+            .args(["serve", "--workers", "1"])
+            .args(flags)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--db")
+            .arg(db)
+            .arg("--exercises")
+            .arg(root().join("exercises"))
+            .arg("--images-dir")
+            .arg(root().join("runner-images"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the grader binary runs");
+        let served = Served {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let started = Instant::now();
+        while reqwest::get(format!("{}/v1/health", served.base))
+            .await
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "grader serve did not come up (is the Docker engine running?)"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        served
+    }
+
+    pub fn kill_9(&mut self) {
+        // Child::kill is SIGKILL on Unix: no shutdown code runs.
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A new learner token `name` in the database `db`, made with
+/// `grader tokens create`.
+pub fn learner_token(db: &Path, name: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["tokens", "create", "--name", name, "--db"])
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
