@@ -1,7 +1,9 @@
 //! A real browser for the page's tests: Debian's `chromedriver` started on
 //! a free port, driving headless `chromium` through WebDriver (fantoccini).
-//! Without them the tests fail and say how to install them.
+//! Without them the tests fail and say how to install them. Whatever a
+//! test leaves running when it fails is killed with the driver.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -33,8 +35,11 @@ impl Driver {
         let driver = find("chromedriver").unwrap_or_else(|| panic!("no chromedriver: {INSTALL}"));
         let chromium = find("chromium").unwrap_or_else(|| panic!("no chromium: {INSTALL}"));
         let port = free_port();
+        // Its own process group, which the browsers it starts join: a
+        // failing test kills the whole group, not chromedriver alone.
         let child = Command::new(driver)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -102,6 +107,11 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // The group is chromedriver's and its browsers' only (it was made
+        // for it); a test that passed closed its browsers already.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
