@@ -84,10 +84,15 @@ uvicorn.run(app, host="127.0.0.1", port=int(os.environ["PORT"]))
     assert_eq!(result.score, 0.0);
     let first = test(&result, "echo_one");
     assert_eq!(first.status, TestStatus::Error);
-    assert_eq!(
-        first.message.as_deref(),
-        Some(
-            "step 1: GET /echo/1\nthe time limit of 6s was reached while this scenario was running"
+    // Stopped in its first request; or, on a machine so loaded that the
+    // app took the whole limit to start, before it.
+    assert!(
+        matches!(
+            first.message.as_deref(),
+            Some(
+                "step 1: GET /echo/1\nthe time limit of 6s was reached while this scenario was running"
+                    | "not run: the time limit of 6s was reached"
+            )
         ),
         "{result:#?}"
     );
