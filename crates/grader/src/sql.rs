@@ -124,6 +124,16 @@ pub fn archive(exercise: &Exercise, submission: &Submission, key: &Key) -> Resul
         "reference/solution.sql",
         read(format!("reference/{name}"))?,
     )?;
+    // A reference of its own for an engine whose dialect needs one.
+    let mut references = serde_json::Map::new();
+    for engine in &sql.engines {
+        let Some(relative) = engine_reference(exercise, name, *engine)? else {
+            continue;
+        };
+        let path = format!("reference/solution.{}.sql", engine.as_str());
+        add(&mut archive, &path, read(relative)?)?;
+        references.insert(engine.as_str().to_owned(), path.into());
+    }
     let submitted = submitted_sql(exercise, submission).ok_or("the submission has no SQL file")?;
     add(&mut archive, "submission/solution.sql", submitted.to_vec())?;
     let checks: Vec<_> = sql
@@ -141,6 +151,8 @@ pub fn archive(exercise: &Exercise, submission: &Submission, key: &Key) -> Resul
             "reference": "reference/solution.sql",
             "submission": "submission/solution.sql",
             "checks": checks,
+            "references": references,
+            "search_path": sql.search_path,
             "timeout": sql.timeout().as_secs_f64(),
             "max_rows": sql.max_rows(),
         }
@@ -149,6 +161,26 @@ pub fn archive(exercise: &Exercise, submission: &Submission, key: &Key) -> Resul
         .set_manifest(manifest.to_string())
         .map_err(|error| error.to_string())?;
     Ok(archive)
+}
+
+/// `reference/<stem>.<engine>.sql` (`query.postgres.sql` for `query.sql`)
+/// when the exercise has one: the reference for that engine.
+pub fn engine_reference(
+    exercise: &Exercise,
+    name: &str,
+    engine: Engine,
+) -> Result<Option<String>, String> {
+    let stem = name.strip_suffix(".sql").unwrap_or(name);
+    let relative = format!("reference/{stem}.{}.sql", engine.as_str());
+    match crate::fsread::read_in(
+        &exercise.dir,
+        std::path::Path::new(&relative),
+        crate::exercise::MAX_EXERCISE_FILE,
+    ) {
+        Ok(_) => Ok(Some(relative)),
+        Err(error) if error.is_not_found() => Ok(None),
+        Err(error) => Err(error.with_cause()),
+    }
 }
 
 #[derive(Debug, Deserialize)]

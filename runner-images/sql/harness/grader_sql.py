@@ -26,6 +26,7 @@ import datetime
 import decimal
 import json
 import os
+import re
 import shutil
 import subprocess
 import sqlite3
@@ -43,6 +44,18 @@ PG_DATA = "/work/.pg/data"
 PG_LOG = "/work/.pg/server.log"
 SUPERUSER = "grader"
 LEARNER = "learner"
+# What one statement of the learner's may use: memory for a sort or a hash
+# before it spills to temporary files, and those files in all. Below the
+# job's file size limit (16 MiB), so that a runaway sort ends on this limit,
+# with one clear error, and never on the file system's (`File too large`)
+# nor the job's memory (the files are on a tmpfs).
+LEARNER_WORK_MEM = "4MB"
+LEARNER_TEMP_FILE_LIMIT = "8MB"
+RESOURCE_MESSAGE = (
+    "stopped: the statement needs more memory or temporary space than it may "
+    "use; it sorts, groups or joins far more rows than it should: check its "
+    "joins and their conditions"
+)
 
 
 class Reporter:
@@ -82,10 +95,13 @@ def cell(value):
 
 
 def rows_of(cursor, max_rows):
+    # Fetched first: a server-side cursor knows its columns only then.
+    server_side = getattr(cursor, "name", None) is not None
+    fetched = cursor.fetchmany(max_rows) if server_side or cursor.description is not None else []
     if cursor.description is None:
         return {"columns": [], "rows": [], "more": False}
     columns = [column[0] for column in cursor.description]
-    rows = [[cell(value) for value in row] for row in cursor.fetchmany(max_rows)]
+    rows = [[cell(value) for value in row] for row in fetched]
     more = bool(cursor.fetchmany(1))
     return {"columns": columns, "rows": rows, "more": more}
 
@@ -129,6 +145,10 @@ SQLITE_READ_ONLY = {
 SQLITE_SCRIPT_DENIED = {sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH, sqlite3.SQLITE_PRAGMA}
 
 
+# SQLite's whole heap in this process, in bytes.
+SQLITE_HEAP_LIMIT = 32 << 20
+
+
 class Sqlite:
     name = "sqlite"
 
@@ -144,6 +164,11 @@ class Sqlite:
     def fresh(self, schema, dataset):
         conn = sqlite3.connect(":memory:", isolation_level=None)
         conn.execute("PRAGMA foreign_keys = ON")
+        # A sort or an index too big for memory stays in memory (the job's
+        # /tmp is a tmpfs anyway), under a cap: past it, SQLite fails the
+        # statement with "out of memory" instead of the job running out.
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA hard_heap_limit = %d" % SQLITE_HEAP_LIMIT)
         conn.executescript(schema)
         conn.executescript(dataset)
         return conn
@@ -307,6 +332,18 @@ class Postgres:
             cursor.execute(
                 "ALTER ROLE %s SET idle_in_transaction_session_timeout = %d" % (LEARNER, timeout)
             )
+            # temp_file_limit only a superuser may change; work_mem is the
+            # planner's budget before it spills.
+            cursor.execute("ALTER ROLE %s SET work_mem = '%s'" % (LEARNER, LEARNER_WORK_MEM))
+            cursor.execute(
+                "ALTER ROLE %s SET temp_file_limit = '%s'" % (LEARNER, LEARNER_TEMP_FILE_LIMIT)
+            )
+            path = self.job.get("search_path")
+            if path:
+                cursor.execute(
+                    "ALTER ROLE %s SET search_path = %s"
+                    % (LEARNER, ", ".join(quote_ident(name) for name in path))
+                )
 
     def stop(self):
         if self.server is not None:
@@ -330,23 +367,31 @@ class Postgres:
                 cursor.execute(schema)
             if dataset.strip():
                 cursor.execute(dataset)
-            cursor.execute("GRANT USAGE ON SCHEMA public TO %s" % LEARNER)
-            if self.job["mode"] == "query":
-                cursor.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO %s" % LEARNER)
-            else:
-                # A script may change the tables it is given (ALTER TABLE,
-                # CREATE INDEX): the learner owns them, nothing else.
-                cursor.execute("GRANT CREATE ON SCHEMA public TO %s" % LEARNER)
-                cursor.execute(
-                    "SELECT format('ALTER TABLE %I OWNER TO " + LEARNER + "', c.relname) "
-                    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"
-                )
-                for (statement,) in cursor.fetchall():
-                    cursor.execute(statement)
-                cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO %s" % LEARNER)
+            for namespace in self.job.get("search_path") or ["public"]:
+                self.grant(cursor, namespace)
         learner = self.connect(name, LEARNER)
         return (owner, learner)
+
+    def grant(self, cursor, name):
+        """The learner's rights on one schema of the search path: read its
+        tables (query), or own them (script)."""
+        namespace = quote_ident(name)
+        cursor.execute("GRANT USAGE ON SCHEMA %s TO %s" % (namespace, LEARNER))
+        if self.job["mode"] == "query":
+            cursor.execute("GRANT SELECT ON ALL TABLES IN SCHEMA %s TO %s" % (namespace, LEARNER))
+            return
+        # A script may change the tables it is given (ALTER TABLE, CREATE
+        # INDEX): the learner owns them, nothing else.
+        cursor.execute("GRANT CREATE ON SCHEMA %s TO %s" % (namespace, LEARNER))
+        cursor.execute(
+            "SELECT format('ALTER TABLE %%I.%%I OWNER TO " + LEARNER + "', n.nspname, c.relname) "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p')",
+            (name,),
+        )
+        for (statement,) in cursor.fetchall():
+            cursor.execute(statement)
+        cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA %s TO %s" % (namespace, LEARNER))
 
     def _guarded(self, conn, run):
         watchdog = Watchdog(self.job["timeout"] + 0.5, conn.cancel)
@@ -365,12 +410,22 @@ class Postgres:
         learner.set_session(readonly=True, autocommit=False)
 
         def run():
-            with learner.cursor() as cursor:
+            # A server-side cursor: rows come as they are fetched, so a
+            # query with millions of rows costs the rows kept, never the
+            # whole result in this process's memory. Anything but a query
+            # (which the grader refused before) runs as it is, to be refused
+            # by the read-only transaction.
+            with learner.cursor(name=name) as cursor:
                 cursor.execute(sql)
                 return rows_of(cursor, self.job["max_rows"])
 
+        name = CURSOR if is_query(sql) else None
         try:
             return self._guarded(learner, run)
+        except self.psycopg2.Error as error:
+            if name is None:
+                raise
+            raise QueryFailed(error, sql) from None
         finally:
             learner.rollback()
 
@@ -416,11 +471,82 @@ class EngineFailed(Exception):
     """The engine could not be started: not the learner's doing."""
 
 
+CURSOR = "grader_query"
+# What psycopg2 puts before a query it runs in a server-side cursor.
+DECLARE = 'DECLARE "%s" CURSOR WITHOUT HOLD FOR ' % CURSOR
+LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*", re.S)
+
+
+def is_query(sql):
+    """Whether `sql` starts as a query does (`SELECT`, `WITH`, `VALUES`,
+    `TABLE`), after comments, blanks and parentheses."""
+    rest = sql[LEADING.match(sql).end():]
+    word = re.match(r"[A-Za-z]+", rest)
+    return bool(word) and word.group(0).upper() in ("SELECT", "WITH", "VALUES", "TABLE")
+
+
+class QueryFailed(Exception):
+    """A query run in the server-side cursor failed: its error as if the
+    query had run as written. PostgreSQL quotes the statement it got, which
+    began with the cursor's `DECLARE`: the quote is made again from the
+    learner's own text, the caret under the place the server named."""
+
+    def __init__(self, error, sql):
+        super().__init__()
+        self.pgcode = getattr(error, "pgcode", None)
+        text = str(getattr(error, "pgerror", None) or error).rstrip()
+        lines = text.split("\n")
+        kept, skip = [], False
+        for line in lines:
+            if skip:
+                skip = False
+                if line.strip() == "^":
+                    continue
+            if line.startswith("LINE "):
+                skip = True
+                continue
+            kept.append(line)
+        diag = getattr(error, "diag", None)
+        position = getattr(diag, "statement_position", None)
+        if position and str(position).isdigit() and int(position) > len(DECLARE):
+            offset = int(position) - len(DECLARE) - 1
+            before = sql[:offset]
+            number = before.count("\n") + 1
+            column = offset - (before.rfind("\n") + 1)
+            line = sql.split("\n")[number - 1]
+            label = "LINE %d: " % number
+            if len(line) <= 200:
+                kept.insert(1, label + line)
+                kept.insert(2, " " * (len(label) + column) + "^")
+        self.pgerror = "\n".join(kept)
+
+    def __str__(self):
+        return self.pgerror
+
+
+def quote_ident(name):
+    return '"%s"' % name.replace('"', '""')
+
+
+# SQLSTATEs of a statement that ran out of a resource: disk full, out of
+# memory, a configured limit (temp_file_limit), a program limit.
+RESOURCE_STATES = ("53100", "53200", "53400", "54000")
+RESOURCE_TEXTS = ("File too large", "No space left on device", "database or disk is full",
+                  "out of memory", "temp_file_limit")
+# A quoted path of the server's or the container's files, as in `could not
+# write to file "base/pgsql_tmp/pgsql_tmp42.0"`: nothing a learner can use.
+INTERNAL_PATH = re.compile(r'"(?:base|global|pg_tblspc|pg_wal|pg_stat_tmp|/)[^"]*"')
+
+
 def error_text(error):
     message = str(getattr(error, "pgerror", None) or error).strip()
     if message.startswith("ERROR:"):
         message = message[len("ERROR:"):].strip()
-    return message[:2000]
+    code = getattr(error, "pgcode", None) or ""
+    # SQLite's "out of memory" reaches Python as a MemoryError.
+    if isinstance(error, MemoryError) or code in RESOURCE_STATES or any(text in message for text in RESOURCE_TEXTS):
+        return RESOURCE_MESSAGE
+    return INTERNAL_PATH.sub("a file of the server", message)[:2000]
 
 
 def error_class(error):
@@ -462,7 +588,8 @@ def run_engine(engine, job, report):
         schema = read(job["schema"]) if job.get("schema") else ""
         for dataset in job["datasets"]:
             data = read(dataset["file"])
-            for who, path in (("reference", job["reference"]), ("submission", job["submission"])):
+            reference = job.get("references", {}).get(engine.name, job["reference"])
+            for who, path in (("reference", reference), ("submission", job["submission"])):
                 sql = read(path)
                 try:
                     conns = engine.fresh(schema, data)

@@ -37,6 +37,11 @@ pub struct SqlSpec {
     /// `script` mode: the statements whose outcomes judge the script.
     #[serde(default)]
     pub checks: Vec<CheckSpec>,
+    /// PostgreSQL: the schemas the learner's SQL finds tables in, in
+    /// order; the learner's role gets what it needs on each (default:
+    /// `public`).
+    #[serde(default)]
+    pub search_path: Vec<String>,
 }
 
 fn default_schema() -> String {
@@ -131,6 +136,7 @@ pub fn validate(dir: &Path, sql: &SqlSpec, problem: &mut impl FnMut(&str, String
     } else if !dir.join(&sql.schema).is_file() {
         problem("sql.schema", format!("{} does not exist", sql.schema));
     }
+    validate_search_path(sql, problem);
     let timeout = sql.timeout();
     if timeout < Duration::from_millis(100) || timeout > Duration::from_secs(60) {
         problem(
@@ -198,6 +204,39 @@ pub fn validate(dir: &Path, sql: &SqlSpec, problem: &mut impl FnMut(&str, String
                 format!("expected one statement, found {}", statements.len()),
             ),
             Err(refusal) => problem(&format!("{field}.sql"), refusal.to_string()),
+        }
+    }
+}
+
+/// A schema name of `search_path`: an unquoted PostgreSQL identifier, not
+/// one of the system's; and only PostgreSQL has schemas.
+fn validate_search_path(sql: &SqlSpec, problem: &mut impl FnMut(&str, String)) {
+    if sql.search_path.is_empty() {
+        return;
+    }
+    if sql.engines.contains(&Engine::Sqlite) {
+        problem(
+            "sql.search_path",
+            "only PostgreSQL has schemas: expected `engines: [postgres]`".to_owned(),
+        );
+    }
+    for (index, name) in sql.search_path.iter().enumerate() {
+        let identifier = name.len() <= 63
+            && name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !identifier || name.starts_with("pg_") || name == "information_schema" {
+            problem(
+                &format!("sql.search_path[{index}]"),
+                format!(
+                    "expected a schema of the exercise's own: lowercase letters, digits and `_`, \
+                     not `pg_…` nor `information_schema`; found `{name}`"
+                ),
+            );
         }
     }
 }

@@ -100,7 +100,7 @@ fn sql_section_problems() {
             t.replace("engines: [sqlite, postgres]", "engines: [sqlite, sqlite]")
                 .replace(
                     "  mode: query\n",
-                    "  mode: query\n  statement_timeout: 5m\n  schema: ../schema.sql\n  checks:\n    - {name: Bad, sql: \"SELECT 1; SELECT 2\"}\n",
+                    "  mode: query\n  statement_timeout: 5m\n  schema: ../schema.sql\n  search_path: [shop, pg_catalog]\n  checks:\n    - {name: Bad, sql: \"SELECT 1; SELECT 2\"}\n",
                 )
         })
     });

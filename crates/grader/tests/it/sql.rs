@@ -249,3 +249,116 @@ async fn postgres_dates_and_intervals_read_as_psql_shows_them() {
         "{visible}"
     );
 }
+
+/// Every row of a 3000 × 3000 cross join, portable to both engines.
+const CROSS_JOIN: &str = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) \
+                          SELECT a.i AS name, b.i AS price FROM n AS a, n AS b";
+
+/// Regression: the same runaway cross join ended sometimes as a statement
+/// timeout (a failed test) and sometimes as a `memory` error (PostgreSQL's
+/// whole result was read into the harness), and a learner read
+/// `base/pgsql_tmp/…: File too large`. Its rows now stream (only those kept
+/// are read), and a sort of them stops on the learner role's
+/// `temp_file_limit`, below the job's file size limit, with one clear
+/// message: the same, run after run, and no path of the server's.
+#[tokio::test]
+async fn a_runaway_cross_join_fails_the_same_way_every_time() {
+    let sorted = format!("{CROSS_JOIN} ORDER BY a.i * b.i DESC, a.i");
+    for sql in [CROSS_JOIN.to_owned(), sorted.clone()] {
+        let mut messages = Vec::new();
+        for _ in 0..2 {
+            let result = grade(QUERY, &[("query.sql", &sql)]).await;
+            assert_eq!(result.status, Status::Failed, "{sql}: {result:#?}");
+            let message = message_of(&result, "visible.sql::query[postgres]").to_owned();
+            for internal in ["pgsql_tmp", "base/", "/work", "File too large"] {
+                assert!(!message.contains(internal), "{message}");
+            }
+            messages.push((
+                message,
+                message_of(&result, "visible.sql::query[sqlite]").to_owned(),
+            ));
+        }
+        assert_eq!(messages[0], messages[1], "{sql}");
+    }
+    let result = grade(QUERY, &[("query.sql", &sorted)]).await;
+    for engine in ["postgres", "sqlite"] {
+        let message = message_of(&result, &format!("visible.sql::query[{engine}]"));
+        assert!(
+            message.contains("needs more memory or temporary space than it may use"),
+            "{engine}: {message}"
+        );
+    }
+}
+
+/// `sql.search_path`: the tables live in a schema of their own; the
+/// learner's query names them unqualified, and the learner's role has what
+/// it needs there and nothing more.
+#[tokio::test]
+async fn a_query_finds_its_tables_in_the_exercises_search_path() {
+    let dir = root().join("crates/grader/tests/fixtures/sql-schema");
+    let reference = std::fs::read_to_string(dir.join("reference/query.sql")).unwrap();
+    let (result, _) = crate::support::grade_recorded(&dir, &[("query.sql", &reference)]).await;
+    assert_eq!(result.status, Status::Passed, "{result:#?}");
+
+    let check = crate::support::grader().await.check(&dir).await;
+    assert!(check.ok(), "{:#?}", check.findings);
+
+    // Only the schemas of the search path: not another one's tables.
+    let (result, _) = crate::support::grade_recorded(
+        &dir,
+        &[(
+            "query.sql",
+            "SELECT rolname AS name, 0 AS price FROM pg_authid",
+        )],
+    )
+    .await;
+    assert!(
+        message_of(&result, "visible.sql::query[postgres]").contains("permission denied"),
+        "{result:#?}"
+    );
+}
+
+/// `reference/<file>.<engine>.sql` is that engine's reference, for an
+/// exercise whose dialects differ: here PostgreSQL's keeps one row, so the
+/// general reference passes on SQLite only.
+#[tokio::test]
+async fn an_engine_of_its_own_reference_is_used_for_that_engine() {
+    let (_temp, dir) = crate::support::scratch_copy(QUERY);
+    let reference = std::fs::read_to_string(dir.join("reference/query.sql")).unwrap();
+    std::fs::write(
+        dir.join("reference/query.postgres.sql"),
+        "SELECT name, price FROM products WHERE category = 'office' AND price <= 10 \
+         ORDER BY price, name FETCH FIRST 1 ROW ONLY",
+    )
+    .unwrap();
+    let (result, _) = crate::support::grade_recorded(&dir, &[("query.sql", &reference)]).await;
+    for test in &result.tests {
+        let expected = if test.id.ends_with("[sqlite]") || test.id.starts_with("empty.sql") {
+            TestStatus::Passed
+        } else {
+            TestStatus::Failed
+        };
+        assert_eq!(test.status, expected, "{}: {:?}", test.id, test.message);
+    }
+}
+
+/// A query's rows stream through a server-side cursor (`DECLARE … FOR`),
+/// which PostgreSQL's error would quote: the learner reads their query as
+/// they wrote it, the caret under their mistake.
+#[tokio::test]
+async fn a_syntax_error_quotes_the_query_as_written() {
+    let result = grade(QUERY, &[("query.sql", "SELECT name, price FRM products")]).await;
+    let message = message_of(&result, "visible.sql::query[postgres]");
+    assert!(!message.contains("DECLARE"), "{message}");
+    let quoted: Vec<&str> = message
+        .lines()
+        .skip_while(|line| !line.starts_with("LINE 1: "))
+        .take(2)
+        .collect();
+    assert_eq!(
+        quoted[0], "LINE 1: SELECT name, price FRM products",
+        "{message}"
+    );
+    // `FRM` reads as an alias: the server stops at `products`.
+    assert_eq!(quoted[1].find('^'), quoted[0].find("products"), "{message}");
+}
