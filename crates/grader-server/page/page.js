@@ -340,14 +340,17 @@
     running: "Running the tests…",
   };
 
-  function showProgress(status) {
+  function showProgress(status, position) {
     if (status === "done") {
       $("progress").replaceChildren();
       return;
     }
+    let words = WORDS[status] || status;
+    if (status === "queued" && position === 1) words = "Queued: next to be graded…";
+    else if (status === "queued" && position > 1) words = `Queued: ${position - 1} ahead of yours…`;
     $("progress").replaceChildren(
       el("span", { class: "spinner", "aria-hidden": "true" }),
-      el("span", { text: WORDS[status] || status }));
+      el("span", { text: words }));
   }
 
   async function submit() {
@@ -381,7 +384,7 @@
   async function followAndShow(submission) {
     const controller = new AbortController();
     state.following = controller;
-    showProgress(submission.status);
+    showProgress(submission.status, submission.queue_position);
     let done = submission;
     try {
       if (submission.status !== "done") done = await follow(submission.id, controller.signal);
@@ -420,7 +423,10 @@
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
             const event = parseEvent(block);
-            if (event.type === "status") showProgress(JSON.parse(event.data).status);
+            if (event.type === "status") {
+              const data = JSON.parse(event.data);
+              showProgress(data.status, data.queue_position);
+            }
             if (event.type === "result") {
               reader.cancel().catch(() => {});
               return JSON.parse(event.data);
@@ -434,7 +440,7 @@
     for (;;) {
       const view = await api(`/v1/submissions/${encodeURIComponent(id)}?wait=20`, { signal });
       if (view.status === "done") return view;
-      showProgress(view.status);
+      showProgress(view.status, view.queue_position);
     }
   }
 

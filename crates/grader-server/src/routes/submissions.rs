@@ -82,6 +82,10 @@ pub struct SubmissionView {
     /// Seconds since the Unix epoch.
     pub created_at: i64,
     pub finished_at: Option<i64>,
+    /// Where it stands in the queue while `queued` (1: graded next), when
+    /// asked for one submission.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_position: Option<i64>,
     /// The grader's result JSON (version 1), in the caller's view, once
     /// `status` is `done`.
     #[schema(value_type = Option<Object>)]
@@ -101,6 +105,7 @@ impl SubmissionView {
             status: stored.status,
             created_at: stored.created_at,
             finished_at: stored.finished_at,
+            queue_position: None,
             result: stored
                 .result
                 .as_ref()
@@ -216,12 +221,9 @@ pub async fn create<S: Store>(
         StatusCode::ACCEPTED
     };
     let location = format!("/v1/submissions/{}", current.id);
-    Ok((
-        status,
-        [(header::LOCATION, location)],
-        Json(SubmissionView::new(&current, &caller)),
-    )
-        .into_response())
+    let mut view = SubmissionView::new(&current, &caller);
+    view.queue_position = position(&state, &current).await?;
+    Ok((status, [(header::LOCATION, location)], Json(view)).into_response())
 }
 
 /// One submission: its status, and its result once graded.
@@ -239,7 +241,9 @@ pub async fn show<S: Store>(
     let stored = wait_for(&state, &id, query.wait)
         .await?
         .ok_or_else(|| not_found(&id))?;
-    Ok(Json(SubmissionView::new(&stored, &caller)))
+    let mut view = SubmissionView::new(&stored, &caller);
+    view.queue_position = position(&state, &stored).await?;
+    Ok(Json(view))
 }
 
 /// The caller's submissions, newest first (an author's or admin's: all).
@@ -264,7 +268,8 @@ pub async fn list<S: Store>(
 }
 
 /// A submission's progress as server-sent events: `status` on each change
-/// (queued, running, done), then `result` with the whole submission.
+/// (queued with its `queue_position`, running, done), then `result` with
+/// the whole submission.
 #[utoipa::path(get, path = "/v1/submissions/{id}/events", tag = "submissions",
     security(("bearer" = [])),
     params(("id" = String, Path)),
@@ -280,7 +285,7 @@ pub async fn events<S: Store>(
         updates: tokio::sync::broadcast::Receiver<Update>,
         caller: Caller,
         id: String,
-        last: Option<SubmissionStatus>,
+        last: Option<(SubmissionStatus, Option<i64>)>,
         finished: bool,
     }
     let start = Progress {
@@ -301,7 +306,9 @@ pub async fn events<S: Store>(
                 _ => return None,
             };
             if stored.status == SubmissionStatus::Done
-                && progress.last == Some(SubmissionStatus::Done)
+                && progress
+                    .last
+                    .is_some_and(|(status, _)| status == SubmissionStatus::Done)
             {
                 progress.finished = true;
                 let view = SubmissionView::new(&stored, &progress.caller);
@@ -311,11 +318,16 @@ pub async fn events<S: Store>(
                     .unwrap_or_default();
                 return Some((Ok(event), progress));
             }
-            if progress.last != Some(stored.status) {
-                progress.last = Some(stored.status);
+            let place = position(&progress.state, &stored).await.ok().flatten();
+            if progress.last != Some((stored.status, place)) {
+                progress.last = Some((stored.status, place));
+                let mut event = serde_json::json!({"status": stored.status});
+                if let Some(place) = place {
+                    event["queue_position"] = place.into();
+                }
                 let event = Event::default()
                     .event("status")
-                    .json_data(serde_json::json!({"status": stored.status}))
+                    .json_data(event)
                     .unwrap_or_default();
                 return Some((Ok(event), progress));
             }
@@ -335,6 +347,17 @@ pub async fn events<S: Store>(
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// Where `stored` stands in the queue, if it is queued.
+async fn position<S: Store>(
+    state: &AppState<S>,
+    stored: &StoredSubmission,
+) -> Result<Option<i64>, AppError> {
+    if stored.status != SubmissionStatus::Queued {
+        return Ok(None);
+    }
+    Ok(state.store.position(&stored.id).await?)
 }
 
 /// The submission `id` if `caller` may see it; another learner's is "not

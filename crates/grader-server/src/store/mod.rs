@@ -183,6 +183,9 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<StoredSubmission>, StoreError>> + Send;
     fn queued(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    /// Where `id` stands in the queue (1: next to be claimed), or None when
+    /// it is not queued. Costs at most the queue's length.
+    fn position(&self, id: &str) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
     /// Marks the oldest queued submission running for `worker`, leased to
     /// it for `lease`, and returns it.
     fn claim(

@@ -221,6 +221,21 @@ impl Store for PgStore {
         Ok(row.try_get("n")?)
     }
 
+    async fn position(&self, id: &str) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM submissions AS ahead,
+                 (SELECT created_at, seq FROM submissions
+                  WHERE id = $1 AND status = 'queued') AS me
+             WHERE ahead.status = 'queued'
+               AND (ahead.created_at, ahead.seq) <= (me.created_at, me.seq)",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        let position: i64 = row.try_get("n")?;
+        Ok((position > 0).then_some(position))
+    }
+
     async fn claim(
         &self,
         worker: &str,

@@ -210,6 +210,22 @@ impl Store for SqliteStore {
         Ok(row.try_get("n")?)
     }
 
+    async fn position(&self, id: &str) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM submissions AS ahead,
+                 (SELECT created_at, rowid AS at FROM submissions
+                  WHERE id = ? AND status = 'queued') AS me
+             WHERE ahead.status = 'queued'
+               AND (ahead.created_at < me.created_at
+                    OR (ahead.created_at = me.created_at AND ahead.rowid <= me.at))",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        let position: i64 = row.try_get("n")?;
+        Ok((position > 0).then_some(position))
+    }
+
     async fn claim(
         &self,
         worker: &str,

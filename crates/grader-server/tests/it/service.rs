@@ -561,3 +561,50 @@ async fn an_exercise_comes_with_its_statement_as_safe_html() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn a_queued_submission_shows_where_it_stands() {
+    let service = Service::start(Config::default(), false).await;
+    let token = service.token("ann", Role::Learner).await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let response = service
+            .client
+            .post(service.url("/v1/submissions"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "exercise": "python/fizzbuzz",
+                "files": {"fizzbuzz.py": "pass\n"},
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["queue_position"], ids.len() + 1, "{body}");
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    let shown: serde_json::Value = service
+        .client
+        .get(service.url(&format!("/v1/submissions/{}", ids[1])))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["queue_position"], 2, "{shown}");
+    // A list does not say: it is one query for many.
+    let listed: serde_json::Value = service
+        .client
+        .get(service.url("/v1/submissions"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(listed[0].get("queue_position").is_none(), "{listed}");
+}

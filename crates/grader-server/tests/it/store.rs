@@ -296,10 +296,18 @@ mod contract {
         // A list carries no files: only a worker reads them.
         let listed = second.list(None, 10).await.unwrap();
         assert!(listed.iter().all(|each| each.files.is_empty()));
-        // The oldest is claimed first, with its files.
+        let positions = [
+            second.position("sub-0").await.unwrap(),
+            second.position("sub-2").await.unwrap(),
+        ];
+        assert_eq!(positions, [Some(1), Some(3)]);
+        // The oldest is claimed first, with its files; the others move up.
         let claimed = second.claim("b/0", LEASE).await.unwrap().unwrap();
         assert_eq!(claimed.id, "sub-0");
         assert_eq!(claimed.files.len(), 1);
+        assert_eq!(first.position("sub-0").await.unwrap(), None);
+        assert_eq!(first.position("sub-2").await.unwrap(), Some(2));
+        assert_eq!(first.position("no-such").await.unwrap(), None);
     }
 
     pub async fn tokens_are_found_by_their_hash_only(first: impl Store, second: impl Store) {
