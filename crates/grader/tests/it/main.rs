@@ -12,6 +12,7 @@ mod errors;
 mod format;
 mod hostile;
 mod links;
+mod mutants;
 mod outputs;
 mod proxy;
 mod scaffold;
