@@ -373,7 +373,7 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
             "api",
             "expected an `api` section (start, port, ready) for an `api` exercise".to_owned(),
         ),
-        (Kind::Api, Some(api)) => crate::api::spec::validate(api, &mut problem),
+        (Kind::Api, Some(api)) => crate::api::spec::validate(dir, api, &mut problem),
         (_, Some(_)) => problem(
             "api",
             "an `api` section belongs to an `api` exercise".to_owned(),
