@@ -618,7 +618,14 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
                 &mut problem,
             ),
             Ok(crate::mutant::Source::Patch(_)) => {}
-            Err(error) => problem(&format!("{field}.name"), format!("{error}")),
+            Err(crate::mutant::MutantError::Missing { name }) => problem(
+                &format!("mutants/{name}"),
+                format!(
+                    "expected a folder mutants/{name}/ with {}, or a patch mutants/{name}.patch",
+                    expected.join(", ")
+                ),
+            ),
+            Err(error) => problem(&format!("mutants/{}", mutant.name), error.to_string()),
         }
         if mutant.fails.is_empty() {
             problem(

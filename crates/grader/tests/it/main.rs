@@ -16,5 +16,6 @@ mod mutants;
 mod outputs;
 mod proxy;
 mod scaffold;
+mod services;
 mod sql;
 mod support;
