@@ -134,8 +134,12 @@ pub async fn grade<R: Runner>(
     };
     // Redirects are answers to judge, never followed: following one would
     // let a learner's app make the grader fetch any address it names.
+    // A fresh connection per request: a kept-alive one may have been
+    // closed by the app (after a 500, or by a restart) just as it is
+    // reused, which would fail a step for the grader's own reuse.
     let client = match reqwest::Client::builder()
         .no_proxy()
+        .pool_max_idle_per_host(0)
         .redirect(reqwest::redirect::Policy::none())
         .build()
     {
