@@ -201,7 +201,8 @@ pub enum NewKind {
 pub struct GradeArgs {
     /// The exercise folder (holding exercise.yaml).
     pub exercise: PathBuf,
-    /// The submission: its files, or one folder holding them.
+    /// The submission: its files, or one folder holding them, or a mutant's
+    /// `.patch` (the reference with the patch applied).
     #[arg(required = true)]
     pub submission: Vec<PathBuf>,
     /// Output format [default: human on a terminal, json otherwise].

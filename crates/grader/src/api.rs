@@ -45,6 +45,11 @@ const MEMORY: u64 = 512 << 20;
 /// Output unless the exercise sets it: the app's log and, through the
 /// tunnel, every response it sends.
 const OUTPUT: usize = 32 << 20;
+/// Pids of a job with services unless the exercise sets them.
+const SERVICES_PIDS: i64 = 160;
+/// The scratch tmpfs of a job with services: PostgreSQL's cluster lives
+/// there (it counts in the job's memory only as far as it is used).
+const SERVICES_SCRATCH: u64 = 192 << 20;
 /// The app's output shown when it does not come up, and kept in the log.
 const LOG_CAP: usize = 16 * 1024;
 const STARTUP_SHOWN: usize = 4096;
@@ -63,6 +68,19 @@ pub fn limits(exercise: &Exercise) -> Limits {
     if exercise.spec.limits.output.is_none() {
         // Every response comes back through the job's stdout.
         limits.output = OUTPUT;
+    }
+    let services = exercise
+        .spec
+        .api
+        .as_ref()
+        .is_some_and(|api| !api.services.is_empty());
+    if services {
+        // PostgreSQL's processes and Redis's threads count in the job's
+        // pids; the cluster's files on the scratch tmpfs in its memory.
+        if exercise.spec.limits.pids.is_none() {
+            limits.pids = SERVICES_PIDS;
+        }
+        limits.scratch = limits.scratch.max(SERVICES_SCRATCH);
     }
     limits
 }
@@ -116,8 +134,12 @@ pub async fn grade<R: Runner>(
     };
     // Redirects are answers to judge, never followed: following one would
     // let a learner's app make the grader fetch any address it names.
+    // A fresh connection per request: a kept-alive one may have been
+    // closed by the app (after a 500, or by a restart) just as it is
+    // reused, which would fail a step for the grader's own reuse.
     let client = match reqwest::Client::builder()
         .no_proxy()
+        .pool_max_idle_per_host(0)
         .redirect(reqwest::redirect::Policy::none())
         .build()
     {
@@ -196,12 +218,26 @@ pub fn archive(
             .add(name, contents.clone())
             .map_err(|error| error.to_string())?;
     }
+    let schema = match &api.schema {
+        Some(schema) => Some(
+            crate::fsread::read_to_string_in(
+                &exercise.dir,
+                std::path::Path::new(schema),
+                crate::exercise::MAX_EXERCISE_FILE,
+            )
+            .map_err(|error| error.with_cause())?,
+        ),
+        None => None,
+    };
     let manifest = serde_json::json!({
         "key": key.as_str(),
         "api": {
             "start": api.start,
             "port": api.port,
             "jwt_secret": jwt_secret,
+            "services": api.services,
+            "schema": schema,
+            "worker": api.worker,
         }
     });
     archive

@@ -1,6 +1,7 @@
 //! `grader check`: proves an exercise sound. Its reference earns full
 //! marks, every `overrides` key names a test it collected, each mutant
-//! fails exactly the tests it declares, its starter does not pass — and the
+//! (its folder, or its patch applied to the reference) fails exactly the
+//! tests it declares, its starter does not pass — and the
 //! folder and exercise.yaml are valid to begin with.
 
 use std::collections::BTreeSet;
@@ -12,6 +13,7 @@ use grader_sandbox::Runner;
 use crate::exercise::{Exercise, TestFileSpec};
 use crate::fsread;
 use crate::grade::Grader;
+use crate::mutant;
 use crate::result::{GradeResult, Status, TestStatus};
 use crate::submission::Submission;
 
@@ -120,8 +122,11 @@ impl<R: Runner> Grader<R> {
         findings.push(Finding::new("starter", starter_problem));
 
         for mutant in &exercise.spec.mutants {
-            let folder = format!("mutants/{}", mutant.name);
-            let result = self.grade_folder(&exercise, &folder).await;
+            // A patch that no longer applies is this mutant's failure.
+            let result = match mutant::load(&exercise, &mutant.name) {
+                Ok(submission) => Ok(self.grade(&exercise, &submission).await),
+                Err(error) => Err(error.to_string()),
+            };
             let expected: BTreeSet<&str> = mutant.fails.iter().map(String::as_str).collect();
             findings.push(Finding::new(
                 format!("mutant {}", mutant.name),

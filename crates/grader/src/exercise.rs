@@ -4,7 +4,7 @@
 //! Parsing rejects unknown fields and bad values with the line they are on;
 //! validation then checks what YAML cannot: the slug matches the folder,
 //! every named file exists, every test file is listed, every mutant has its
-//! folder. All problems are reported together, each naming its field.
+//! folder or its patch. All problems are reported together, each naming its field.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -165,7 +165,7 @@ pub struct PythonSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MutantSpec {
-    /// Its folder under `mutants/`.
+    /// Its folder `mutants/<name>/` or its patch `mutants/<name>.patch`.
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -373,7 +373,7 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
             "api",
             "expected an `api` section (start, port, ready) for an `api` exercise".to_owned(),
         ),
-        (Kind::Api, Some(api)) => crate::api::spec::validate(api, &mut problem),
+        (Kind::Api, Some(api)) => crate::api::spec::validate(dir, api, &mut problem),
         (_, Some(_)) => problem(
             "api",
             "an `api` section belongs to an `api` exercise".to_owned(),
@@ -622,12 +622,24 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
                 format!("`{}` is listed twice", mutant.name),
             );
         }
-        check_solution_folder(
-            &dir.join("mutants").join(&mutant.name),
-            &format!("mutants/{}", mutant.name),
-            &expected,
-            &mut problem,
-        );
+        // A patch is applied, and a stale one reported, by `grader check`.
+        match crate::mutant::source(dir, &mutant.name) {
+            Ok(crate::mutant::Source::Folder(folder)) => check_solution_folder(
+                &folder,
+                &format!("mutants/{}", mutant.name),
+                &expected,
+                &mut problem,
+            ),
+            Ok(crate::mutant::Source::Patch(_)) => {}
+            Err(crate::mutant::MutantError::Missing { name }) => problem(
+                &format!("mutants/{name}"),
+                format!(
+                    "expected a folder mutants/{name}/ with {}, or a patch mutants/{name}.patch",
+                    expected.join(", ")
+                ),
+            ),
+            Err(error) => problem(&format!("mutants/{}", mutant.name), error.to_string()),
+        }
         if mutant.fails.is_empty() {
             problem(
                 &format!("{field}.fails"),

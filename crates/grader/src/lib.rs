@@ -9,6 +9,7 @@
 //! - [`python`] + [`report`]: the python kind and its harness's report.
 //! - [`sql`]: the sql kind, its query check and its row comparison.
 //! - [`api`]: the api kind: the learner's app behind a tunnel, HTTP scenarios.
+//! - [`mutant`]: a mutant's files, from its folder or its patch.
 //! - [`render`]: the result for people (terminal) and machines (JSON).
 
 pub mod api;
@@ -20,6 +21,7 @@ pub mod export;
 pub mod fsread;
 pub mod grade;
 pub mod junit;
+pub mod mutant;
 pub mod python;
 pub mod render;
 pub mod report;

@@ -1,5 +1,6 @@
 //! `grader new`: a complete exercise folder of a kind, with a sample task,
-//! tests, a reference, a starter and a mutant, that passes `grader check`
+//! tests, a reference, a starter and a mutant (a patch against the
+//! reference: the one mistake it makes), that passes `grader check`
 //! as it is, for the author to rewrite.
 //!
 //! The files come from `crates/grader/templates/<kind>/`, built into the
@@ -42,8 +43,8 @@ const PYTHON: &[Template] = &[
         include_str!("../templates/python/starter.py"),
     ),
     (
-        "mutants/case-sensitive/{{module}}.py",
-        include_str!("../templates/python/mutant.py"),
+        "mutants/case-sensitive.patch",
+        include_str!("../templates/python/mutant.patch"),
     ),
     (
         "tests/test_{{module}}.py",
@@ -79,8 +80,8 @@ const SQL: &[Template] = &[
         include_str!("../templates/sql/starter.sql"),
     ),
     (
-        "mutants/hard-coded-ids/query.sql",
-        include_str!("../templates/sql/mutant.sql"),
+        "mutants/hard-coded-ids.patch",
+        include_str!("../templates/sql/mutant.patch"),
     ),
 ];
 
@@ -99,8 +100,8 @@ const API: &[Template] = &[
         include_str!("../templates/api/starter.py"),
     ),
     (
-        "mutants/no-validation/app.py",
-        include_str!("../templates/api/mutant.py"),
+        "mutants/no-validation.patch",
+        include_str!("../templates/api/mutant.patch"),
     ),
     (
         "tests/visible.yaml",

@@ -11,6 +11,15 @@ connection: u32, length: u32, big-endian) and `length` bytes:
   DATA  (2, conn, bytes)    bytes of one connection, either way
   CLOSE (3, conn)           the sender is done with the connection
   EXIT  (4, 0, code)        the app's process ended, with this exit code
+  RESTART (5, 0)            stop the app and start it again (a case step
+                            that checks what survives a restart); no EXIT
+                            is sent for the app stopped this way
+
+Before the app, the exercise's services start (`grader_services.py`:
+PostgreSQL, Redis, on loopback, fresh per job), then its queue worker if it
+has one (`worker`, run like the app, with the same environment, and not
+restarted with it). A service that does not start is said on stderr and
+the job ends as if the app had exited with code 70.
 
 Only this process writes frames. The app's stdin is /dev/null and its
 stdout and stderr both go to this process's stderr, which the grader keeps
@@ -37,7 +46,11 @@ import subprocess
 import sys
 import threading
 
-OPEN, DATA, CLOSE, EXIT = 1, 2, 3, 4
+OPEN, DATA, CLOSE, EXIT, RESTART = 1, 2, 3, 4, 5
+# The exit code said for an app that never started: a service failed.
+SERVICE_FAILED = 70
+# How long a restarted app has to stop after SIGTERM.
+STOP_GRACE = 2.0
 HEADER = struct.Struct(">BII")
 CHUNK = 65536
 PR_SET_DUMPABLE = 4
@@ -102,19 +115,23 @@ def pump(frames, conn, sock):
     frames.send(CLOSE, conn)
 
 
-def start_app(work, job):
-    port = str(job["port"])
+def app_env(work, job, extra):
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": work,
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
-        "PORT": port,
+        "PORT": str(job["port"]),
         "JWT_SECRET": job["jwt_secret"],
     }
-    argv = [arg.replace("{port}", port) for arg in job["start"]]
-    sys.stderr.write("grader-api: starting %s\n" % " ".join(argv))
+    env.update(extra)
+    return env
+
+
+def start_process(what, argv, work, env):
+    argv = [arg.replace("{port}", env["PORT"]) for arg in argv]
+    sys.stderr.write("grader-api: starting %s: %s\n" % (what, " ".join(argv)))
     sys.stderr.flush()
     try:
         return subprocess.Popen(
@@ -127,8 +144,63 @@ def start_app(work, job):
             start_new_session=True,
         )
     except OSError as error:
-        sys.stderr.write("grader-api: could not start the app: %s\n" % error)
+        sys.stderr.write("grader-api: could not start the %s: %s\n" % (what, error))
         return None
+
+
+class App:
+    """The learner's app: started, watched, restarted. EXIT goes out only
+    for the app of the current generation."""
+
+    def __init__(self, frames, work, job, env):
+        self.frames = frames
+        self.work = work
+        self.job = job
+        self.env = env
+        self.lock = threading.Lock()
+        self.generation = 0
+        self.process = None
+
+    def start(self):
+        with self.lock:
+            self.generation += 1
+            generation = self.generation
+            self.process = start_process("the app", self.job["start"], self.work, self.env)
+            process = self.process
+        if process is None:
+            self.frames.send(EXIT, 0, b"127")
+            return
+
+        def watch():
+            code = process.wait()
+            with self.lock:
+                current = generation == self.generation
+            if current:
+                self.frames.send(EXIT, 0, str(code).encode())
+
+        if not start_thread(watch):
+            sys.stderr.write("grader-api: could not watch the app\n")
+
+    def restart(self):
+        with self.lock:
+            # The old app's end is not an exit to report.
+            self.generation += 1
+            process = self.process
+        if process is not None:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except OSError:
+                pass
+            try:
+                process.wait(timeout=STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                process.wait()
+        sys.stderr.write("grader-api: restarting the app\n")
+        self.start()
 
 
 def connect(port):
@@ -159,17 +231,22 @@ def kill_the_rest(app):
 def run(work, job, stdin):
     not_dumpable()
     frames = Frames()
-    app = start_app(work, job)
-    if app is None:
-        frames.send(EXIT, 0, b"127")
-    else:
+    app = None
+    try:
+        import grader_services
 
-        def watch():
-            code = app.wait()
-            frames.send(EXIT, 0, str(code).encode())
-
-        if not start_thread(watch):
-            sys.stderr.write("grader-api: could not watch the app\n")
+        extra = grader_services.start(work, job.get("services") or [], job.get("schema"))
+    except Exception as error:  # noqa: BLE001 - said, then the job ends
+        sys.stderr.write("grader-api: a service did not start: %s\n" % error)
+        sys.stderr.flush()
+        frames.send(EXIT, 0, str(SERVICE_FAILED).encode())
+        extra = None
+    if extra is not None:
+        env = app_env(work, job, extra)
+        if job.get("worker"):
+            start_process("the worker", job["worker"], work, env)
+        app = App(frames, work, job, env)
+        app.start()
 
     conns = {}
     while True:
@@ -204,6 +281,9 @@ def run(work, job, stdin):
                     sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+        elif kind == RESTART:
+            if app is not None:
+                app.restart()
         elif kind == CLOSE:
             sock = conns.pop(conn, None)
             if sock is not None:
@@ -212,5 +292,5 @@ def run(work, job, stdin):
                 except OSError:
                     pass
 
-    kill_the_rest(app)
+    kill_the_rest(app.process if app is not None else None)
     return 0

@@ -1,4 +1,4 @@
-//! `grader grade <exercise> <files or folder>`.
+//! `grader grade <exercise> <files, folder or mutant patch>`.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -13,7 +13,14 @@ use crate::locate;
 
 pub async fn run(images_dir: Option<&Path>, args: GradeArgs) -> anyhow::Result<ExitCode> {
     let exercise = Exercise::load(&args.exercise)?;
-    let result = match Submission::from_paths(&exercise, &args.submission) {
+    let submission = match args.submission.as_slice() {
+        // A mutant's patch: the reference with the patch applied.
+        [patch] if patch.extension().is_some_and(|ext| ext == "patch") => {
+            grader::mutant::load_patch(&exercise, patch).map_err(|error| error.to_string())
+        }
+        paths => Submission::from_paths(&exercise, paths).map_err(|error| error.to_string()),
+    };
+    let result = match submission {
         Ok(submission) => {
             let images = Images::new(locate::images_dir(images_dir)?);
             let sandbox = DockerSandbox::connect().await?;
@@ -22,11 +29,7 @@ pub async fn run(images_dir: Option<&Path>, args: GradeArgs) -> anyhow::Result<E
                 .grade(&exercise, &submission)
                 .await
         }
-        Err(error) => GradeResult::error(
-            &exercise.id,
-            ErrorKind::InvalidSubmission,
-            error.to_string(),
-        ),
+        Err(message) => GradeResult::error(&exercise.id, ErrorKind::InvalidSubmission, message),
     };
     let format = format_or_default(args.format);
     let view = match args.view.unwrap_or(format.default_view()) {

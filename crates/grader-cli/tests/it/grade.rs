@@ -139,3 +139,28 @@ fn an_exercism_runner_exits_zero_and_writes_results_json() {
         .unwrap();
     assert_eq!(plain.status.code(), Some(1));
 }
+
+/// A mutant kept as a patch is graded by naming the patch: the reference
+/// with it applied.
+#[test]
+fn a_mutants_patch_is_graded_as_the_reference_with_it_applied() {
+    let exercise = root().join("exercises/sql/cheap-products");
+    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .arg("grade")
+        .arg(&exercise)
+        .arg(exercise.join("mutants/no-tie-break.patch"))
+        .args(["--format", "json", "--images-dir"])
+        .arg(root().join("runner-images"))
+        .output()
+        .expect("the grader binary runs");
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{result:#}");
+    let failed: Vec<&str> = result["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|test| test["status"] == "failed")
+        .map(|test| test["id"].as_str().unwrap())
+        .collect();
+    assert!(!failed.is_empty(), "{result:#}");
+}

@@ -44,13 +44,41 @@ pub struct Step {
     /// Said in feedback: `step 2 (log in)`.
     #[serde(default)]
     pub name: Option<String>,
-    pub request: Request,
+    /// Every step but a restart sends one.
+    #[serde(default)]
+    pub request: Option<Request>,
+    /// Stop the app and start it again, then wait until it answers its
+    /// readiness path: what it kept is what its services kept.
+    #[serde(default)]
+    pub restart: bool,
+    /// Send the request again until it gets what the step expects, or
+    /// this long has passed (a job accepted with 202, finished later).
+    #[serde(default)]
+    pub poll: Option<Poll>,
     #[serde(default)]
     pub expect: Expect,
     /// Variable name → JSON path into the response body, for `{{name}}` in
     /// later steps.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
+}
+
+/// How a step polls: its request again every `every` until `within`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Poll {
+    pub within: HumanDuration,
+    #[serde(default)]
+    pub every: Option<HumanDuration>,
+}
+
+impl Poll {
+    /// Between two requests unless the step says otherwise.
+    pub const DEFAULT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+    pub fn every(&self) -> std::time::Duration {
+        self.every.map_or(Poll::DEFAULT_EVERY, |every| every.0)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -177,7 +205,38 @@ fn validate(cases: &CaseFile) -> Vec<String> {
 }
 
 fn validate_step(step: &Step, field: &str, captured: &BTreeSet<&str>, problems: &mut Vec<String>) {
-    let request = &step.request;
+    if step.restart {
+        let extra = step.request.is_some()
+            || step.poll.is_some()
+            || !step.capture.is_empty()
+            || expects_anything(&step.expect);
+        if extra {
+            problems.push(format!(
+                "{field}: a restart step takes only `name` and `restart`"
+            ));
+        }
+        return;
+    }
+    let Some(request) = &step.request else {
+        problems.push(format!("{field}: expected a `request`, or `restart: true`"));
+        return;
+    };
+    if let Some(poll) = &step.poll {
+        let within = poll.within.0;
+        if within < std::time::Duration::from_millis(100)
+            || within > std::time::Duration::from_secs(60)
+        {
+            problems.push(format!(
+                "{field}.poll.within: expected between 100ms and 60s"
+            ));
+        }
+        let every = poll.every();
+        if every < std::time::Duration::from_millis(10) || every > within {
+            problems.push(format!(
+                "{field}.poll.every: expected between 10ms and poll.within"
+            ));
+        }
+    }
     if !METHODS.contains(&request.method.as_str()) {
         problems.push(format!(
             "{field}.request.method: expected one of {}, found `{}`",
@@ -271,6 +330,16 @@ fn validate_step(step: &Step, field: &str, captured: &BTreeSet<&str>, problems: 
     }
 }
 
+fn expects_anything(expect: &Expect) -> bool {
+    expect.status.is_some()
+        || !expect.headers.is_empty()
+        || expect.json.is_some()
+        || expect.json_exact.is_some()
+        || !expect.values.is_empty()
+        || !expect.types.is_empty()
+        || expect.max_time.is_some()
+}
+
 fn strings_in(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::String(text) => out.push(text.clone()),
@@ -343,6 +412,38 @@ scenarios:
                 "scenarios[0].steps[0].expect.types.$.id: expected one of null, boolean, integer, number, string, array, object, found `int`",
                 "scenarios[0].steps[0].capture: expected a name of letters, digits and `_`, found `x-y`",
                 "scenarios[0].steps[0].capture.x-y: a JSON path starts with `$`, found `id`",
+            ]
+        );
+    }
+
+    #[test]
+    fn restart_and_poll_steps_are_checked() {
+        let yaml = r#"
+version: 1
+scenarios:
+  - name: ok
+    steps:
+      - request: {method: POST, path: /jobs}
+        expect: {status: 202}
+        capture: {id: $.id}
+      - restart: true
+      - request: {method: GET, path: "/jobs/{{id}}"}
+        poll: {within: 5s, every: 100ms}
+        expect: {values: {$.status: done}}
+  - name: bad
+    steps:
+      - restart: true
+        request: {method: GET, path: /}
+      - name: nothing
+      - request: {method: GET, path: /}
+        poll: {within: 1s, every: 2s}
+"#;
+        assert_eq!(
+            problems(yaml),
+            [
+                "scenarios[1].steps[0]: a restart step takes only `name` and `restart`",
+                "scenarios[1].steps[1]: expected a `request`, or `restart: true`",
+                "scenarios[1].steps[2].poll.every: expected between 10ms and poll.within",
             ]
         );
     }

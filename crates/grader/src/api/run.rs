@@ -121,6 +121,21 @@ pub async fn run_cases(
     files: &[(String, CaseFile)],
 ) -> Cases {
     let mut cases = Cases::default();
+    let restarter = steps::Restarter {
+        tunnel,
+        ready_path: exercise
+            .spec
+            .api
+            .as_ref()
+            .map_or("/", |api| api.ready.path.as_str()),
+        ready_deadline: exercise
+            .spec
+            .api
+            .as_ref()
+            .map_or(crate::api::spec::DEFAULT_READY_DEADLINE, |api| {
+                api.ready_deadline()
+            }),
+    };
     for (file, case_file) in files {
         for scenario in &case_file.scenarios {
             let id = format!("{file}::{}", scenario.name);
@@ -133,7 +148,7 @@ pub async fn run_cases(
             let began = Instant::now();
             let ran = match cases.stop {
                 Some(_) => None,
-                None => Some(run_one(client, target, tunnel, scenario).await),
+                None => Some(run_one(client, target, restarter, scenario).await),
             };
             match ran {
                 Some(Ran::OutOfTime(_)) => cases.stop = Some(Stop::Deadline),
@@ -170,13 +185,14 @@ fn stopped(target: &Target, tunnel: &Tunnel) -> Option<Stop> {
 async fn run_one(
     client: &reqwest::Client,
     target: &Target,
-    tunnel: &Tunnel,
+    restarter: steps::Restarter<'_>,
     scenario: &crate::api::cases::Scenario,
 ) -> Ran {
+    let tunnel = restarter.tunnel;
     tokio::select! {
         // A scenario that ends at the deadline names its step.
         biased;
-        failure = steps::run_scenario(client, target, scenario) => match failure {
+        failure = steps::run_scenario(client, target, restarter, scenario) => match failure {
             None => Ran::Judged(None),
             Some(Failure::OutOfTime(step)) => Ran::OutOfTime(Some(step)),
             // Its connection failed because the tunnel ended: the tunnel

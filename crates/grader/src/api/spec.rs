@@ -25,6 +25,28 @@ pub struct ApiSpec {
     /// Longest one request may take; past it the step fails.
     #[serde(default)]
     pub request_timeout: Option<HumanDuration>,
+    /// Services started in the container, on loopback, before the app,
+    /// with fresh data per job.
+    #[serde(default)]
+    pub services: Vec<Service>,
+    /// SQL run on the fresh `postgres` database before the app starts,
+    /// relative to the exercise folder.
+    #[serde(default)]
+    pub schema: Option<String>,
+    /// A queue worker's command, started after the services and before the
+    /// app, in the submission's folder with the app's environment.
+    #[serde(default)]
+    pub worker: Option<Vec<String>>,
+}
+
+/// A service an api exercise may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    /// PostgreSQL 15; the app gets `DATABASE_URL`.
+    Postgres,
+    /// Redis 7; the app gets `REDIS_URL`.
+    Redis,
 }
 
 fn default_port() -> u16 {
@@ -51,8 +73,45 @@ impl ApiSpec {
     }
 }
 
-/// Checks the `api` section.
-pub fn validate(api: &ApiSpec, problem: &mut impl FnMut(&str, String)) {
+/// Checks the `api` section; `dir` is the exercise folder.
+pub fn validate(dir: &std::path::Path, api: &ApiSpec, problem: &mut impl FnMut(&str, String)) {
+    let mut seen = Vec::new();
+    for service in &api.services {
+        if seen.contains(service) {
+            problem(
+                "api.services",
+                format!("{service:?} is listed twice").to_lowercase(),
+            );
+        }
+        seen.push(*service);
+    }
+    if let Some(schema) = &api.schema {
+        if !api.services.contains(&Service::Postgres) {
+            problem(
+                "api.schema",
+                "a schema is loaded into PostgreSQL: add `postgres` to api.services".to_owned(),
+            );
+        }
+        let plain = !schema.is_empty()
+            && !schema.starts_with('/')
+            && !schema
+                .split('/')
+                .any(|part| part == ".." || part.is_empty());
+        if !plain || !dir.join(schema).is_file() {
+            problem(
+                "api.schema",
+                format!("expected a file in the exercise folder, found `{schema}`"),
+            );
+        }
+    }
+    if let Some(worker) = &api.worker
+        && (worker.is_empty() || worker[0].trim().is_empty())
+    {
+        problem(
+            "api.worker",
+            "expected the command that starts the worker, e.g. [python3, worker.py]".to_owned(),
+        );
+    }
     if api.start.is_empty() || api.start[0].trim().is_empty() {
         problem(
             "api.start",

@@ -1,6 +1,9 @@
 //! Running a scenario's steps over HTTP with reqwest, and judging each
-//! response. Nothing is retried: a step gets one request, which waits at
-//! most the exercise's request timeout and never past the job's deadline.
+//! response. Nothing is retried unless the step polls (`poll`: its request
+//! again until it gets what it expects, within a bound); each request
+//! waits at most the exercise's request timeout and never past the job's
+//! deadline. A `restart` step has the harness restart the app and waits
+//! until it answers again.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -10,6 +13,8 @@ use tokio::time::Instant;
 use serde_json::Value;
 
 use crate::api::cases::{Expect, Request, Scenario, Step, variables};
+use crate::api::run::{self, NotReady};
+use crate::api::tunnel::Tunnel;
 use crate::api::{jsonpath, jwt};
 
 /// Bytes of a response body kept for feedback.
@@ -63,10 +68,20 @@ impl From<String> for StepError {
     }
 }
 
+/// What a restart step needs: the tunnel that restarts the app, and the
+/// readiness probe that tells it is back.
+#[derive(Debug, Clone, Copy)]
+pub struct Restarter<'a> {
+    pub tunnel: &'a Tunnel,
+    pub ready_path: &'a str,
+    pub ready_deadline: Duration,
+}
+
 /// How a scenario went: None when every step passed, else why not.
 pub async fn run_scenario(
     client: &reqwest::Client,
     target: &Target,
+    restarter: Restarter<'_>,
     scenario: &Scenario,
 ) -> Option<Failure> {
     let mut vars: BTreeMap<String, Value> = BTreeMap::new();
@@ -75,7 +90,7 @@ pub async fn run_scenario(
             Some(name) => format!("step {} ({name})", index + 1),
             None => format!("step {}", index + 1),
         };
-        match run_step(client, target, step, &mut vars).await {
+        match run_step(client, target, restarter, step, &mut vars).await {
             Ok(()) => {}
             Err(StepError::Failed(why)) => return Some(Failure::Failed(format!("{label}: {why}"))),
             Err(StepError::OutOfTime(shown)) => {
@@ -89,10 +104,86 @@ pub async fn run_scenario(
 async fn run_step(
     client: &reqwest::Client,
     target: &Target,
+    restarter: Restarter<'_>,
     step: &Step,
     vars: &mut BTreeMap<String, Value>,
 ) -> Result<(), StepError> {
-    let request = &step.request;
+    if step.restart {
+        return restart(client, target, restarter).await;
+    }
+    let Some(request) = &step.request else {
+        // `cases::validate` refuses such a step.
+        return Err(StepError::Failed("the step has no request".to_owned()));
+    };
+    let Some(poll) = &step.poll else {
+        return send(client, target, step, request, vars).await;
+    };
+    // Again and again until it gets what it expects; the last answer is
+    // what a learner reads.
+    let until = Instant::now() + poll.within.0;
+    loop {
+        match send(client, target, step, request, vars).await {
+            Err(StepError::Failed(why)) if Instant::now() + poll.every() < until => {
+                let _ = why;
+                tokio::time::sleep(poll.every()).await;
+            }
+            Err(StepError::Failed(why)) => {
+                return Err(StepError::Failed(format!(
+                    "{why}\n(asked every {} for {})",
+                    show_duration(poll.every()),
+                    show_duration(poll.within.0)
+                )));
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Restarts the app and waits until it answers its readiness path again.
+async fn restart(
+    client: &reqwest::Client,
+    target: &Target,
+    restarter: Restarter<'_>,
+) -> Result<(), StepError> {
+    let shown = "restart the app".to_owned();
+    let path = restarter.ready_path;
+    if !restarter.tunnel.restart() {
+        return Err(StepError::Failed(format!(
+            "{shown}\nthe app's container is gone"
+        )));
+    }
+    let ready = run::wait_ready(
+        client,
+        target,
+        restarter.tunnel,
+        path,
+        restarter.ready_deadline,
+    )
+    .await;
+    match ready {
+        Ok(()) => Ok(()),
+        Err((NotReady::TimeLimit, _)) => Err(StepError::OutOfTime(shown)),
+        Err((NotReady::Exited(code), _)) => Err(StepError::Failed(format!(
+            "{shown}\nthe app stopped (exit code {code}) before it answered GET {path} again"
+        ))),
+        Err((NotReady::Deadline, waited)) => Err(StepError::Failed(format!(
+            "{shown}\nthe app did not answer GET {path} within {:.0}s of its restart",
+            waited.as_secs_f64()
+        ))),
+        Err((NotReady::Ended(_), _)) => Err(StepError::Failed(format!(
+            "{shown}\nthe app's container stopped"
+        ))),
+    }
+}
+
+/// Sends the step's request once and judges the response.
+async fn send(
+    client: &reqwest::Client,
+    target: &Target,
+    step: &Step,
+    request: &Request,
+    vars: &mut BTreeMap<String, Value>,
+) -> Result<(), StepError> {
     let path = substitute(&request.path, vars);
     let shown = show_request(request, &path, vars);
     let method = reqwest::Method::from_bytes(request.method.as_bytes())

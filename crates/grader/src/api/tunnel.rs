@@ -26,6 +26,7 @@ const OPEN: u8 = 1;
 const DATA: u8 = 2;
 const CLOSE: u8 = 3;
 const EXIT: u8 = 4;
+const RESTART: u8 = 5;
 const HEADER: usize = 9;
 /// Largest frame accepted from the container.
 const MAX_FRAME: usize = 1 << 20;
@@ -45,6 +46,8 @@ pub enum Ended {
 #[derive(Debug)]
 pub struct Tunnel {
     pub addr: SocketAddr,
+    /// Frames to the job, for [`Tunnel::restart`].
+    to_job: mpsc::UnboundedSender<Bytes>,
     /// The app's exit code, once its process has ended.
     exited: watch::Receiver<Option<i32>>,
     /// Set, before the connections are dropped, when the stream ends.
@@ -74,10 +77,16 @@ impl Tunnel {
                 }
             }
         });
-        let accept = tokio::spawn(accept(listener, to_job, Arc::clone(&conns), ended.clone()));
+        let accept = tokio::spawn(accept(
+            listener,
+            to_job.clone(),
+            Arc::clone(&conns),
+            ended.clone(),
+        ));
         let demux = tokio::spawn(demux(output, conns, exit_tx, ended_tx));
         Ok(Tunnel {
             addr,
+            to_job,
             exited,
             ended,
             tasks: vec![forward, accept, demux],
@@ -87,6 +96,12 @@ impl Tunnel {
     /// The app's exit code if it has ended.
     pub fn exit_code(&self) -> Option<i32> {
         *self.exited.borrow()
+    }
+
+    /// Asks the harness to stop the app and start it again; false when the
+    /// tunnel is gone. The caller waits for it to answer again.
+    pub fn restart(&self) -> bool {
+        self.to_job.send(frame(RESTART, 0, &[])).is_ok()
     }
 
     /// Whether, and why, the frame stream has ended: nothing more can

@@ -544,13 +544,10 @@ fn marked(source: &str) -> String {
 }
 
 fn honest_part(exercise: &Exercise, target: &Target) -> String {
-    let path = exercise
-        .dir
-        .join("mutants")
-        .join(target.honest)
-        .join(target.file);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("read {}: {error}", path.display()))
+    let files = grader::mutant::load(exercise, target.honest)
+        .unwrap_or_else(|error| panic!("mutant {}: {error}", target.honest))
+        .files;
+    String::from_utf8(files[target.file].clone()).unwrap()
 }
 
 /// The tests the honest part fails, as its mutant declares them.

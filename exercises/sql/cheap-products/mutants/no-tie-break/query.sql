@@ -1,4 +1,0 @@
-SELECT name, price
-FROM products
-WHERE category = 'office' AND price <= 10
-ORDER BY price, id;

@@ -1,8 +1,0 @@
-CREATE TABLE reviews (
-    product_id  INTEGER NOT NULL REFERENCES products (id),
-    customer_id INTEGER NOT NULL REFERENCES customers (id),
-    rating      INTEGER NOT NULL,
-    body        TEXT,
-    reviewed_on DATE NOT NULL DEFAULT CURRENT_DATE,
-    PRIMARY KEY (product_id, customer_id)
-);

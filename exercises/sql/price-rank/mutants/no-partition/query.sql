@@ -1,6 +1,0 @@
-SELECT category,
-       name,
-       price,
-       RANK() OVER (ORDER BY price DESC) AS price_rank
-FROM products
-ORDER BY category, price_rank, name;
