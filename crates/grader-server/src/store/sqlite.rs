@@ -306,6 +306,15 @@ impl Store for SqliteStore {
 
     async fn claim_delivery(&self, hold: Duration) -> Result<Option<Delivery>, StoreError> {
         let now_ms = now_millis();
+        // Read first: an idle sender looks often, and an UPDATE would take
+        // SQLite's write lock each time even with nothing to take.
+        let due = sqlx::query("SELECT 1 FROM deliveries WHERE status = 'pending' AND next_at <= ?")
+            .bind(now_ms)
+            .fetch_optional(&self.pool)
+            .await?;
+        if due.is_none() {
+            return Ok(None);
+        }
         let row = sqlx::query_as::<_, RawDelivery>(
             "UPDATE deliveries SET next_at = ?, attempts = attempts + 1
              WHERE id = (SELECT id FROM deliveries WHERE status = 'pending' AND next_at <= ?
