@@ -5,7 +5,6 @@
 //! end twice, and no container is left behind. On PostgreSQL (a throwaway
 //! server) and on SQLite (one file, nodes of one machine).
 
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,14 +12,9 @@ use grader_server::Store;
 use grader_server::store::{self, Database, StoredSubmission, SubmissionStatus};
 use grader_testkit::{Durability, TempPostgres};
 
-const SUBMISSIONS: usize = 30;
+use crate::support::{containers_of, free_port, learner_token, root};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+const SUBMISSIONS: usize = 30;
 
 /// A `grader` process, killed when dropped.
 struct Node {
@@ -75,30 +69,6 @@ impl Drop for Node {
     }
 }
 
-/// Containers, running or not, that the grader process `pid` started.
-fn containers_of(pid: u32) -> Vec<String> {
-    let output = Command::new("docker")
-        .args(["ps", "--all", "--quiet", "--filter"])
-        .arg(format!("label=dev.grader.sandbox.pid={pid}"))
-        .output()
-        .expect("the docker CLI runs");
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
-fn token(db: &str) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
-        .args(["tokens", "create", "--name", "platform", "--db", db])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
-}
-
 async fn every_submission(db: &str) -> Vec<StoredSubmission> {
     match store::open(db).await.unwrap() {
         Database::Sqlite(store) => store.list(None, 1000).await.unwrap(),
@@ -107,12 +77,8 @@ async fn every_submission(db: &str) -> Vec<StoredSubmission> {
 }
 
 async fn a_node_killed_mid_grading_loses_nothing(db: &str) {
-    let token = token(db);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let token = learner_token(db, "platform");
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let listen = format!("127.0.0.1:{port}");
     let mut front = Node::start(

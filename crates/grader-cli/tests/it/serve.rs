@@ -6,7 +6,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{Served, learner_token, root};
+use crate::support::{Served, containers_of, learner_token, root};
 
 async fn status(client: &reqwest::Client, base: &str, token: &str, id: &str) -> serde_json::Value {
     client
@@ -43,17 +43,6 @@ async fn wait_until_passed(
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
-}
-
-/// Containers, running or not, that the grader process `pid` started.
-fn containers_of(pid: u32) -> String {
-    let output = Command::new("docker")
-        .args(["ps", "--all", "--quiet", "--filter"])
-        .arg(format!("label=dev.grader.sandbox.pid={pid}"))
-        .output()
-        .expect("the docker CLI runs");
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout).unwrap()
 }
 
 #[tokio::test]
@@ -94,7 +83,7 @@ async fn a_service_stopped_by_sigterm_hands_back_its_job_and_leaves_no_container
     }
     let pid = first.child.id();
     assert!(
-        !containers_of(pid).trim().is_empty(),
+        !containers_of(pid).is_empty(),
         "grading runs in a container of the process"
     );
     let killed = Command::new("kill")
@@ -114,7 +103,11 @@ async fn a_service_stopped_by_sigterm_hands_back_its_job_and_leaves_no_container
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(exit.success(), "{exit:?}");
-    assert_eq!(containers_of(pid).trim(), "", "containers left by {pid}");
+    assert_eq!(
+        containers_of(pid),
+        Vec::<String>::new(),
+        "containers left by {pid}"
+    );
 
     let second = Served::start(&db, &[]).await;
     wait_until_passed(&client, &second.base, &token, &ids, Duration::from_secs(45)).await;

@@ -1,5 +1,6 @@
 //! What several tests need: the repository's root, a free port, a real
-//! `grader serve` process, and a token for it.
+//! `grader serve` process, a token for it, and the containers a grader
+//! process started.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -80,7 +81,7 @@ impl Drop for Served {
 
 /// A new learner token `name` in the database `db`, made with
 /// `grader tokens create`.
-pub fn learner_token(db: &Path, name: &str) -> String {
+pub fn learner_token(db: impl AsRef<std::ffi::OsStr>, name: &str) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_grader"))
         .args(["tokens", "create", "--name", name, "--db"])
         .arg(db)
@@ -88,4 +89,19 @@ pub fn learner_token(db: &Path, name: &str) -> String {
         .unwrap();
     assert!(output.status.success(), "{output:?}");
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// Containers, running or not, that the grader process `pid` started.
+pub fn containers_of(pid: u32) -> Vec<String> {
+    let output = Command::new("docker")
+        .args(["ps", "--all", "--quiet", "--filter"])
+        .arg(format!("label=dev.grader.sandbox.pid={pid}"))
+        .output()
+        .expect("the docker CLI runs");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }

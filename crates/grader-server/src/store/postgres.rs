@@ -8,8 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::Row;
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+use sqlx::{Connection, Row};
 use tokio::sync::{Notify, broadcast};
 
 use super::*;
@@ -51,15 +51,22 @@ impl PgStore {
     /// Connects to the database at `url` and brings its schema up to date.
     pub async fn open(url: &str) -> Result<PgStore, StoreError> {
         let shown = redacted(url);
+        let open_error = |source| StoreError::Open {
+            path: shown.clone(),
+            source,
+        };
+        // One connection first: a pool that cannot connect says only that
+        // it timed out, a connection says why (refused, no such role …).
+        let probe = sqlx::postgres::PgConnection::connect(url)
+            .await
+            .map_err(open_error)?;
+        let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await
-            .map_err(|source| StoreError::Open {
-                path: shown.clone(),
-                source,
-            })?;
+            .map_err(open_error)?;
         MIGRATOR
             .run(&pool)
             .await
