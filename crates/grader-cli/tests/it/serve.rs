@@ -81,11 +81,17 @@ async fn a_service_stopped_by_sigterm_hands_back_its_job_and_leaves_no_container
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // "running" is written when the job is claimed, a moment before its
+    // container is taken from the pool or created: wait for the container.
     let pid = first.child.id();
-    assert!(
-        !containers_of(pid).is_empty(),
-        "grading runs in a container of the process"
-    );
+    let started = Instant::now();
+    while containers_of(pid).is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "grading runs in a container of the process"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let killed = Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status()
