@@ -47,6 +47,12 @@ pub enum StoreError {
     Query(#[from] sqlx::Error),
     #[error("read a stored value")]
     Decode(#[from] serde_json::Error),
+    /// The transaction that was to store this submission, with others
+    /// offered at the same moment, failed.
+    #[error("store the submission")]
+    Intake(#[source] std::sync::Arc<StoreError>),
+    #[error("the queue's intake has stopped")]
+    IntakeStopped,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

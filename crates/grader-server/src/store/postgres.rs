@@ -1,16 +1,18 @@
 //! The PostgreSQL store: several machines share one queue. Workers claim
 //! with `FOR UPDATE SKIP LOCKED`, so claims on many nodes never wait on
-//! each other nor take one row twice; intake takes a transaction-scoped
-//! advisory lock, so its bounds hold under a burst from any number of
-//! front ends; every change is announced with `NOTIFY`, so `?wait=` and
-//! the event stream follow a submission whichever node grades it.
+//! each other nor take one row twice; intake decides under a
+//! transaction-scoped advisory lock, so its bounds hold under a burst from
+//! any number of front ends, and commits the offers that arrived meanwhile
+//! together (see [`intake`]); every change is announced with `NOTIFY`, so
+//! `?wait=` and the event stream follow a submission whichever node
+//! grades it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use sqlx::{Connection, Row};
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::{Notify, broadcast, mpsc, oneshot};
 
 use super::*;
 use crate::auth::Role;
@@ -27,24 +29,29 @@ const CHANNEL: &str = "grader_submissions";
 /// The advisory lock intake holds while it counts and inserts.
 const INTAKE_LOCK: i64 = 0x6772_6164_6572; // "grader"
 
-/// Inserts a submission as queued only while its token's pending count and
-/// the queue's length are under their bounds; run under [`INTAKE_LOCK`].
-/// Each count reads a partial index and costs at most its bound.
-/// Announces the insert in the same statement (one round trip less).
-const ENQUEUE: &str = "WITH inserted AS (
+/// The most offers one intake transaction decides and commits together.
+const INTAKE_BATCH: usize = 64;
+
+/// Inserts the accepted offers of a batch as queued, in their order of
+/// arrival, and announces each in the same statement.
+const INSERT_QUEUED: &str = "WITH inserted AS (
          INSERT INTO submissions
              (id, token_id, exercise, files, status, created_at, callback_url, callback_view)
-         SELECT $1, $2, $3, $4, 'queued', $5, $8, $9
-         WHERE (SELECT COUNT(*) FROM submissions
-                WHERE token_id = $2 AND status IN ('queued', 'running')) < $6
-           AND (SELECT COUNT(*) FROM submissions WHERE status = 'queued') < $7
+         SELECT id, token_id, exercise, files, 'queued', created_at, callback_url, callback_view
+         FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[],
+                     $6::TEXT[], $7::TEXT[])
+              WITH ORDINALITY
+              AS offer (id, token_id, exercise, files, created_at, callback_url, callback_view, n)
+         ORDER BY n
          RETURNING id)
-     SELECT pg_notify('grader_submissions', 'queued ' || id)::text AS announced FROM inserted";
+     SELECT pg_notify('grader_submissions', 'queued ' || id)::TEXT AS announced FROM inserted";
 
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Offers to the queue, for this process's [`intake`] task.
+    offers: mpsc::Sender<Offer>,
 }
 
 impl PgStore {
@@ -74,19 +81,9 @@ impl PgStore {
                 path: shown,
                 source,
             })?;
-        Ok(PgStore { pool })
-    }
-
-    /// Submissions of `token_id` not graded yet (queued or running).
-    async fn pending_of(&self, token_id: i64) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM submissions
-             WHERE token_id = $1 AND status IN ('queued', 'running')",
-        )
-        .bind(token_id)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(row.try_get("n")?)
+        let (offers, pending) = mpsc::channel(4 * INTAKE_BATCH);
+        tokio::spawn(intake(pool.clone(), pending));
+        Ok(PgStore { pool, offers })
     }
 }
 
@@ -157,41 +154,24 @@ impl Store for PgStore {
         submission: &StoredSubmission,
         limits: Limits,
     ) -> Result<Enqueued, StoreError> {
-        // Under READ COMMITTED two intakes could both count 9 of 10 and
-        // both insert: the advisory lock makes them take turns, for the
-        // length of a count and an insert.
-        let mut transaction = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(INTAKE_LOCK)
-            .execute(&mut *transaction)
-            .await?;
-        let inserted = sqlx::query(ENQUEUE)
-            .bind(&submission.id)
-            .bind(submission.token_id)
-            .bind(&submission.exercise)
-            .bind(serde_json::to_string(&submission.files)?)
-            .bind(submission.created_at)
-            .bind(limits.pending_per_token)
-            .bind(limits.queue_capacity)
-            .bind(submission.callback.as_ref().map(|callback| &callback.url))
-            .bind(view_text(submission.callback.as_ref()))
-            .fetch_optional(&mut *transaction)
-            .await?
-            .is_some();
-        if inserted {
-            transaction.commit().await?;
-            return Ok(Enqueued::Queued);
-        }
-        transaction.commit().await?;
-        // Refused: which bound, for the answer (read after the fact, so
-        // only the message may be stale, never the decision).
-        let pending = self.pending_of(submission.token_id).await?;
-        if pending >= limits.pending_per_token {
-            return Ok(Enqueued::TooManyPending(pending));
-        }
-        Ok(Enqueued::QueueFull(
-            self.queued().await?.max(limits.queue_capacity),
-        ))
+        let (reply, decision) = oneshot::channel();
+        let offer = Offer {
+            id: submission.id.clone(),
+            token_id: submission.token_id,
+            exercise: submission.exercise.clone(),
+            files: serde_json::to_string(&submission.files)?,
+            created_at: submission.created_at,
+            callback_url: submission
+                .callback
+                .as_ref()
+                .map(|callback| callback.url.clone()),
+            callback_view: view_text(submission.callback.as_ref()),
+            limits,
+            reply,
+        };
+        let stopped = || StoreError::IntakeStopped;
+        self.offers.send(offer).await.map_err(|_| stopped())?;
+        decision.await.map_err(|_| stopped())?
     }
 
     async fn get(&self, id: &str) -> Result<Option<StoredSubmission>, StoreError> {
@@ -448,4 +428,145 @@ impl Store for PgStore {
             }
         }
     }
+}
+
+/// A submission offered to the queue, waiting for [`intake`]'s decision.
+struct Offer {
+    id: String,
+    token_id: i64,
+    exercise: String,
+    files: String,
+    created_at: i64,
+    callback_url: Option<String>,
+    callback_view: Option<&'static str>,
+    limits: Limits,
+    reply: oneshot::Sender<Result<Enqueued, StoreError>>,
+}
+
+/// Decides and stores this process's offers to the queue, a batch per
+/// transaction: everything offered while the previous batch committed.
+///
+/// Both bounds must hold whatever the number of front ends, so a decision
+/// is taken under [`INTAKE_LOCK`] and the lock is held until the inserts
+/// are committed (another front end must count them). A transaction per
+/// offer would make every offer wait for all earlier ones' commits, WAL
+/// flush included, one after another; a batch pays for one commit, so the
+/// wait stays about one commit however fast offers come.
+async fn intake(pool: PgPool, mut offers: mpsc::Receiver<Offer>) {
+    let mut batch = Vec::with_capacity(INTAKE_BATCH);
+    while offers.recv_many(&mut batch, INTAKE_BATCH).await > 0 {
+        match decide_and_insert(&pool, &batch).await {
+            Ok(decisions) => {
+                for (offer, decision) in batch.drain(..).zip(decisions) {
+                    let _ = offer.reply.send(Ok(decision));
+                }
+            }
+            Err(error) => {
+                let error = Arc::new(error);
+                for offer in batch.drain(..) {
+                    let _ = offer.reply.send(Err(StoreError::Intake(error.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// One intake transaction: counts what the batch's tokens have pending and
+/// what is queued, decides each offer in order of arrival (an accepted one
+/// counts against the next), inserts the accepted ones and commits.
+async fn decide_and_insert(pool: &PgPool, batch: &[Offer]) -> Result<Vec<Enqueued>, StoreError> {
+    let mut transaction = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(INTAKE_LOCK)
+        .execute(&mut *transaction)
+        .await?;
+    let tokens: Vec<i64> = batch.iter().map(|offer| offer.token_id).collect();
+    // Each count reads a partial index of pending or queued rows, so it
+    // costs at most its bound, whatever a token's history.
+    let rows = sqlx::query(
+        "SELECT token_id, COUNT(*) AS n FROM submissions
+         WHERE token_id = ANY($1) AND status IN ('queued', 'running')
+         GROUP BY token_id",
+    )
+    .bind(&tokens)
+    .fetch_all(&mut *transaction)
+    .await?;
+    let mut pending = std::collections::HashMap::new();
+    for row in rows {
+        pending.insert(
+            row.try_get::<i64, _>("token_id")?,
+            row.try_get::<i64, _>("n")?,
+        );
+    }
+    let mut queued: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM submissions WHERE status = 'queued'")
+            .fetch_one(&mut *transaction)
+            .await?
+            .try_get("n")?;
+
+    let mut decisions = Vec::with_capacity(batch.len());
+    let mut accepted = Vec::new();
+    for offer in batch {
+        let token_pending = pending.entry(offer.token_id).or_insert(0);
+        let decision = if *token_pending >= offer.limits.pending_per_token {
+            Enqueued::TooManyPending(*token_pending)
+        } else if queued >= offer.limits.queue_capacity {
+            Enqueued::QueueFull(queued)
+        } else {
+            *token_pending += 1;
+            queued += 1;
+            accepted.push(offer);
+            Enqueued::Queued
+        };
+        decisions.push(decision);
+    }
+    if !accepted.is_empty() {
+        sqlx::query(INSERT_QUEUED)
+            .bind(
+                accepted
+                    .iter()
+                    .map(|offer| offer.id.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                accepted
+                    .iter()
+                    .map(|offer| offer.token_id)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                accepted
+                    .iter()
+                    .map(|offer| offer.exercise.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                accepted
+                    .iter()
+                    .map(|offer| offer.files.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                accepted
+                    .iter()
+                    .map(|offer| offer.created_at)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                accepted
+                    .iter()
+                    .map(|offer| offer.callback_url.as_deref())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                accepted
+                    .iter()
+                    .map(|offer| offer.callback_view)
+                    .collect::<Vec<_>>(),
+            )
+            .fetch_all(&mut *transaction)
+            .await?;
+    }
+    transaction.commit().await?;
+    Ok(decisions)
 }
