@@ -15,6 +15,7 @@ mod hostile;
 mod links;
 mod mutants;
 mod outputs;
+mod properties;
 mod proxy;
 mod scaffold;
 mod services;
