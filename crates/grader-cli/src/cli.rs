@@ -230,9 +230,9 @@ pub struct CheckArgs {
     /// Exercise folders, or folders to search for them.
     #[arg(default_value = "exercises")]
     pub paths: Vec<PathBuf>,
-    /// How many exercises to check at once.
-    #[arg(long, short, default_value_t = 2)]
-    pub jobs: usize,
+    /// How many exercises to check at once (default: the machine's CPUs).
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,

@@ -55,7 +55,7 @@ pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<E
                 (dir, check)
             }
         })
-        .buffer_unordered(args.jobs.max(1));
+        .buffer_unordered(jobs(args.jobs));
     while let Some((dir, check)) = stream.next().await {
         progress.finished(&dir, &check);
         checks.push(check);
@@ -111,4 +111,11 @@ fn summary(checks: &[ExerciseCheck]) -> String {
         checks.len() - failed
     ));
     out
+}
+
+/// `--jobs`, or as many as the machine has CPUs for this process.
+fn jobs(asked: Option<usize>) -> usize {
+    asked
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from))
+        .max(1)
 }
