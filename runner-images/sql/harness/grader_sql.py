@@ -276,6 +276,8 @@ DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ = 1082, 1083, 1114, 1184, 1
 # Empty databases made ahead while a warm container waits for its job: one
 # per dataset of most exercises.
 SPARE_DATABASES = 3
+# How long a container waits for its job before it starts the server.
+YIELD_SECONDS = 0.5
 
 
 def load_psycopg2():
@@ -302,7 +304,7 @@ class Server:
     be started before the job exists (`prestart`)."""
 
     def __init__(self):
-        self.psycopg2 = load_psycopg2()
+        self.psycopg2 = None
         self.process = None
         self.admin = None
         self.spare = []
@@ -312,16 +314,19 @@ class Server:
     def start(self):
         started = time.monotonic()
         os.makedirs(PG_SOCKET, mode=0o700, exist_ok=True)
-        # One tar read from the image, rather than its thousand small files.
-        unpacked = subprocess.run(
+        # One tar read from the image, rather than its thousand small files;
+        # psycopg2 is imported while tar waits on the image's file system.
+        unpack = subprocess.Popen(
             ["tar", "-x", "-f", PG_TEMPLATE, "-C", PG_SOCKET],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        if unpacked.returncode != 0:
+        self.psycopg2 = load_psycopg2()
+        _, errors = unpack.communicate()
+        if unpack.returncode != 0:
             raise EngineFailed("the template cluster could not be unpacked: %s"
-                               % unpacked.stderr.decode("utf-8", "replace")[-2000:])
+                               % errors.decode("utf-8", "replace")[-2000:])
         os.rename(os.path.join(PG_SOCKET, "template"), PG_DATA)
         os.chmod(PG_DATA, 0o700)
         settings = {
@@ -383,10 +388,10 @@ class Server:
         name = "d%d" % self.count
         with self.admin.cursor() as cursor:
             if template is None:
-                cursor.execute("CREATE DATABASE %s STRATEGY = WAL_LOG" % name)
+                cursor.execute("CREATE DATABASE %s STRATEGY = FILE_COPY" % name)
             else:
                 cursor.execute(
-                    "CREATE DATABASE %s TEMPLATE %s STRATEGY = WAL_LOG" % (name, template)
+                    "CREATE DATABASE %s TEMPLATE %s STRATEGY = FILE_COPY" % (name, template)
                 )
         return name
 
@@ -409,7 +414,13 @@ class Server:
 def prestart(stdin):
     """Starts the server before the job exists (entry.py, when the container
     is made for a sql job on PostgreSQL), then makes empty databases while
-    no job has come on `stdin`. What fails is said when the job runs."""
+    no job has come on `stdin`. What fails is said when the job runs.
+
+    A warm pool makes this container as a job takes the one before it:
+    it first waits YIELD_SECONDS, or until its own job comes (a cold
+    container's comes at once), so that starting a server does not compete
+    for the machine's CPUs with that job."""
+    select.select([stdin], [], [], YIELD_SECONDS)
     try:
         server = Server()
         server.start()
