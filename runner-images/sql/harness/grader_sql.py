@@ -278,6 +278,8 @@ DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ = 1082, 1083, 1114, 1184, 1
 SPARE_DATABASES = 3
 # How long a container waits for its job before it starts the server.
 YIELD_SECONDS = 0.5
+# Databases a job keeps when done with them, before it drops the oldest.
+KEPT_DATABASES = 4
 
 
 def load_psycopg2():
@@ -308,6 +310,7 @@ class Server:
         self.process = None
         self.admin = None
         self.spare = []
+        self.kept = []
         self.count = 0
         self.ready_ms = 0
 
@@ -376,8 +379,15 @@ class Server:
         self.ready_ms = int((time.monotonic() - started) * 1000)
 
     def make_spare(self):
-        """One more empty database, for a dataset to come."""
-        self.spare.append(self.create())
+        """One more empty database, for a dataset to come, with the
+        superuser's connection that will load it."""
+        name = self.create()
+        self.spare.append((name, self.owner(name)))
+
+    def owner(self, name):
+        owner = self.connect(name, SUPERUSER)
+        owner.autocommit = True
+        return owner
 
     def connect(self, dbname, user):
         return self.psycopg2.connect(host=PG_SOCKET, dbname=dbname, user=user)
@@ -396,13 +406,21 @@ class Server:
         return name
 
     def take(self):
-        """An empty database: one made ahead, or a new one."""
-        return self.spare.pop(0) if self.spare else self.create()
+        """An empty database, made ahead or now, and a superuser's
+        connection to it."""
+        if self.spare:
+            return self.spare.pop(0)
+        name = self.create()
+        return name, self.owner(name)
 
     def drop(self, name):
-        # Its files are on the job's tmpfs, which counts as memory.
-        with self.admin.cursor() as cursor:
-            cursor.execute("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+        """Done with `name`. Its files are on the job's tmpfs, which counts
+        as memory, and go with the container: only past KEPT_DATABASES are
+        the oldest dropped (a drop costs a checkpoint)."""
+        self.kept.append(name)
+        while len(self.kept) > KEPT_DATABASES:
+            with self.admin.cursor() as cursor:
+                cursor.execute("DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.kept.pop(0))
 
     def stop(self):
         if self.process is not None:
@@ -491,17 +509,15 @@ class Postgres:
 
     def dataset(self, schema, data):
         """The schema and the dataset, loaded once (see `PgDataset`)."""
-        name = self.server.take()
+        name, owner = self.server.take()
         try:
-            self.load(name, schema, data)
+            self.load(owner, schema, data)
         except Exception:
             self.server.drop(name)
             raise
         return PgDataset(self, name)
 
-    def load(self, name, schema, data):
-        owner = self.server.connect(name, SUPERUSER)
-        owner.autocommit = True
+    def load(self, owner, schema, data):
         try:
             with owner.cursor() as cursor:
                 cursor.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
