@@ -71,9 +71,19 @@ async fn main() {
 
     let rows = vec![
         one_engine(&root, "sql/cheap-products", "sqlite", "sql query, SQLite"),
-        one_engine(&root, "sql/cheap-products", "postgres", "sql query, PostgreSQL"),
+        one_engine(
+            &root,
+            "sql/cheap-products",
+            "postgres",
+            "sql query, PostgreSQL",
+        ),
         one_engine(&root, "sql/design-reviews", "sqlite", "sql script, SQLite"),
-        one_engine(&root, "sql/design-reviews", "postgres", "sql script, PostgreSQL"),
+        one_engine(
+            &root,
+            "sql/design-reviews",
+            "postgres",
+            "sql script, PostgreSQL",
+        ),
         bundled(&root, "api/notes-crud", "api/notes-crud"),
         bundled(&root, "python/fizzbuzz", "python/fizzbuzz"),
     ];
@@ -235,7 +245,10 @@ fn row(label: &'static str, dir: &Path, temp: Option<tempfile::TempDir>) -> Row 
 
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("a folder in the temporary folder");
-    for entry in std::fs::read_dir(from).expect("the exercise folder").flatten() {
+    for entry in std::fs::read_dir(from)
+        .expect("the exercise folder")
+        .flatten()
+    {
         let target = to.join(entry.file_name());
         if entry.file_type().expect("a file type").is_dir() {
             copy_tree(&entry.path(), &target);
