@@ -20,6 +20,13 @@ directory (a tmpfs) and runs the job:
 
 Every image gets this file; each harness module comes with its own image.
 
+Before it reads its job, the script does what the container's
+GRADER_PRELOAD asks, so that a container waiting in the warm pool has it
+done off the clock: `pytest` imports pytest and starts the learner's
+process; `api` starts the app's launcher with the web frameworks imported;
+`postgres` starts the sql kind's PostgreSQL server. None of it sees
+anything of the job, which does not exist yet.
+
 Only regular files with plain relative names are accepted; anything else
 aborts the job with exit code 125 before any job code runs, and says why in
 an authenticated line on stderr (see grader_channel.py): exit code 125 alone
@@ -66,6 +73,19 @@ if os.environ.get("GRADER_PRELOAD") == "pytest":
     import grader_pytest
 
     PRESTARTED = grader_pytest.prestart(WORK)
+elif os.environ.get("GRADER_PRELOAD") == "api":
+    # An api job: the app's launcher, a process of its own, imports the web
+    # frameworks while the container waits (grader_launch.py).
+    import grader_api
+
+    PRESTARTED = grader_api.prestart()
+elif os.environ.get("GRADER_PRELOAD") == "postgres":
+    # A sql job on PostgreSQL: the server's start, its first connection and
+    # empty databases, paid while the container waits (grader_sql.py). Only
+    # the image's own template cluster is in it before the job comes.
+    import grader_sql
+
+    PRESTARTED = grader_sql.prestart(sys.stdin.buffer)
 
 KEY = None
 
@@ -144,7 +164,7 @@ def main():
         # The grader goes on talking on stdin: the harness relays it.
         import grader_api
 
-        sys.exit(grader_api.run(WORK, manifest["api"], sys.stdin.buffer))
+        sys.exit(grader_api.run(WORK, manifest["api"], sys.stdin.buffer, PRESTARTED))
     # Nothing more will come on stdin; the job's code must not wait for it.
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -159,7 +179,7 @@ def main():
     if "sql" in manifest:
         import grader_sql
 
-        sys.exit(grader_sql.run(WORK, manifest["sql"], KEY))
+        sys.exit(grader_sql.run(WORK, manifest["sql"], KEY, PRESTARTED))
     fail("the job manifest names no command")
 
 

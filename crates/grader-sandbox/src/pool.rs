@@ -1,6 +1,8 @@
 //! A warm pool: containers created, started and waiting on stdin before
-//! their jobs exist, so a job skips the engine's create/attach/start and the
-//! entry script's imports (pytest, for the python image).
+//! their jobs exist, so a job skips the engine's create/attach/start and
+//! what the entry script does before it reads its job: pytest's import for
+//! the python image, the web frameworks' for the api image, PostgreSQL's
+//! start for the sql image (as the job's `GRADER_PRELOAD` says).
 //!
 //! A warm container is made from the same [`Job`] (image, limits,
 //! environment) a job would get: only a job equal to it takes it, so

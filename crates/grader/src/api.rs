@@ -85,6 +85,17 @@ pub fn limits(exercise: &Exercise) -> Limits {
     limits
 }
 
+/// The container side of an api job. The container starts the app's
+/// launcher as soon as it starts, before its job comes: in a warm container
+/// the web frameworks are imported off the clock (`grader_launch.py`).
+pub fn job(exercise: &Exercise, image: String) -> Job {
+    Job {
+        image,
+        limits: limits(exercise),
+        env: vec![("GRADER_PRELOAD".to_owned(), "api".to_owned())],
+    }
+}
+
 /// Grades `submission` by running its app and the exercise's scenarios.
 pub async fn grade<R: Runner>(
     runner: &R,
@@ -111,11 +122,7 @@ pub async fn grade<R: Runner>(
         Ok(archive) => archive,
         Err(message) => return infra(format!("could not pack the job: {message}")),
     };
-    let job = Job {
-        image,
-        limits: limits(exercise),
-        env: Vec::new(),
-    };
+    let job = job(exercise, image);
     let started = Instant::now();
     let session = match runner.session(&job, archive).await {
         Ok(session) => session,

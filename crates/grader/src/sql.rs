@@ -77,12 +77,20 @@ pub fn limits(exercise: &Exercise) -> Limits {
     limits
 }
 
-/// The container side of the job.
+/// The container side of the job. On PostgreSQL, the container starts the
+/// server as soon as it starts, before its job comes: in a warm container
+/// that is off the clock (`entry.py`, `grader_sql.prestart`).
 pub fn job(exercise: &Exercise, image: String) -> Job {
+    let postgres = settings(exercise).is_ok_and(|sql| sql.engines.contains(&Engine::Postgres));
+    let env = if postgres {
+        vec![("GRADER_PRELOAD".to_owned(), "postgres".to_owned())]
+    } else {
+        Vec::new()
+    };
     Job {
         image,
         limits: limits(exercise),
-        env: Vec::new(),
+        env,
     }
 }
 

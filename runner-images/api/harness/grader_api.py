@@ -21,6 +21,12 @@ has one (`worker`, run like the app, with the same environment, and not
 restarted with it). A service that does not start is said on stderr and
 the job ends as if the app had exited with code 70.
 
+The app starts from a launcher (grader_launch.py): in a warm container one
+waits with the web frameworks imported, made by `prestart` before the job
+existed. A connection the grader opens before the app listens waits for it
+(at most LISTEN_WAIT) rather than being refused, so readiness needs no
+polling.
+
 Only this process writes frames. The app's stdin is /dev/null and its
 stdout and stderr both go to this process's stderr, which the grader keeps
 (capped) as the app's log: whatever the app prints never enters the frame
@@ -38,6 +44,7 @@ cannot start (the app used up the pids limit) fails its connection only.
 """
 
 import ctypes
+import json
 import os
 import signal
 import socket
@@ -45,6 +52,8 @@ import struct
 import subprocess
 import sys
 import threading
+
+import grader_launch
 
 OPEN, DATA, CLOSE, EXIT, RESTART = 1, 2, 3, 4, 5
 # The exit code said for an app that never started: a service failed.
@@ -54,6 +63,9 @@ STOP_GRACE = 2.0
 HEADER = struct.Struct(">BII")
 CHUNK = 65536
 PR_SET_DUMPABLE = 4
+# Longest a connection to an app that has not listened yet waits for it.
+LISTEN_WAIT = 1.5
+HARNESS = os.path.dirname(os.path.abspath(__file__))
 # Longest a write to the app's socket may block before the connection is
 # given up: the app is not reading it.
 SEND_TIMEOUT = struct.pack("ll", 2, 0)
@@ -148,11 +160,66 @@ def start_process(what, argv, work, env):
         return None
 
 
+class Launcher:
+    """A launcher process (grader_launch.py) waiting for the app's command,
+    and the pipe on which it says that the app listens."""
+
+    def __init__(self, preload):
+        self.notify, notify_w = os.pipe()
+        try:
+            argv = [sys.executable, os.path.join(HARNESS, "grader_launch.py"), str(notify_w)]
+            if preload:
+                argv.append("--preload")
+            self.process = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=2,
+                stderr=2,
+                pass_fds=(notify_w,),
+                start_new_session=True,
+            )
+        finally:
+            os.close(notify_w)
+
+    def launch(self, argv, work, env):
+        """Sends the app's command; the process becomes the app."""
+        line = json.dumps({"argv": argv, "cwd": work, "env": env}).encode() + b"\n"
+        try:
+            self.process.stdin.write(line)
+            self.process.stdin.close()
+        except OSError as error:
+            sys.stderr.write("grader-api: could not start the app: %s\n" % error)
+        return self.process
+
+    def discard(self):
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        os.close(self.notify)
+
+
+def prestart():
+    """A launcher with the web frameworks imported, made before the job
+    exists (entry.py, when the container is made for an api job)."""
+    try:
+        return Launcher(preload=True)
+    except OSError as error:
+        sys.stderr.write("grader-api: could not start the launcher: %s\n" % error)
+        return None
+
+
 class App:
     """The learner's app: started, watched, restarted. EXIT goes out only
-    for the app of the current generation."""
+    for the app of the current generation.
 
-    def __init__(self, frames, work, job, env):
+    An app whose command runs in a launcher (a `python3` command, see
+    grader_launch.plan) says when a socket of it listens: until then, or
+    until it exits or LISTEN_WAIT passes, a connection to it waits rather
+    than being refused, so the grader's first readiness probe is answered
+    as soon as the app can, without polling."""
+
+    def __init__(self, frames, work, job, env, launcher=None):
         self.frames = frames
         self.work = work
         self.job = job
@@ -160,19 +227,51 @@ class App:
         self.lock = threading.Lock()
         self.generation = 0
         self.process = None
+        self.launcher = launcher
+        self.listening = threading.Event()
+        self.listening.set()
 
     def start(self):
+        argv = [arg.replace("{port}", self.env["PORT"]) for arg in self.job["start"]]
+        launcher, self.launcher = self.launcher, None
+        if launcher is not None and launcher.process.poll() is not None:
+            # It died while it waited: not the app's doing.
+            sys.stderr.write("grader-api: the waiting launcher had ended\n")
+            launcher.discard()
+            launcher = None
+        hooked = grader_launch.plan(argv) is not None
+        if hooked and launcher is None:
+            # A restart: a launcher of its own, importing only what the app
+            # imports, as a plain start would.
+            try:
+                launcher = Launcher(preload=False)
+            except OSError as error:
+                sys.stderr.write("grader-api: could not start the launcher: %s\n" % error)
+                hooked = False
+        listening = threading.Event()
         with self.lock:
             self.generation += 1
             generation = self.generation
-            self.process = start_process("the app", self.job["start"], self.work, self.env)
+            self.listening = listening if hooked else self.listening
+            if hooked:
+                sys.stderr.write("grader-api: starting the app: %s\n" % " ".join(argv))
+                sys.stderr.flush()
+                self.process = launcher.launch(argv, self.work, self.env)
+            else:
+                if launcher is not None:
+                    launcher.discard()
+                self.listening.set()
+                self.process = start_process("the app", self.job["start"], self.work, self.env)
             process = self.process
         if process is None:
             self.frames.send(EXIT, 0, b"127")
             return
+        if hooked and not start_thread(hear_listening, launcher.notify, listening):
+            listening.set()
 
         def watch():
             code = process.wait()
+            listening.set()
             with self.lock:
                 current = generation == self.generation
             if current:
@@ -180,6 +279,14 @@ class App:
 
         if not start_thread(watch):
             sys.stderr.write("grader-api: could not watch the app\n")
+
+    def wait_listening(self):
+        """Until the app listens, exits, or LISTEN_WAIT passes; after a
+        wait that timed out, no connection waits again."""
+        with self.lock:
+            listening = self.listening
+        if not listening.wait(LISTEN_WAIT):
+            listening.set()
 
     def restart(self):
         with self.lock:
@@ -201,6 +308,22 @@ class App:
                 process.wait()
         sys.stderr.write("grader-api: restarting the app\n")
         self.start()
+
+
+def hear_listening(notify, listening):
+    """Sets `listening` at the launcher's first byte, or when its pipe
+    closes (the app ended, or closed it)."""
+    try:
+        os.read(notify, 1)
+    except OSError:
+        pass
+    listening.set()
+    try:
+        while os.read(notify, 4096):
+            pass
+    except OSError:
+        pass
+    os.close(notify)
 
 
 def connect(port):
@@ -228,7 +351,7 @@ def kill_the_rest(app):
         app.wait()
 
 
-def run(work, job, stdin):
+def run(work, job, stdin, launcher=None):
     not_dumpable()
     frames = Frames()
     app = None
@@ -245,8 +368,11 @@ def run(work, job, stdin):
         env = app_env(work, job, extra)
         if job.get("worker"):
             start_process("the worker", job["worker"], work, env)
-        app = App(frames, work, job, env)
+        app = App(frames, work, job, env, launcher)
+        launcher = None
         app.start()
+    if launcher is not None:
+        launcher.discard()
 
     conns = {}
     while True:
@@ -258,6 +384,8 @@ def run(work, job, stdin):
         if payload is None:
             break
         if kind == OPEN:
+            if app is not None:
+                app.wait_listening()
             try:
                 sock = connect(job["port"])
             except OSError:

@@ -27,7 +27,7 @@ import decimal
 import json
 import os
 import re
-import shutil
+import select
 import subprocess
 import sqlite3
 import sys
@@ -37,7 +37,8 @@ import time
 from grader_channel import Channel
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
-PG_TEMPLATE = "/opt/pg/template"
+# The cluster initdb made at build time, with template1 alone (customize.sh).
+PG_TEMPLATE = "/opt/pg/template.tar"
 # On the job's scratch tmpfs (/work), sized for a cluster and its databases.
 PG_SOCKET = "/work/.pg"
 PG_DATA = "/work/.pg/data"
@@ -161,6 +162,9 @@ class Sqlite:
     def stop(self):
         pass
 
+    def dataset(self, schema, data):
+        return SqliteDataset(self, schema, data)
+
     def fresh(self, schema, dataset):
         conn = sqlite3.connect(":memory:", isolation_level=None)
         conn.execute("PRAGMA foreign_keys = ON")
@@ -240,8 +244,28 @@ class Sqlite:
                 pass
             conn.set_authorizer(None)
 
-    def close(self, conn):
+
+class SqliteDataset:
+    """One dataset on SQLite: a database of its own in memory for each run,
+    the first one loaded at once, so a schema that fails says so before any
+    run."""
+
+    def __init__(self, engine, schema, data):
+        self.engine = engine
+        self.schema = schema
+        self.data = data
+        self.first = engine.fresh(schema, data)
+
+    def fresh(self):
+        conn, self.first = self.first, None
+        return conn if conn is not None else self.engine.fresh(self.schema, self.data)
+
+    def release(self, conn):
         conn.close()
+
+    def close(self):
+        if self.first is not None:
+            self.first.close()
 
 
 # --- PostgreSQL ---------------------------------------------------------------
@@ -249,34 +273,64 @@ class Sqlite:
 
 # Type OIDs of PostgreSQL's date and time types.
 DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ = 1082, 1083, 1114, 1184, 1186, 1266
+# Empty databases made ahead while a warm container waits for its job: one
+# per dataset of most exercises.
+SPARE_DATABASES = 3
+# How long a container waits for its job before it starts the server.
+YIELD_SECONDS = 0.5
+# Databases a job keeps when done with them, before it drops the oldest.
+KEPT_DATABASES = 4
 
 
-class Postgres:
-    name = "postgres"
+def load_psycopg2():
+    import psycopg2
+    import psycopg2.extensions
 
-    def __init__(self, job):
-        import psycopg2
-        import psycopg2.extensions
-
-        # Dates, times and intervals come as PostgreSQL writes them, as psql
-        # shows them: `2012-09-01 08:44:42`, `1 mon 2 days` (Python's
-        # timedelta would fold a month into 30 days and print `32 days,
-        # 0:00:00`).
-        psycopg2.extensions.register_type(
-            psycopg2.extensions.new_type(
-                (DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ),
-                "GRADER_AS_TEXT",
-                lambda value, cursor: value,
-            )
+    # Dates, times and intervals come as PostgreSQL writes them, as psql
+    # shows them: `2012-09-01 08:44:42`, `1 mon 2 days` (Python's
+    # timedelta would fold a month into 30 days and print `32 days,
+    # 0:00:00`).
+    psycopg2.extensions.register_type(
+        psycopg2.extensions.new_type(
+            (DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ),
+            "GRADER_AS_TEXT",
+            lambda value, cursor: value,
         )
-        self.psycopg2 = psycopg2
-        self.job = job
-        self.server = None
+    )
+    return psycopg2
+
+
+class Server:
+    """The job's own PostgreSQL server, on its tmpfs, with the learner's role
+    and empty databases made ahead. Nothing in it comes from the job: it may
+    be started before the job exists (`prestart`)."""
+
+    def __init__(self):
+        self.psycopg2 = None
+        self.process = None
+        self.admin = None
+        self.spare = []
+        self.kept = []
         self.count = 0
+        self.ready_ms = 0
 
     def start(self):
+        started = time.monotonic()
         os.makedirs(PG_SOCKET, mode=0o700, exist_ok=True)
-        shutil.copytree(PG_TEMPLATE, PG_DATA)
+        # One tar read from the image, rather than its thousand small files;
+        # psycopg2 is imported while tar waits on the image's file system.
+        unpack = subprocess.Popen(
+            ["tar", "-x", "-f", PG_TEMPLATE, "-C", PG_SOCKET],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        self.psycopg2 = load_psycopg2()
+        _, errors = unpack.communicate()
+        if unpack.returncode != 0:
+            raise EngineFailed("the template cluster could not be unpacked: %s"
+                               % errors.decode("utf-8", "replace")[-2000:])
+        os.rename(os.path.join(PG_SOCKET, "template"), PG_DATA)
         os.chmod(PG_DATA, 0o700)
         settings = {
             "listen_addresses": "",
@@ -298,18 +352,20 @@ class Postgres:
         for key, value in settings.items():
             argv += ["-c", "%s=%s" % (key, value)]
         log = open(PG_LOG, "wb")
-        self.server = subprocess.Popen(
+        self.process = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log
         )
         deadline = time.monotonic() + 20
         while True:
             try:
-                admin = self.connect("postgres", SUPERUSER)
+                # template1: the cluster has no other database (and a
+                # database may be made from the one its maker is in).
+                admin = self.connect("template1", SUPERUSER)
                 break
             except self.psycopg2.OperationalError:
-                if self.server.poll() is not None or time.monotonic() > deadline:
+                if self.process.poll() is not None or time.monotonic() > deadline:
                     raise EngineFailed("postgres did not start:\n" + read(PG_LOG)[-2000:])
-                time.sleep(0.02)
+                time.sleep(0.005)
         admin.autocommit = True
         with admin.cursor() as cursor:
             # The learner's role: no superuser, no file or program access (it
@@ -320,6 +376,108 @@ class Postgres:
                 "NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 2" % LEARNER
             )
         self.admin = admin
+        self.ready_ms = int((time.monotonic() - started) * 1000)
+
+    def make_spare(self):
+        """One more empty database, for a dataset to come, with the
+        superuser's connection that will load it."""
+        name = self.create()
+        self.spare.append((name, self.owner(name)))
+
+    def owner(self, name):
+        owner = self.connect(name, SUPERUSER)
+        owner.autocommit = True
+        return owner
+
+    def connect(self, dbname, user):
+        return self.psycopg2.connect(host=PG_SOCKET, dbname=dbname, user=user)
+
+    def create(self, template=None):
+        """A new database, empty or a copy of `template`; its name."""
+        self.count += 1
+        name = "d%d" % self.count
+        with self.admin.cursor() as cursor:
+            if template is None:
+                cursor.execute("CREATE DATABASE %s STRATEGY = FILE_COPY" % name)
+            else:
+                cursor.execute(
+                    "CREATE DATABASE %s TEMPLATE %s STRATEGY = FILE_COPY" % (name, template)
+                )
+        return name
+
+    def take(self):
+        """An empty database, made ahead or now, and a superuser's
+        connection to it."""
+        if self.spare:
+            return self.spare.pop(0)
+        name = self.create()
+        return name, self.owner(name)
+
+    def drop(self, name):
+        """Done with `name`. Its files are on the job's tmpfs, which counts
+        as memory, and go with the container: only past KEPT_DATABASES are
+        the oldest dropped (a drop costs a checkpoint)."""
+        self.kept.append(name)
+        while len(self.kept) > KEPT_DATABASES:
+            with self.admin.cursor() as cursor:
+                cursor.execute("DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.kept.pop(0))
+
+    def stop(self):
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+def prestart(stdin):
+    """Starts the server before the job exists (entry.py, when the container
+    is made for a sql job on PostgreSQL), then makes empty databases while
+    no job has come on `stdin`. What fails is said when the job runs.
+
+    A warm pool makes this container as a job takes the one before it:
+    it first waits YIELD_SECONDS, or until its own job comes (a cold
+    container's comes at once), so that starting a server does not compete
+    for the machine's CPUs with that job."""
+    select.select([stdin], [], [], YIELD_SECONDS)
+    try:
+        server = Server()
+        server.start()
+    except Exception as error:  # noqa: BLE001 - reported with the job
+        return StartFailed(str(error))
+    for _ in range(SPARE_DATABASES):
+        waiting, _, _ = select.select([stdin], [], [], 0)
+        if waiting:
+            break
+        try:
+            server.make_spare()
+        except Exception:  # noqa: BLE001 - the job makes its own instead
+            break
+    return server
+
+
+class StartFailed:
+    """A server that could not be started before the job."""
+
+    def __init__(self, message):
+        self.message = message
+
+
+class Postgres:
+    name = "postgres"
+
+    def __init__(self, job, server=None):
+        self.job = job
+        self.server = server
+        self.prestarted = server is not None
+
+    def start(self):
+        if isinstance(self.server, StartFailed):
+            raise EngineFailed(self.server.message)
+        if self.server is None:
+            self.server = Server()
+            self.server.start()
+        self.psycopg2 = self.server.psycopg2
+        self.admin = self.server.admin
 
     def reset_learner(self):
         """The learner's role as new before every run: a script may have
@@ -346,31 +504,31 @@ class Postgres:
                 )
 
     def stop(self):
-        if self.server is not None:
-            self.server.kill()
-            self.server.wait()
+        if self.server is not None and not isinstance(self.server, StartFailed):
+            self.server.stop()
 
-    def connect(self, dbname, user):
-        return self.psycopg2.connect(host=PG_SOCKET, dbname=dbname, user=user)
+    def dataset(self, schema, data):
+        """The schema and the dataset, loaded once (see `PgDataset`)."""
+        name, owner = self.server.take()
+        try:
+            self.load(owner, schema, data)
+        except Exception:
+            self.server.drop(name)
+            raise
+        return PgDataset(self, name)
 
-    def fresh(self, schema, dataset):
-        self.count += 1
-        name = "d%d" % self.count
-        self.reset_learner()
-        with self.admin.cursor() as cursor:
-            cursor.execute("CREATE DATABASE %s STRATEGY = FILE_COPY" % name)
-        owner = self.connect(name, SUPERUSER)
-        owner.autocommit = True
-        with owner.cursor() as cursor:
-            cursor.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
-            if schema.strip():
-                cursor.execute(schema)
-            if dataset.strip():
-                cursor.execute(dataset)
-            for namespace in self.job.get("search_path") or ["public"]:
-                self.grant(cursor, namespace)
-        learner = self.connect(name, LEARNER)
-        return (owner, learner)
+    def load(self, owner, schema, data):
+        try:
+            with owner.cursor() as cursor:
+                cursor.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
+                if schema.strip():
+                    cursor.execute(schema)
+                if data.strip():
+                    cursor.execute(data)
+                for namespace in self.job.get("search_path") or ["public"]:
+                    self.grant(cursor, namespace)
+        finally:
+            owner.close()
 
     def grant(self, cursor, name):
         """The learner's rights on one schema of the search path: read its
@@ -405,8 +563,7 @@ class Postgres:
             conn.rollback()
             raise
 
-    def query(self, conns, sql):
-        learner = conns[1]
+    def query(self, learner, sql):
         learner.set_session(readonly=True, autocommit=False)
 
         def run():
@@ -429,8 +586,7 @@ class Postgres:
         finally:
             learner.rollback()
 
-    def script(self, conns, sql):
-        learner = conns[1]
+    def script(self, learner, sql):
         learner.set_session(readonly=False, autocommit=True)
 
         def run():
@@ -439,11 +595,10 @@ class Postgres:
 
         self._guarded(learner, run)
 
-    def check(self, conns, sql):
+    def check(self, learner, sql):
         # As the learner's role, never a superuser: the script may have put
         # triggers on the tables, and a trigger runs with the rights of
         # whoever fires it.
-        learner = conns[1]
         learner.set_session(readonly=False, autocommit=False)
 
         def run():
@@ -455,12 +610,52 @@ class Postgres:
         learner.commit()
         return rows
 
-    def close(self, conns):
-        for conn in conns:
-            conn.close()
-        # Its files are on the job's tmpfs, which counts as memory.
-        with self.admin.cursor() as cursor:
-            cursor.execute("DROP DATABASE IF EXISTS d%d WITH (FORCE)" % self.count)
+
+class PgDataset:
+    """One dataset on PostgreSQL, loaded once.
+
+    Query mode: the reference and then the submission read the one loaded
+    database, each on a connection of its own in a read-only transaction,
+    as the learner's role, which may only SELECT there. The reference reads
+    first, so nothing the submission runs can reach the rows it saw; and the
+    submission can change nothing anyway: a read-only transaction writes
+    neither a table nor a sequence nor a role's settings.
+
+    Script mode: the loaded database is a template nobody connects to; the
+    reference and the submission each get a copy of it, which the script
+    changes, and which is dropped after its checks."""
+
+    def __init__(self, engine, name):
+        self.engine = engine
+        self.name = name
+        self.copies = {}
+        if engine.job["mode"] == "script":
+            with engine.admin.cursor() as cursor:
+                cursor.execute("ALTER DATABASE %s ALLOW_CONNECTIONS false" % name)
+
+    def fresh(self):
+        """A connection as the learner for one run."""
+        server = self.engine.server
+        self.engine.reset_learner()
+        if self.engine.job["mode"] == "query":
+            return server.connect(self.name, LEARNER)
+        copy = server.create(template=self.name)
+        try:
+            learner = server.connect(copy, LEARNER)
+        except Exception:
+            server.drop(copy)
+            raise
+        self.copies[id(learner)] = copy
+        return learner
+
+    def release(self, learner):
+        learner.close()
+        copy = self.copies.pop(id(learner), None)
+        if copy is not None:
+            self.engine.server.drop(copy)
+
+    def close(self):
+        self.engine.server.drop(self.name)
 
 
 class Stopped(Exception):
@@ -582,60 +777,84 @@ def run_engine(engine, job, report):
             "event": "engine",
             "engine": engine.name,
             "ready_ms": int((time.monotonic() - started) * 1000),
+            "prestarted": getattr(engine, "prestarted", False),
         }
     )
     try:
         schema = read(job["schema"]) if job.get("schema") else ""
         for dataset in job["datasets"]:
-            data = read(dataset["file"])
-            reference = job.get("references", {}).get(engine.name, job["reference"])
-            for who, path in (("reference", reference), ("submission", job["submission"])):
-                sql = read(path)
-                try:
-                    conns = engine.fresh(schema, data)
-                except Exception as error:
-                    report.emit(
-                        {
-                            "event": "setup_error",
-                            "engine": engine.name,
-                            "dataset": dataset["name"],
-                            "message": error_text(error),
-                        }
-                    )
-                    break
-                try:
-                    base = {
-                        "event": "outcome",
-                        "engine": engine.name,
-                        "dataset": dataset["name"],
-                        "who": who,
-                    }
-                    if job["mode"] == "query":
-                        result = outcome(lambda: engine.query(conns, sql), job["timeout"])
-                        report.emit(dict(base, check=None, **result))
-                        continue
-                    script = outcome(lambda: engine.script(conns, sql), job["timeout"])
-                    for check in job["checks"]:
-                        if "error" in script:
-                            result = {"error": "the script failed: " + script["error"], "script": True}
-                        else:
-                            result = outcome(
-                                lambda: engine.check(conns, check["sql"]), job["timeout"]
-                            )
-                        report.emit(dict(base, check=check["name"], **result))
-                finally:
-                    engine.close(conns)
+            run_dataset(engine, job, report, schema, dataset)
     finally:
         engine.stop()
 
 
-def run(work, job, key):
+def run_dataset(engine, job, report, schema, dataset):
+    """The reference, then the submission, on one dataset."""
+    reference = job.get("references", {}).get(engine.name, job["reference"])
+
+    def setup_error(error):
+        report.emit(
+            {
+                "event": "setup_error",
+                "engine": engine.name,
+                "dataset": dataset["name"],
+                "message": error_text(error),
+            }
+        )
+
+    try:
+        loaded = engine.dataset(schema, read(dataset["file"]))
+    except Exception as error:  # the exercise's schema or data
+        setup_error(error)
+        return
+    try:
+        # The reference first: see PgDataset.
+        for who, path in (("reference", reference), ("submission", job["submission"])):
+            sql = read(path)
+            try:
+                conn = loaded.fresh()
+            except Exception as error:
+                setup_error(error)
+                return
+            try:
+                base = {
+                    "event": "outcome",
+                    "engine": engine.name,
+                    "dataset": dataset["name"],
+                    "who": who,
+                }
+                if job["mode"] == "query":
+                    result = outcome(lambda: engine.query(conn, sql), job["timeout"])
+                    report.emit(dict(base, check=None, **result))
+                    continue
+                script = outcome(lambda: engine.script(conn, sql), job["timeout"])
+                for check in job["checks"]:
+                    if "error" in script:
+                        result = {"error": "the script failed: " + script["error"], "script": True}
+                    else:
+                        result = outcome(lambda: engine.check(conn, check["sql"]), job["timeout"])
+                    report.emit(dict(base, check=check["name"], **result))
+            finally:
+                loaded.release(conn)
+    finally:
+        loaded.close()
+
+
+def run(work, job, key, prestarted=None):
+    """Runs the job; `prestarted` is the PostgreSQL server `prestart` made
+    before the job came, if any."""
     report = Reporter(key)
     # Learner SQL goes to the engine, never to this interpreter; what the
     # engines print goes to stderr.
     sys.stdout = sys.stderr
-    engines = {"sqlite": Sqlite, "postgres": Postgres}
     for name in job["engines"]:
-        run_engine(engines[name](job), job, report)
+        if name == "postgres":
+            engine = Postgres(job, prestarted)
+            prestarted = None
+        else:
+            engine = Sqlite(job)
+        run_engine(engine, job, report)
+    if isinstance(prestarted, Server):
+        prestarted.stop()
     report.emit({"event": "done"})
     return 0

@@ -13,6 +13,11 @@ const SCRIPT: &str = "sql/design-reviews";
 /// Runs `sql` as the submission without the host's check of it, the way a
 /// query that slipped past it would run.
 async fn run_unchecked(id: &str, sql: &str) -> GradeResult {
+    run_unchecked_raw(id, sql).await.0
+}
+
+/// [`run_unchecked`], with the harness's signed report lines in order.
+async fn run_unchecked_raw(id: &str, sql: &str) -> (GradeResult, Vec<serde_json::Value>) {
     let exercise = Exercise::load(&exercise_dir(id)).unwrap();
     let name = exercise.spec.submission.files[0].name.clone();
     let submission = Submission {
@@ -30,7 +35,12 @@ async fn run_unchecked(id: &str, sql: &str) -> GradeResult {
         .run(&grader::sql::job(&exercise, image), archive)
         .await
         .unwrap();
-    grader::sql::interpret(&exercise, &outcome, &key)
+    let lines = grader::channel::read(&outcome.stdout.bytes, &key)
+        .payloads
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    (grader::sql::interpret(&exercise, &outcome, &key), lines)
 }
 
 #[tokio::test]
@@ -361,4 +371,66 @@ async fn a_syntax_error_quotes_the_query_as_written() {
     );
     // `FRM` reads as an alias: the server stops at `products`.
     assert_eq!(quoted[1].find('^'), quoted[0].find("products"), "{message}");
+}
+
+#[tokio::test]
+async fn a_submission_sharing_the_references_database_cannot_change_what_it_reads() {
+    // In query mode the reference and the submission read one loaded
+    // database per dataset on PostgreSQL. The reference reads first, and the
+    // submission, which tries every way a query has to write (past the
+    // host's check), is refused (by the server-side cursor, which takes no
+    // writing WITH, or by its read-only transaction): the next
+    // dataset's reference still reads its rows in full.
+    for (sql, refused) in [
+        (
+            "WITH gone AS (DELETE FROM products RETURNING *) SELECT name, price FROM gone",
+            "must not contain data-modifying statements",
+        ),
+        (
+            "WITH cheap AS (UPDATE products SET price = 0 RETURNING *) SELECT name, price FROM cheap",
+            "must not contain data-modifying statements",
+        ),
+        (
+            "SELECT name, price, set_config('transaction_read_only', 'off', false) FROM products",
+            "read-write mode must be set before any query",
+        ),
+        (
+            "SELECT name, price FROM products FOR UPDATE",
+            "read-only transaction",
+        ),
+        ("DELETE FROM products", "read-only transaction"),
+        ("TRUNCATE products", "read-only transaction"),
+    ] {
+        let (result, lines) = run_unchecked_raw(QUERY, sql).await;
+        assert_eq!(result.error, None, "{sql}: {result:#?}");
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for line in lines.iter().filter(|line| line["event"] == "outcome") {
+            if line["engine"] != "postgres" {
+                continue;
+            }
+            let dataset = line["dataset"].as_str().unwrap().to_owned();
+            let who = line["who"].as_str().unwrap().to_owned();
+            if who == "submission" {
+                assert!(
+                    seen.contains(&(dataset.clone(), "reference".to_owned())),
+                    "{sql}: the submission ran on {dataset} before the reference"
+                );
+                let error = line["error"].as_str().unwrap_or_default();
+                assert!(
+                    error.contains(refused),
+                    "{sql}: on {dataset} the submission was not refused: {line}"
+                );
+            }
+            seen.push((dataset, who));
+        }
+        assert_eq!(seen.len(), 6, "{sql}: {lines:?}");
+        for test in ["visible.sql", "hidden.sql", "empty.sql"] {
+            let id = format!("{test}::query[postgres]");
+            let message = message_of(&result, &id);
+            assert!(
+                !message.contains("reference"),
+                "{sql}: the reference failed on {test}: {message}"
+            );
+        }
+    }
 }

@@ -1,0 +1,147 @@
+"""The learner's app's launcher: a fresh interpreter, started by the api
+harness (grader_api.py) as the app's process, that becomes the app.
+
+In a warm container it starts before the job exists and imports the web
+frameworks the image offers (FastAPI, Starlette, pydantic, uvicorn, Flask,
+Werkzeug) while the container waits: an app started from it skips those
+imports. Nothing of the job is in it until its command comes, and it is a
+process of its own, never a fork of the harness: it holds nothing of the
+grader's (the job's key, the frames).
+
+  python3 grader_launch.py NOTIFY_FD [--preload]
+
+It reads one JSON line on stdin, {"argv": [...], "cwd": ..., "env": {...}},
+puts /dev/null on stdin, takes the app's working directory and environment,
+and runs the command in this interpreter when it is `python3 -m MODULE ...`
+or `python3 FILE ...` (as `python3` would: `sys.argv`, `sys.path[0]`,
+`__main__`); any other command it execs.
+
+Readiness: before the app runs, `socket.socket.listen` is wrapped to write a
+byte to NOTIFY_FD once a socket listens, so the harness knows when to
+connect without polling. The app can write to that pipe or close it: the
+harness takes a byte there as a hint to try its connection, never as proof
+that the app answers (the grader's readiness probe is that).
+"""
+
+import json
+import os
+import runpy
+import shutil
+import socket
+import sys
+
+# What an app of the course imports first; each one that the image lacks is
+# skipped.
+PRELOAD = (
+    "asyncio",
+    "json",
+    "fastapi",
+    "fastapi.responses",
+    "fastapi.security",
+    "pydantic",
+    "starlette.applications",
+    "starlette.responses",
+    "uvicorn",
+    "uvicorn.main",
+    "uvicorn.config",
+    "uvicorn.server",
+    "uvicorn.lifespan.on",
+    "uvicorn.loops.auto",
+    "uvicorn.loops.asyncio",
+    "uvicorn.protocols.http.auto",
+    "uvicorn.protocols.http.h11_impl",
+    "uvicorn.protocols.http.httptools_impl",
+    "uvicorn.protocols.websockets.auto",
+    "flask",
+    "flask.cli",
+    "werkzeug.serving",
+    "jwt",
+)
+
+
+def plan(argv):
+    """How to run `argv` in this interpreter: ("module", name, args),
+    ("path", file, args), or None when it must be exec'd."""
+    if len(argv) < 2 or not os.path.basename(argv[0]).startswith("python3"):
+        return None
+    found = shutil.which(argv[0])
+    if found is None or os.path.realpath(found) != os.path.realpath(sys.executable):
+        return None
+    rest = argv[1:]
+    if rest[0] == "-m" and len(rest) >= 2 and not rest[1].startswith("-"):
+        return ("module", rest[1], rest[2:])
+    if not rest[0].startswith("-"):
+        return ("path", rest[0], rest[1:])
+    return None
+
+
+def preload():
+    """Imports PRELOAD while no command has come: a command that comes
+    first (a cold container) stops it, so an app never waits for imports
+    of a framework it does not use."""
+    import importlib
+    import select
+
+    for name in PRELOAD:
+        waiting, _, _ = select.select([sys.stdin], [], [], 0)
+        if waiting:
+            return
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the image lacks it, or it needs more
+            pass
+
+
+def hook_listen(notify):
+    listen = socket.socket.listen
+
+    def listening(self, *args):
+        listen(self, *args)
+        try:
+            os.write(notify, b"L")
+        except OSError:
+            pass
+
+    socket.socket.listen = listening
+
+
+def main():
+    notify = int(sys.argv[1])
+    os.set_inheritable(notify, False)
+    if "--preload" in sys.argv[2:]:
+        preload()
+    line = sys.stdin.buffer.readline()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    if not line:
+        # The harness went away before it had an app to start.
+        return 0
+    command = json.loads(line)
+    argv = command["argv"]
+    os.chdir(command["cwd"])
+    os.environ.clear()
+    os.environ.update(command["env"])
+    how = plan(argv)
+    if how is None:
+        os.close(notify)
+        try:
+            os.execvpe(argv[0], argv, command["env"])
+        except OSError as error:
+            sys.stderr.write("grader-api: could not start the app: %s\n" % error)
+            return 127
+    kind, target, args = how
+    hook_listen(notify)
+    # As `python3 -m` or `python3 FILE` would set them.
+    sys.path[0] = os.getcwd() if kind == "module" else os.path.dirname(os.path.abspath(target))
+    if kind == "module":
+        sys.argv = [target] + list(args)
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+    else:
+        sys.argv = [target] + list(args)
+        runpy.run_path(target, run_name="__main__")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
