@@ -5,7 +5,8 @@
 //! - [`exercise`]: exercise.yaml and its folder, loaded and validated.
 //! - [`submission`]: a learner's files, checked before anything runs.
 //! - [`fsread`]: reading their files and an exercise's, never through a link.
-//! - [`grade`]: one submission through its kind to a [`result::GradeResult`].
+//! - [`grade`]: one submission through its kind to a [`result::GradeResult`];
+//!   `kind.rs` is the seam every kind implements.
 //! - [`python`] + [`report`]: the python kind and its harness's report.
 //! - [`sql`]: the sql kind, its query check and its row comparison.
 //! - [`api`]: the api kind: the learner's app behind a tunnel, HTTP scenarios.
@@ -21,6 +22,7 @@ pub mod export;
 pub mod fsread;
 pub mod grade;
 pub mod junit;
+mod kind;
 pub mod mutant;
 pub mod python;
 pub mod render;
