@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::spec::ApiSpec;
 use crate::fsread::{self, FsReadError};
 use crate::kind::{ExerciseKind, with_kind};
+use crate::pytest::spec::PytestSpec;
 use crate::sql::spec::SqlSpec;
 use crate::units::{ByteSize, HumanDuration};
 
@@ -72,6 +73,8 @@ pub struct ExerciseSpec {
     #[serde(default)]
     pub api: Option<ApiSpec>,
     #[serde(default)]
+    pub pytest: Option<PytestSpec>,
+    #[serde(default)]
     pub mutants: Vec<MutantSpec>,
 }
 
@@ -81,6 +84,7 @@ pub enum Kind {
     Python,
     Sql,
     Api,
+    Pytest,
 }
 
 impl Kind {
@@ -90,6 +94,7 @@ impl Kind {
             Kind::Python => "python",
             Kind::Sql => "sql",
             Kind::Api => "api",
+            Kind::Pytest => "pytest",
         }
     }
 }
@@ -388,6 +393,7 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
         ("python", Kind::Python, spec.python.is_some()),
         ("sql", Kind::Sql, spec.sql.is_some()),
         ("api", Kind::Api, spec.api.is_some()),
+        ("pytest", Kind::Pytest, spec.pytest.is_some()),
     ];
     for (section, kind, present) in sections {
         if present && spec.kind != kind {
@@ -651,7 +657,7 @@ fn check_solution_folder(
     }
 }
 
-fn is_slug(text: &str) -> bool {
+pub(crate) fn is_slug(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 64
         && !text.starts_with('-')

@@ -111,7 +111,7 @@ impl<R: Runner> Grader<R> {
     }
 
     /// Runs a job; the error is the sandbox's, with its causes.
-    async fn run(&self, job: &Job, archive: Archive) -> Result<Outcome, String> {
+    pub(crate) async fn run(&self, job: &Job, archive: Archive) -> Result<Outcome, String> {
         self.runner.run(job, archive).await.map_err(|error| {
             let mut message = error.to_string();
             let mut source = std::error::Error::source(&error);

@@ -78,6 +78,10 @@ macro_rules! with_kind {
                 let $k = &$crate::api::Api;
                 $body
             }
+            $crate::exercise::Kind::Pytest => {
+                let $k = &$crate::pytest::Pytest;
+                $body
+            }
         }
     };
 }

@@ -8,6 +8,8 @@
 //! - [`grade`]: one submission through its kind to a [`result::GradeResult`];
 //!   `kind.rs` is the seam every kind implements.
 //! - [`python`] + [`report`]: the python kind and its harness's report.
+//! - [`pytest`]: the pytest kind: the learner's tests against a correct
+//!   implementation and its described bugs.
 //! - [`sql`]: the sql kind, its query check and its row comparison.
 //! - [`api`]: the api kind: the learner's app behind a tunnel, HTTP scenarios.
 //! - [`mutant`]: a mutant's files, from its folder or its patch.
@@ -24,6 +26,7 @@ pub mod grade;
 pub mod junit;
 mod kind;
 pub mod mutant;
+pub mod pytest;
 pub mod python;
 pub mod render;
 pub mod report;
