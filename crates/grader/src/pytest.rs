@@ -142,28 +142,28 @@ impl ExerciseKind for Pytest {
                 learner_fault: kind.learner_fault(),
             });
         }
-        let infra_error = result
-            .error
-            .as_ref()
-            .is_some_and(|error| error.kind == ErrorKind::Infra);
-        let verdicts: Vec<Result<Verdict, String>> = if catchers.is_empty() || infra_error {
-            bugs.iter().map(|_| Ok(Verdict::NotRun)).collect()
-        } else {
-            let mut runs = Vec::new();
-            for (_, files) in &bugs {
-                let image = image.clone();
-                let catchers = &catchers;
-                runs.push(async move {
-                    run(grader, exercise, spec, submission, files, image)
-                        .await
-                        .and_then(|ran| judge_bug(&ran, catchers))
-                });
-            }
-            futures_util::stream::iter(runs)
-                .buffered(BUG_RUNS_AT_ONCE)
-                .collect()
-                .await
-        };
+        // A run on correct code that did not finish is no baseline: a test
+        // that ends the run (os._exit, a limit) would end it on every bug
+        // too, and count as catching them all.
+        let verdicts: Vec<Result<Verdict, String>> =
+            if catchers.is_empty() || result.error.is_some() {
+                bugs.iter().map(|_| Ok(Verdict::NotRun)).collect()
+            } else {
+                let mut runs = Vec::new();
+                for (_, files) in &bugs {
+                    let image = image.clone();
+                    let catchers = &catchers;
+                    runs.push(async move {
+                        run(grader, exercise, spec, submission, files, image)
+                            .await
+                            .and_then(|ran| judge_bug(&ran, catchers))
+                    });
+                }
+                futures_util::stream::iter(runs)
+                    .buffered(BUG_RUNS_AT_ONCE)
+                    .collect()
+                    .await
+            };
         for (number, ((bug, _), verdict)) in bugs.iter().zip(verdicts).enumerate() {
             match verdict {
                 Ok(verdict) => result.tests.push(bug_result(bug, number + 1, verdict)),
@@ -477,7 +477,7 @@ fn bug_result(bug: &BugSpec, number: usize, verdict: Verdict) -> TestResult {
         Verdict::NotRun => (
             TestStatus::Failed,
             format!(
-                "missed: {}\nnot run: no test of yours passed on the correct implementation",
+                "missed: {}\nnot run: your tests must finish, and pass, on the correct implementation first",
                 bug.description
             ),
         ),

@@ -16,6 +16,7 @@ mod links;
 mod mutants;
 mod outputs;
 mod proxy;
+mod pytest_kind;
 mod scaffold;
 mod services;
 mod sql;
