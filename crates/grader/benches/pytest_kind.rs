@@ -27,7 +27,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use grader::mutant::{Base, patch_files};
+use grader::mutant::patch_files;
+use grader::pytest::IMPLEMENTATION;
 use grader::{Exercise, Grader, Images, Status, Submission};
 use grader_sandbox::{DockerSandbox, Runner, WarmPool};
 
@@ -70,22 +71,20 @@ fn implementations(dir: &Path) -> Vec<BTreeMap<String, Vec<u8>>> {
         .files
         .iter()
         .map(|name| {
-            let text = std::fs::read(dir.join("implementation").join(name)).unwrap();
+            let text = std::fs::read(dir.join("implementation").join(name))
+                .expect("the implementation's file");
             (name.clone(), text)
         })
         .collect();
     let names: Vec<&str> = spec.files.iter().map(String::as_str).collect();
-    let base = Base {
-        folder: "implementation",
-        name: "implementation",
-        role: "bug's patch",
-        made: "bug",
-    };
     let mut all = vec![correct.clone()];
     for bug in &spec.bugs {
         let patch = format!("bugs/{}.patch", bug.name);
-        let text = std::fs::read_to_string(dir.join(&patch)).unwrap();
-        all.push(patch_files(&base, correct.clone(), &names, &patch, &text).unwrap());
+        let text = std::fs::read_to_string(dir.join(&patch)).expect("the bug's patch");
+        all.push(
+            patch_files(&IMPLEMENTATION, correct.clone(), &names, &patch, &text)
+                .expect("the bug's patch applies"),
+        );
     }
     all
 }
@@ -94,9 +93,10 @@ fn implementations(dir: &Path) -> Vec<BTreeMap<String, Vec<u8>>> {
 /// fresh container. Correct code must pass, each bug must fail.
 fn host_runs(python: &Path, tests: &BTreeMap<String, Vec<u8>>, all: &[BTreeMap<String, Vec<u8>>]) {
     for (index, files) in all.iter().enumerate() {
-        let temp = tempfile::tempdir().unwrap();
+        let temp = tempfile::tempdir().expect("a temporary folder");
         for (name, contents) in tests.iter().chain(files) {
-            std::fs::write(temp.path().join(name), contents).unwrap();
+            std::fs::write(temp.path().join(name), contents)
+                .expect("a file in the temporary folder");
         }
         let status = std::process::Command::new(python)
             .args(["-B", "-m", "pytest", "-q", "-p", "no:cacheprovider"])
@@ -104,7 +104,7 @@ fn host_runs(python: &Path, tests: &BTreeMap<String, Vec<u8>>, all: &[BTreeMap<S
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .status()
-            .unwrap();
+            .expect("the host's python starts");
         assert_eq!(status.success(), index == 0, "run {index} on the host");
     }
 }
@@ -135,7 +135,7 @@ async fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
-        .unwrap();
+        .expect("the repository root");
     let images = Images::new(root.join("runner-images"));
     let dir = root.join("exercises").join(EXERCISE);
     let exercise = Exercise::load(&dir).expect("the exercise loads");
@@ -187,7 +187,11 @@ async fn main() {
             tokio::time::sleep(IDLE).await;
             let started = Instant::now();
             match method {
-                Method::Host => host_runs(host_python.as_deref().unwrap(), &submission.files, &all),
+                Method::Host => host_runs(
+                    host_python.as_deref().expect("the floor's interpreter"),
+                    &submission.files,
+                    &all,
+                ),
                 Method::PlainWarm => graded(&warm, &plain, &plain_submission).await,
                 Method::Cold => graded(&cold, &exercise, &submission).await,
                 Method::Warm => graded(&warm, &exercise, &submission).await,

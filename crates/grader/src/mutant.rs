@@ -67,18 +67,17 @@ pub enum MutantError {
         base_role: &'static str,
     },
     #[error(
-        "{patch} no longer applies: hunk {hunk} of {file} ({header}) does not match {base}/{file}; \
-         make the mistake again on the {base_name} and regenerate the patch with \
-         `diff -u --label a/{file} --label b/{file} {base}/{file} <the {made}'s {file}>`"
+        "{patch} no longer applies: hunk {hunk} of {file} ({header}) does not match {}/{file}; \
+         make the mistake again on the {} and regenerate the patch with \
+         `diff -u --label a/{file} --label b/{file} {}/{file} <the {}'s {file}>`",
+        base.folder, base.name, base.folder, base.made
     )]
     Stale {
         patch: String,
         file: String,
         hunk: usize,
         header: String,
-        base: &'static str,
-        base_name: &'static str,
-        made: &'static str,
+        base: &'static Base,
     },
     #[error("{patch}: {file} is not UTF-8 text, which a patch can change")]
     NotText { patch: String, file: String },
@@ -204,7 +203,7 @@ impl Base {
 /// of `base`), which it may change but not add to or remove from; `names`
 /// are the files it may change.
 pub fn patch_files(
-    base: &Base,
+    base: &'static Base,
     files: std::collections::BTreeMap<String, Vec<u8>>,
     names: &[&str],
     patch: &str,
@@ -231,7 +230,7 @@ pub fn patch_files(
             FileOperation::Rename { to, .. } => return Err(not_a_file("renames to", to)),
             FileOperation::Copy { to, .. } => return Err(not_a_file("copies to", to)),
         };
-        let Some(name) = submission_name(path, &names) else {
+        let Some(name) = submission_name(path, names) else {
             return Err(not_a_file("changes", path));
         };
         let Some(diff) = file_patch.patch().as_text() else {
@@ -264,9 +263,7 @@ pub fn patch_files(
                 file: name.to_owned(),
                 hunk,
                 header,
-                base: base.folder,
-                base_name: base.name,
-                made: base.made,
+                base,
             }
         })?;
         hunks += diff.hunks().len();

@@ -61,7 +61,7 @@ const MAX_PATCH: u64 = 256 * 1024;
 const NAMED_CATCHERS: usize = 5;
 
 /// What a bug's patch applies to.
-const IMPLEMENTATION: Base = Base {
+pub const IMPLEMENTATION: Base = Base {
     folder: "implementation",
     name: "implementation",
     role: "bug's patch",
