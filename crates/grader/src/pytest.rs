@@ -278,6 +278,7 @@ pub fn archive(
         "key": key.as_str(),
         "tests": {
             "files": submission.files.keys().collect::<Vec<_>>(),
+            "implementation": implementation.keys().collect::<Vec<_>>(),
             "test_timeout": spec.test_timeout().map(|timeout| timeout.as_secs_f64()),
             "output_cap": TEST_OUTPUT_CAP,
             "message_cap": MESSAGE_CAP,

@@ -133,7 +133,9 @@ def run(work, config, key):
     relay = Relay(channel, int(config.get("message_cap", 4096)),
                   int(config.get("output_cap", 4096)))
     files = [name for name in config.get("files", []) if isinstance(name, str)]
-    settings = json.dumps({"files": files, "test_timeout": config.get("test_timeout")})
+    hidden = [name for name in config.get("implementation", []) if isinstance(name, str)]
+    settings = json.dumps({"files": files, "hidden": hidden,
+                           "test_timeout": config.get("test_timeout")})
     read_end, write_end = os.pipe()
     started = time.monotonic()
     child = subprocess.Popen(

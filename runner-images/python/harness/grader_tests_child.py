@@ -22,10 +22,14 @@ class TestTimeout(BaseException):
 
 
 class Reporter:
-    def __init__(self, pipe, test_timeout):
+    def __init__(self, pipe, test_timeout, hidden):
         self.pipe = pipe
         self.test_timeout = test_timeout
         self.state = {}
+        # The implementation's files: their frames are left out of a
+        # failure's traceback, whose source lines would show learners the
+        # code they never see.
+        self.hidden = {os.path.join(os.getcwd(), name) for name in hidden}
 
     def emit(self, event):
         try:
@@ -57,6 +61,18 @@ class Reporter:
 
     def pytest_runtest_logstart(self, nodeid, location):
         self.emit({"event": "start", "id": nodeid})
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        # pytest leaves out of a traceback the frames whose globals say
+        # `__tracebackhide__`: the implementation's modules say so.
+        for module in list(sys.modules.values()):
+            if getattr(module, "__file__", None) in self.hidden:
+                try:
+                    module.__tracebackhide__ = True
+                except Exception:
+                    pass
+        yield
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
@@ -102,7 +118,7 @@ def main():
     pipe = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8")
     settings = json.loads(sys.argv[2])
     work = os.getcwd()
-    reporter = Reporter(pipe, settings.get("test_timeout"))
+    reporter = Reporter(pipe, settings.get("test_timeout"), settings.get("hidden", []))
     args = [
         "-c", os.path.join(HARNESS, "pytest.ini"),
         "--rootdir", work,

@@ -377,3 +377,22 @@ async fn a_stale_bug_patch_fails_check_with_its_name() {
     let check = grader.check(&dir).await;
     assert!(!check.ok());
 }
+
+/// A test that fails inside the implementation shows the exception, never
+/// a line of the implementation's code (pytest's traceback would quote it).
+#[tokio::test]
+async fn a_failure_inside_the_implementation_quotes_none_of_its_code() {
+    let tests = "from slugify import slugify\n\n\
+                 def test_none():\n    slugify(None)\n";
+    let result = grade(tests).await.for_view(View::Learner);
+    let test = result
+        .tests
+        .iter()
+        .find(|test| test.id == "test_slugify.py::test_none")
+        .unwrap();
+    let message = test.message.as_deref().unwrap();
+    assert!(message.contains("AttributeError"), "{message}");
+    assert!(message.contains("slugify(None)"), "{message}");
+    assert!(!message.contains("lower()"), "{message}");
+    assert!(!message.contains("\nslugify.py:"), "{message}");
+}
