@@ -11,6 +11,10 @@ directory (a tmpfs) and runs the job:
                                             run pytest in this process (the
                                             test process), the learner's
                                             code in one of its own
+  {"key": "…", "tests": {"files": [...], ...}}
+                                            the pytest kind: the learner's
+                                            tests, in a child process, on
+                                            one implementation
   {"key": "…", "sql": {"engines": [...], ...}}
                                             run the sql kind's harness
   {"key": "…", "api": {"start": [...], "port": 8000, ...}}
@@ -176,6 +180,10 @@ def main():
         import grader_pytest
 
         sys.exit(grader_pytest.run(WORK, manifest["pytest"], KEY, held, PRESTARTED))
+    if "tests" in manifest:
+        import grader_tests
+
+        sys.exit(grader_tests.run(WORK, manifest["tests"], KEY))
     if "sql" in manifest:
         import grader_sql
 

@@ -195,6 +195,7 @@ pub enum NewKind {
     Python,
     Sql,
     Api,
+    Pytest,
 }
 
 #[derive(Debug, Args)]

@@ -183,12 +183,7 @@ impl Metrics {
     pub fn graded(&self, kind: Option<Kind>, status: Status, took: Duration) {
         let status = status_label(status);
         self.graded.get_or_create(&GradedLabels { status }).inc();
-        let kind = match kind {
-            Some(Kind::Python) => "python",
-            Some(Kind::Sql) => "sql",
-            Some(Kind::Api) => "api",
-            None => "unknown",
-        };
+        let kind = kind.map_or("unknown", Kind::as_str);
         self.grading
             .get_or_create(&GradingLabels { kind, status })
             .observe(took.as_secs_f64());

@@ -35,7 +35,9 @@ use std::time::{Duration, Instant};
 use grader_sandbox::{Archive, Ending, Job, Limits, Outcome, Runner};
 
 use crate::channel::Key;
-use crate::exercise::Exercise;
+use crate::exercise::{Exercise, ExerciseSpec};
+use crate::grade::Grader;
+use crate::kind::ExerciseKind;
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
 use crate::submission::Submission;
 use run::{Cases, NotReady, Ran, Stop};
@@ -57,6 +59,62 @@ const STARTUP_SHOWN: usize = 4096;
 /// container to be stopped and removed (the sandbox kills it at the same
 /// deadline).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// The api kind.
+#[derive(Debug)]
+pub struct Api;
+
+impl ExerciseKind for Api {
+    fn validate(
+        &self,
+        dir: &std::path::Path,
+        spec: &ExerciseSpec,
+        problem: &mut dyn FnMut(&str, String),
+    ) {
+        match &spec.api {
+            None => problem(
+                "api",
+                "expected an `api` section (start, port, ready) for an `api` exercise".to_owned(),
+            ),
+            Some(api) => spec::validate(dir, api, &mut |field: &str, message| {
+                problem(field, message)
+            }),
+        }
+        // The case files that exist (a missing one is reported with its
+        // field), validated strictly.
+        let tests_dir = dir.join("tests");
+        for test in &spec.tests {
+            let path = tests_dir.join(&test.file);
+            if grader_sandbox::archive::check_name(&test.file).is_err()
+                || !test.file.ends_with(".yaml")
+                || !path.is_file()
+            {
+                continue;
+            }
+            if let Err(case_problems) = cases::load(&path) {
+                for case_problem in case_problems {
+                    problem(&format!("tests/{}", test.file), case_problem);
+                }
+            }
+        }
+    }
+
+    fn test_extension(&self) -> Option<&'static str> {
+        Some(".yaml")
+    }
+
+    async fn grade<R: Runner>(
+        &self,
+        grader: &Grader<R>,
+        exercise: &Exercise,
+        submission: &Submission,
+    ) -> GradeResult {
+        match grader.images().tag("api") {
+            Ok(image) => grade(grader.runner(), image, exercise, submission).await,
+            Err(message) => GradeResult::error(&exercise.id, ErrorKind::Infra, message),
+        }
+    }
+}
 
 /// The limits of an api job: the exercise's, with more memory and output
 /// unless it sets them. The wall time is the exercise's, like every kind's.

@@ -13,6 +13,7 @@ use grader_sandbox::Runner;
 use crate::exercise::{Exercise, TestFileSpec};
 use crate::fsread;
 use crate::grade::Grader;
+use crate::kind::{ExerciseKind, with_kind};
 use crate::mutant;
 use crate::result::{GradeResult, Status, TestStatus};
 use crate::submission::Submission;
@@ -91,48 +92,9 @@ impl<R: Runner> Grader<R> {
             }
         };
         let mut findings = vec![Finding::new("exercise.yaml", None)];
-
-        let reference = self.grade_folder(&exercise, "reference").await;
-        findings.push(Finding::new("reference", reference_problem(&reference)));
-        // The reference's grading lists the collected tests (failing or not).
-        if let Ok(result) = &reference
-            && !result.tests.is_empty()
-        {
-            let collected: Vec<&str> = result
-                .tests
-                .iter()
-                .filter(|test| test.parent.is_none())
-                .map(|test| test.id.as_str())
-                .collect();
-            findings.push(Finding::new(
-                "overrides",
-                unknown_overrides(&exercise.spec.tests, &collected),
-            ));
-        }
-
-        let starter = self.grade_folder(&exercise, "starter").await;
-        let starter_problem = match &starter {
-            Ok(result) if result.status == Status::Passed => {
-                Some("the starter passes every test; it should leave work to do".to_owned())
-            }
-            Ok(result) if is_infra(result) => Some(error_text(result)),
-            Ok(_) => None,
-            Err(message) => Some(message.clone()),
-        };
-        findings.push(Finding::new("starter", starter_problem));
-
-        for mutant in &exercise.spec.mutants {
-            // A patch that no longer applies is this mutant's failure.
-            let result = match mutant::load(&exercise, &mutant.name) {
-                Ok(submission) => Ok(self.grade(&exercise, &submission).await),
-                Err(error) => Err(error.to_string()),
-            };
-            let expected: BTreeSet<&str> = mutant.fails.iter().map(String::as_str).collect();
-            findings.push(Finding::new(
-                format!("mutant {}", mutant.name),
-                mutant_problem(&result, &expected),
-            ));
-        }
+        findings.extend(with_kind!(exercise.spec.kind, |kind| kind
+            .check(self, &exercise)
+            .await));
         ExerciseCheck {
             exercise: exercise.id.clone(),
             findings,
@@ -140,7 +102,11 @@ impl<R: Runner> Grader<R> {
         }
     }
 
-    async fn grade_folder(&self, exercise: &Exercise, folder: &str) -> Result<GradeResult, String> {
+    pub(crate) async fn grade_folder(
+        &self,
+        exercise: &Exercise,
+        folder: &str,
+    ) -> Result<GradeResult, String> {
         // The folder is inside the exercise: not followed if it is a link.
         let dir = fsread::dir_in(&exercise.dir, Path::new(folder))
             .map_err(|error| format!("{folder}: {}", error.with_cause()))?;
@@ -148,6 +114,55 @@ impl<R: Runner> Grader<R> {
             .map_err(|error| format!("{folder}: {error}"))?;
         Ok(self.grade(exercise, &submission).await)
     }
+}
+
+/// What `grader check` runs for most kinds: the reference earns full
+/// marks, every `overrides` key names a test it collected, the starter does
+/// not pass, each mutant fails exactly the tests it declares.
+pub(crate) async fn solutions<R: Runner>(grader: &Grader<R>, exercise: &Exercise) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let reference = grader.grade_folder(exercise, "reference").await;
+    findings.push(Finding::new("reference", reference_problem(&reference)));
+    // The reference's grading lists the collected tests (failing or not).
+    if let Ok(result) = &reference
+        && !result.tests.is_empty()
+    {
+        let collected: Vec<&str> = result
+            .tests
+            .iter()
+            .filter(|test| test.parent.is_none())
+            .map(|test| test.id.as_str())
+            .collect();
+        findings.push(Finding::new(
+            "overrides",
+            unknown_overrides(&exercise.spec.tests, &collected),
+        ));
+    }
+
+    let starter = grader.grade_folder(exercise, "starter").await;
+    let starter_problem = match &starter {
+        Ok(result) if result.status == Status::Passed => {
+            Some("the starter passes every test; it should leave work to do".to_owned())
+        }
+        Ok(result) if is_infra(result) => Some(error_text(result)),
+        Ok(_) => None,
+        Err(message) => Some(message.clone()),
+    };
+    findings.push(Finding::new("starter", starter_problem));
+
+    for mutant in &exercise.spec.mutants {
+        // A patch that no longer applies is this mutant's failure.
+        let result = match mutant::load(exercise, &mutant.name) {
+            Ok(submission) => Ok(grader.grade(exercise, &submission).await),
+            Err(error) => Err(error.to_string()),
+        };
+        let expected: BTreeSet<&str> = mutant.fails.iter().map(String::as_str).collect();
+        findings.push(Finding::new(
+            format!("mutant {}", mutant.name),
+            mutant_problem(&result, &expected),
+        ));
+    }
+    findings
 }
 
 fn is_infra(result: &GradeResult) -> bool {

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::spec::ApiSpec;
 use crate::fsread::{self, FsReadError};
+use crate::kind::{ExerciseKind, with_kind};
+use crate::pytest::spec::PytestSpec;
 use crate::sql::spec::SqlSpec;
 use crate::units::{ByteSize, HumanDuration};
 
@@ -60,6 +62,9 @@ pub struct ExerciseSpec {
     pub submission: SubmissionSpec,
     #[serde(default)]
     pub limits: LimitsSpec,
+    /// The exercise's test files; a kind without any (see
+    /// `ExerciseKind::test_extension`) leaves it out.
+    #[serde(default)]
     pub tests: Vec<TestFileSpec>,
     #[serde(default)]
     pub python: Option<PythonSpec>,
@@ -67,6 +72,8 @@ pub struct ExerciseSpec {
     pub sql: Option<SqlSpec>,
     #[serde(default)]
     pub api: Option<ApiSpec>,
+    #[serde(default)]
+    pub pytest: Option<PytestSpec>,
     #[serde(default)]
     pub mutants: Vec<MutantSpec>,
 }
@@ -77,6 +84,19 @@ pub enum Kind {
     Python,
     Sql,
     Api,
+    Pytest,
+}
+
+impl Kind {
+    /// Its name in exercise.yaml.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Python => "python",
+            Kind::Sql => "sql",
+            Kind::Api => "api",
+            Kind::Pytest => "pytest",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -368,41 +388,25 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
     if spec.title.trim().is_empty() {
         problem("title", "expected a title, found an empty one".to_owned());
     }
-    match (spec.kind, &spec.api) {
-        (Kind::Api, None) => problem(
-            "api",
-            "expected an `api` section (start, port, ready) for an `api` exercise".to_owned(),
-        ),
-        (Kind::Api, Some(api)) => crate::api::spec::validate(dir, api, &mut problem),
-        (_, Some(_)) => problem(
-            "api",
-            "an `api` section belongs to an `api` exercise".to_owned(),
-        ),
-        (_, None) => {}
+    // A kind's section belongs to that kind; the kind checks its own.
+    let sections = [
+        ("python", Kind::Python, spec.python.is_some()),
+        ("sql", Kind::Sql, spec.sql.is_some()),
+        ("api", Kind::Api, spec.api.is_some()),
+        ("pytest", Kind::Pytest, spec.pytest.is_some()),
+    ];
+    for (section, kind, present) in sections {
+        if present && spec.kind != kind {
+            problem(
+                section,
+                format!(
+                    "a `{section}` section belongs to a `{section}` exercise; this one is `{}`",
+                    spec.kind.as_str()
+                ),
+            );
+        }
     }
-    match (spec.kind, &spec.sql) {
-        (Kind::Api, Some(_)) => problem(
-            "sql",
-            "a `sql` section belongs to a `sql` exercise".to_owned(),
-        ),
-        (Kind::Api, None) => {}
-        (Kind::Sql, None) => problem(
-            "sql",
-            "expected a `sql` section (engines, mode, schema) for a `sql` exercise".to_owned(),
-        ),
-        (Kind::Sql, Some(sql)) => crate::sql::spec::validate(dir, sql, &mut problem),
-        (Kind::Python, Some(_)) => problem(
-            "sql",
-            "a `sql` section belongs to a `sql` exercise; this one is `python`".to_owned(),
-        ),
-        (Kind::Python, None) => {}
-    }
-    if spec.python.is_some() && spec.kind != Kind::Python {
-        problem(
-            "python",
-            "a `python` section belongs to a `python` exercise".to_owned(),
-        );
-    }
+    with_kind!(spec.kind, |kind| kind.validate(dir, spec, &mut problem));
     if !dir.join("README.md").is_file() {
         problem(
             "README.md",
@@ -424,14 +428,6 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
                 &field,
                 format!("expected a plain file name, found `{}`", file.name),
             );
-        } else if spec.kind == Kind::Python && is_reserved(&file.name) {
-            problem(
-                &field,
-                format!(
-                    "`{}` would configure or replace the tests; choose another name",
-                    file.name
-                ),
-            );
         }
         if !names.insert(file.name.clone()) {
             problem(&field, format!("`{}` is listed twice", file.name));
@@ -445,15 +441,6 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
                 ),
             );
         }
-    }
-
-    if spec.kind == Kind::Sql
-        && !(spec.submission.files.len() == 1 && spec.submission.files[0].name.ends_with(".sql"))
-    {
-        problem(
-            "submission.files",
-            "expected exactly one .sql file for a `sql` exercise".to_owned(),
-        );
     }
 
     // Limits.
@@ -487,23 +474,25 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
             "expected between 4KiB and 64MiB".to_owned(),
         );
     }
-    if let Some(python) = &spec.python
-        && let Some(timeout) = python.test_timeout
-        && timeout.0 < Duration::from_millis(100)
-    {
-        problem("python.test_timeout", "expected at least 100ms".to_owned());
-    }
 
     // Tests.
     let tests_dir = dir.join("tests");
-    if spec.tests.is_empty() {
-        problem("tests", "expected at least one test file".to_owned());
+    let extension = with_kind!(spec.kind, |kind| kind.test_extension());
+    match extension {
+        Some(_) if spec.tests.is_empty() => {
+            problem("tests", "expected at least one test file".to_owned())
+        }
+        None if !spec.tests.is_empty() => problem(
+            "tests",
+            format!(
+                "a `{}` exercise has no test files of its own; remove `tests`",
+                spec.kind.as_str()
+            ),
+        ),
+        _ => {}
     }
-    let extension = match spec.kind {
-        Kind::Sql => ".sql",
-        Kind::Api => ".yaml",
-        Kind::Python => ".py",
-    };
+    let takes_tests = extension.is_some();
+    let extension = extension.unwrap_or_default();
     let mut listed = BTreeSet::new();
     for (index, test) in spec.tests.iter().enumerate() {
         let field = format!("tests[{index}]");
@@ -524,12 +513,6 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
                 &format!("{field}.file"),
                 format!("tests/{} does not exist", test.file),
             );
-        } else if spec.kind == Kind::Api
-            && let Err(case_problems) = crate::api::cases::load(&tests_dir.join(&test.file))
-        {
-            for case_problem in case_problems {
-                problem(&format!("tests/{}", test.file), case_problem);
-            }
         }
         if !listed.insert(test.file.clone()) {
             problem(
@@ -574,12 +557,7 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
             .filter(|name| !name.contains('/'))
             .map(str::to_owned)
             .filter(|name| {
-                let is_test = match spec.kind {
-                    Kind::Sql => name.ends_with(".sql"),
-                    Kind::Api => name.ends_with(".yaml"),
-                    Kind::Python => is_test_file(name),
-                };
-                is_test && !listed.contains(name)
+                with_kind!(spec.kind, |kind| kind.is_test_file(name)) && !listed.contains(name)
             })
             .collect();
         unlisted.sort();
@@ -589,7 +567,7 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
                 format!("tests/{name} is not listed; list it with its visibility"),
             );
         }
-    } else {
+    } else if takes_tests {
         problem("tests", "expected a tests/ folder".to_owned());
     }
 
@@ -679,7 +657,7 @@ fn check_solution_folder(
     }
 }
 
-fn is_slug(text: &str) -> bool {
+pub(crate) fn is_slug(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 64
         && !text.starts_with('-')
@@ -688,10 +666,13 @@ fn is_slug(text: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-fn is_test_file(name: &str) -> bool {
+/// Whether `name` is a file pytest collects tests from.
+pub(crate) fn is_test_file(name: &str) -> bool {
     name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py"))
 }
 
-fn is_reserved(name: &str) -> bool {
+/// Whether a submission file called `name` would configure or replace a
+/// pytest run's tests.
+pub(crate) fn is_reserved(name: &str) -> bool {
     RESERVED_NAMES.contains(&name) || is_test_file(name)
 }

@@ -1,6 +1,8 @@
-//! Grading one submission: pick the kind, run the job, read the result.
+//! Grading one submission: check it, hand it to its kind (`kind.rs`), once.
 //! Every path ends in a [`GradeResult`]; a failure of the grader itself is
-//! an `infra` error in it, not an `Err`.
+//! an `infra` error in it, not an `Err`. The kinds run their jobs through
+//! [`Grader::batch`] (a job that runs to its end and reports on stdout) or
+//! [`Grader::runner`] directly (the api kind's session).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -9,10 +11,10 @@ use grader_sandbox::images::Recipe;
 use grader_sandbox::{Archive, Job, Outcome, Runner};
 
 use crate::channel::Key;
-use crate::exercise::{Exercise, Kind};
+use crate::exercise::Exercise;
+use crate::kind::{ExerciseKind, with_kind};
 use crate::result::{ErrorKind, GradeResult};
 use crate::submission::Submission;
-use crate::{api, python, sql};
 
 /// Where the runner image recipes are; an image's tag is the hash of its
 /// recipe.
@@ -61,50 +63,30 @@ impl<R: Runner> Grader<R> {
                 error.to_string(),
             );
         }
-        let mut result = match exercise.spec.kind {
-            Kind::Python => self.grade_python(exercise, submission).await,
-            Kind::Sql => self.grade_sql(exercise, submission).await,
-            Kind::Api => match self.images.tag("api") {
-                Ok(image) => api::grade(&self.runner, image, exercise, submission).await,
-                Err(message) => GradeResult::error(&exercise.id, ErrorKind::Infra, message),
-            },
-        };
+        let mut result = with_kind!(exercise.spec.kind, |kind| kind
+            .grade(self, exercise, submission)
+            .await);
         if result.duration_ms == 0 {
             result.duration_ms = started.elapsed().as_millis() as u64;
         }
         result
     }
 
-    async fn grade_python(&self, exercise: &Exercise, submission: &Submission) -> GradeResult {
-        self.grade_batch(
-            exercise,
-            "python",
-            |key| python::archive(exercise, submission, key),
-            |image| python::job(exercise, image),
-            |outcome, key| python::interpret(exercise, outcome, key),
-        )
-        .await
+    /// The sandbox this grader runs its jobs in.
+    pub(crate) fn runner(&self) -> &R {
+        &self.runner
     }
 
-    async fn grade_sql(&self, exercise: &Exercise, submission: &Submission) -> GradeResult {
-        if let Some(refusal) = sql::refusal(exercise, submission) {
-            return GradeResult::error(&exercise.id, ErrorKind::InvalidSubmission, refusal);
-        }
-        self.grade_batch(
-            exercise,
-            "sql",
-            |key| sql::archive(exercise, submission, key),
-            |image| sql::job(exercise, image),
-            |outcome, key| sql::interpret(exercise, outcome, key),
-        )
-        .await
+    /// Where the runner images' recipes are.
+    pub(crate) fn images(&self) -> &Images {
+        &self.images
     }
 
     /// The shape of a kind whose job runs to its end and reports on stdout
     /// through the report channel (`channel.rs`): pack, run in the
     /// `image_name` image, interpret. A
     /// failure of the grader on the way is an `infra` result.
-    async fn grade_batch(
+    pub(crate) async fn batch(
         &self,
         exercise: &Exercise,
         image_name: &str,
@@ -129,7 +111,7 @@ impl<R: Runner> Grader<R> {
     }
 
     /// Runs a job; the error is the sandbox's, with its causes.
-    async fn run(&self, job: &Job, archive: Archive) -> Result<Outcome, String> {
+    pub(crate) async fn run(&self, job: &Job, archive: Archive) -> Result<Outcome, String> {
         self.runner.run(job, archive).await.map_err(|error| {
             let mut message = error.to_string();
             let mut source = std::error::Error::source(&error);

@@ -5,8 +5,11 @@
 //! - [`exercise`]: exercise.yaml and its folder, loaded and validated.
 //! - [`submission`]: a learner's files, checked before anything runs.
 //! - [`fsread`]: reading their files and an exercise's, never through a link.
-//! - [`grade`]: one submission through its kind to a [`result::GradeResult`].
+//! - [`grade`]: one submission through its kind to a [`result::GradeResult`];
+//!   `kind.rs` is the seam every kind implements.
 //! - [`python`] + [`report`]: the python kind and its harness's report.
+//! - [`pytest`]: the pytest kind: the learner's tests against a correct
+//!   implementation and its described bugs.
 //! - [`sql`]: the sql kind, its query check and its row comparison.
 //! - [`api`]: the api kind: the learner's app behind a tunnel, HTTP scenarios.
 //! - [`mutant`]: a mutant's files, from its folder or its patch.
@@ -21,7 +24,9 @@ pub mod export;
 pub mod fsread;
 pub mod grade;
 pub mod junit;
+mod kind;
 pub mod mutant;
+pub mod pytest;
 pub mod python;
 pub mod render;
 pub mod report;

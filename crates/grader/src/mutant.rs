@@ -58,25 +58,26 @@ pub enum MutantError {
     Parse { patch: String, message: String },
     #[error("{patch} changes nothing: it holds no hunk")]
     Empty { patch: String },
-    #[error(
-        "{patch} {what} `{file}`; a mutant's patch may only change the submission's files ({expected})"
-    )]
+    #[error("{patch} {what} `{file}`; a {base_role} may only change {expected}")]
     NotASubmissionFile {
         patch: String,
         what: &'static str,
         file: String,
         expected: String,
+        base_role: &'static str,
     },
     #[error(
-        "{patch} no longer applies: hunk {hunk} of {file} ({header}) does not match reference/{file}; \
-         make the mistake again on the reference and regenerate the patch with \
-         `diff -u --label a/{file} --label b/{file} reference/{file} <the mutant's {file}>`"
+        "{patch} no longer applies: hunk {hunk} of {file} ({header}) does not match {}/{file}; \
+         make the mistake again on the {} and regenerate the patch with \
+         `diff -u --label a/{file} --label b/{file} {}/{file} <the {}'s {file}>`",
+        base.folder, base.name, base.folder, base.made
     )]
     Stale {
         patch: String,
         file: String,
         hunk: usize,
         header: String,
+        base: &'static Base,
     },
     #[error("{patch}: {file} is not UTF-8 text, which a patch can change")]
     NotText { patch: String, file: String },
@@ -156,13 +157,66 @@ pub fn apply(exercise: &Exercise, patch: &str, text: &str) -> Result<Submission,
         .iter()
         .map(|file| file.name.as_str())
         .collect();
+    let files = patch_files(&Base::REFERENCE, reference.files, &names, patch, text)?;
+    let submission = Submission { files };
+    submission
+        .check(exercise)
+        .map_err(|source| MutantError::Folder {
+            folder: patch.to_owned(),
+            source,
+        })?;
+    Ok(submission)
+}
+
+/// What a patch applies to, as its messages name it.
+#[derive(Debug, Clone, Copy)]
+pub struct Base {
+    /// The folder holding the files it changes.
+    pub folder: &'static str,
+    /// What that folder holds, in a sentence.
+    pub name: &'static str,
+    /// What the patch is, in a sentence.
+    pub role: &'static str,
+    /// What the patched files make.
+    pub made: &'static str,
+}
+
+impl Base {
+    /// A mutant's patch, against `reference/`.
+    pub const REFERENCE: Base = Base {
+        folder: "reference",
+        name: "reference",
+        role: "mutant's patch",
+        made: "mutant",
+    };
+
+    fn expected(&self, names: &[&str]) -> String {
+        if self.folder == "reference" {
+            format!("the submission's files ({})", names.join(", "))
+        } else {
+            format!("the files of {}/ ({})", self.folder, names.join(", "))
+        }
+    }
+}
+
+/// Applies `text`, the patch called `patch` in messages, to `files` (those
+/// of `base`), which it may change but not add to or remove from; `names`
+/// are the files it may change.
+pub fn patch_files(
+    base: &'static Base,
+    files: std::collections::BTreeMap<String, Vec<u8>>,
+    names: &[&str],
+    patch: &str,
+    text: &str,
+) -> Result<std::collections::BTreeMap<String, Vec<u8>>, MutantError> {
     let not_a_file = |what: &'static str, file: &str| MutantError::NotASubmissionFile {
         patch: patch.to_owned(),
         what,
         file: file.to_owned(),
-        expected: names.join(", "),
+        expected: base.expected(names),
+        base_role: base.role,
     };
-    let mut files = reference.files;
+    let mut files = files;
     let mut hunks = 0;
     for file_patch in PatchSet::parse(text, ParseOptions::unidiff()) {
         let file_patch = file_patch.map_err(|error| MutantError::Parse {
@@ -176,7 +230,7 @@ pub fn apply(exercise: &Exercise, patch: &str, text: &str) -> Result<Submission,
             FileOperation::Rename { to, .. } => return Err(not_a_file("renames to", to)),
             FileOperation::Copy { to, .. } => return Err(not_a_file("copies to", to)),
         };
-        let Some(name) = submission_name(path, &names) else {
+        let Some(name) = submission_name(path, names) else {
             return Err(not_a_file("changes", path));
         };
         let Some(diff) = file_patch.patch().as_text() else {
@@ -209,6 +263,7 @@ pub fn apply(exercise: &Exercise, patch: &str, text: &str) -> Result<Submission,
                 file: name.to_owned(),
                 hunk,
                 header,
+                base,
             }
         })?;
         hunks += diff.hunks().len();
@@ -219,14 +274,7 @@ pub fn apply(exercise: &Exercise, patch: &str, text: &str) -> Result<Submission,
             patch: patch.to_owned(),
         });
     }
-    let submission = Submission { files };
-    submission
-        .check(exercise)
-        .map_err(|source| MutantError::Folder {
-            folder: patch.to_owned(),
-            source,
-        })?;
-    Ok(submission)
+    Ok(files)
 }
 
 /// The submission file a diff's path names: the path itself (`app.py`),

@@ -2,11 +2,14 @@
 //! the python runner image, read back through the harness's report.
 
 use std::path::Path;
+use std::time::Duration;
 
-use grader_sandbox::{Archive, Ending, Job, Outcome};
+use grader_sandbox::{Archive, Ending, Job, Outcome, Runner};
 
 use crate::channel::Key;
-use crate::exercise::{Exercise, Visibility};
+use crate::exercise::{Exercise, ExerciseSpec, Visibility};
+use crate::grade::Grader;
+use crate::kind::ExerciseKind;
 use crate::report::{self, Report};
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
 use crate::submission::Submission;
@@ -16,6 +19,57 @@ const TEST_OUTPUT_CAP: usize = 4096;
 const MESSAGE_CAP: usize = 4096;
 /// Bytes kept of the run's own stdout/stderr in the author's log.
 const LOG_CAP: usize = 16 * 1024;
+
+/// The python kind.
+#[derive(Debug)]
+pub struct Python;
+
+impl ExerciseKind for Python {
+    fn validate(&self, _dir: &Path, spec: &ExerciseSpec, problem: &mut dyn FnMut(&str, String)) {
+        for (index, file) in spec.submission.files.iter().enumerate() {
+            if crate::exercise::is_reserved(&file.name) {
+                problem(
+                    &format!("submission.files[{index}].name"),
+                    format!(
+                        "`{}` would configure or replace the tests; choose another name",
+                        file.name
+                    ),
+                );
+            }
+        }
+        if let Some(python) = &spec.python
+            && let Some(timeout) = python.test_timeout
+            && timeout.0 < Duration::from_millis(100)
+        {
+            problem("python.test_timeout", "expected at least 100ms".to_owned());
+        }
+    }
+
+    fn test_extension(&self) -> Option<&'static str> {
+        Some(".py")
+    }
+
+    fn is_test_file(&self, name: &str) -> bool {
+        crate::exercise::is_test_file(name)
+    }
+
+    async fn grade<R: Runner>(
+        &self,
+        grader: &Grader<R>,
+        exercise: &Exercise,
+        submission: &Submission,
+    ) -> GradeResult {
+        grader
+            .batch(
+                exercise,
+                "python",
+                |key| archive(exercise, submission, key),
+                |image| job(exercise, image),
+                |outcome, key| interpret(exercise, outcome, key),
+            )
+            .await
+    }
+}
 
 /// The container side of the job.
 pub fn job(exercise: &Exercise, image: String) -> Job {

@@ -113,6 +113,34 @@ const API: &[Template] = &[
     ),
 ];
 
+const PYTEST: &[Template] = &[
+    (
+        "exercise.yaml",
+        include_str!("../templates/pytest/exercise.yaml"),
+    ),
+    ("README.md", include_str!("../templates/pytest/README.md")),
+    (
+        "implementation/{{module}}.py",
+        include_str!("../templates/pytest/implementation.py"),
+    ),
+    (
+        "bugs/case-sensitive.patch",
+        include_str!("../templates/pytest/bug_case.patch"),
+    ),
+    (
+        "bugs/counts-y.patch",
+        include_str!("../templates/pytest/bug_y.patch"),
+    ),
+    (
+        "reference/test_{{module}}.py",
+        include_str!("../templates/pytest/reference.py"),
+    ),
+    (
+        "starter/test_{{module}}.py",
+        include_str!("../templates/pytest/starter.py"),
+    ),
+];
+
 /// Creates the exercise `slug` of `kind` in `track_dir` (e.g.
 /// `exercises/python`); returns its folder and the files written.
 pub fn create(
@@ -133,6 +161,7 @@ pub fn create(
         Kind::Python => PYTHON,
         Kind::Sql => SQL,
         Kind::Api => API,
+        Kind::Pytest => PYTEST,
     };
     let dir = track_dir.join(slug);
     if dir.exists() {

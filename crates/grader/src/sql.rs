@@ -15,11 +15,13 @@ pub mod statement;
 
 use std::collections::HashMap;
 
-use grader_sandbox::{Archive, Job, Limits, Outcome};
+use grader_sandbox::{Archive, Job, Limits, Outcome, Runner};
 use serde::Deserialize;
 
 use crate::channel::{self, Key};
-use crate::exercise::{Exercise, TestSettings};
+use crate::exercise::{Exercise, ExerciseSpec, TestSettings};
+use crate::grade::Grader;
+use crate::kind::ExerciseKind;
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
 use crate::sql::compare::Rows;
 use crate::sql::spec::{Engine, Mode, SqlSpec};
@@ -33,6 +35,62 @@ const SCRATCH: u64 = 192 << 20;
 const LOG_CAP: usize = 16 * 1024;
 /// Bytes of a check's SQL quoted in its message.
 const QUOTE_CAP: usize = 300;
+
+/// The sql kind.
+#[derive(Debug)]
+pub struct Sql;
+
+impl ExerciseKind for Sql {
+    fn validate(
+        &self,
+        dir: &std::path::Path,
+        spec: &ExerciseSpec,
+        problem: &mut dyn FnMut(&str, String),
+    ) {
+        match &spec.sql {
+            None => problem(
+                "sql",
+                "expected a `sql` section (engines, mode, schema) for a `sql` exercise".to_owned(),
+            ),
+            Some(sql) => spec::validate(dir, sql, &mut |field: &str, message| {
+                problem(field, message)
+            }),
+        }
+        let files = &spec.submission.files;
+        if !(files.len() == 1 && files[0].name.ends_with(".sql")) {
+            problem(
+                "submission.files",
+                "expected exactly one .sql file for a `sql` exercise".to_owned(),
+            );
+        }
+    }
+
+    fn test_extension(&self) -> Option<&'static str> {
+        Some(".sql")
+    }
+
+    /// A query that is not one read-only statement is refused before
+    /// anything runs; the rest is one job.
+    async fn grade<R: Runner>(
+        &self,
+        grader: &Grader<R>,
+        exercise: &Exercise,
+        submission: &Submission,
+    ) -> GradeResult {
+        if let Some(refusal) = refusal(exercise, submission) {
+            return GradeResult::error(&exercise.id, ErrorKind::InvalidSubmission, refusal);
+        }
+        grader
+            .batch(
+                exercise,
+                "sql",
+                |key| archive(exercise, submission, key),
+                |image| job(exercise, image),
+                |outcome, key| interpret(exercise, outcome, key),
+            )
+            .await
+    }
+}
 
 /// The exercise's `sql` section; validation makes sure a sql exercise has
 /// one.

@@ -21,6 +21,7 @@ pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
         NewKind::Python => Kind::Python,
         NewKind::Sql => Kind::Sql,
         NewKind::Api => Kind::Api,
+        NewKind::Pytest => Kind::Pytest,
     };
     let (dir, files) = grader::scaffold::create(&args.dir.join(track), slug, kind)
         .with_context(|| format!("could not create the exercise {track}/{slug}"))?;

@@ -19,7 +19,7 @@ pub struct ExerciseSummary {
     /// `<track>/<slug>`.
     pub id: String,
     pub title: String,
-    /// `python`, `sql` or `api`.
+    /// `python`, `sql`, `api` or `pytest`.
     pub kind: String,
     /// `easy`, `medium` or `hard`.
     pub difficulty: String,

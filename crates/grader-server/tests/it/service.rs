@@ -28,6 +28,11 @@ async fn each_kind_is_graded_through_the_service() {
             "app.py",
             "exercises/api/notes-crud/reference/app.py",
         ),
+        (
+            "pytest/test-slugify",
+            "test_slugify.py",
+            "exercises/pytest/test-slugify/reference/test_slugify.py",
+        ),
     ];
     for (exercise, name, path) in cases {
         let (status, body) = service

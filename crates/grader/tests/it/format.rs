@@ -108,6 +108,43 @@ fn sql_section_problems() {
 }
 
 #[test]
+fn pytest_section_problems() {
+    let message = error_after_in("pytest/test-slugify", |dir| {
+        edit_yaml(dir, |t| {
+            t.replace("    - name: test_slugify.py", "    - name: slug_checks.py")
+                .replace(
+                    "files: [slugify.py]",
+                    "files: [slugify.py, ../evil.py, helper.py, slugify.py]",
+                )
+                .replace("test_timeout: 2s", "test_timeout: 10ms")
+                .replace("  - name: drops-digits", "  - name: Drops_Digits")
+                .replace(
+                    "description: the cut keeps one character fewer than max_length",
+                    "description: \"  \"\n      points: -1",
+                )
+                + "tests:\n  - file: test_x.py\nmutants:\n  - {name: m, fails: [test_x.py::test_a]}\n"
+        });
+        std::fs::remove_file(dir.join("bugs/no-collapse.patch")).unwrap();
+    });
+    redactions().bind(|| insta::assert_snapshot!("pytest_section_problems", message));
+}
+
+#[test]
+fn a_pytest_exercise_without_its_section_says_what_it_needs() {
+    let message = error_after_in("pytest/test-slugify", |dir| {
+        edit_yaml(dir, |t| {
+            let start = t.find("pytest:").unwrap();
+            t[..start].to_owned()
+        })
+    });
+    assert!(
+        message
+            .contains("pytest: expected a `pytest` section (files, bugs) for a `pytest` exercise"),
+        "{message}"
+    );
+}
+
+#[test]
 fn api_case_file_problems() {
     let message = error_after_in("api/notes-crud", |dir| {
         edit_file(dir, "tests/visible.yaml", |t| {

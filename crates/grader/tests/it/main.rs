@@ -17,6 +17,7 @@ mod mutants;
 mod outputs;
 mod properties;
 mod proxy;
+mod pytest_kind;
 mod scaffold;
 mod services;
 mod sql;

@@ -35,3 +35,8 @@ async fn a_new_sql_exercise_passes_check() {
 async fn a_new_api_exercise_passes_check() {
     scaffold_passes_check(Kind::Api, "api").await;
 }
+
+#[tokio::test]
+async fn a_new_pytest_exercise_passes_check() {
+    scaffold_passes_check(Kind::Pytest, "pytest").await;
+}

@@ -1,0 +1,88 @@
+//! The seam between grading and the exercise kinds. Each kind is a type in
+//! its own module implementing [`ExerciseKind`]: it validates its section
+//! of exercise.yaml, grades a checked submission (packing its jobs,
+//! running them through the [`Grader`], interpreting what came back) and
+//! says what `grader check` runs for it. [`with_kind!`] is the one place a
+//! kind is wired in: `Grader::grade`, `Grader::check` and `Exercise::load`
+//! dispatch through it, once each.
+//!
+//! A new kind is a module with a type implementing [`ExerciseKind`], a
+//! variant of [`Kind`](crate::exercise::Kind) and an arm of [`with_kind!`].
+
+use std::future::Future;
+use std::path::Path;
+
+use grader_sandbox::Runner;
+
+use crate::check::Finding;
+use crate::exercise::{Exercise, ExerciseSpec};
+use crate::grade::Grader;
+use crate::result::GradeResult;
+use crate::submission::Submission;
+
+/// What a kind of exercise is to the grader.
+pub(crate) trait ExerciseKind: Sync {
+    /// Checks the kind's section of exercise.yaml and whatever else the kind
+    /// asks of the folder `dir` (its submission files, its test files),
+    /// reporting each problem with its field. Every kind-independent rule
+    /// is checked by `Exercise::load` itself.
+    fn validate(&self, dir: &Path, spec: &ExerciseSpec, problem: &mut dyn FnMut(&str, String));
+
+    /// The extension of the exercise's own test files under `tests/`, which
+    /// exercise.yaml lists; `None` when the kind has none (its `tests` list
+    /// is then empty and there is no `tests/` folder to require).
+    fn test_extension(&self) -> Option<&'static str>;
+
+    /// Whether `name`, a file directly under `tests/`, is a test file that
+    /// exercise.yaml must list.
+    fn is_test_file(&self, name: &str) -> bool {
+        self.test_extension()
+            .is_some_and(|extension| name.ends_with(extension))
+    }
+
+    /// Grades a submission that passed `Submission::check`: the result is
+    /// in the author's view, and every path ends in one.
+    fn grade<R: Runner>(
+        &self,
+        grader: &Grader<R>,
+        exercise: &Exercise,
+        submission: &Submission,
+    ) -> impl Future<Output = GradeResult> + Send;
+
+    /// What `grader check` runs once exercise.yaml has loaded; by default
+    /// the reference, the `overrides` keys, the starter and the mutants
+    /// (`check::solutions`).
+    fn check<R: Runner>(
+        &self,
+        grader: &Grader<R>,
+        exercise: &Exercise,
+    ) -> impl Future<Output = Vec<Finding>> + Send {
+        crate::check::solutions(grader, exercise)
+    }
+}
+
+/// Runs `$body` with `$k` bound to the implementation of `$kind`, a
+/// [`Kind`](crate::exercise::Kind): the one place a kind is wired in.
+macro_rules! with_kind {
+    ($kind:expr, |$k:ident| $body:expr) => {
+        match $kind {
+            $crate::exercise::Kind::Python => {
+                let $k = &$crate::python::Python;
+                $body
+            }
+            $crate::exercise::Kind::Sql => {
+                let $k = &$crate::sql::Sql;
+                $body
+            }
+            $crate::exercise::Kind::Api => {
+                let $k = &$crate::api::Api;
+                $body
+            }
+            $crate::exercise::Kind::Pytest => {
+                let $k = &$crate::pytest::Pytest;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_kind;

@@ -1,0 +1,499 @@
+//! The pytest kind: the learner writes the tests. The exercise ships a
+//! correct implementation (`implementation/`, never shown to learners) and
+//! described bugs (`bugs/`, each a patch against it or a folder). The
+//! learner's test files run against the correct implementation, where every
+//! one must pass (one that fails is reported as failing on correct code,
+//! with its message); then against each bug, which is caught when a test
+//! that passed on correct code fails on it, errors, goes missing, or the run
+//! does not finish. Each bug caught earns its points.
+//!
+//! Every run is a job of its own, in a container of its own, holding only
+//! the learner's tests and the one implementation under test: learner tests
+//! are learner code, and a container shared by several runs would let a
+//! test leave something behind (a file in /tmp or /dev/shm, a process, a
+//! SysV segment) that tells a later run it is not the first — the correct
+//! implementation's run — and fail on purpose. In a fresh container a run
+//! can tell the implementations apart only by running them. The bug runs go
+//! side by side, a few at a time, once the correct run has passed tests.
+//!
+//! In the container, pytest runs in a child of the entry process, a fresh
+//! interpreter without the job's key (`grader_tests.py`): the child's word
+//! covers only its own tests, and the entry process re-signs it. Only a
+//! report that ends with `done` is a finished run.
+//!
+//! Tests of a result: the learner's, by their pytest id (no points: they
+//! are what is judged), then one per bug, `bugs::<name>`, worth its
+//! points, passed when caught. A bug's name is its description when the
+//! author made it visible, else `hidden bug <n>`; its message (the
+//! description, which tests caught it) is hidden with it. A bug's code is
+//! never in a result.
+//!
+//! - [`spec`]: the `pytest:` section of exercise.yaml.
+
+pub mod spec;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use futures_util::StreamExt;
+use grader_sandbox::{Archive, Job, Outcome, Runner};
+
+use crate::channel::Key;
+use crate::exercise::{Exercise, ExerciseSpec, TestSettings, Visibility};
+use crate::grade::Grader;
+use crate::kind::ExerciseKind;
+use crate::mutant::{self, Base};
+use crate::report::{self, Report};
+use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
+use crate::submission::Submission;
+use spec::{BugSpec, PytestSpec};
+
+/// Bytes kept of one test's captured output, and of its failure message.
+const TEST_OUTPUT_CAP: usize = 4096;
+const MESSAGE_CAP: usize = 4096;
+/// Bytes kept of the correct run's stderr in the author's log.
+const LOG_CAP: usize = 16 * 1024;
+/// Bug runs at once.
+const BUG_RUNS_AT_ONCE: usize = 3;
+/// Largest bug patch read.
+const MAX_PATCH: u64 = 256 * 1024;
+/// Tests named in a caught bug's message.
+const NAMED_CATCHERS: usize = 5;
+
+/// What a bug's patch applies to.
+pub const IMPLEMENTATION: Base = Base {
+    folder: "implementation",
+    name: "implementation",
+    role: "bug's patch",
+    made: "bug",
+};
+
+/// The pytest kind.
+#[derive(Debug)]
+pub struct Pytest;
+
+impl ExerciseKind for Pytest {
+    fn validate(&self, dir: &Path, spec: &ExerciseSpec, problem: &mut dyn FnMut(&str, String)) {
+        spec::validate(dir, spec, problem);
+    }
+
+    /// The learner writes the tests: the exercise has none of its own.
+    fn test_extension(&self) -> Option<&'static str> {
+        None
+    }
+
+    async fn grade<R: Runner>(
+        &self,
+        grader: &Grader<R>,
+        exercise: &Exercise,
+        submission: &Submission,
+    ) -> GradeResult {
+        let infra = |message: String| GradeResult::error(&exercise.id, ErrorKind::Infra, message);
+        let Some(spec) = exercise.spec.pytest.as_ref() else {
+            return infra(format!("{} has no `pytest` section", exercise.id));
+        };
+        let image = match grader.images().tag("python") {
+            Ok(image) => image,
+            Err(message) => return infra(message),
+        };
+        let correct = match implementation(exercise, spec) {
+            Ok(files) => files,
+            Err(message) => return infra(message),
+        };
+        // Every bug is made before anything runs: one that cannot be is
+        // the exercise's fault, not the learner's.
+        let mut bugs = Vec::new();
+        for bug in &spec.bugs {
+            match bug_files(exercise, spec, &correct, bug) {
+                Ok(files) => bugs.push((bug, files)),
+                Err(message) => {
+                    return infra(format!("could not make bug {}: {message}", bug.name));
+                }
+            }
+        }
+        let on_correct =
+            match run(grader, exercise, spec, submission, &correct, image.clone()).await {
+                Ok(ran) => ran,
+                Err(message) => return infra(message),
+            };
+        let mut result = GradeResult::graded(
+            &exercise.id,
+            // `Grader::grade` times the whole: every run, side by side.
+            std::time::Duration::ZERO,
+            Vec::new(),
+            Output::run_log(
+                &on_correct.outcome,
+                "",
+                &on_correct.report.other_lines,
+                LOG_CAP,
+            ),
+        );
+        let (tests, error) = judge_correct(&on_correct);
+        let catchers: BTreeSet<String> = tests
+            .iter()
+            .filter(|test| test.status == TestStatus::Passed)
+            .map(|test| test.id.clone())
+            .collect();
+        result.tests = tests;
+        if let Some((kind, message)) = error {
+            result.error = Some(GradeError {
+                kind,
+                message,
+                learner_fault: kind.learner_fault(),
+            });
+        }
+        // A run on correct code that did not finish is no baseline: a test
+        // that ends the run (os._exit, a limit) would end it on every bug
+        // too, and count as catching them all.
+        let verdicts: Vec<Result<Verdict, String>> =
+            if catchers.is_empty() || result.error.is_some() {
+                bugs.iter().map(|_| Ok(Verdict::NotRun)).collect()
+            } else {
+                let mut runs = Vec::new();
+                for (_, files) in &bugs {
+                    let image = image.clone();
+                    let catchers = &catchers;
+                    runs.push(async move {
+                        run(grader, exercise, spec, submission, files, image)
+                            .await
+                            .and_then(|ran| judge_bug(&ran, catchers))
+                    });
+                }
+                futures_util::stream::iter(runs)
+                    .buffered(BUG_RUNS_AT_ONCE)
+                    .collect()
+                    .await
+            };
+        for (number, ((bug, _), verdict)) in bugs.iter().zip(verdicts).enumerate() {
+            match verdict {
+                Ok(verdict) => result.tests.push(bug_result(bug, number + 1, verdict)),
+                Err(message) => return infra(message),
+            }
+        }
+        result.settle();
+        result
+    }
+}
+
+/// The correct implementation's files.
+fn implementation(
+    exercise: &Exercise,
+    spec: &PytestSpec,
+) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let mut files = BTreeMap::new();
+    for name in &spec.files {
+        let relative = format!("implementation/{name}");
+        let contents = crate::fsread::read_in(
+            &exercise.dir,
+            Path::new(&relative),
+            crate::exercise::MAX_EXERCISE_FILE,
+        )
+        .map_err(|error| error.with_cause())?;
+        files.insert(name.clone(), contents);
+    }
+    Ok(files)
+}
+
+/// A bug's files: its folder's, or the implementation's with its patch.
+fn bug_files(
+    exercise: &Exercise,
+    spec: &PytestSpec,
+    correct: &BTreeMap<String, Vec<u8>>,
+    bug: &BugSpec,
+) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let patch = format!("bugs/{}.patch", bug.name);
+    match crate::fsread::read_to_string_in(&exercise.dir, Path::new(&patch), MAX_PATCH) {
+        Ok(text) => {
+            let names: Vec<&str> = spec.files.iter().map(String::as_str).collect();
+            mutant::patch_files(&IMPLEMENTATION, correct.clone(), &names, &patch, &text)
+                .map_err(|error| error.to_string())
+        }
+        Err(error) if error.is_not_found() => {
+            let mut files = BTreeMap::new();
+            for name in &spec.files {
+                let relative = format!("bugs/{}/{name}", bug.name);
+                let contents = crate::fsread::read_in(
+                    &exercise.dir,
+                    Path::new(&relative),
+                    crate::exercise::MAX_EXERCISE_FILE,
+                )
+                .map_err(|error| error.with_cause())?;
+                files.insert(name.clone(), contents);
+            }
+            Ok(files)
+        }
+        Err(error) => Err(error.with_cause()),
+    }
+}
+
+/// One run of the learner's tests, against one implementation.
+struct Ran {
+    outcome: Outcome,
+    report: Report,
+    key: Key,
+    job: Job,
+}
+
+async fn run<R: Runner>(
+    grader: &Grader<R>,
+    exercise: &Exercise,
+    spec: &PytestSpec,
+    submission: &Submission,
+    implementation: &BTreeMap<String, Vec<u8>>,
+    image: String,
+) -> Result<Ran, String> {
+    let key = Key::new();
+    let archive = archive(spec, submission, implementation, &key)
+        .map_err(|message| format!("could not pack the job: {message}"))?;
+    let job = Job {
+        image,
+        limits: exercise.limits(),
+        env: Vec::new(),
+    };
+    let outcome = grader.run(&job, archive).await?;
+    let report = Report::parse(&outcome.stdout.bytes, &key);
+    Ok(Ran {
+        outcome,
+        report,
+        key,
+        job,
+    })
+}
+
+/// The job's files: the learner's test files and the implementation side
+/// by side, and the manifest that runs the learner's tests.
+pub fn archive(
+    spec: &PytestSpec,
+    submission: &Submission,
+    implementation: &BTreeMap<String, Vec<u8>>,
+    key: &Key,
+) -> Result<Archive, String> {
+    let mut archive = Archive::new();
+    for (name, contents) in submission.files.iter().chain(implementation) {
+        archive
+            .add(name, contents.clone())
+            .map_err(|error| error.to_string())?;
+    }
+    let manifest = serde_json::json!({
+        "key": key.as_str(),
+        "tests": {
+            "files": submission.files.keys().collect::<Vec<_>>(),
+            "implementation": implementation.keys().collect::<Vec<_>>(),
+            "test_timeout": spec.test_timeout().map(|timeout| timeout.as_secs_f64()),
+            "output_cap": TEST_OUTPUT_CAP,
+            "message_cap": MESSAGE_CAP,
+        }
+    });
+    archive
+        .set_manifest(manifest.to_string())
+        .map_err(|error| error.to_string())?;
+    Ok(archive)
+}
+
+/// The learner's tests as they ran on the correct implementation, and the
+/// error that stopped the run, if one did.
+fn judge_correct(ran: &Ran) -> (Vec<TestResult>, Option<(ErrorKind, String)>) {
+    let report = &ran.report;
+    let stopped = crate::ending::stopped(&ran.outcome, &ran.job.limits, Some(&ran.key));
+    let mut tests = Vec::new();
+    for test in report.collected.iter().flatten() {
+        let settings = TestSettings {
+            points: 0.0,
+            visibility: Visibility::Visible,
+            task: None,
+            tags: Vec::new(),
+        };
+        let (status, message, output, duration) = match report.results.get(&test.id) {
+            Some(event) => {
+                let status = match event.outcome {
+                    report::Outcome::Passed => TestStatus::Passed,
+                    report::Outcome::Failed => TestStatus::Failed,
+                    report::Outcome::Error => TestStatus::Error,
+                    report::Outcome::Skipped => TestStatus::Skipped,
+                };
+                let message = match status {
+                    TestStatus::Passed => None,
+                    TestStatus::Skipped => Some(format!("skipped: {}", event.message)),
+                    _ => Some(format!(
+                        "this test fails on correct code:\n{}",
+                        event.message
+                    )),
+                };
+                let output = (!event.output.is_empty()).then(|| Output {
+                    text: event.output.clone(),
+                    truncated: event.output_truncated,
+                });
+                (status, message, output, event.duration)
+            }
+            None => {
+                let why = if report.running.as_deref() == Some(test.id.as_str()) {
+                    "this test was running on correct code when the run stopped"
+                } else {
+                    "not run: the run on correct code stopped before this test"
+                };
+                (TestStatus::Error, Some(why.to_owned()), None, 0.0)
+            }
+        };
+        let mut result = TestResult::judged(
+            test.id.clone(),
+            test.name.clone(),
+            settings,
+            status,
+            message,
+            (duration * 1000.0) as u64,
+        );
+        result.output = output;
+        result.line = test.line;
+        tests.push(result);
+    }
+    let on_correct = |message: String| format!("on the correct implementation, {message}");
+    let error = if let Some((kind, message)) = stopped {
+        Some((kind, on_correct(message)))
+    } else if report.cut {
+        Some((
+            ErrorKind::Crashed,
+            "the test report was cut short: lines of it went missing, which only code \
+             running in the tests' container can do"
+                .to_owned(),
+        ))
+    } else if !report.defects.is_empty() {
+        Some((
+            ErrorKind::Infra,
+            format!("the test report could not be read: {}", report.defects[0]),
+        ))
+    } else if let Some(error) = report.collect_errors.first() {
+        Some((
+            ErrorKind::Crashed,
+            format!(
+                "your test file {} could not load:\n{}",
+                error.file, error.message
+            ),
+        ))
+    } else if report.exit_code.is_none() {
+        Some((
+            ErrorKind::Crashed,
+            on_correct(
+                "your tests did not finish: pytest stopped before it reported its end \
+                 (a test that exits the interpreter, or kills it)"
+                    .to_owned(),
+            ),
+        ))
+    } else if report.collected.as_ref().is_none_or(Vec::is_empty) {
+        Some((
+            ErrorKind::InvalidSubmission,
+            "pytest found no test in your files: a test is a function whose name starts \
+             with `test`"
+                .to_owned(),
+        ))
+    } else {
+        None
+    };
+    (tests, error)
+}
+
+/// What a bug's run says of it.
+enum Verdict {
+    /// The tests that caught it (failed, errored or did not run on it).
+    Caught(Vec<String>),
+    /// The run did not finish: a limit, or the interpreter gone.
+    Stopped(String),
+    Missed,
+    /// No bug run: no test passed on the correct implementation.
+    NotRun,
+}
+
+fn judge_bug(ran: &Ran, catchers: &BTreeSet<String>) -> Result<Verdict, String> {
+    let report = &ran.report;
+    match crate::ending::stopped(&ran.outcome, &ran.job.limits, Some(&ran.key)) {
+        Some((ErrorKind::Infra, message)) => return Err(message),
+        Some((kind, _)) => return Ok(Verdict::Stopped(kind.as_str().to_owned())),
+        None => {}
+    }
+    if let Some(defect) = report.defects.first() {
+        return Err(format!(
+            "the test report of a bug's run could not be read: {defect}"
+        ));
+    }
+    if report.cut || report.exit_code.is_none() || !report.collect_errors.is_empty() {
+        return Ok(Verdict::Stopped("crashed".to_owned()));
+    }
+    let caught: Vec<String> = catchers
+        .iter()
+        .filter(|id| {
+            report
+                .results
+                .get(id.as_str())
+                .is_none_or(|event| event.outcome != report::Outcome::Passed)
+        })
+        .cloned()
+        .collect();
+    Ok(if caught.is_empty() {
+        Verdict::Missed
+    } else {
+        Verdict::Caught(caught)
+    })
+}
+
+fn bug_result(bug: &BugSpec, number: usize, verdict: Verdict) -> TestResult {
+    let visibility = if bug.visible {
+        Visibility::Visible
+    } else {
+        Visibility::Hidden
+    };
+    let name = if bug.visible {
+        bug.description.clone()
+    } else {
+        format!("hidden bug {number}")
+    };
+    let (status, message) = match verdict {
+        Verdict::Caught(ids) => {
+            let mut named = ids
+                .iter()
+                .take(NAMED_CATCHERS)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if ids.len() > NAMED_CATCHERS {
+                named.push_str(&format!(" and {} more", ids.len() - NAMED_CATCHERS));
+            }
+            (
+                TestStatus::Passed,
+                format!("caught: {}\nby {named}", bug.description),
+            )
+        }
+        Verdict::Stopped(how) => (
+            TestStatus::Passed,
+            format!(
+                "caught: {}\nyour tests did not finish on it ({how})",
+                bug.description
+            ),
+        ),
+        Verdict::Missed => (
+            TestStatus::Failed,
+            format!(
+                "missed: {}\nevery test of yours passes on it",
+                bug.description
+            ),
+        ),
+        Verdict::NotRun => (
+            TestStatus::Failed,
+            format!(
+                "missed: {}\nnot run: your tests must finish, and pass, on the correct implementation first",
+                bug.description
+            ),
+        ),
+    };
+    TestResult::judged(
+        format!("bugs::{}", bug.name),
+        name,
+        TestSettings {
+            points: bug.points,
+            visibility,
+            task: None,
+            tags: Vec::new(),
+        },
+        status,
+        Some(message),
+        0,
+    )
+}

@@ -1,0 +1,199 @@
+//! The `pytest:` section of exercise.yaml — the exercise's correct
+//! implementation and its described bugs — and what is checked of it.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::exercise::ExerciseSpec;
+use crate::units::HumanDuration;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PytestSpec {
+    /// The implementation's files, in `implementation/`; each job puts one
+    /// version of them beside the learner's test files, which import them.
+    pub files: Vec<String>,
+    /// The buggy implementations, each `bugs/<name>.patch` (a diff against
+    /// `implementation/`) or `bugs/<name>/` (the files whole).
+    pub bugs: Vec<BugSpec>,
+    /// Time limit for one learner test; the run goes on with the next.
+    #[serde(default)]
+    pub test_timeout: Option<HumanDuration>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BugSpec {
+    pub name: String,
+    /// The mistake, as a learner would read it.
+    pub description: String,
+    /// Whether a learner sees the description (the author always does).
+    #[serde(default)]
+    pub visible: bool,
+    /// Earned when a learner test catches it.
+    #[serde(default = "one")]
+    pub points: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl PytestSpec {
+    pub fn test_timeout(&self) -> Option<Duration> {
+        self.test_timeout.map(|timeout| timeout.0)
+    }
+}
+
+/// Checks the section against the folder `dir`.
+pub fn validate(dir: &Path, spec: &ExerciseSpec, problem: &mut dyn FnMut(&str, String)) {
+    for (index, file) in spec.submission.files.iter().enumerate() {
+        if !crate::exercise::is_test_file(&file.name) {
+            problem(
+                &format!("submission.files[{index}].name"),
+                format!(
+                    "expected a test file pytest collects (`test_*.py` or `*_test.py`), found `{}`",
+                    file.name
+                ),
+            );
+        }
+    }
+    if !spec.mutants.is_empty() {
+        problem(
+            "mutants",
+            "a `pytest` exercise's wrong implementations are its `pytest.bugs`; remove `mutants`"
+                .to_owned(),
+        );
+    }
+    let Some(pytest) = &spec.pytest else {
+        problem(
+            "pytest",
+            "expected a `pytest` section (files, bugs) for a `pytest` exercise".to_owned(),
+        );
+        return;
+    };
+    if pytest.files.is_empty() {
+        problem(
+            "pytest.files",
+            "expected the implementation's files, e.g. `[slugify.py]`".to_owned(),
+        );
+    }
+    let mut names = BTreeSet::new();
+    for (index, file) in pytest.files.iter().enumerate() {
+        let field = format!("pytest.files[{index}]");
+        if !is_module_file(file) {
+            problem(
+                &field,
+                format!("expected a plain .py file name such as `slugify.py`, found `{file}`"),
+            );
+            continue;
+        }
+        if !names.insert(file.as_str()) {
+            problem(&field, format!("`{file}` is listed twice"));
+        }
+        if crate::exercise::is_test_file(file) || crate::exercise::is_reserved(file) {
+            problem(
+                &field,
+                format!("`{file}` is a name pytest would collect or read as its configuration"),
+            );
+        }
+        if spec.submission.files.iter().any(|sub| &sub.name == file) {
+            problem(
+                &field,
+                format!("`{file}` is also a submission file; the learner's tests import it"),
+            );
+        }
+        if !dir.join("implementation").join(file).is_file() {
+            problem(
+                &field,
+                format!(
+                    "implementation/{file} does not exist: it holds the correct implementation"
+                ),
+            );
+        }
+    }
+    if pytest.bugs.is_empty() {
+        problem(
+            "pytest.bugs",
+            "expected at least one bug for the learner's tests to catch".to_owned(),
+        );
+    }
+    let mut bug_names = BTreeSet::new();
+    for (index, bug) in pytest.bugs.iter().enumerate() {
+        let field = format!("pytest.bugs[{index}]");
+        if !crate::exercise::is_slug(&bug.name) {
+            problem(
+                &format!("{field}.name"),
+                format!(
+                    "expected lowercase letters, digits and `-`, found `{}`",
+                    bug.name
+                ),
+            );
+            continue;
+        }
+        if !bug_names.insert(bug.name.as_str()) {
+            problem(
+                &format!("{field}.name"),
+                format!("`{}` is listed twice", bug.name),
+            );
+        }
+        if bug.description.trim().is_empty() {
+            problem(
+                &format!("{field}.description"),
+                "expected the mistake in a sentence a learner can read".to_owned(),
+            );
+        }
+        if !(bug.points >= 0.0 && bug.points.is_finite()) {
+            problem(
+                &format!("{field}.points"),
+                format!("expected a number ≥ 0, found {}", bug.points),
+            );
+        }
+        let folder = dir.join("bugs").join(&bug.name);
+        let patch = dir.join("bugs").join(format!("{}.patch", bug.name));
+        let is_folder = folder.symlink_metadata().is_ok_and(|meta| meta.is_dir());
+        let is_patch = patch.symlink_metadata().is_ok_and(|meta| meta.is_file());
+        let name = &bug.name;
+        match (is_folder, is_patch) {
+            (false, false) => problem(
+                &format!("bugs/{name}"),
+                format!(
+                    "expected a patch bugs/{name}.patch against implementation/, or a folder bugs/{name}/ with {}",
+                    pytest.files.join(", ")
+                ),
+            ),
+            (true, true) => problem(
+                &format!("bugs/{name}"),
+                format!("bugs/{name}/ and bugs/{name}.patch both exist; keep one"),
+            ),
+            (true, false) => {
+                for file in &pytest.files {
+                    if !folder.join(file).is_file() {
+                        problem(
+                            &format!("bugs/{name}"),
+                            format!("bugs/{name}/{file} does not exist"),
+                        );
+                    }
+                }
+            }
+            // Applied, and a stale one reported, by the grading.
+            (false, true) => {}
+        }
+    }
+    if let Some(timeout) = pytest.test_timeout
+        && timeout.0 < Duration::from_millis(100)
+    {
+        problem("pytest.test_timeout", "expected at least 100ms".to_owned());
+    }
+}
+
+fn is_module_file(name: &str) -> bool {
+    name.strip_suffix(".py").is_some_and(|stem| {
+        !stem.is_empty()
+            && !stem.starts_with(|c: char| c.is_ascii_digit())
+            && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}

@@ -1,0 +1,398 @@
+//! The pytest kind against the real engine, on `pytest/test-slugify` (five
+//! bugs of a point each; `keeps-case` and `cut-leaves-dash` visible): what
+//! the learner's tests earn, what a learner sees, and learner tests that
+//! attack the grading. Learner tests are learner code: whatever they do —
+//! read the disk for another implementation, look for the job's key, leave
+//! state for a later run, exit the interpreter, rewrite pytest's verdicts,
+//! write to the report — they earn nothing they did not earn by testing,
+//! and never make the grading an `infra` error.
+
+use grader::result::{ErrorKind, GradeResult, Status, TestStatus};
+use grader::{Exercise, Grader, Images, Submission, View};
+
+use crate::support::{self, reference};
+
+const EXERCISE: &str = "pytest/test-slugify";
+const FILE: &str = "test_slugify.py";
+const BUGS: [&str; 5] = [
+    "keeps-case",
+    "drops-digits",
+    "no-collapse",
+    "cut-leaves-dash",
+    "cut-one-short",
+];
+
+async fn grade(tests: &str) -> GradeResult {
+    support::grade(EXERCISE, &[(FILE, tests)]).await
+}
+
+fn bug<'a>(result: &'a GradeResult, name: &str) -> &'a grader::result::TestResult {
+    let id = format!("bugs::{name}");
+    result
+        .tests
+        .iter()
+        .find(|test| test.id == id)
+        .unwrap_or_else(|| panic!("no {id} in {result:#?}"))
+}
+
+fn caught(result: &GradeResult) -> Vec<&str> {
+    BUGS.iter()
+        .copied()
+        .filter(|name| bug(result, name).status == TestStatus::Passed)
+        .collect()
+}
+
+/// Every learner test passed on the correct implementation; the attack
+/// caught nothing.
+fn assert_earned_nothing(result: &GradeResult) {
+    assert!(result.error.is_none(), "{result:#?}");
+    for test in result
+        .tests
+        .iter()
+        .filter(|test| !test.id.starts_with("bugs::"))
+    {
+        assert_eq!(test.status, TestStatus::Passed, "{test:#?}");
+    }
+    assert_eq!(caught(result), Vec::<&str>::new(), "{result:#?}");
+    assert_eq!(result.score, 0.0);
+    assert_eq!(result.max_score, 5.0);
+}
+
+#[tokio::test]
+async fn a_test_failing_on_correct_code_is_named_and_the_others_still_catch_bugs() {
+    let tests = reference(EXERCISE, FILE)
+        + "\n\ndef test_wrong_about_dashes():\n    assert slugify('a b') == 'a_b', 'expected underscores'\n";
+    let result = grade(&tests).await;
+    let wrong = result
+        .tests
+        .iter()
+        .find(|test| test.id == "test_slugify.py::test_wrong_about_dashes")
+        .unwrap();
+    assert_eq!(wrong.status, TestStatus::Failed);
+    let message = wrong.message.as_deref().unwrap();
+    assert!(
+        message.starts_with("this test fails on correct code"),
+        "{message}"
+    );
+    assert!(message.contains("expected underscores"), "{message}");
+    assert_eq!(caught(&result), BUGS.to_vec(), "{result:#?}");
+    assert_eq!(result.score, 5.0);
+    assert_eq!(result.status, Status::Failed);
+    let message = bug(&result, "drops-digits").message.as_deref().unwrap();
+    assert!(
+        message.contains("by test_slugify.py::test_keeps_digits"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_bug_is_caught_only_by_a_test_that_tells_it_apart() {
+    let tests = "from slugify import slugify\n\n\
+                 def test_case():\n    assert slugify('Hello') == 'hello'\n";
+    let result = grade(tests).await;
+    assert_eq!(caught(&result), vec!["keeps-case"], "{result:#?}");
+    assert_eq!(result.score, 1.0);
+    let missed = bug(&result, "drops-digits").message.as_deref().unwrap();
+    assert!(missed.starts_with("missed: digits are dropped"), "{missed}");
+}
+
+#[tokio::test]
+async fn the_learner_view_names_visible_bugs_only_and_never_shows_a_bugs_code() {
+    let tests = "from slugify import slugify\n\n\
+                 def test_word():\n    assert slugify('hello') == 'hello'\n";
+    let result = grade(tests).await.for_view(View::Learner);
+    let json = result.to_json();
+    let keeps_case = bug(&result, "keeps-case");
+    assert_eq!(
+        keeps_case.name,
+        "upper-case letters are dropped instead of lowercased"
+    );
+    assert!(
+        keeps_case
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("missed: ")
+    );
+    let drops_digits = bug(&result, "drops-digits");
+    assert_eq!(drops_digits.name, "hidden bug 2");
+    assert_eq!(drops_digits.message, None);
+    assert_eq!(drops_digits.max_score, 1.0);
+    // Neither a hidden bug's description nor any bug's code, nor the
+    // correct implementation's.
+    for secret in [
+        "digits are dropped",
+        "every other character becomes a dash",
+        "one character fewer",
+        "re.split",
+        "[a-z]+",
+        "max_length - 1",
+        "re.findall",
+        "rstrip",
+    ] {
+        assert!(
+            !json.contains(secret),
+            "`{secret}` in the learner view: {json}"
+        );
+    }
+}
+
+/// A learner test that looks everywhere it can for another version of the
+/// module — the correct one, to compare with the one it runs against, or a
+/// bug's — and fails when it finds one that differs: it would catch every
+/// bug if any run could see another implementation.
+#[tokio::test]
+async fn a_test_that_searches_the_disk_for_other_implementations_finds_none() {
+    let tests = r#"
+import os
+import slugify as module
+
+def test_no_other_slugify_anywhere():
+    mine = open(module.__file__, "rb").read()
+    found = []
+    # Everywhere a job's files could be: the image (/usr) is built before
+    # any exercise exists.
+    skipped = {os.path.realpath(module.__file__), os.path.realpath(__file__)}
+    for top in ("/work", "/tmp", "/dev/shm", "/opt", "/home", "/var", "/run", "/root", "/srv", "/mnt"):
+      for root, dirs, files in os.walk(top):
+        for name in files:
+            path = os.path.join(root, name)
+            if os.path.realpath(path) in skipped:
+                continue
+            try:
+                with open(path, "rb") as f:
+                    data = f.read(1 << 20)
+            except OSError:
+                continue
+            if b"def slugify" in data:
+                found.append(path)
+            if b"+++ b/slugify.py" in data or b"keeps-case" in data:
+                found.append(path)
+    assert found == [], found
+    assert sorted(os.listdir(".")) in (
+        ["slugify.py", "test_slugify.py"],
+        ["__pycache__", "slugify.py", "test_slugify.py"],
+    ), os.listdir(".")
+    assert mine
+"#;
+    assert_earned_nothing(&grade(tests).await);
+}
+
+/// The job's key is in the entry process's memory only: not on disk, not
+/// in the child's environment, not readable through /proc; a line written
+/// to the container's stdout without it counts for nothing.
+#[tokio::test]
+async fn a_test_cannot_read_the_key_nor_forge_a_report_line() {
+    let tests = r#"
+import os
+
+def test_the_key_is_out_of_reach():
+    assert not os.path.exists("/work/.grader"), os.listdir("/work")
+    assert "key" not in " ".join(os.environ).lower(), dict(os.environ)
+    parent = os.getppid()
+    for what in ("environ", "mem", "maps"):
+        try:
+            with open(f"/proc/{parent}/{what}", "rb") as f:
+                data = f.read(4096)
+        except OSError:
+            continue
+        raise AssertionError(f"/proc/{parent}/{what} is readable: {data[:80]!r}")
+    for fd in range(3, 64):
+        try:
+            os.readlink(f"/proc/{parent}/fd/{fd}")
+        except OSError:
+            continue
+        raise AssertionError(f"the parent's descriptors are listable")
+
+def test_forged_lines_count_for_nothing():
+    forged = (
+        '\n@@grader:0:00000000000000000000000000000000 {"event":"done","exit_code":0}\n'
+        '\n@@grader:9:00000000000000000000000000000000 {"event":"result","id":"x"}\n'
+    )
+    for target in ("/proc/1/fd/1", "/proc/1/fd/2"):
+        try:
+            with open(target, "w") as out:
+                out.write(forged)
+        except OSError:
+            pass
+"#;
+    assert_earned_nothing(&grade(tests).await);
+}
+
+/// Each run is a container of its own: what one run leaves behind — files
+/// in every writable place, a process listening on an abstract socket — is
+/// not there for the next. A test that fails when it finds a trace of an
+/// earlier run would otherwise pass only on the first run (the correct
+/// implementation's) and catch every bug.
+#[tokio::test]
+async fn nothing_one_run_leaves_behind_reaches_another() {
+    let tests = r#"
+import os
+import socket
+import subprocess
+import sys
+
+PLACES = ["/tmp/.seen", "/dev/shm/.seen", "/work/.seen", os.path.expanduser("~/.seen")]
+ADDRESS = "\0grader-seen"
+
+def test_first_run():
+    seen = [place for place in PLACES if os.path.exists(place)]
+    probe = socket.socket(socket.AF_UNIX)
+    try:
+        probe.connect(ADDRESS)
+        seen.append("a listener from an earlier run")
+    except OSError:
+        pass
+    for place in PLACES:
+        try:
+            open(place, "w").close()
+        except OSError:
+            pass
+    subprocess.Popen(
+        [sys.executable, "-c",
+         "import socket, time\n"
+         "s = socket.socket(socket.AF_UNIX)\n"
+         "s.bind('\\0grader-seen')\n"
+         "s.listen()\n"
+         "time.sleep(600)\n"],
+        start_new_session=True,
+    )
+    assert seen == [], seen
+"#;
+    assert_earned_nothing(&grade(tests).await);
+}
+
+#[tokio::test]
+async fn a_test_that_exits_the_interpreter_earns_nothing() {
+    let tests =
+        reference(EXERCISE, FILE) + "\n\ndef test_zzz_leave():\n    import os\n    os._exit(0)\n";
+    let result = grade(&tests).await;
+    let error = result.error.as_ref().expect("an error");
+    assert_eq!(error.kind, ErrorKind::Crashed, "{error:?}");
+    assert!(error.learner_fault);
+    assert!(
+        error.message.contains("did not finish"),
+        "{}",
+        error.message
+    );
+    assert_eq!(result.score, 0.0);
+    assert_eq!(result.max_score, 5.0);
+}
+
+/// A test module that rewrites pytest's verdicts so every test passes: its
+/// failing tests pass on correct code and on every bug alike.
+#[tokio::test]
+async fn a_test_that_makes_pytest_report_passes_earns_nothing() {
+    let tests = r#"
+import _pytest.runner
+from _pytest.reports import TestReport
+
+made = _pytest.runner.pytest_runtest_makereport
+
+def always_passed(item, call):
+    report = made(item, call)
+    report.outcome = "passed"
+    report.longrepr = None
+    return report
+
+_pytest.runner.pytest_runtest_makereport = always_passed
+TestReport.failed = property(lambda self: False)
+TestReport.passed = property(lambda self: True)
+
+from slugify import slugify
+
+def test_everything_is_wrong():
+    assert slugify("Hello") == "nonsense"
+"#;
+    assert_earned_nothing(&grade(tests).await);
+}
+
+/// A test that writes to the report pipe itself: every run says what it
+/// says, all passed and finished, on the correct implementation and on
+/// every bug alike.
+#[tokio::test]
+async fn a_test_that_writes_its_own_report_earns_nothing() {
+    let tests = r#"
+import json
+import os
+import sys
+
+def test_forge():
+    fd = int(sys.argv[1])
+    ids = ["test_slugify.py::test_forge"]
+    lines = [{"event": "result", "id": i, "outcome": "passed", "message": "", "output": ""} for i in ids]
+    lines.append({"event": "finished", "exit_code": 0})
+    os.write(fd, "".join(json.dumps(line) + "\n" for line in lines).encode())
+    os._exit(0)
+"#;
+    let result = grade(tests).await;
+    assert!(result.error.is_none(), "{result:#?}");
+    assert_eq!(caught(&result), Vec::<&str>::new(), "{result:#?}");
+    assert_eq!(result.score, 0.0);
+}
+
+#[tokio::test]
+async fn a_test_file_that_cannot_load_says_why() {
+    let result = grade("from slugify import nothing_here\n").await;
+    let error = result.error.as_ref().expect("an error");
+    assert_eq!(error.kind, ErrorKind::Crashed, "{error:?}");
+    assert!(error.message.contains("nothing_here"), "{}", error.message);
+    assert_eq!(result.score, 0.0);
+    assert_eq!(result.max_score, 5.0);
+}
+
+/// A bug's patch that no longer applies is the exercise's fault: `infra`
+/// for the grading, and `grader check` names the patch.
+#[tokio::test]
+async fn a_stale_bug_patch_fails_check_with_its_name() {
+    let (_temp, dir) = support::scratch_copy(EXERCISE);
+    let path = dir.join("implementation/slugify.py");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("lowered = text.lower()", "lowered = str.lower(text)");
+    std::fs::write(&path, text).unwrap();
+    let exercise = Exercise::load(&dir).unwrap();
+    let submission = Submission {
+        files: [(FILE.to_owned(), reference(EXERCISE, FILE).into_bytes())].into(),
+    };
+    let grader: Grader<_> = Grader::new(
+        support::grader_sandbox().await,
+        Images::new(support::root().join("runner-images")),
+    );
+    let result = grader.grade(&exercise, &submission).await;
+    let error = result.error.as_ref().expect("an error");
+    assert_eq!(error.kind, ErrorKind::Infra);
+    assert!(
+        error
+            .message
+            .starts_with("could not make bug keeps-case: bugs/keeps-case.patch no longer applies"),
+        "{}",
+        error.message
+    );
+    assert!(
+        error.message.contains("implementation/slugify.py"),
+        "{}",
+        error.message
+    );
+    let check = grader.check(&dir).await;
+    assert!(!check.ok());
+}
+
+/// A test that fails inside the implementation shows the exception, never
+/// a line of the implementation's code (pytest's traceback would quote it).
+#[tokio::test]
+async fn a_failure_inside_the_implementation_quotes_none_of_its_code() {
+    let tests = "from slugify import slugify\n\n\
+                 def test_none():\n    slugify(None)\n";
+    let result = grade(tests).await.for_view(View::Learner);
+    let test = result
+        .tests
+        .iter()
+        .find(|test| test.id == "test_slugify.py::test_none")
+        .unwrap();
+    let message = test.message.as_deref().unwrap();
+    assert!(message.contains("AttributeError"), "{message}");
+    assert!(message.contains("slugify(None)"), "{message}");
+    assert!(!message.contains("lower()"), "{message}");
+    assert!(!message.contains("\nslugify.py:"), "{message}");
+}

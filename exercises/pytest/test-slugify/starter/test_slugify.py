@@ -1,0 +1,5 @@
+from slugify import slugify
+
+
+def test_a_single_word():
+    assert slugify("hello") == "hello"

@@ -1,0 +1,5 @@
+import report
+
+
+def test_describe_exists():
+    assert callable(report.describe)

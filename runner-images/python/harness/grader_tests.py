@@ -1,0 +1,178 @@
+"""The pytest kind's side of a job: the learner's tests against one
+implementation (the correct one, or one of the exercise's bugs).
+
+This runs in the entry process: not dumpable, the job's key in its memory
+only. The learner's tests are learner code, so they never run here: pytest
+runs in a child, a fresh interpreter (`python3 -I`, a clean environment,
+stdin on /dev/null, no descriptor of ours but the write end of one pipe)
+started on `grader_tests_child.py`, which writes what pytest saw as JSON
+lines on that pipe. The child's word is only about its own tests, so this
+process reads it as untrusted input, keeps only well-formed events in a
+sane order and within caps, and re-signs them on the report channel in the
+python harness's format (collected, start, result, collect_error, done).
+`done` comes only when the child said pytest finished *and* exited: a child
+that calls os._exit, is killed or loses its pipe leaves a report without an
+end, which the grader reads as a run that did not finish.
+
+Nothing else of the exercise is in this container: its job holds the
+learner's test files and the one implementation under test, so a test that
+reads the disk finds no other implementation, and nothing a run leaves
+behind reaches another run (each is a container of its own).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from grader_channel import Channel
+
+HARNESS = os.path.dirname(os.path.abspath(__file__))
+CHILD = os.path.join(HARNESS, "grader_tests_child.py")
+# Bytes of the child's report read; the rest is not looked at.
+MAX_REPORT = 8 << 20
+MAX_TESTS = 2000
+MAX_ID = 1000
+OUTCOMES = ("passed", "failed", "error", "skipped")
+
+
+def capped(value, cap):
+    if not isinstance(value, str):
+        return "", False
+    data = value.encode("utf-8", "replace")
+    if len(data) <= cap:
+        return value, False
+    return data[:cap].decode("utf-8", "ignore"), True
+
+
+class Relay:
+    """Re-signs the child's events that make sense, in an order that does."""
+
+    def __init__(self, channel, message_cap, output_cap):
+        self.channel = channel
+        self.message_cap = message_cap
+        self.output_cap = output_cap
+        self.collected = None
+        self.results = set()
+        self.finished = None
+        self.errors = 0
+
+    def event(self, event):
+        if not isinstance(event, dict) or self.finished is not None:
+            return
+        kind = event.get("event")
+        if kind == "collected" and self.collected is None:
+            tests = event.get("tests")
+            if not isinstance(tests, list):
+                return
+            kept, ids = [], set()
+            for test in tests[:MAX_TESTS]:
+                if not isinstance(test, dict):
+                    continue
+                test_id, _ = capped(test.get("id"), MAX_ID)
+                if not test_id or test_id in ids:
+                    continue
+                ids.add(test_id)
+                name, _ = capped(test.get("name") or test_id, MAX_ID)
+                line = test.get("line")
+                if not (isinstance(line, int) and not isinstance(line, bool) and 0 < line < 1 << 31):
+                    line = None
+                kept.append({"id": test_id, "file": test_id.split("::", 1)[0],
+                             "name": name, "line": line})
+            self.collected = ids
+            self.channel.emit({"event": "collected", "tests": kept})
+        elif kind == "collect_error" and self.collected is None and self.errors < 50:
+            self.errors += 1
+            file, _ = capped(event.get("file"), MAX_ID)
+            message, _ = capped(event.get("message"), self.message_cap)
+            summary, _ = capped(event.get("summary"), 1000)
+            self.channel.emit({"event": "collect_error", "file": file or "?",
+                               "summary": summary or "collection failed", "message": message})
+        elif kind == "start" and self.collected is not None:
+            test_id = event.get("id")
+            if test_id in self.collected and test_id not in self.results:
+                self.channel.emit({"event": "start", "id": test_id})
+        elif kind == "result" and self.collected is not None:
+            test_id = event.get("id")
+            outcome = event.get("outcome")
+            if test_id not in self.collected or test_id in self.results or outcome not in OUTCOMES:
+                return
+            self.results.add(test_id)
+            message, _ = capped(event.get("message"), self.message_cap)
+            output, truncated = capped(event.get("output"), self.output_cap)
+            duration = event.get("duration")
+            if not (isinstance(duration, (int, float)) and 0 <= duration < 1e6):
+                duration = 0.0
+            self.channel.emit({"event": "result", "id": test_id, "outcome": outcome,
+                               "message": message, "output": output,
+                               "output_truncated": truncated, "duration": float(duration)})
+        elif kind == "finished":
+            code = event.get("exit_code")
+            if isinstance(code, int) and not isinstance(code, bool) and 0 <= code < 256:
+                self.finished = code
+
+
+def clean_env(work):
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": work,
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
+
+
+def run(work, config, key):
+    # The report gets stdout to itself; the child's stdout and stderr go to
+    # the job's stderr (the author's log).
+    out_fd = os.dup(1)
+    os.dup2(2, 1)
+    channel = Channel(out_fd, key)
+    relay = Relay(channel, int(config.get("message_cap", 4096)),
+                  int(config.get("output_cap", 4096)))
+    files = [name for name in config.get("files", []) if isinstance(name, str)]
+    hidden = [name for name in config.get("implementation", []) if isinstance(name, str)]
+    settings = json.dumps({"files": files, "hidden": hidden,
+                           "test_timeout": config.get("test_timeout")})
+    read_end, write_end = os.pipe()
+    started = time.monotonic()
+    child = subprocess.Popen(
+        [sys.executable, "-I", "-B", CHILD, str(write_end), settings],
+        cwd=work,
+        env=clean_env(work),
+        stdin=subprocess.DEVNULL,
+        stdout=2,
+        stderr=2,
+        pass_fds=(write_end,),
+        close_fds=True,
+        start_new_session=True,
+    )
+    os.close(write_end)
+    pending = b""
+    total = 0
+    with os.fdopen(read_end, "rb", buffering=0) as pipe:
+        while True:
+            chunk = pipe.read(65536)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > MAX_REPORT:
+                # Read on (so the child is not blocked), look at nothing more.
+                continue
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                try:
+                    relay.event(json.loads(line))
+                except ValueError:
+                    pass
+    code = child.wait()
+    if relay.finished is not None and code == relay.finished:
+        channel.emit({"event": "done", "exit_code": relay.finished,
+                      "duration": round(time.monotonic() - started, 6)})
+    else:
+        sys.stderr.write("grader-tests: the learner's pytest ended without finishing "
+                         "(exit status %d)\n" % code)
+    return 0
