@@ -36,7 +36,7 @@ use grader_sandbox::{Archive, Ending, Job, Limits, Outcome, Runner};
 
 use crate::channel::Key;
 use crate::exercise::{Exercise, ExerciseSpec};
-use crate::grade::Grader;
+use crate::grade::{Grader, JobError};
 use crate::kind::ExerciseKind;
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
 use crate::submission::Submission;
@@ -111,7 +111,7 @@ impl ExerciseKind for Api {
     ) -> GradeResult {
         match grader.images().tag("api") {
             Ok(image) => grade(grader.runner(), image, exercise, submission).await,
-            Err(message) => GradeResult::error(&exercise.id, ErrorKind::Infra, message),
+            Err(error) => GradeResult::error(&exercise.id, ErrorKind::Infra, error.to_string()),
         }
     }
 }
@@ -178,7 +178,7 @@ pub async fn grade<R: Runner>(
     let key = Key::new();
     let archive = match archive(exercise, submission, &jwt_secret, &key) {
         Ok(archive) => archive,
-        Err(message) => return infra(format!("could not pack the job: {message}")),
+        Err(error) => return infra(error.to_string()),
     };
     let job = job(exercise, image);
     let started = Instant::now();
@@ -275,23 +275,22 @@ pub fn archive(
     submission: &Submission,
     jwt_secret: &str,
     key: &Key,
-) -> Result<Archive, String> {
-    let api = exercise.spec.api.as_ref().ok_or("no `api` section")?;
+) -> Result<Archive, JobError> {
+    let api = exercise
+        .spec
+        .api
+        .as_ref()
+        .ok_or(JobError::Exercise("no `api` section"))?;
     let mut archive = Archive::new();
     for (name, contents) in &submission.files {
-        archive
-            .add(name, contents.clone())
-            .map_err(|error| error.to_string())?;
+        archive.add(name, contents.clone())?;
     }
     let schema = match &api.schema {
-        Some(schema) => Some(
-            crate::fsread::read_to_string_in(
-                &exercise.dir,
-                std::path::Path::new(schema),
-                crate::exercise::MAX_EXERCISE_FILE,
-            )
-            .map_err(|error| error.with_cause())?,
-        ),
+        Some(schema) => Some(crate::fsread::read_to_string_in(
+            &exercise.dir,
+            std::path::Path::new(schema),
+            crate::exercise::MAX_EXERCISE_FILE,
+        )?),
         None => None,
     };
     let manifest = serde_json::json!({
@@ -305,9 +304,7 @@ pub fn archive(
             "worker": api.worker,
         }
     });
-    archive
-        .set_manifest(manifest.to_string())
-        .map_err(|error| error.to_string())?;
+    archive.set_manifest(manifest.to_string())?;
     Ok(archive)
 }
 

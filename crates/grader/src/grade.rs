@@ -7,11 +7,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use grader_sandbox::archive::ArchiveError;
 use grader_sandbox::images::Recipe;
-use grader_sandbox::{Archive, Job, Outcome, Runner};
+use grader_sandbox::{Archive, Job, Outcome, Runner, SandboxError};
 
 use crate::channel::Key;
 use crate::exercise::Exercise;
+use crate::fsread::FsReadError;
 use crate::kind::{ExerciseKind, with_kind};
 use crate::result::{ErrorKind, GradeResult};
 use crate::submission::Submission;
@@ -33,11 +35,45 @@ impl Images {
     }
 
     /// The tag of the image named `name`, e.g. `grader-python:3f2a…`.
-    pub fn tag(&self, name: &str) -> Result<String, String> {
+    pub fn tag(&self, name: &str) -> Result<String, JobError> {
         Recipe::load(&self.dir.join(name))
             .map(|recipe| recipe.tag())
-            .map_err(|error| error.to_string())
+            .map_err(JobError::Image)
     }
+}
+
+/// Why a kind could not run its job: a failure of the grader, its
+/// exercise folder or its engine, never of the submission, so it becomes
+/// an `infra` result (its message is the author's to read).
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The runner image's recipe could not be read.
+    #[error("{}", with_causes(.0))]
+    Image(SandboxError),
+    /// A file of the exercise could not be read into the job.
+    #[error("could not pack the job: {}", .0.with_cause())]
+    Read(#[from] FsReadError),
+    /// The job's archive refused a name or a size.
+    #[error("could not pack the job: {0}")]
+    Archive(#[from] ArchiveError),
+    /// The exercise lacks what its kind needs (loading validates it, so
+    /// this is a grader bug when met).
+    #[error("could not pack the job: {0}")]
+    Exercise(&'static str),
+    /// The sandbox failed to run the job.
+    #[error("could not run the tests: {}", with_causes(.0))]
+    Sandbox(SandboxError),
+}
+
+/// `error`'s message followed by each of its causes'.
+fn with_causes(error: &SandboxError) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
 }
 
 /// Grades submissions with a [`Runner`].
@@ -90,37 +126,30 @@ impl<R: Runner> Grader<R> {
         &self,
         exercise: &Exercise,
         image_name: &str,
-        pack: impl FnOnce(&Key) -> Result<Archive, String>,
+        pack: impl FnOnce(&Key) -> Result<Archive, JobError>,
         job: impl FnOnce(String) -> Job,
         interpret: impl FnOnce(&Outcome, &Key) -> GradeResult,
     ) -> GradeResult {
-        let infra = |message: String| GradeResult::error(&exercise.id, ErrorKind::Infra, message);
         let key = Key::new();
-        let image = match self.images.tag(image_name) {
-            Ok(image) => image,
-            Err(message) => return infra(message),
+        let ran = match self.images.tag(image_name) {
+            Ok(image) => match pack(&key) {
+                Ok(archive) => self.run(&job(image), archive).await,
+                Err(error) => Err(error),
+            },
+            Err(error) => Err(error),
         };
-        let archive = match pack(&key) {
-            Ok(archive) => archive,
-            Err(message) => return infra(format!("could not pack the job: {message}")),
-        };
-        match self.run(&job(image), archive).await {
+        match ran {
             Ok(outcome) => interpret(&outcome, &key),
-            Err(message) => infra(message),
+            Err(error) => GradeResult::error(&exercise.id, ErrorKind::Infra, error.to_string()),
         }
     }
 
-    /// Runs a job; the error is the sandbox's, with its causes.
-    pub(crate) async fn run(&self, job: &Job, archive: Archive) -> Result<Outcome, String> {
+    /// Runs a job in the sandbox.
+    pub(crate) async fn run(&self, job: &Job, archive: Archive) -> Result<Outcome, JobError> {
         self.runner.run(job, archive).await.map_err(|error| {
-            let mut message = error.to_string();
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                message.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
+            let message = with_causes(&error);
             tracing::error!(%message, "the sandbox failed");
-            format!("could not run the tests: {message}")
+            JobError::Sandbox(error)
         })
     }
 }

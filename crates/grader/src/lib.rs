@@ -37,6 +37,6 @@ pub mod submission;
 pub mod units;
 
 pub use exercise::{Exercise, ExerciseError};
-pub use grade::{Grader, Images};
+pub use grade::{Grader, Images, JobError};
 pub use result::{GradeResult, Status, View};
 pub use submission::{Submission, SubmissionError};

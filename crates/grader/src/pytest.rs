@@ -40,7 +40,7 @@ use grader_sandbox::{Archive, Job, Outcome, Runner};
 
 use crate::channel::Key;
 use crate::exercise::{Exercise, ExerciseSpec, TestSettings, Visibility};
-use crate::grade::Grader;
+use crate::grade::{Grader, JobError};
 use crate::kind::ExerciseKind;
 use crate::mutant::{self, Base};
 use crate::report::{self, Report};
@@ -94,7 +94,7 @@ impl ExerciseKind for Pytest {
         };
         let image = match grader.images().tag("python") {
             Ok(image) => image,
-            Err(message) => return infra(message),
+            Err(error) => return infra(error.to_string()),
         };
         let correct = match implementation(exercise, spec) {
             Ok(files) => files,
@@ -243,14 +243,17 @@ async fn run<R: Runner>(
     image: String,
 ) -> Result<Ran, String> {
     let key = Key::new();
-    let archive = archive(spec, submission, implementation, &key)
-        .map_err(|message| format!("could not pack the job: {message}"))?;
+    let archive =
+        archive(spec, submission, implementation, &key).map_err(|error| error.to_string())?;
     let job = Job {
         image,
         limits: exercise.limits(),
         env: Vec::new(),
     };
-    let outcome = grader.run(&job, archive).await?;
+    let outcome = grader
+        .run(&job, archive)
+        .await
+        .map_err(|error| error.to_string())?;
     let report = Report::parse(&outcome.stdout.bytes, &key);
     Ok(Ran {
         outcome,
@@ -267,12 +270,10 @@ pub fn archive(
     submission: &Submission,
     implementation: &BTreeMap<String, Vec<u8>>,
     key: &Key,
-) -> Result<Archive, String> {
+) -> Result<Archive, JobError> {
     let mut archive = Archive::new();
     for (name, contents) in submission.files.iter().chain(implementation) {
-        archive
-            .add(name, contents.clone())
-            .map_err(|error| error.to_string())?;
+        archive.add(name, contents.clone())?;
     }
     let manifest = serde_json::json!({
         "key": key.as_str(),
@@ -284,9 +285,7 @@ pub fn archive(
             "message_cap": MESSAGE_CAP,
         }
     });
-    archive
-        .set_manifest(manifest.to_string())
-        .map_err(|error| error.to_string())?;
+    archive.set_manifest(manifest.to_string())?;
     Ok(archive)
 }
 

@@ -8,7 +8,7 @@ use grader_sandbox::{Archive, Ending, Job, Outcome, Runner};
 
 use crate::channel::Key;
 use crate::exercise::{Exercise, ExerciseSpec, Visibility};
-use crate::grade::Grader;
+use crate::grade::{Grader, JobError};
 use crate::kind::ExerciseKind;
 use crate::report::{self, Report};
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
@@ -82,12 +82,14 @@ pub fn job(exercise: &Exercise, image: String) -> Job {
 
 /// The job's files: the submission at the top, the exercise's tests under
 /// `tests/`, and the manifest that runs pytest on the listed test files.
-pub fn archive(exercise: &Exercise, submission: &Submission, key: &Key) -> Result<Archive, String> {
+pub fn archive(
+    exercise: &Exercise,
+    submission: &Submission,
+    key: &Key,
+) -> Result<Archive, JobError> {
     let mut archive = Archive::new();
     for (name, contents) in &submission.files {
-        archive
-            .add(name, contents.clone())
-            .map_err(|error| error.to_string())?;
+        archive.add(name, contents.clone())?;
     }
     add_tree(&mut archive, &exercise.tests_dir(), "tests")?;
     let check_syntax: Vec<&String> = submission
@@ -112,16 +114,14 @@ pub fn archive(exercise: &Exercise, submission: &Submission, key: &Key) -> Resul
             "check_syntax": check_syntax,
         }
     });
-    archive
-        .set_manifest(manifest.to_string())
-        .map_err(|error| error.to_string())?;
+    archive.set_manifest(manifest.to_string())?;
     Ok(archive)
 }
 
 /// Adds every regular file under `dir` as `<prefix>/<relative path>`,
 /// skipping caches and hidden files; a link or a special file anywhere
 /// under it is an error.
-fn add_tree(archive: &mut Archive, dir: &Path, prefix: &str) -> Result<(), String> {
+fn add_tree(archive: &mut Archive, dir: &Path, prefix: &str) -> Result<(), JobError> {
     let skipped = |relative: &Path| {
         relative.iter().any(|part| {
             let part = part.to_string_lossy();
@@ -130,18 +130,15 @@ fn add_tree(archive: &mut Archive, dir: &Path, prefix: &str) -> Result<(), Strin
     };
     // `dir` is inside the exercise too: not followed if it is a link.
     if let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) {
-        crate::fsread::dir_in(parent, Path::new(name)).map_err(|error| error.with_cause())?;
+        crate::fsread::dir_in(parent, Path::new(name))?;
     }
-    for relative in crate::fsread::files(dir).map_err(|error| error.with_cause())? {
+    for relative in crate::fsread::files(dir)? {
         if skipped(&relative) {
             continue;
         }
         let path = dir.join(&relative);
-        let contents = crate::fsread::read(&path, grader_sandbox::archive::MAX_FILE)
-            .map_err(|error| error.with_cause())?;
-        archive
-            .add(&format!("{prefix}/{}", relative.display()), contents)
-            .map_err(|error| error.to_string())?;
+        let contents = crate::fsread::read(&path, grader_sandbox::archive::MAX_FILE)?;
+        archive.add(&format!("{prefix}/{}", relative.display()), contents)?;
     }
     Ok(())
 }

@@ -20,7 +20,8 @@ use serde::Deserialize;
 
 use crate::channel::{self, Key};
 use crate::exercise::{Exercise, ExerciseSpec, TestSettings};
-use crate::grade::Grader;
+use crate::fsread::FsReadError;
+use crate::grade::{Grader, JobError};
 use crate::kind::ExerciseKind;
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
 use crate::sql::compare::Rows;
@@ -94,12 +95,12 @@ impl ExerciseKind for Sql {
 
 /// The exercise's `sql` section; validation makes sure a sql exercise has
 /// one.
-fn settings(exercise: &Exercise) -> Result<&SqlSpec, String> {
+fn settings(exercise: &Exercise) -> Result<&SqlSpec, JobError> {
     exercise
         .spec
         .sql
         .as_ref()
-        .ok_or_else(|| format!("{} has no `sql` section", exercise.id))
+        .ok_or(JobError::Exercise("the exercise has no `sql` section"))
 }
 
 /// The submission's one SQL file.
@@ -154,14 +155,18 @@ pub fn job(exercise: &Exercise, image: String) -> Job {
 
 /// The job's files: the schema, the datasets, the reference and the
 /// submission, and the manifest that runs the sql harness on them.
-pub fn archive(exercise: &Exercise, submission: &Submission, key: &Key) -> Result<Archive, String> {
+pub fn archive(
+    exercise: &Exercise,
+    submission: &Submission,
+    key: &Key,
+) -> Result<Archive, JobError> {
     let sql = settings(exercise)?;
     let name = &exercise
         .spec
         .submission
         .files
         .first()
-        .ok_or("the exercise names no submission file")?
+        .ok_or(JobError::Exercise("the exercise names no submission file"))?
         .name;
     // Every file is inside the exercise: a link there is refused.
     let read = |relative: String| {
@@ -170,12 +175,10 @@ pub fn archive(exercise: &Exercise, submission: &Submission, key: &Key) -> Resul
             std::path::Path::new(&relative),
             crate::exercise::MAX_EXERCISE_FILE,
         )
-        .map_err(|error| error.with_cause())
+        .map_err(JobError::from)
     };
     let add = |archive: &mut Archive, name: &str, contents: Vec<u8>| {
-        archive
-            .add(name, contents)
-            .map_err(|error| error.to_string())
+        archive.add(name, contents).map_err(JobError::from)
     };
     let mut archive = Archive::new();
     add(&mut archive, "schema.sql", read(sql.schema.clone())?)?;
@@ -200,7 +203,8 @@ pub fn archive(exercise: &Exercise, submission: &Submission, key: &Key) -> Resul
         add(&mut archive, &path, read(relative)?)?;
         references.insert(engine.as_str().to_owned(), path.into());
     }
-    let submitted = submitted_sql(exercise, submission).ok_or("the submission has no SQL file")?;
+    let submitted = submitted_sql(exercise, submission)
+        .ok_or(JobError::Exercise("the submission has no SQL file"))?;
     add(&mut archive, "submission/solution.sql", submitted.to_vec())?;
     let checks: Vec<_> = sql
         .checks
@@ -223,9 +227,7 @@ pub fn archive(exercise: &Exercise, submission: &Submission, key: &Key) -> Resul
             "max_rows": sql.max_rows(),
         }
     });
-    archive
-        .set_manifest(manifest.to_string())
-        .map_err(|error| error.to_string())?;
+    archive.set_manifest(manifest.to_string())?;
     Ok(archive)
 }
 
@@ -235,7 +237,7 @@ pub fn engine_reference(
     exercise: &Exercise,
     name: &str,
     engine: Engine,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, FsReadError> {
     let stem = name.strip_suffix(".sql").unwrap_or(name);
     let relative = format!("reference/{stem}.{}.sql", engine.as_str());
     match crate::fsread::read_in(
@@ -245,7 +247,7 @@ pub fn engine_reference(
     ) {
         Ok(_) => Ok(Some(relative)),
         Err(error) if error.is_not_found() => Ok(None),
-        Err(error) => Err(error.with_cause()),
+        Err(error) => Err(error),
     }
 }
 
