@@ -1,5 +1,6 @@
 //! The kinds benchmark: what a sql job on PostgreSQL costs next to the same
-//! job on SQLite, and what an api job costs next to a python job, cold and
+//! job on SQLite, what an api job costs next to a python job, and what an
+//! api job with PostgreSQL and Redis costs next to a plain api job, cold and
 //! warm, measured side by side in one run.
 //!
 //! Rows, each `Grader::grade()` of the exercise's reference solution:
@@ -9,7 +10,11 @@
 //! - **sql script on SQLite / PostgreSQL** — `sql/design-reviews` (script
 //!   mode: DDL, then the author's checks), cut the same way;
 //! - **api** — `api/notes-crud` (FastAPI under uvicorn, 8 scenarios);
-//! - **python** — `python/fizzbuzz` (16 tests), the yardstick of the api row.
+//! - **python** — `python/fizzbuzz` (16 tests), the yardstick of the api row;
+//! - **api with services** — `api/cached-products` (`api.services:
+//!   [postgres, redis]`, its schema and seed, 6 scenarios, one of which
+//!   restarts the app), from submission to result; its yardstick is the
+//!   plain api row.
 //!
 //! Each row runs with a cold container (`DockerSandbox`, as `grader grade`)
 //! and with a warm pool (`WarmPool`, one container per kind of job, as
@@ -17,7 +22,8 @@
 //! One submission at a time, each after an idle pause (the pool refills);
 //! every round runs every cell once in a new random order, so drift on the
 //! machine weighs on all of them alike. The ratios are p50 ÷ p50 of the
-//! same run: PostgreSQL ÷ SQLite, api ÷ python.
+//! same run: PostgreSQL ÷ SQLite, api ÷ python, api with PostgreSQL and
+//! Redis ÷ plain api.
 //!
 //! Run with `cargo bench -p grader --bench kinds` once the runner images are
 //! built (`cargo run -p grader-cli -- images build`). Knobs:
@@ -86,6 +92,11 @@ async fn main() {
         ),
         bundled(&root, "api/notes-crud", "api/notes-crud"),
         bundled(&root, "python/fizzbuzz", "python/fizzbuzz"),
+        bundled(
+            &root,
+            "api/cached-products",
+            "api/cached-products (PostgreSQL + Redis)",
+        ),
     ];
     for row in &rows {
         let result = cold.grade(&row.exercise, &row.submission).await;
@@ -156,6 +167,7 @@ async fn main() {
         ("sql query, PostgreSQL ÷ SQLite", 1, 0),
         ("sql script, PostgreSQL ÷ SQLite", 3, 2),
         ("api ÷ python", 4, 5),
+        ("api with PostgreSQL + Redis ÷ plain api", 6, 4),
     ] {
         println!(
             "| {label} | {:.2}× | {:.2}× |",
