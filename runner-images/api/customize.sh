@@ -25,3 +25,10 @@ chroot "$root" setpriv --reuid=1000 --regid=1000 --clear-groups \
     /usr/lib/postgresql/15/bin/initdb --pgdata=/opt/pg/template \
     --username=grader --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
     --wal-segsize=1 --no-sync --no-instructions >/dev/null
+
+# A job unpacks it with one tar read (grader_services.py): copying its
+# thousand small files one by one from the image's file system took most
+# of a services job's start (about 0.6 s on fuse-overlayfs).
+tar -C "$root"/opt/pg -cf "$root"/opt/pg/template.tar template
+chown 1000:1000 "$root"/opt/pg/template.tar
+rm -rf "$root"/opt/pg/template
