@@ -75,15 +75,8 @@ async fn a_learner_sees_only_the_learner_view_and_an_author_sees_all() {
 
     let id = body["id"].as_str().unwrap();
     let author: serde_json::Value = service
-        .client
-        .get(service.url(&format!("/v1/submissions/{id}")))
-        .bearer_auth(&prof)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&prof, &format!("/v1/submissions/{id}"))
+        .await;
     assert_eq!(author["result"]["view"], "author");
     assert!(hidden(&author)["message"].as_str().is_some(), "{author:#}");
 }
@@ -550,15 +543,8 @@ async fn an_exercise_comes_with_its_statement_as_safe_html() {
     let service = Service::start(Config::default(), false).await;
     let token = service.token("ann", Role::Learner).await;
     let exercise: serde_json::Value = service
-        .client
-        .get(service.url("/v1/exercises/python/fizzbuzz"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/v1/exercises/python/fizzbuzz")
+        .await;
     let html = exercise["statement_html"].as_str().unwrap();
     assert!(html.starts_with("<h2>FizzBuzz</h2>"), "{html}");
     assert!(
@@ -573,43 +559,23 @@ async fn a_queued_submission_shows_where_it_stands() {
     let token = service.token("ann", Role::Learner).await;
     let mut ids = Vec::new();
     for _ in 0..2 {
-        let response = service
-            .client
-            .post(service.url("/v1/submissions"))
-            .bearer_auth(&token)
-            .json(&serde_json::json!({
-                "exercise": "python/fizzbuzz",
-                "files": {"fizzbuzz.py": "pass\n"},
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 202);
-        let body: serde_json::Value = response.json().await.unwrap();
+        let (status, body) = service
+            .submit(
+                &token,
+                "python/fizzbuzz",
+                &[("fizzbuzz.py", "pass\n")],
+                None,
+            )
+            .await;
+        assert_eq!(status, 202);
         assert_eq!(body["queue_position"], ids.len() + 1, "{body}");
         ids.push(body["id"].as_str().unwrap().to_owned());
     }
     let shown: serde_json::Value = service
-        .client
-        .get(service.url(&format!("/v1/submissions/{}", ids[1])))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, &format!("/v1/submissions/{}", ids[1]))
+        .await;
     assert_eq!(shown["queue_position"], 2, "{shown}");
     // A list does not say: it is one query for many.
-    let listed: serde_json::Value = service
-        .client
-        .get(service.url("/v1/submissions"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: serde_json::Value = service.get_json(&token, "/v1/submissions").await;
     assert!(listed[0].get("queue_position").is_none(), "{listed}");
 }

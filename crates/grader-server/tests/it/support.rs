@@ -79,6 +79,19 @@ impl Service {
         format!("{}{path}", self.base)
     }
 
+    /// GETs `path` as `token` and returns its JSON body.
+    pub async fn get_json(&self, token: &str, path: &str) -> serde_json::Value {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// POSTs a JSON submission; returns the status and the body.
     pub async fn submit(
         &self,
