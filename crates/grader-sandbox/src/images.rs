@@ -20,7 +20,7 @@ use tokio::io::AsyncBufReadExt;
 use crate::{DockerSandbox, SandboxError};
 
 /// Bump when the build procedure changes in a way the recipe files do not show.
-const PROCEDURE: &str = "grader-image-build v2";
+const PROCEDURE: &str = "grader-image-build v3";
 /// The folder beside the recipes whose files every image gets.
 const COMMON: &str = "common";
 /// A recipe's own shell step, run after the packages are in.
@@ -142,10 +142,17 @@ fn common_dir(recipe_dir: &Path) -> PathBuf {
         .map_or_else(|| PathBuf::from(COMMON), |root| root.join(COMMON))
 }
 
+/// Python's bytecode caches: made by whoever ran a harness file on this
+/// machine, never part of a recipe (not hashed, removed from the image).
+const BYTECODE_CACHE: &str = "__pycache__";
+
 fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let kind = entry.file_type()?;
+        if kind.is_dir() && entry.file_name() == BYTECODE_CACHE {
+            continue;
+        }
         if kind.is_dir() {
             collect_files(&entry.path(), files)?;
         } else if kind.is_file() {
@@ -396,6 +403,9 @@ async fn bootstrap(
     command.arg(format!(
         "--customize-hook=sync-in {} /opt/grader",
         harness.display()
+    ));
+    command.arg(format!(
+        "--customize-hook=find \"$1\"/opt/grader -name {BYTECODE_CACHE} -prune -exec rm -rf {{}} +"
     ));
     let script = recipe.dir.join(CUSTOMIZE_SCRIPT);
     if script.is_file() {
