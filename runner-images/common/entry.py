@@ -40,7 +40,8 @@ This process makes itself not dumpable before anything else: learner code
 runs as the same user, and could otherwise read its memory (the job's key,
 the tests held in memory) through /proc or ptrace. For a pytest job, the
 exercise's test modules (`tests/**.py`) never touch the disk: they stay in
-memory and a placeholder takes their place.
+memory and a placeholder takes their place. For a pytest-kind job, the
+implementation's files stay in memory and nothing takes their place.
 """
 
 import ctypes
@@ -112,18 +113,24 @@ def checked_name(name):
     return parts
 
 
-def in_memory_dir(manifest):
-    """The folder whose Python files stay in memory, if any."""
+def in_memory(manifest):
+    """Which of the job's files stay in memory, and what takes their place
+    on disk (None: nothing)."""
     pytest_job = manifest.get("pytest")
     if isinstance(pytest_job, dict):
-        return pytest_job.get("tests_dir", "tests").strip("/") + "/"
-    return None
+        folder = pytest_job.get("tests_dir", "tests").strip("/") + "/"
+        return (lambda name: name.startswith(folder) and name.endswith(".py")), PLACEHOLDER
+    tests_job = manifest.get("tests")
+    if isinstance(tests_job, dict):
+        names = {name for name in tests_job.get("implementation", []) if isinstance(name, str)}
+        return names.__contains__, None
+    return (lambda name: False), None
 
 
 def unpack(stream):
     global KEY
     manifest = None
-    memory_dir = None
+    kept, placeholder = (lambda name: False), None
     held = {}
     with tarfile.open(fileobj=stream, mode="r|") as archive:
         for member in archive:
@@ -136,15 +143,17 @@ def unpack(stream):
                     fail("the job has two manifests")
                 manifest = json.loads(data)
                 KEY = manifest.get("key")
-                memory_dir = in_memory_dir(manifest)
+                kept, placeholder = in_memory(manifest)
                 continue
             if manifest is None:
                 fail("the job's first entry is not %s" % MANIFEST)
             if parts[0] == ".grader":
                 fail("refusing tar entry %r: reserved name" % member.name)
-            if memory_dir and member.name.startswith(memory_dir) and member.name.endswith(".py"):
+            if kept(member.name):
                 held[member.name] = data
-                data = PLACEHOLDER
+                if placeholder is None:
+                    continue
+                data = placeholder
             parent = os.path.join(WORK, *parts[:-1])
             os.makedirs(parent, mode=0o755, exist_ok=True)
             # O_EXCL and O_NOFOLLOW: never write through something that exists.
@@ -183,7 +192,11 @@ def main():
     if "tests" in manifest:
         import grader_tests
 
-        sys.exit(grader_tests.run(WORK, manifest["tests"], KEY))
+        if PRESTARTED is not None:
+            # A learner's process started for a python job: unused here.
+            PRESTARTED.kill()
+
+        sys.exit(grader_tests.run(WORK, manifest["tests"], KEY, held))
     if "sql" in manifest:
         import grader_sql
 

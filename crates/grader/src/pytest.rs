@@ -19,7 +19,11 @@
 //! In the container, pytest runs in a child of the entry process, a fresh
 //! interpreter without the job's key (`grader_tests.py`): the child's word
 //! covers only its own tests, and the entry process re-signs it. Only a
-//! report that ends with `done` is a finished run.
+//! report that ends with `done` is a finished run. The implementation is
+//! never on disk nor in that child: it runs in processes of its own that
+//! the tests reach only by calls (`grader_impl.py`), so a test learns what
+//! it does, never its code — which would tell a bug from the correct one
+//! without testing anything.
 //!
 //! Tests of a result: the learner's, by their pytest id (no points: they
 //! are what is judged), then one per bug, `bugs::<name>`, worth its

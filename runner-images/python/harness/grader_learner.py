@@ -176,8 +176,15 @@ class Worker(grader_wire.Codec):
             "args": args,
             "str": text[:65536],
             "ref": self.exports.export(error),
-            "traceback": learner_traceback(error),
+            "traceback": self.traceback_of(error),
         }
+
+    def traceback_of(self, error):
+        return learner_traceback(error)
+
+    def operation(self, op):
+        """What a request's `op` does here."""
+        return OPS[op]
 
     def error_in(self, data):
         if "own" in data:
@@ -232,7 +239,7 @@ class Worker(grader_wire.Codec):
         try:
             op = message[1]
             args = [self.decode(arg) for arg in message[2:]]
-            value = OPS[op](*args)
+            value = self.operation(op)(*args)
             reply = ["r", self.encode(value)]
         except BaseException as error:  # the learner's, whatever it is
             try:

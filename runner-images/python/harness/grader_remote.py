@@ -124,6 +124,11 @@ class LearnerProcess:
 
 
 class Connection(grader_wire.Codec):
+    # Whose objects the proxies stand for, in messages; what a call raises
+    # when their process is gone.
+    CODE = "your code"
+    Crashed = LearnerCrashed
+
     def __init__(self, work, prestarted=None):
         self.work = work
         self.process = prestarted
@@ -155,11 +160,15 @@ class Connection(grader_wire.Codec):
             self.exports = grader_wire.Exports()
             self.dropped = []
         if self.starts >= MAX_STARTS:
-            raise LearnerCrashed("%s; not started again (%d starts)" % (self.broken, self.starts))
-        self.process = LearnerProcess(self.work)
+            raise self.Crashed("%s; not started again (%d starts)" % (self.broken, self.starts))
+        self.process = self.start()
         self.starts += 1
         self.broken = None
         self.poll = None
+
+    def start(self):
+        """A fresh process of the other side."""
+        return LearnerProcess(self.work)
 
     def fail(self, reason):
         self.broken = reason
@@ -186,16 +195,16 @@ class Connection(grader_wire.Codec):
             kind, value = self.wait()
         except _Gone:
             self.fail(self.process.end())
-            self.last_error = LearnerCrashed(self.broken)
+            self.last_error = self.Crashed(self.broken)
             raise self.last_error from None
         except (grader_wire.WireError, OSError) as error:
-            self.fail("your code's process broke the grader's protocol (%s)" % error)
-            self.last_error = LearnerCrashed(self.broken)
+            self.fail("%s's process broke the grader's protocol (%s)" % (self.CODE, error))
+            self.last_error = self.Crashed(self.broken)
             raise self.last_error from None
         except BaseException:
             # The test's time limit, or a test's callback ending the test:
             # the call is abandoned half way, and its process with it.
-            self.fail("your code's process was stopped while a call into it was running")
+            self.fail("%s's process was stopped while a call into it was running" % self.CODE)
             raise
         if kind == "x":
             self.last_error = value
@@ -280,7 +289,7 @@ class Connection(grader_wire.Codec):
         decoder = self.decoders.setdefault(is_stderr, codecs.getincrementaldecoder("utf-8")("replace"))
         text = decoder.decode(keep)
         if self.output_left <= 0:
-            text += "\n[the grader dropped the rest of what your code printed in this test]\n"
+            text += "\n[the grader dropped the rest of what %s printed in this test]\n" % self.CODE
         stream = sys.stderr if is_stderr else sys.stdout
         stream.write(text)
 
@@ -327,12 +336,12 @@ class Connection(grader_wire.Codec):
             return proxy._g_ref
         path = proxy._g_path
         if not path:
-            raise LearnerCrashed("this object lived in an earlier process of your code, which was stopped")
+            raise self.Crashed("this object lived in an earlier process of %s, which was stopped" % self.CODE)
         found = self.request("import", path[0])
         for name in path[1:]:
             found = self.request("getattr", found, name)
         if not isinstance(found, Remote):
-            raise LearnerCrashed("%s is no longer an object of your code" % ".".join(path))
+            raise self.Crashed("%s is no longer an object of %s" % (".".join(path), self.CODE))
         object.__setattr__(proxy, "_g_ref", found._g_ref)
         object.__setattr__(proxy, "_g_gen", self.generation)
         object.__setattr__(proxy, "_g_count", found._g_count)
@@ -399,7 +408,7 @@ class Connection(grader_wire.Codec):
         cls = self.mirror(data.get("base", "Exception"), chain)
         args = tuple(self.decode(arg) for arg in grader_wire.checked_list(data.get("args", [])))
         if cls is LearnerInterrupt:
-            args = ("your code raised %s" % data.get("base"),)
+            args = ("%s raised %s" % (self.CODE, data.get("base")),)
         try:
             error = cls(*args)
         except Exception:

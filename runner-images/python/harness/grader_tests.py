@@ -14,14 +14,18 @@ python harness's format (collected, start, result, collect_error, done).
 that calls os._exit, is killed or loses its pipe leaves a report without an
 end, which the grader reads as a run that did not finish.
 
-Nothing else of the exercise is in this container: its job holds the
-learner's test files and the one implementation under test, so a test that
-reads the disk finds no other implementation, and nothing a run leaves
-behind reaches another run (each is a container of its own).
+The implementation under test never touches the disk: the entry process
+holds its files in memory and hands them to grader_impl.py, a process of
+its own that is not dumpable, which the child reaches only by calls
+(proxies): a test learns what the implementation does, never its code.
+Nothing else of the exercise is in this container, so no run sees another
+implementation, and nothing a run leaves behind reaches another run (each
+is a container of its own).
 """
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -30,6 +34,7 @@ from grader_channel import Channel
 
 HARNESS = os.path.dirname(os.path.abspath(__file__))
 CHILD = os.path.join(HARNESS, "grader_tests_child.py")
+IMPLEMENTATION = os.path.join(HARNESS, "grader_impl.py")
 # Bytes of the child's report read; the rest is not looked at.
 MAX_REPORT = 8 << 20
 MAX_TESTS = 2000
@@ -124,32 +129,83 @@ def clean_env(work):
     }
 
 
-def run(work, config, key):
+class Refused(Exception):
+    """The exercise's implementation cannot run: the author's to mend."""
+
+
+def sources(config, held):
+    """The implementation's files, as text, each one compiling."""
+    found = {}
+    for name in config.get("implementation", []):
+        data = held.get(name) if isinstance(name, str) else None
+        if data is None:
+            raise Refused("the implementation's file %r is not in the job" % (name,))
+        try:
+            text = data.decode("utf-8")
+            compile(text, name, "exec", dont_inherit=True)
+        except (UnicodeDecodeError, SyntaxError, ValueError) as error:
+            raise Refused("the implementation's %s does not compile: %s" % (name, error)) from None
+        found[name] = text
+    return found
+
+
+def start_implementation(work, files):
+    """grader_impl.py, ready: its control socket's other end."""
+    ours, theirs = socket.socketpair()
+    zygote = subprocess.Popen(
+        [sys.executable, "-I", "-B", IMPLEMENTATION, str(theirs.fileno())],
+        cwd=work,
+        env=clean_env(work),
+        stdin=subprocess.PIPE,
+        stdout=2,
+        stderr=2,
+        pass_fds=(theirs.fileno(),),
+        close_fds=True,
+        start_new_session=True,
+    )
+    theirs.close()
+    zygote.stdin.write(json.dumps(files).encode("utf-8"))
+    zygote.stdin.close()
+    # It is not dumpable before it reads its stdin; the learner's child
+    # starts only once it said it is ready.
+    if ours.recv(1) != b"r":
+        raise Refused("the implementation's process did not start (exit status %s)" % zygote.wait())
+    return ours
+
+
+def run(work, config, key, held):
     # The report gets stdout to itself; the child's stdout and stderr go to
     # the job's stderr (the author's log).
     out_fd = os.dup(1)
     os.dup2(2, 1)
     channel = Channel(out_fd, key)
+    try:
+        files = sources(config, held)
+        control = start_implementation(work, files)
+    except Refused as error:
+        sys.stderr.write("grader-tests: %s\n" % error)
+        Channel(2, key).emit({"event": "refused", "reason": str(error)})
+        return 125
     relay = Relay(channel, int(config.get("message_cap", 4096)),
                   int(config.get("output_cap", 4096)))
-    files = [name for name in config.get("files", []) if isinstance(name, str)]
-    hidden = [name for name in config.get("implementation", []) if isinstance(name, str)]
-    settings = json.dumps({"files": files, "hidden": hidden,
+    tests = [name for name in config.get("files", []) if isinstance(name, str)]
+    settings = json.dumps({"files": tests, "modules": [name[: -len(".py")] for name in files],
                            "test_timeout": config.get("test_timeout")})
     read_end, write_end = os.pipe()
     started = time.monotonic()
     child = subprocess.Popen(
-        [sys.executable, "-I", "-B", CHILD, str(write_end), settings],
+        [sys.executable, "-I", "-B", CHILD, str(write_end), str(control.fileno()), settings],
         cwd=work,
         env=clean_env(work),
         stdin=subprocess.DEVNULL,
         stdout=2,
         stderr=2,
-        pass_fds=(write_end,),
+        pass_fds=(write_end, control.fileno()),
         close_fds=True,
         start_new_session=True,
     )
     os.close(write_end)
+    control.close()
     pending = b""
     total = 0
     with os.fdopen(read_end, "rb", buffering=0) as pipe:

@@ -1,20 +1,80 @@
 """The child of `grader_tests.py`: pytest on the learner's test files, in a
-fresh interpreter that holds nothing of the grader's (no key, no other
+fresh interpreter that holds nothing of the grader's (no key, no
 implementation). Everything here is in reach of the learner's tests, which
 may rewrite it: what it writes on its pipe is only the learner's word about
 their own tests, and the parent reads it as such.
 
-    python3 -I -B grader_tests_child.py <pipe fd> <settings json>
+    python3 -I -B grader_tests_child.py <pipe fd> <control fd> <settings json>
+
+The implementation is not in this process: its modules here are proxies
+(grader_remote.py) for a process of its own (grader_impl.py), asked for
+on the control socket, and asked again for a fresh one when a call into
+it was abandoned (a test's time limit) or it died.
 """
 
 import json
 import os
 import signal
+import socket
+import struct
 import sys
 
 import pytest
 
 HARNESS = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HARNESS)
+import grader_remote  # noqa: E402
+import grader_wire  # noqa: E402
+
+sys.path.pop(0)
+# pytest leaves the proxies' frames out of a failure's traceback.
+grader_remote.__tracebackhide__ = True
+
+
+class ImplementationStopped(grader_remote.LearnerCrashed):
+    """The implementation's process ended, or was stopped, during a call."""
+
+
+class ImplementationProcess:
+    """A fresh implementation process, as grader_impl.py hands it over."""
+
+    def __init__(self, control):
+        control.sendall(b"n")
+        message, fds, _, _ = socket.recv_fds(control, 16, 3)
+        if len(message) != 4 or len(fds) != 3:
+            for fd in fds:
+                os.close(fd)
+            raise ImplementationStopped("the implementation could not be started again")
+        (self.pid,) = struct.unpack(">I", message)
+        self.sock = socket.socket(fileno=fds[0])
+        self.stdout, self.stderr = fds[1], fds[2]
+        self.reader = grader_wire.FrameReader()
+
+    def kill(self):
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        for close in (self.sock.close, lambda: os.close(self.stdout), lambda: os.close(self.stderr)):
+            try:
+                close()
+            except OSError:
+                pass
+
+    def end(self):
+        return "the implementation's process ended during this call (the memory limit, most likely)"
+
+
+class Implementation(grader_remote.Connection):
+    CODE = "the implementation"
+    Crashed = ImplementationStopped
+
+    def __init__(self, work, control):
+        super().__init__(work)
+        self.control = control
+
+    def start(self):
+        return ImplementationProcess(self.control)
 
 
 class TestTimeout(BaseException):
@@ -22,14 +82,11 @@ class TestTimeout(BaseException):
 
 
 class Reporter:
-    def __init__(self, pipe, test_timeout, hidden):
+    def __init__(self, pipe, test_timeout, implementation):
         self.pipe = pipe
         self.test_timeout = test_timeout
+        self.implementation = implementation
         self.state = {}
-        # The implementation's files: their frames are left out of a
-        # failure's traceback, whose source lines would show learners the
-        # code they never see.
-        self.hidden = {os.path.join(os.getcwd(), name) for name in hidden}
 
     def emit(self, event):
         try:
@@ -62,17 +119,8 @@ class Reporter:
     def pytest_runtest_logstart(self, nodeid, location):
         self.emit({"event": "start", "id": nodeid})
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item, call):
-        # pytest leaves out of a traceback the frames whose globals say
-        # `__tracebackhide__`: the implementation's modules say so.
-        for module in list(sys.modules.values()):
-            if getattr(module, "__file__", None) in self.hidden:
-                try:
-                    module.__tracebackhide__ = True
-                except Exception:
-                    pass
-        yield
+    def pytest_runtest_setup(self, item):
+        self.implementation.new_test()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
@@ -82,6 +130,7 @@ class Reporter:
             return
 
         def on_alarm(signum, frame):
+            __tracebackhide__ = True
             raise TestTimeout("this test took longer than %gs, the limit for one test" % limit)
 
         previous = signal.signal(signal.SIGALRM, on_alarm)
@@ -116,16 +165,23 @@ class Reporter:
 
 def main():
     pipe = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8")
-    settings = json.loads(sys.argv[2])
+    control = socket.socket(fileno=int(sys.argv[2]))
+    settings = json.loads(sys.argv[3])
     work = os.getcwd()
-    reporter = Reporter(pipe, settings.get("test_timeout"), settings.get("hidden", []))
+    implementation = Implementation(work, control)
+    for name in settings.get("modules", []):
+        sys.modules[name] = grader_remote.module(implementation, name)
+    reporter = Reporter(pipe, settings.get("test_timeout"), implementation)
     args = [
         "-c", os.path.join(HARNESS, "pytest.ini"),
         "--rootdir", work,
         "-q", "--tb=short", "--color=no", "-p", "no:cacheprovider",
         "--show-capture=no", "-rN",
     ] + list(settings.get("files", []))
-    code = int(pytest.main(args, plugins=[reporter]))
+    try:
+        code = int(pytest.main(args, plugins=[reporter]))
+    finally:
+        implementation.close()
     reporter.emit({"event": "finished", "exit_code": code})
     pipe.close()
     sys.exit(code)

@@ -137,45 +137,147 @@ async fn the_learner_view_names_visible_bugs_only_and_never_shows_a_bugs_code() 
     }
 }
 
-/// A learner test that looks everywhere it can for another version of the
-/// module — the correct one, to compare with the one it runs against, or a
-/// bug's — and fails when it finds one that differs: it would catch every
-/// bug if any run could see another implementation.
+/// A learner test that looks everywhere it can for an implementation's
+/// code — the one it runs against, the correct one, a bug's — and fails
+/// when it finds any: it would catch every bug if any run could see one.
+/// The implementation is in no file: it lives in the memory of processes
+/// the tests cannot read.
 #[tokio::test]
-async fn a_test_that_searches_the_disk_for_other_implementations_finds_none() {
+async fn a_test_that_searches_the_disk_for_implementations_finds_none() {
     let tests = r#"
 import os
-import slugify as module
 
-def test_no_other_slugify_anywhere():
-    mine = open(module.__file__, "rb").read()
+def test_no_slugify_anywhere():
     found = []
     # Everywhere a job's files could be: the image (/usr) is built before
     # any exercise exists.
-    skipped = {os.path.realpath(module.__file__), os.path.realpath(__file__)}
     for top in ("/work", "/tmp", "/dev/shm", "/opt", "/home", "/var", "/run", "/root", "/srv", "/mnt"):
       for root, dirs, files in os.walk(top):
         for name in files:
             path = os.path.join(root, name)
-            if os.path.realpath(path) in skipped:
+            if os.path.realpath(path) == os.path.realpath(__file__):
                 continue
             try:
                 with open(path, "rb") as f:
                     data = f.read(1 << 20)
             except OSError:
                 continue
-            if b"def slugify" in data:
-                found.append(path)
-            if b"+++ b/slugify.py" in data or b"keeps-case" in data:
+            if b"def slugify" in data or b"+++ b/slugify.py" in data or b"keeps-case" in data:
                 found.append(path)
     assert found == [], found
-    assert sorted(os.listdir(".")) in (
-        ["slugify.py", "test_slugify.py"],
-        ["__pycache__", "slugify.py", "test_slugify.py"],
-    ), os.listdir(".")
-    assert mine
+    assert sorted(os.listdir(".")) in (["test_slugify.py"], ["__pycache__", "test_slugify.py"]), os.listdir(".")
 "#;
     assert_earned_nothing(&grade(tests).await);
+}
+
+/// Everything a test could learn of the implementation's code rather than
+/// its behaviour, hashed: its source, bytecode, namespace, globals, the
+/// modules it imports, reprs, line numbers in tracebacks, the memory of the
+/// processes it runs in. The attack: a first submission fails on correct
+/// code with the hash in its message; a second asserts that hash, which
+/// would pass on correct code and fail on every bug if any of it told the
+/// implementations apart. Here it tells nothing apart.
+#[tokio::test]
+async fn a_test_that_fingerprints_the_implementations_code_catches_nothing() {
+    let fingerprint = r#"
+import hashlib
+import inspect
+import os
+import sys
+
+import slugify as module
+from slugify import slugify
+
+
+def probe(read):
+    try:
+        return repr(read())
+    except BaseException as error:
+        return type(error).__name__
+
+
+def memory_of_other_processes():
+    seen = []
+    for pid in sorted(os.listdir("/proc")):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/maps") as maps:
+                regions = [line.split()[0] for line in maps if "rw-p" in line]
+            with open(f"/proc/{pid}/mem", "rb") as mem:
+                for region in regions:
+                    start, end = (int(part, 16) for part in region.split("-"))
+                    mem.seek(start)
+                    data = mem.read(min(end - start, 1 << 20))
+                    at = data.find(b"def slugify")
+                    if at >= 0:
+                        seen.append(data[at:at + 400])
+        except OSError:
+            pass
+    return seen
+
+
+def raw(value, name):
+    """A read asked of the implementation's process straight, past the
+    proxy's own refusals, which are the learner's to undo."""
+    return value._g_conn.request("getattr", value, name)
+
+
+def fingerprint():
+    readings = [
+        probe(lambda: raw(slugify, "__code__").co_code),
+        probe(lambda: raw(raw(slugify, "__code__"), "co_firstlineno")),
+        probe(lambda: raw(slugify, "__globals__")),
+        probe(lambda: raw(module, "__dict__")),
+        probe(lambda: raw(module, "__loader__").get_source("slugify")),
+        probe(lambda: raw(module, "__builtins__")),
+        probe(lambda: raw(module, "re").sys.modules),
+        probe(lambda: inspect.getsource(slugify)),
+        probe(lambda: slugify.__code__.co_code),
+        probe(lambda: slugify.__code__.co_firstlineno),
+        probe(lambda: slugify.__globals__),
+        probe(lambda: slugify.__defaults__),
+        probe(lambda: slugify.__doc__),
+        probe(lambda: sorted(vars(module))),
+        probe(lambda: module.__file__),
+        probe(lambda: module.re),
+        probe(lambda: module.re.compile),
+        probe(lambda: repr(slugify)),
+        probe(lambda: repr(module)),
+        probe(lambda: dir(module)),
+        probe(lambda: module.nothing_here),
+        probe(lambda: sorted(os.listdir("."))),
+        probe(memory_of_other_processes),
+    ]
+    try:
+        module.nothing_here
+    except AttributeError as error:
+        tb, lines = error.__traceback__, []
+        while tb is not None:
+            lines.append((os.path.basename(tb.tb_frame.f_code.co_filename), tb.tb_lineno))
+            tb = tb.tb_next
+        readings.append(repr(lines))
+    return hashlib.sha256("\n".join(readings).encode()).hexdigest()
+"#;
+    let first = format!(
+        "{fingerprint}\n\ndef test_leak():\n    assert False, 'FINGERPRINT=' + fingerprint()\n"
+    );
+    let result = grade(&first).await;
+    let message = result
+        .tests
+        .iter()
+        .find(|test| test.id == "test_slugify.py::test_leak")
+        .and_then(|test| test.message.clone())
+        .unwrap_or_else(|| panic!("no message for test_leak in {result:#?}"));
+    let hash = message
+        .rsplit("FINGERPRINT=")
+        .next()
+        .and_then(|rest| rest.get(..64))
+        .unwrap_or_else(|| panic!("no fingerprint in {message}"));
+    let second = format!(
+        "{fingerprint}\n\ndef test_is_the_correct_one():\n    assert fingerprint() == '{hash}'\n"
+    );
+    assert_earned_nothing(&grade(&second).await);
 }
 
 /// The job's key is in the entry process's memory only: not on disk, not
