@@ -59,6 +59,10 @@ impl DockerSandbox {
         &self.docker
     }
 
+    pub(crate) fn owner(&self) -> &Owner {
+        &self.owner
+    }
+
     /// Creates and starts a container for `job`; it waits on stdin for its
     /// files. Dropping the result removes the container.
     #[tracing::instrument(skip_all, fields(image = %job.image))]
@@ -68,17 +72,7 @@ impl DockerSandbox {
             .docker
             .create_container(None::<CreateContainerOptions>, body)
             .await
-            .map_err(|source| match source {
-                DockerError::DockerResponseServerError {
-                    status_code: 404, ..
-                } => SandboxError::ImageMissing {
-                    image: job.image.clone(),
-                },
-                source => SandboxError::Engine {
-                    action: "create a container",
-                    source,
-                },
-            })?;
+            .map_err(|source| create_error(job, source))?;
         let guard = ContainerGuard::new(self.docker.clone(), created.id);
         let container_error = |action| {
             let container = guard.id().to_owned();
@@ -303,9 +297,9 @@ impl Prepared {
 }
 
 /// The two ends of a session, seen from the job's watcher.
-struct Talk {
-    input: tokio::sync::mpsc::UnboundedReceiver<bytes::Bytes>,
-    output: tokio::sync::mpsc::UnboundedSender<bytes::Bytes>,
+pub(crate) struct Talk {
+    pub(crate) input: tokio::sync::mpsc::UnboundedReceiver<bytes::Bytes>,
+    pub(crate) output: tokio::sync::mpsc::UnboundedSender<bytes::Bytes>,
 }
 
 async fn watch(
@@ -316,7 +310,81 @@ async fn watch(
     limits: &Limits,
     talk: Option<Talk>,
 ) -> Result<Outcome, SandboxError> {
-    let AttachContainerResults { mut output, input } = attach;
+    let AttachContainerResults { output, input } = attach;
+    let container = id.to_owned();
+    let wait = docker
+        .wait_container(id, None::<WaitContainerOptions>)
+        .map(move |status| exit_status(&container, Some(status)));
+    let watched = pump(output, input, tar, limits, talk, Some(wait.boxed())).await?;
+    let ending = match watched.killed {
+        Some(ending) => {
+            kill(docker, id).await;
+            ending
+        }
+        None => {
+            let code = watched.exit_code.unwrap_or_default();
+            let state = docker
+                .inspect_container(id, None)
+                .await
+                .map_err(|source| SandboxError::Container {
+                    action: "inspect",
+                    container: id.to_owned(),
+                    source,
+                })?
+                .state
+                .unwrap_or_default();
+            if state.oom_killed == Some(true) {
+                Ending::OutOfMemory
+            } else {
+                Ending::Exited { code }
+            }
+        }
+    };
+    Ok(watched.into_outcome(ending))
+}
+
+/// A job's output stream, as the engine attaches it.
+pub(crate) type OutputStream =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<LogOutput, DockerError>> + Send>>;
+/// A job's stdin, as the engine attaches it.
+pub(crate) type InputSink = std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>;
+/// The job's exit code, once it is known.
+pub(crate) type ExitStream = futures_util::stream::BoxStream<'static, Result<i64, SandboxError>>;
+
+/// What watching a job saw, before its ending is decided.
+pub(crate) struct Watched {
+    /// Why the watcher stopped the job, if it did.
+    pub(crate) killed: Option<Ending>,
+    pub(crate) exit_code: Option<i64>,
+    pub(crate) stdout: Captured,
+    pub(crate) stderr: Captured,
+    pub(crate) duration: Duration,
+}
+
+impl Watched {
+    pub(crate) fn into_outcome(self, ending: Ending) -> Outcome {
+        tracing::debug!(?ending, duration = ?self.duration, "job ended");
+        Outcome {
+            ending,
+            stdout: self.stdout,
+            stderr: self.stderr,
+            duration: self.duration,
+        }
+    }
+}
+
+/// Sends `tar` (and, in a session, what the caller sends after it), keeps
+/// the output under the caps, and stops at the wall-clock limit, an
+/// output cap, or the end: the output closed and, when `wait` is given,
+/// the exit code came.
+pub(crate) async fn pump(
+    mut output: OutputStream,
+    input: InputSink,
+    tar: Vec<u8>,
+    limits: &Limits,
+    talk: Option<Talk>,
+    wait: Option<ExitStream>,
+) -> Result<Watched, SandboxError> {
     let started = Instant::now();
     let mut input = input;
     let (mut more_input, forward) = match talk {
@@ -335,7 +403,8 @@ async fn watch(
         input.shutdown().await
     });
 
-    let mut wait = docker.wait_container(id, None::<WaitContainerOptions>);
+    let waits = wait.is_some();
+    let mut wait = wait.unwrap_or_else(|| futures_util::stream::pending().boxed());
     let deadline = tokio::time::sleep(limits.wall_time);
     tokio::pin!(deadline);
 
@@ -372,12 +441,17 @@ async fn watch(
                 }
                 None => output_done = true,
             },
-            status = wait.next(), if exit_code.is_none() => {
-                exit_code = Some(exit_status(id, status)?);
-            }
+            status = wait.next(), if waits && exit_code.is_none() => match status {
+                Some(status) => exit_code = Some(status?),
+                None => {
+                    return Err(SandboxError::Other {
+                        message: "waiting for the job ended without an exit status".to_owned(),
+                    });
+                }
+            },
             () = &mut deadline => break Some(Ending::TimedOut),
         }
-        if output_done && exit_code.is_some() {
+        if output_done && (exit_code.is_some() || !waits) {
             break None;
         }
     };
@@ -386,38 +460,28 @@ async fn watch(
     // Hang up first: the engine does not finish a kill while it is blocked
     // writing output that nobody reads any more.
     drop(output);
-
-    let ending = match killed {
-        Some(ending) => {
-            kill(docker, id).await;
-            ending
-        }
-        None => {
-            let code = exit_code.unwrap_or_default();
-            let state = docker
-                .inspect_container(id, None)
-                .await
-                .map_err(|source| SandboxError::Container {
-                    action: "inspect",
-                    container: id.to_owned(),
-                    source,
-                })?
-                .state
-                .unwrap_or_default();
-            if state.oom_killed == Some(true) {
-                Ending::OutOfMemory
-            } else {
-                Ending::Exited { code }
-            }
-        }
-    };
-    tracing::debug!(?ending, ?duration, "job ended");
-    Ok(Outcome {
-        ending,
+    Ok(Watched {
+        killed,
+        exit_code,
         stdout,
         stderr,
         duration,
     })
+}
+
+/// Why a container for `job` could not be created.
+pub(crate) fn create_error(job: &Job, source: DockerError) -> SandboxError {
+    match source {
+        DockerError::DockerResponseServerError {
+            status_code: 404, ..
+        } => SandboxError::ImageMissing {
+            image: job.image.clone(),
+        },
+        source => SandboxError::Engine {
+            action: "create a container",
+            source,
+        },
+    }
 }
 
 /// The exit code from the wait stream. Bollard turns a non-zero exit into an

@@ -18,6 +18,7 @@ mod guard;
 pub mod images;
 mod job;
 mod pool;
+mod shared;
 pub mod spec;
 
 pub use archive::{Archive, ArchiveError};
@@ -26,6 +27,7 @@ pub use docker::{DockerSandbox, Prepared};
 pub use error::SandboxError;
 pub use job::{Ending, Job, Limits, Outcome, Runner, Session};
 pub use pool::WarmPool;
+pub use shared::SharedRunner;
 
 /// Label carried by every container this crate creates; the sweep finds
 /// leftovers by it.

@@ -38,11 +38,8 @@ impl Owner {
     }
 }
 
-/// Builds the container spec for `job`: no network, read-only root, non-root
-/// user without capabilities, hard limits, an init process, no logs kept by
-/// the engine, stdin open for the job's files.
-pub fn hardened_container(job: &Job, owner: &Owner) -> ContainerCreateBody {
-    let limits = &job.limits;
+/// The environment of the job's process.
+pub(crate) fn job_env(job: &Job) -> Vec<String> {
     let mut env = vec![
         "PATH=/usr/local/bin:/usr/bin:/bin".to_owned(),
         "HOME=/work".to_owned(),
@@ -51,6 +48,24 @@ pub fn hardened_container(job: &Job, owner: &Owner) -> ContainerCreateBody {
         "PYTHONUNBUFFERED=1".to_owned(),
     ];
     env.extend(job.env.iter().map(|(key, value)| format!("{key}={value}")));
+    env
+}
+
+/// A random hex string, for markers a job cannot guess.
+pub(crate) fn nonce() -> String {
+    let mut bytes = [0u8; 16];
+    if let Ok(mut random) = std::fs::File::open("/dev/urandom") {
+        let _ = std::io::Read::read_exact(&mut random, &mut bytes);
+    }
+    hex::encode(bytes)
+}
+
+/// Builds the container spec for `job`: no network, read-only root, non-root
+/// user without capabilities, hard limits, an init process, no logs kept by
+/// the engine, stdin open for the job's files.
+pub fn hardened_container(job: &Job, owner: &Owner) -> ContainerCreateBody {
+    let limits = &job.limits;
+    let env = job_env(job);
 
     let tmpfs = HashMap::from([
         (

@@ -7,20 +7,16 @@ mod progress;
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::bail;
 use futures_util::StreamExt;
 use grader::check::{self, ExerciseCheck};
 use grader::{Grader, Images};
-use grader_sandbox::{DockerSandbox, WarmPool};
+use grader_sandbox::{DockerSandbox, SharedRunner};
 
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::locate;
 use progress::Progress;
-
-/// How long a warm container may wait for its job.
-const WARM_AGE: std::time::Duration = std::time::Duration::from_secs(120);
 
 pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<ExitCode> {
     let dirs = check::discover(&args.paths);
@@ -37,10 +33,6 @@ pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<E
     let images = Images::new(locate::images_dir(images_dir)?);
     let sandbox = DockerSandbox::connect().await?;
     sandbox.sweep().await?;
-    // The reference, the starter and the mutants of an exercise run the
-    // same job: each after the first finds its container ready.
-    let pool = WarmPool::new(sandbox, 1, WARM_AGE);
-    let grader = Arc::new(Grader::new(pool.clone(), images));
     let total = dirs.len();
     let progress = Progress::new(total);
 
@@ -48,10 +40,15 @@ pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<E
     let reporter = &progress;
     let mut stream = futures_util::stream::iter(dirs)
         .map(|dir| {
-            let grader = Arc::clone(&grader);
+            // The reference, the starter and the mutants are the author's
+            // code: they run one after another in one container per
+            // exercise, each in a fresh process on a fresh directory.
+            let runner = SharedRunner::new(sandbox.clone());
+            let grader = Grader::new(runner.clone(), images.clone());
             async move {
                 reporter.started(&dir);
                 let check = grader.check(&dir).await;
+                runner.close().await;
                 (dir, check)
             }
         })
@@ -68,7 +65,6 @@ pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<E
         CheckFormat::Human => print!("{}", summary(&checks)),
         CheckFormat::Junit => print!("{}", grader::junit::checks(&checks)),
     }
-    pool.drain().await;
     Ok(if checks.iter().all(ExerciseCheck::ok) {
         ExitCode::SUCCESS
     } else {

@@ -8,5 +8,6 @@
 
 mod pool;
 mod rules;
+mod shared;
 mod support;
 mod sweep;

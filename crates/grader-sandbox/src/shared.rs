@@ -1,0 +1,345 @@
+//! One container for several jobs of the same author, run one after another.
+//!
+//! `grader check` runs an exercise's reference, starter and mutants: the
+//! author's code, not a learner's. Creating, starting and removing a
+//! container costs a grading about as much CPU as the grading itself, so a
+//! [`SharedRunner`] keeps one hardened container per exercise (same spec,
+//! same limits, its main process a `sleep`) and runs each job in it with
+//! `docker exec`: a fresh process, on a fresh working directory
+//! (`/work/run-<n>`), one job at a time. After each job every process but
+//! the container's init and its `sleep` is killed, and the job's working
+//! directory and `/tmp` are emptied.
+//!
+//! What one job may leave for the next is what the author's own code puts
+//! beyond those (say, `/dev/shm`): fine for an author's solutions, never
+//! for learners' submissions, which keep one container each
+//! ([`DockerSandbox`], [`crate::WarmPool`]).
+//!
+//! Limits hold per job as in a container of its own — the wall clock and
+//! the output caps are the watcher's, memory and processes the container's
+//! (jobs never overlap) — and an OOM kill is read from the container's
+//! memory cgroup before and after the job.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bollard::Docker;
+use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use bollard::query_parameters::CreateContainerOptions;
+use tokio::sync::Mutex;
+
+use crate::docker::{Talk, pump};
+use crate::guard::ContainerGuard;
+use crate::spec::{self, JOB_USER, WORKDIR};
+use crate::{Archive, DockerSandbox, Ending, Job, Limits, Outcome, Runner, SandboxError, Session};
+
+/// Runs a job in the container, then clears up after it. `$1` is the job's
+/// working directory, `$2` the marker of the line that reports the cgroup's
+/// OOM kills before and after the job on stderr.
+const RUN: &str = r#"
+oom() {
+    for f in /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control; do
+        if [ -r "$f" ]; then
+            while read -r key value; do
+                if [ "$key" = oom_kill ]; then echo "$value"; return; fi
+            done < "$f"
+        fi
+    done
+    echo 0
+}
+before=$(oom)
+mkdir -p "$1"
+/usr/bin/python3 -I /opt/grader/entry.py
+code=$?
+CLEAR
+printf '\n%s %s %s\n' "$2" "$before" "$(oom)" >&2
+exit "$code"
+"#;
+
+/// Kills every process but the container's init and its `sleep`, and
+/// empties the working directories and `/tmp`.
+const CLEAR: &str = r#"
+for dir in /proc/[0-9]*; do
+    pid=${dir#/proc/}
+    if [ "$pid" = 1 ] || [ "$pid" = $$ ]; then continue; fi
+    if [ "$(tr '\0' ' ' < "$dir/cmdline" 2>/dev/null)" = "sleep infinity " ]; then continue; fi
+    kill -9 "$pid" 2>/dev/null
+done
+rm -rf /work/* /work/.[!.]* /tmp/* /tmp/.[!.]* /dev/shm/* 2>/dev/null
+true
+"#;
+
+/// A [`Runner`] that runs every job of the same image and limits in one
+/// container, one job at a time (see the module's documentation). Made for
+/// one exercise's check; [`SharedRunner::close`] removes the container.
+#[derive(Debug, Clone)]
+pub struct SharedRunner {
+    sandbox: DockerSandbox,
+    container: Arc<Mutex<Option<SharedContainer>>>,
+}
+
+impl SharedRunner {
+    pub fn new(sandbox: DockerSandbox) -> Self {
+        SharedRunner {
+            sandbox,
+            container: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Removes the container, once its last job has ended.
+    pub async fn close(&self) {
+        if let Some(container) = self.container.lock().await.take() {
+            container.guard.remove().await;
+        }
+    }
+
+    /// The container for `job`, made if there is none or it was made for
+    /// another image or other limits; the lock is held until the job ends.
+    async fn container_for(
+        &self,
+        job: &Job,
+    ) -> Result<tokio::sync::OwnedMutexGuard<Option<SharedContainer>>, SandboxError> {
+        let mut slot = Arc::clone(&self.container).lock_owned().await;
+        let stale = slot.as_ref().is_some_and(|container| {
+            container.image != job.image || container.limits != job.limits
+        });
+        if stale && let Some(old) = slot.take() {
+            old.guard.remove().await;
+        }
+        if slot.is_none() {
+            *slot = Some(self.sandbox.shared(job).await?);
+        }
+        Ok(slot)
+    }
+}
+
+impl Runner for SharedRunner {
+    async fn run(&self, job: &Job, input: Archive) -> Result<Outcome, SandboxError> {
+        let slot = self.container_for(job).await?;
+        let container = slot.as_ref().expect("made above");
+        container.exec(job, input.to_tar(), None).await
+    }
+
+    async fn session(&self, job: &Job, input: Archive) -> Result<Session, SandboxError> {
+        let slot = self.container_for(job).await?;
+        let (input_tx, input_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (output_tx, output_rx) = tokio::sync::mpsc::unbounded_channel();
+        let tar = input.to_tar();
+        let job = job.clone();
+        let done = tokio::spawn(async move {
+            let talk = Talk {
+                input: input_rx,
+                output: output_tx,
+            };
+            // The lock goes with the task: the next job waits for this one.
+            let container = slot.as_ref().expect("made above");
+            container.exec(&job, tar, Some(talk)).await
+        });
+        Ok(Session {
+            input: input_tx,
+            output: output_rx,
+            done,
+        })
+    }
+}
+
+/// A started container whose main process only waits.
+#[derive(Debug)]
+struct SharedContainer {
+    docker: Docker,
+    guard: ContainerGuard,
+    image: String,
+    limits: Limits,
+    runs: AtomicU64,
+}
+
+impl DockerSandbox {
+    /// Creates and starts a container to run several jobs like `job`.
+    async fn shared(&self, job: &Job) -> Result<SharedContainer, SandboxError> {
+        let mut body = spec::hardened_container(job, self.owner());
+        body.cmd = Some(vec!["sleep".to_owned(), "infinity".to_owned()]);
+        body.attach_stdin = Some(false);
+        body.attach_stdout = Some(false);
+        body.attach_stderr = Some(false);
+        body.open_stdin = Some(false);
+        body.stdin_once = Some(false);
+        let docker = self.docker().clone();
+        let created = docker
+            .create_container(None::<CreateContainerOptions>, body)
+            .await
+            .map_err(|source| crate::docker::create_error(job, source))?;
+        let guard = ContainerGuard::new(docker.clone(), created.id);
+        docker
+            .start_container(guard.id(), None)
+            .await
+            .map_err(|source| SandboxError::Container {
+                action: "start",
+                container: guard.id().to_owned(),
+                source,
+            })?;
+        Ok(SharedContainer {
+            docker,
+            guard,
+            image: job.image.clone(),
+            limits: job.limits.clone(),
+            runs: AtomicU64::new(0),
+        })
+    }
+}
+
+impl SharedContainer {
+    async fn exec(
+        &self,
+        job: &Job,
+        tar: Vec<u8>,
+        talk: Option<Talk>,
+    ) -> Result<Outcome, SandboxError> {
+        let id = self.guard.id();
+        let run = self.runs.fetch_add(1, Ordering::Relaxed) + 1;
+        let workdir = format!("{WORKDIR}/run-{run}");
+        let marker = format!("@@grader-shared-{}", crate::spec::nonce());
+        let mut env = spec::job_env(job);
+        env.retain(|entry| !entry.starts_with("HOME="));
+        env.push(format!("HOME={workdir}"));
+        env.push(format!("GRADER_WORKDIR={workdir}"));
+        let script = RUN.replace("CLEAR", CLEAR);
+        let error = |action| {
+            let container = id.to_owned();
+            move |source| SandboxError::Container {
+                action,
+                container,
+                source,
+            }
+        };
+        let exec = self
+            .docker
+            .create_exec(
+                id,
+                CreateExecOptions {
+                    attach_stdin: Some(true),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    env: Some(env),
+                    cmd: Some(vec![
+                        "/bin/sh".to_owned(),
+                        "-c".to_owned(),
+                        script,
+                        "run".to_owned(),
+                        workdir,
+                        marker.clone(),
+                    ]),
+                    user: Some(JOB_USER.to_owned()),
+                    working_dir: Some(WORKDIR.to_owned()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(error("create an exec in"))?;
+        let started = self
+            .docker
+            .start_exec(&exec.id, None::<StartExecOptions>)
+            .await
+            .map_err(error("start an exec in"))?;
+        let StartExecResults::Attached { output, input } = started else {
+            return Err(SandboxError::Other {
+                message: format!("the exec in container {id} started detached"),
+            });
+        };
+        let mut watched = pump(output, input, tar, &job.limits, talk, None).await?;
+        let ending = match watched.killed {
+            Some(ending) => {
+                self.clear().await?;
+                ending
+            }
+            None => {
+                let code = self
+                    .docker
+                    .inspect_exec(&exec.id)
+                    .await
+                    .map_err(error("inspect an exec in"))?
+                    .exit_code
+                    .unwrap_or_default();
+                if take_oom_report(&mut watched.stderr.bytes, &marker) {
+                    Ending::OutOfMemory
+                } else {
+                    Ending::Exited { code }
+                }
+            }
+        };
+        Ok(watched.into_outcome(ending))
+    }
+
+    /// Kills what a stopped job left running and empties its files.
+    async fn clear(&self) -> Result<(), SandboxError> {
+        let id = self.guard.id();
+        let error = |action| {
+            let container = id.to_owned();
+            move |source| SandboxError::Container {
+                action,
+                container,
+                source,
+            }
+        };
+        let exec = self
+            .docker
+            .create_exec(
+                id,
+                CreateExecOptions {
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    cmd: Some(vec!["/bin/sh", "-c", CLEAR]),
+                    user: Some(JOB_USER),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(error("create an exec in"))?;
+        if let StartExecResults::Attached { mut output, .. } = self
+            .docker
+            .start_exec(&exec.id, None::<StartExecOptions>)
+            .await
+            .map_err(error("start an exec in"))?
+        {
+            use futures_util::StreamExt;
+            while output.next().await.is_some() {}
+        }
+        Ok(())
+    }
+}
+
+/// Whether the report line `marker` wrote at the end of `stderr` says the
+/// cgroup's OOM killer struck during the job; the line is taken out.
+fn take_oom_report(stderr: &mut Vec<u8>, marker: &str) -> bool {
+    let needle = format!("\n{marker} ");
+    let Some(at) = stderr
+        .windows(needle.len())
+        .rposition(|window| window == needle.as_bytes())
+    else {
+        return false;
+    };
+    let line = String::from_utf8_lossy(&stderr[at + needle.len()..]).into_owned();
+    stderr.truncate(at);
+    let mut counts = line.split_whitespace().map(str::parse::<u64>);
+    matches!(
+        (counts.next(), counts.next()),
+        (Some(Ok(before)), Some(Ok(after))) if after > before
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oom_report_is_read_and_taken_out() {
+        let mut stderr = b"some log\n\n@@m 0 1\n".to_vec();
+        assert!(take_oom_report(&mut stderr, "@@m"));
+        assert_eq!(stderr, b"some log\n");
+        let mut stderr = b"\n@@m 2 2\n".to_vec();
+        assert!(!take_oom_report(&mut stderr, "@@m"));
+        assert!(stderr.is_empty());
+        let mut stderr = b"no report".to_vec();
+        assert!(!take_oom_report(&mut stderr, "@@m"));
+        assert_eq!(stderr, b"no report");
+    }
+}

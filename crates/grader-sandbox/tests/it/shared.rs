@@ -1,0 +1,117 @@
+//! `SharedRunner`: one container, jobs one after another, each as if its
+//! container were its own — its files, processes and limits.
+
+use std::time::Duration;
+
+use grader_sandbox::{Ending, Limits, Outcome, Runner, SharedRunner};
+
+use crate::support::{assert_container_gone, job, python, quick_limits, sandbox};
+
+fn stdout(outcome: &Outcome) -> String {
+    outcome.stdout.text()
+}
+
+/// Prints the container's name, what the job's directory, `/tmp` and
+/// `/dev/shm` hold, and the other processes' command lines.
+const LOOK_AROUND: &str = r#"
+import os, socket
+print("host", socket.gethostname())
+print("cwd", os.getcwd(), sorted(os.listdir(".")))
+print("tmp", sorted(os.listdir("/tmp")), sorted(os.listdir("/dev/shm")))
+for pid in os.listdir("/proc"):
+    if pid.isdigit() and int(pid) not in (1, os.getpid()):
+        try:
+            print("proc", open(f"/proc/{pid}/cmdline").read().replace("\0", " "))
+        except OSError:
+            pass
+"#;
+
+async fn run(runner: &SharedRunner, limits: Limits, code: &str) -> Outcome {
+    runner
+        .run(&job(limits), python(code))
+        .await
+        .expect("the job runs")
+}
+
+fn host(outcome: &Outcome) -> String {
+    stdout(outcome)
+        .lines()
+        .find_map(|line| line.strip_prefix("host "))
+        .unwrap_or_else(|| panic!("no host line in {outcome:?}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn jobs_share_a_container_but_not_files_nor_processes() {
+    let runner = SharedRunner::new(sandbox().await);
+    let leave = format!(
+        r#"
+import subprocess, sys
+for place in ("left.txt", "/tmp/left", "/tmp/.left", "/dev/shm/left", "/work/.left"):
+    open(place, "w").write("x")
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True)
+{LOOK_AROUND}
+"#
+    );
+    let first = run(&runner, quick_limits(), &leave).await;
+    assert_eq!(first.ending, Ending::Exited { code: 0 }, "{first:?}");
+    let second = run(&runner, quick_limits(), LOOK_AROUND).await;
+    assert_eq!(second.ending, Ending::Exited { code: 0 }, "{second:?}");
+    let seen = stdout(&second);
+    assert_eq!(host(&first), host(&second), "one container: {seen}");
+    assert!(seen.contains("cwd /work/run-2 []"), "{seen}");
+    assert!(seen.contains("tmp [] []"), "{seen}");
+    assert!(!seen.contains("time.sleep(600)"), "{seen}");
+    runner.close().await;
+    assert_container_gone(&host(&first)).await;
+}
+
+#[tokio::test]
+async fn a_job_past_its_wall_time_is_stopped_and_the_next_one_runs() {
+    let runner = SharedRunner::new(sandbox().await);
+    let limits = Limits {
+        wall_time: Duration::from_secs(2),
+        ..quick_limits()
+    };
+    let looping = run(&runner, limits, "while True: pass").await;
+    assert_eq!(looping.ending, Ending::TimedOut, "{looping:?}");
+    let next = run(&runner, quick_limits(), LOOK_AROUND).await;
+    assert_eq!(next.ending, Ending::Exited { code: 0 }, "{next:?}");
+    assert!(!stdout(&next).contains("while True"), "{}", stdout(&next));
+    runner.close().await;
+}
+
+#[tokio::test]
+async fn a_memory_hog_is_reported_as_such_and_the_next_job_is_not() {
+    let runner = SharedRunner::new(sandbox().await);
+    let limits = Limits {
+        memory: 64 * 1024 * 1024,
+        ..quick_limits()
+    };
+    let hog = run(&runner, limits.clone(), "hog = b'x' * (1 << 30)").await;
+    assert_eq!(hog.ending, Ending::OutOfMemory, "{hog:?}");
+    let next = run(&runner, limits, "print('fine')").await;
+    assert_eq!(next.ending, Ending::Exited { code: 0 }, "{next:?}");
+    assert_eq!(stdout(&next), "fine\n");
+    assert!(next.stderr.bytes.is_empty(), "{}", next.stderr.text());
+    runner.close().await;
+}
+
+#[tokio::test]
+async fn an_output_flood_is_cut_and_exit_codes_come_back() {
+    let runner = SharedRunner::new(sandbox().await);
+    let limits = Limits {
+        output: 64 * 1024,
+        ..quick_limits()
+    };
+    let flood = run(
+        &runner,
+        limits.clone(),
+        "import sys\nwhile True: sys.stdout.write('y' * 65536)",
+    )
+    .await;
+    assert_eq!(flood.ending, Ending::OutputLimit, "{:?}", flood.ending);
+    let next = run(&runner, limits, "import sys; sys.exit(3)").await;
+    assert_eq!(next.ending, Ending::Exited { code: 3 }, "{next:?}");
+    runner.close().await;
+}
