@@ -1,0 +1,201 @@
+//! The service end to end: submissions posted over HTTP, graded by the
+//! service's workers in the real engine, each answered when its result is
+//! in (`?wait=`), with 1, 2 and 4 workers side by side.
+//!
+//! Each row starts a fresh service (SQLite store, a warm pool with
+//! `grader serve`'s default of one waiting container per kind of job),
+//! sends two submissions to warm it, then posts `GRADER_SERVICE_SUBMISSIONS`
+//! (24) reference solutions of `python/fizzbuzz` at once, from four tokens,
+//! and measures until the last result: gradings per second, the latency of
+//! each from its post to its result, and the machine's CPU seconds per
+//! grading (from /proc/stat, so everything on the machine counts: run it
+//! on a quiet machine). Every result must be a pass. The ratio is each
+//! row's rate ÷ the one-worker row's.
+//!
+//! `cargo bench -p grader-server --bench service` once the runner images are
+//! built (`cargo run -p grader-cli -- images build`).
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use grader::{Grader, Images};
+use grader_sandbox::{DockerSandbox, WarmPool};
+use grader_server::auth::{self, Role};
+use grader_server::catalog::Catalog;
+use grader_server::{AppState, Config, SqliteStore};
+
+const TOKENS: usize = 4;
+const WARM_AGE: Duration = Duration::from_secs(600);
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Busy and total CPU ticks of the whole machine.
+fn cpu_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap();
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(|field| field.parse().unwrap())
+        .collect();
+    let idle = fields[3] + fields[4];
+    (fields.iter().sum::<u64>() - idle, fields.iter().sum())
+}
+
+struct Row {
+    workers: usize,
+    rate: f64,
+    p50: Duration,
+    p95: Duration,
+    cpu_per_grading: f64,
+}
+
+fn main() {
+    let submissions: usize = std::env::var("GRADER_SERVICE_SUBMISSIONS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(24);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "service end to end: {submissions} python/fizzbuzz submissions at once, load average {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let rows: Vec<Row> = [1, 2, 4]
+        .into_iter()
+        .map(|workers| runtime.block_on(row(workers, submissions)))
+        .collect();
+    println!(
+        "{:>7} {:>10} {:>8} {:>8} {:>10} {:>9}",
+        "workers", "gradings/s", "p50 s", "p95 s", "CPU s/gr.", "÷ 1 wkr"
+    );
+    for row in &rows {
+        println!(
+            "{:>7} {:>10.2} {:>8.2} {:>8.2} {:>10.2} {:>8.2}×",
+            row.workers,
+            row.rate,
+            row.p50.as_secs_f64(),
+            row.p95.as_secs_f64(),
+            row.cpu_per_grading,
+            row.rate / rows[0].rate
+        );
+    }
+}
+
+async fn row(workers: usize, submissions: usize) -> Row {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("grader.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let config = Config {
+        workers,
+        queue_capacity: 10_000,
+        pending_per_token: 1_000,
+        rate_burst: 1_000_000,
+        rate_per_second: 1_000_000.0,
+        max_wait: Duration::from_secs(600),
+        ..Config::default()
+    };
+    let catalog = Catalog::load(&root().join("exercises"));
+    let state = AppState::new(store, catalog, config);
+    let mut secrets = Vec::new();
+    for index in 0..TOKENS {
+        secrets.push(
+            auth::create_token(&*state.store, &format!("bench{index}"), Role::Learner)
+                .await
+                .unwrap(),
+        );
+    }
+    let sandbox = DockerSandbox::connect()
+        .await
+        .expect("this benchmark needs a running Docker engine");
+    let pool = WarmPool::new(sandbox, 1, WARM_AGE);
+    let grader = Grader::new(pool.clone(), Images::new(root().join("runner-images")));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let service = tokio::spawn(grader_server::run(
+        Some(listener),
+        state,
+        grader,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let client = reqwest::Client::new();
+    let solution =
+        std::fs::read_to_string(root().join("exercises/python/fizzbuzz/reference/fizzbuzz.py"))
+            .unwrap();
+    let body = serde_json::json!({
+        "exercise": "python/fizzbuzz",
+        "files": {"fizzbuzz.py": solution},
+    })
+    .to_string();
+    for secret in secrets.iter().take(2) {
+        submit(&client, &base, secret, &body).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let (busy_before, _) = cpu_ticks();
+    let began = Instant::now();
+    let mut posts = tokio::task::JoinSet::new();
+    for index in 0..submissions {
+        let (client, base, body) = (client.clone(), base.clone(), body.clone());
+        let secret = secrets[index % TOKENS].clone();
+        posts.spawn(async move {
+            let posted = Instant::now();
+            submit(&client, &base, &secret, &body).await;
+            posted.elapsed()
+        });
+    }
+    let mut latencies = Vec::new();
+    while let Some(latency) = posts.join_next().await {
+        latencies.push(latency.unwrap());
+    }
+    let wall = began.elapsed();
+    let (busy_after, _) = cpu_ticks();
+    let _ = stop.send(());
+    let _ = service.await;
+    pool.close(Duration::from_secs(10)).await;
+
+    latencies.sort();
+    let at = |quantile: f64| {
+        let index = ((latencies.len() as f64 * quantile).ceil() as usize).clamp(1, latencies.len());
+        latencies[index - 1]
+    };
+    let ticks = 100.0; // USER_HZ on Linux
+    Row {
+        workers,
+        rate: submissions as f64 / wall.as_secs_f64(),
+        p50: at(0.5),
+        p95: at(0.95),
+        cpu_per_grading: (busy_after - busy_before) as f64 / ticks / submissions as f64,
+    }
+}
+
+/// Posts one submission and waits for its result, which must be a pass.
+async fn submit(client: &reqwest::Client, base: &str, secret: &str, body: &str) {
+    let response = client
+        .post(format!("{base}/v1/submissions?wait=600"))
+        .bearer_auth(secret)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let answer: serde_json::Value = response.json().await.unwrap();
+    let status = answer["result"]["status"].as_str().unwrap_or_default();
+    assert_eq!(status, "passed", "a submission did not pass: {answer:#}");
+}

@@ -1,0 +1,199 @@
+//! The course check benchmark: `Grader::check` of one exercise (its
+//! reference, starter and every mutant or bug), and of the whole course as
+//! `grader check exercises` runs it, two ways side by side:
+//!
+//! - **a container per grading**, each taken from a warm pool of one (how
+//!   `grader check` ran before issue 16's item 3, and how learners'
+//!   submissions always run);
+//! - **a container per exercise** (`SharedRunner`, how `grader check` runs
+//!   now): the gradings one after another in it, each a `docker exec`.
+//!
+//! For each it prints the wall time and the machine's CPU seconds (from
+//! /proc/stat: everything on the machine counts, so run it on a quiet
+//! one), p50 over the rounds, and shared ÷ per-grading. Every check must
+//! hold. Rounds alternate the two ways.
+//!
+//! `cargo bench -p grader --bench check` once the runner images are built.
+//! Knobs: `GRADER_BENCH_ITERS` (3) rounds per exercise row;
+//! `GRADER_BENCH_COURSE` (1) rounds of the whole course, 0 to skip it.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use grader::{Grader, Images};
+use grader_sandbox::{DockerSandbox, Runner, SharedRunner, WarmPool};
+
+const EXERCISES: [&str; 4] = [
+    "python/fizzbuzz",
+    "pytest/test-slugify",
+    "sql/cheap-products",
+    "api/notes-crud",
+];
+const WARM_AGE: Duration = Duration::from_secs(120);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Way {
+    PerGrading,
+    PerExercise,
+}
+
+/// Wall seconds and machine CPU seconds of one check.
+#[derive(Clone, Copy)]
+struct Took {
+    wall: f64,
+    cpu: f64,
+}
+
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn busy_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").expect("/proc/stat");
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|field| field.parse().ok())
+        .collect();
+    let total: u64 = fields.iter().sum();
+    let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
+    (total - idle) as f64 / 100.0
+}
+
+#[tokio::main]
+async fn main() {
+    let iters = setting("GRADER_BENCH_ITERS", 3);
+    let course_rounds = setting("GRADER_BENCH_COURSE", 1);
+    let sandbox = DockerSandbox::connect()
+        .await
+        .expect("this benchmark needs a running Docker engine");
+    let images = Images::new(root().join("runner-images"));
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "course check: a container per grading vs one per exercise; load average {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!(
+        "{:<24} {:>9} {:>9} {:>7}   {:>9} {:>9} {:>7}",
+        "exercise", "wall/gr.", "wall/ex.", "ratio", "CPU/gr.", "CPU/ex.", "ratio"
+    );
+    for exercise in EXERCISES {
+        let dirs = vec![root().join("exercises").join(exercise)];
+        let mut per_grading = Vec::new();
+        let mut per_exercise = Vec::new();
+        for round in 0..iters {
+            let order = if round % 2 == 0 {
+                [Way::PerGrading, Way::PerExercise]
+            } else {
+                [Way::PerExercise, Way::PerGrading]
+            };
+            for way in order {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let took = check(&sandbox, &images, &dirs, way, 1).await;
+                match way {
+                    Way::PerGrading => per_grading.push(took),
+                    Way::PerExercise => per_exercise.push(took),
+                }
+            }
+        }
+        print_row(exercise, &per_grading, &per_exercise);
+    }
+    if course_rounds > 0 {
+        let dirs = grader::check::discover(&[root().join("exercises")]);
+        let jobs = std::thread::available_parallelism().map_or(2, usize::from);
+        let mut per_grading = Vec::new();
+        let mut per_exercise = Vec::new();
+        for _ in 0..course_rounds {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            per_grading.push(check(&sandbox, &images, &dirs, Way::PerGrading, jobs).await);
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            per_exercise.push(check(&sandbox, &images, &dirs, Way::PerExercise, jobs).await);
+        }
+        let label = format!("course ({} ex., {jobs} at once)", dirs.len());
+        print_row(&label, &per_grading, &per_exercise);
+    }
+}
+
+fn p50(values: &[Took], pick: impl Fn(&Took) -> f64) -> f64 {
+    let mut picked: Vec<f64> = values.iter().map(pick).collect();
+    picked.sort_by(f64::total_cmp);
+    picked[(picked.len() - 1) / 2]
+}
+
+fn print_row(label: &str, per_grading: &[Took], per_exercise: &[Took]) {
+    let (wall_g, wall_e) = (
+        p50(per_grading, |took| took.wall),
+        p50(per_exercise, |took| took.wall),
+    );
+    let (cpu_g, cpu_e) = (
+        p50(per_grading, |took| took.cpu),
+        p50(per_exercise, |took| took.cpu),
+    );
+    println!(
+        "{label:<24} {wall_g:>8.2}s {wall_e:>8.2}s {:>6.2}×   {cpu_g:>8.2}s {cpu_e:>8.2}s {:>6.2}×",
+        wall_e / wall_g,
+        cpu_e / cpu_g
+    );
+}
+
+/// Checks `dirs`, `jobs` at once, the given way; every check must hold.
+async fn check(
+    sandbox: &DockerSandbox,
+    images: &Images,
+    dirs: &[PathBuf],
+    way: Way,
+    jobs: usize,
+) -> Took {
+    let cpu = busy_seconds();
+    let started = Instant::now();
+    let pool = WarmPool::new(sandbox.clone(), 1, WARM_AGE);
+    let mut checks = futures_util::stream::iter(dirs.iter().cloned())
+        .map(|dir| {
+            let (pool, sandbox, images) = (pool.clone(), sandbox.clone(), images.clone());
+            async move {
+                match way {
+                    Way::PerGrading => one(Grader::new(pool, images), &dir).await,
+                    Way::PerExercise => {
+                        let runner = SharedRunner::new(sandbox);
+                        one(Grader::new(runner.clone(), images), &dir).await;
+                        runner.close().await;
+                    }
+                }
+            }
+        })
+        .buffer_unordered(jobs);
+    while checks.next().await.is_some() {}
+    pool.close(Duration::from_secs(10)).await;
+    Took {
+        wall: started.elapsed().as_secs_f64(),
+        cpu: busy_seconds() - cpu,
+    }
+}
+
+async fn one<R: Runner>(grader: Grader<R>, dir: &Path) {
+    let check = grader.check(dir).await;
+    assert!(
+        check.ok(),
+        "{} does not hold: {:#?}",
+        check.exercise,
+        check
+            .findings
+            .iter()
+            .filter(|finding| !finding.ok)
+            .collect::<Vec<_>>()
+    );
+}
