@@ -177,7 +177,7 @@ def main():
         # The grader goes on talking on stdin: the harness relays it.
         import grader_api
 
-        sys.exit(grader_api.run(WORK, manifest["api"], sys.stdin.buffer, PRESTARTED))
+        sys.exit(grader_api.run(WORK, manifest["api"], sys.stdin.buffer, KEY, PRESTARTED))
     # Nothing more will come on stdin; the job's code must not wait for it.
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)

@@ -1,7 +1,8 @@
 //! How a job's ending reads in a result, the same for every kind: a job
 //! stopped by a limit is an error of the learner's doing; a job whose files
-//! the runner refused is the grader's — but only when the runner said so in
-//! a line signed with the job's key: learner code can exit with 125 too.
+//! the runner refused, or whose services did not start, is the grader's —
+//! but only when the runner said so in a line signed with the job's key:
+//! learner code can exit with 125 too.
 
 use grader_sandbox::{Ending, Limits, Outcome};
 
@@ -36,17 +37,16 @@ pub fn stopped(
                 limits.output >> 10
             ),
         )),
-        Ending::Exited { code: 125 } => refusal(outcome, key?).map(|reason| {
-            (
-                ErrorKind::Infra,
-                format!("the runner refused the job's files: {reason}"),
-            )
-        }),
+        Ending::Exited { code: 125 } => {
+            refusal(outcome, key?).map(|message| (ErrorKind::Infra, message))
+        }
         Ending::Exited { .. } => None,
     }
 }
 
-/// The reason the entry script gave for refusing the job, if it did.
+/// What the runner said, in a signed line, when it would not run the job:
+/// the job's files refused by the entry script, or (`infra`) what the job
+/// needed before any learner code, such as its services, failed.
 fn refusal(outcome: &Outcome, key: &Key) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Refused {
@@ -57,6 +57,12 @@ fn refusal(outcome: &Outcome, key: &Key) -> Option<String> {
         .payloads
         .iter()
         .filter_map(|payload| serde_json::from_str::<Refused>(payload).ok())
-        .find(|refused| refused.event == "refused")
-        .map(|refused| refused.reason)
+        .find_map(|refused| match refused.event.as_str() {
+            "refused" => Some(format!(
+                "the runner refused the job's files: {}",
+                refused.reason
+            )),
+            "infra" => Some(refused.reason),
+            _ => None,
+        })
 }

@@ -18,8 +18,10 @@ connection: u32, length: u32, big-endian) and `length` bytes:
 Before the app, the exercise's services start (`grader_services.py`:
 PostgreSQL, Redis, on loopback, fresh per job), then its queue worker if it
 has one (`worker`, run like the app, with the same environment, and not
-restarted with it). A service that does not start is said on stderr and
-the job ends as if the app had exited with code 70.
+restarted with it). A service that does not start is the exercise's or the
+image's failure, never the learner's (no learner code has run yet): it is
+said on stderr, signed with the job's key (`{"event": "infra"}`, see
+grader_channel.py), and the job ends with code 125 before any app starts.
 
 The app starts from a launcher (grader_launch.py): in a warm container one
 waits with the web frameworks imported, made by `prestart` before the job
@@ -54,10 +56,12 @@ import sys
 import threading
 
 import grader_launch
+from grader_channel import Channel
 
 OPEN, DATA, CLOSE, EXIT, RESTART = 1, 2, 3, 4, 5
-# The exit code said for an app that never started: a service failed.
-SERVICE_FAILED = 70
+# The exit code of a job whose services did not start (with a signed line
+# that says so: the code alone proves nothing).
+EXIT_INFRA = 125
 # How long a restarted app has to stop after SIGTERM.
 STOP_GRACE = 2.0
 HEADER = struct.Struct(">BII")
@@ -351,28 +355,25 @@ def kill_the_rest(app):
         app.wait()
 
 
-def run(work, job, stdin, launcher=None):
+def run(work, job, stdin, key, launcher=None):
     not_dumpable()
     frames = Frames()
-    app = None
     try:
         import grader_services
 
         extra = grader_services.start(work, job.get("services") or [], job.get("schema"))
     except Exception as error:  # noqa: BLE001 - said, then the job ends
-        sys.stderr.write("grader-api: a service did not start: %s\n" % error)
-        sys.stderr.flush()
-        frames.send(EXIT, 0, str(SERVICE_FAILED).encode())
-        extra = None
-    if extra is not None:
-        env = app_env(work, job, extra)
-        if job.get("worker"):
-            start_process("the worker", job["worker"], work, env)
-        app = App(frames, work, job, env, launcher)
-        launcher = None
-        app.start()
-    if launcher is not None:
-        launcher.discard()
+        reason = "a service did not start: %s" % error
+        sys.stderr.write("grader-api: %s\n" % reason)
+        Channel(2, key).emit({"event": "infra", "reason": reason})
+        if launcher is not None:
+            launcher.discard()
+        return EXIT_INFRA
+    env = app_env(work, job, extra)
+    if job.get("worker"):
+        start_process("the worker", job["worker"], work, env)
+    app = App(frames, work, job, env, launcher)
+    app.start()
 
     conns = {}
     while True:
@@ -384,8 +385,7 @@ def run(work, job, stdin, launcher=None):
         if payload is None:
             break
         if kind == OPEN:
-            if app is not None:
-                app.wait_listening()
+            app.wait_listening()
             try:
                 sock = connect(job["port"])
             except OSError:
@@ -410,8 +410,7 @@ def run(work, job, stdin, launcher=None):
                 except OSError:
                     pass
         elif kind == RESTART:
-            if app is not None:
-                app.restart()
+            app.restart()
         elif kind == CLOSE:
             sock = conns.pop(conn, None)
             if sock is not None:
@@ -420,5 +419,5 @@ def run(work, job, stdin, launcher=None):
                 except OSError:
                     pass
 
-    kill_the_rest(app.process if app is not None else None)
+    kill_the_rest(app.process)
     return 0

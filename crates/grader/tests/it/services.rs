@@ -2,7 +2,7 @@
 //! container before the app, fresh per job, and what a case can check of
 //! them (a restart, a cache hit, a queued job).
 
-use grader::result::{Status, TestStatus};
+use grader::result::{ErrorKind, Status, TestStatus};
 
 use crate::support::{grade, reference};
 
@@ -71,4 +71,26 @@ def tasks():
             .unwrap();
         assert_eq!(restart.status, TestStatus::Failed, "{result:#?}");
     }
+}
+
+/// A service that does not start is the exercise's failure, not the
+/// learner's: an exercise whose schema does not load grades its reference
+/// as `infra`, saying which service and why, and `grader check` fails.
+#[tokio::test]
+async fn a_service_that_does_not_start_is_an_infra_error() {
+    let id = "api/tasks-postgres";
+    let (_temp, dir) = crate::support::scratch_copy(id);
+    let schema = dir.join("schema.sql");
+    let text = std::fs::read_to_string(&schema).unwrap() + "\nTHIS IS NOT SQL;\n";
+    std::fs::write(&schema, text).unwrap();
+    let (result, _) =
+        crate::support::grade_recorded(&dir, &[("app.py", &reference(id, "app.py"))]).await;
+    let error = result.error.as_ref().expect("an error");
+    assert_eq!(error.kind, ErrorKind::Infra, "{result:#?}");
+    assert!(!error.learner_fault);
+    assert!(
+        error.message.starts_with("a service did not start:") && error.message.contains("schema"),
+        "{}",
+        error.message
+    );
 }
