@@ -184,18 +184,28 @@ fn implementation(
     exercise: &Exercise,
     spec: &PytestSpec,
 ) -> Result<BTreeMap<String, Vec<u8>>, String> {
-    let mut files = BTreeMap::new();
-    for name in &spec.files {
-        let relative = format!("implementation/{name}");
-        let contents = crate::fsread::read_in(
-            &exercise.dir,
-            Path::new(&relative),
-            crate::exercise::MAX_EXERCISE_FILE,
-        )
-        .map_err(|error| error.with_cause())?;
-        files.insert(name.clone(), contents);
-    }
-    Ok(files)
+    read_files(exercise, "implementation", &spec.files)
+}
+
+/// The files `names` of the exercise's folder `folder`.
+fn read_files(
+    exercise: &Exercise,
+    folder: &str,
+    names: &[String],
+) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    names
+        .iter()
+        .map(|name| {
+            let relative = format!("{folder}/{name}");
+            crate::fsread::read_in(
+                &exercise.dir,
+                Path::new(&relative),
+                crate::exercise::MAX_EXERCISE_FILE,
+            )
+            .map(|contents| (name.clone(), contents))
+            .map_err(|error| error.with_cause())
+        })
+        .collect()
 }
 
 /// A bug's files: its folder's, or the implementation's with its patch.
@@ -213,18 +223,7 @@ fn bug_files(
                 .map_err(|error| error.to_string())
         }
         Err(error) if error.is_not_found() => {
-            let mut files = BTreeMap::new();
-            for name in &spec.files {
-                let relative = format!("bugs/{}/{name}", bug.name);
-                let contents = crate::fsread::read_in(
-                    &exercise.dir,
-                    Path::new(&relative),
-                    crate::exercise::MAX_EXERCISE_FILE,
-                )
-                .map_err(|error| error.with_cause())?;
-                files.insert(name.clone(), contents);
-            }
-            Ok(files)
+            read_files(exercise, &format!("bugs/{}", bug.name), &spec.files)
         }
         Err(error) => Err(error.with_cause()),
     }
