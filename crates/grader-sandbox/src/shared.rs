@@ -24,11 +24,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bollard::Docker;
+use bollard::errors::Error as DockerError;
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use bollard::query_parameters::CreateContainerOptions;
 use tokio::sync::Mutex;
 
-use crate::docker::{Talk, pump};
+use futures_util::StreamExt;
+
+use crate::docker::{InputSink, OutputStream, Talk, pump};
 use crate::guard::ContainerGuard;
 use crate::spec::{self, JOB_USER, WORKDIR};
 use crate::{Archive, DockerSandbox, Ending, Job, Limits, Outcome, Runner, SandboxError, Session};
@@ -194,7 +197,6 @@ impl SharedContainer {
         tar: Vec<u8>,
         talk: Option<Talk>,
     ) -> Result<Outcome, SandboxError> {
-        let id = self.guard.id();
         let run = self.runs.fetch_add(1, Ordering::Relaxed) + 1;
         let workdir = format!("{WORKDIR}/run-{run}");
         let marker = format!("@@grader-shared-{}", crate::spec::nonce());
@@ -203,48 +205,22 @@ impl SharedContainer {
         env.push(format!("HOME={workdir}"));
         env.push(format!("GRADER_WORKDIR={workdir}"));
         let script = RUN.replace("CLEAR", CLEAR);
-        let error = |action| {
-            let container = id.to_owned();
-            move |source| SandboxError::Container {
-                action,
-                container,
-                source,
-            }
-        };
-        let exec = self
-            .docker
-            .create_exec(
-                id,
-                CreateExecOptions {
-                    attach_stdin: Some(true),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    env: Some(env),
-                    cmd: Some(vec![
-                        "/bin/sh".to_owned(),
-                        "-c".to_owned(),
-                        script,
-                        "run".to_owned(),
-                        workdir,
-                        marker.clone(),
-                    ]),
-                    user: Some(JOB_USER.to_owned()),
-                    working_dir: Some(WORKDIR.to_owned()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(error("create an exec in"))?;
-        let started = self
-            .docker
-            .start_exec(&exec.id, None::<StartExecOptions>)
-            .await
-            .map_err(error("start an exec in"))?;
-        let StartExecResults::Attached { output, input } = started else {
-            return Err(SandboxError::Other {
-                message: format!("the exec in container {id} started detached"),
-            });
-        };
+        let (exec, output, input) = self
+            .start(CreateExecOptions {
+                attach_stdin: Some(true),
+                env: Some(env),
+                cmd: Some(vec![
+                    "/bin/sh".to_owned(),
+                    "-c".to_owned(),
+                    script,
+                    "run".to_owned(),
+                    workdir,
+                    marker.clone(),
+                ]),
+                working_dir: Some(WORKDIR.to_owned()),
+                ..Default::default()
+            })
+            .await?;
         let mut watched = pump(output, input, tar, &job.limits, talk, None).await?;
         let ending = match watched.killed {
             Some(ending) => {
@@ -254,9 +230,9 @@ impl SharedContainer {
             None => {
                 let code = self
                     .docker
-                    .inspect_exec(&exec.id)
+                    .inspect_exec(&exec)
                     .await
-                    .map_err(error("inspect an exec in"))?
+                    .map_err(self.failed("inspect an exec in"))?
                     .exit_code
                     .unwrap_or_default();
                 if take_oom_report(&mut watched.stderr.bytes, &marker) {
@@ -271,39 +247,58 @@ impl SharedContainer {
 
     /// Kills what a stopped job left running and empties its files.
     async fn clear(&self) -> Result<(), SandboxError> {
-        let id = self.guard.id();
-        let error = |action| {
-            let container = id.to_owned();
-            move |source| SandboxError::Container {
-                action,
-                container,
-                source,
-            }
+        let (_, mut output, _) = self
+            .start(CreateExecOptions {
+                cmd: Some(vec![
+                    "/bin/sh".to_owned(),
+                    "-c".to_owned(),
+                    CLEAR.to_owned(),
+                ]),
+                ..Default::default()
+            })
+            .await?;
+        while output.next().await.is_some() {}
+        Ok(())
+    }
+
+    /// Starts `options` as the job's user, its output attached: the exec's
+    /// id, its output and its stdin.
+    async fn start(
+        &self,
+        options: CreateExecOptions<String>,
+    ) -> Result<(String, OutputStream, InputSink), SandboxError> {
+        let options = CreateExecOptions {
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            user: Some(JOB_USER.to_owned()),
+            ..options
         };
         let exec = self
             .docker
-            .create_exec(
-                id,
-                CreateExecOptions {
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    cmd: Some(vec!["/bin/sh", "-c", CLEAR]),
-                    user: Some(JOB_USER),
-                    ..Default::default()
-                },
-            )
+            .create_exec(self.guard.id(), options)
             .await
-            .map_err(error("create an exec in"))?;
-        if let StartExecResults::Attached { mut output, .. } = self
+            .map_err(self.failed("create an exec in"))?;
+        match self
             .docker
             .start_exec(&exec.id, None::<StartExecOptions>)
             .await
-            .map_err(error("start an exec in"))?
+            .map_err(self.failed("start an exec in"))?
         {
-            use futures_util::StreamExt;
-            while output.next().await.is_some() {}
+            StartExecResults::Attached { output, input } => Ok((exec.id, output, input)),
+            StartExecResults::Detached => Err(SandboxError::Other {
+                message: format!("an exec in container {} started detached", self.guard.id()),
+            }),
         }
-        Ok(())
+    }
+
+    /// The error of `action` on this container.
+    fn failed(&self, action: &'static str) -> impl FnOnce(DockerError) -> SandboxError {
+        let container = self.guard.id().to_owned();
+        move |source| SandboxError::Container {
+            action,
+            container,
+            source,
+        }
     }
 }
 

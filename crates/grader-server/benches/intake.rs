@@ -24,14 +24,8 @@ use grader_server::auth::{self, Role};
 use grader_server::catalog::Catalog;
 use grader_server::store::{Enqueued, Limits, StoredSubmission, SubmissionStatus};
 use grader_server::{AppState, Config, PgStore, SqliteStore, Store};
+use grader_testkit::bench::{load_average, setting};
 use grader_testkit::{Durability, TempPostgres};
-
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(default)
-}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -44,21 +38,17 @@ struct Measured {
 }
 
 fn main() {
-    let rate = setting("GRADER_INTAKE_RATE", 500);
-    let seconds = setting("GRADER_INTAKE_SECONDS", 10);
-    let history = setting("GRADER_INTAKE_HISTORY", 5_000);
+    let rate = setting::<u64>("GRADER_INTAKE_RATE", 500);
+    let seconds = setting::<u64>("GRADER_INTAKE_SECONDS", 10);
+    let history = setting::<u64>("GRADER_INTAKE_HISTORY", 5_000);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
         "intake: {rate} req/s for {seconds} s on loopback, {history} done submissions of history; \
          load average before: {}",
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
+        load_average()
     );
     println!(
         "{:<10} {:>6} {:>6} {:>6} {:>7} {:>8} {:>8} {:>8} {:>8}",

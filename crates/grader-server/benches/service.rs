@@ -25,27 +25,13 @@ use grader_sandbox::{DockerSandbox, WarmPool};
 use grader_server::auth::{self, Role};
 use grader_server::catalog::Catalog;
 use grader_server::{AppState, Config, SqliteStore};
+use grader_testkit::bench::{busy_cpu_seconds, load_average, setting};
 
 const TOKENS: usize = 4;
 const WARM_AGE: Duration = Duration::from_secs(600);
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Busy and total CPU ticks of the whole machine.
-fn cpu_ticks() -> (u64, u64) {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap();
-    let fields: Vec<u64> = stat
-        .lines()
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .skip(1)
-        .map(|field| field.parse().unwrap())
-        .collect();
-    let idle = fields[3] + fields[4];
-    (fields.iter().sum::<u64>() - idle, fields.iter().sum())
 }
 
 struct Row {
@@ -57,21 +43,14 @@ struct Row {
 }
 
 fn main() {
-    let submissions: usize = std::env::var("GRADER_SERVICE_SUBMISSIONS")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(24);
+    let submissions: usize = setting("GRADER_SERVICE_SUBMISSIONS", 24);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
         "service end to end: {submissions} python/fizzbuzz submissions at once, load average {}",
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
+        load_average()
     );
     let rows: Vec<Row> = [1, 2, 4]
         .into_iter()
@@ -148,7 +127,7 @@ async fn row(workers: usize, submissions: usize) -> Row {
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    let (busy_before, _) = cpu_ticks();
+    let busy_before = busy_cpu_seconds();
     let began = Instant::now();
     let mut posts = tokio::task::JoinSet::new();
     for index in 0..submissions {
@@ -165,7 +144,7 @@ async fn row(workers: usize, submissions: usize) -> Row {
         latencies.push(latency.unwrap());
     }
     let wall = began.elapsed();
-    let (busy_after, _) = cpu_ticks();
+    let busy_after = busy_cpu_seconds();
     let _ = stop.send(());
     let _ = service.await;
     pool.close(Duration::from_secs(10)).await;
@@ -175,13 +154,12 @@ async fn row(workers: usize, submissions: usize) -> Row {
         let index = ((latencies.len() as f64 * quantile).ceil() as usize).clamp(1, latencies.len());
         latencies[index - 1]
     };
-    let ticks = 100.0; // USER_HZ on Linux
     Row {
         workers,
         rate: submissions as f64 / wall.as_secs_f64(),
         p50: at(0.5),
         p95: at(0.95),
-        cpu_per_grading: (busy_after - busy_before) as f64 / ticks / submissions as f64,
+        cpu_per_grading: (busy_after - busy_before) / submissions as f64,
     }
 }
 

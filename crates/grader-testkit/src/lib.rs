@@ -1,10 +1,14 @@
 //! Test support shared by the crates' tests and benchmarks.
 //!
+//! [`bench`]: the benchmarks' knobs and what they print of the machine.
+//!
 //! [`TempPostgres`]: a PostgreSQL server of its own in a temporary
 //! directory, from Debian's `postgresql` package (`.ci/run` installs it),
 //! on a loopback port, removed when dropped. Tests that need PostgreSQL
 //! fail, saying what is missing, when the package is not installed: they
 //! never skip.
+
+pub mod bench;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

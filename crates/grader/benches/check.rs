@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use grader::{Grader, Images};
 use grader_sandbox::{DockerSandbox, Runner, SharedRunner, WarmPool};
+use grader_testkit::bench::{busy_cpu_seconds, load_average, setting};
 
 const EXERCISES: [&str; 4] = [
     "python/fizzbuzz",
@@ -45,47 +46,21 @@ struct Took {
     cpu: f64,
 }
 
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(default)
-}
-
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn busy_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/stat").expect("/proc/stat");
-    let fields: Vec<u64> = stat
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|field| field.parse().ok())
-        .collect();
-    let total: u64 = fields.iter().sum();
-    let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
-    (total - idle) as f64 / 100.0
-}
-
 #[tokio::main]
 async fn main() {
-    let iters = setting("GRADER_BENCH_ITERS", 3);
-    let course_rounds = setting("GRADER_BENCH_COURSE", 1);
+    let iters = setting::<usize>("GRADER_BENCH_ITERS", 3);
+    let course_rounds = setting::<usize>("GRADER_BENCH_COURSE", 1);
     let sandbox = DockerSandbox::connect()
         .await
         .expect("this benchmark needs a running Docker engine");
     let images = Images::new(root().join("runner-images"));
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
         "course check: a container per grading vs one per exercise; load average {}",
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
+        load_average()
     );
     println!(
         "{:<24} {:>9} {:>9} {:>7}   {:>9} {:>9} {:>7}",
@@ -158,7 +133,7 @@ async fn check(
     way: Way,
     jobs: usize,
 ) -> Took {
-    let cpu = busy_seconds();
+    let cpu = busy_cpu_seconds();
     let started = Instant::now();
     let pool = WarmPool::new(sandbox.clone(), 1, WARM_AGE);
     let mut checks = futures_util::stream::iter(dirs.iter().cloned())
@@ -180,7 +155,7 @@ async fn check(
     pool.close(Duration::from_secs(10)).await;
     Took {
         wall: started.elapsed().as_secs_f64(),
-        cpu: busy_seconds() - cpu,
+        cpu: busy_cpu_seconds() - cpu,
     }
 }
 
