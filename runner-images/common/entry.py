@@ -27,7 +27,8 @@ Every image gets this file; each harness module comes with its own image.
 Before it reads its job, the script does what the container's
 GRADER_PRELOAD asks, so that a container waiting in the warm pool has it
 done off the clock: `pytest` imports pytest and starts the learner's
-process; `api` starts the app's launcher with the web frameworks imported;
+process; `api` starts the app's launcher with the web frameworks imported
+(`api-services` with SQLAlchemy, psycopg2 and redis too);
 `postgres` starts the sql kind's PostgreSQL server. None of it sees
 anything of the job, which does not exist yet.
 
@@ -78,12 +79,13 @@ if os.environ.get("GRADER_PRELOAD") == "pytest":
     import grader_pytest
 
     PRESTARTED = grader_pytest.prestart(WORK)
-elif os.environ.get("GRADER_PRELOAD") == "api":
+elif os.environ.get("GRADER_PRELOAD") in ("api", "api-services"):
     # An api job: the app's launcher, a process of its own, imports the web
-    # frameworks while the container waits (grader_launch.py).
+    # frameworks (and for `api-services` the clients of PostgreSQL and
+    # Redis) while the container waits (grader_launch.py).
     import grader_api
 
-    PRESTARTED = grader_api.prestart()
+    PRESTARTED = grader_api.prestart(os.environ["GRADER_PRELOAD"] == "api-services")
 elif os.environ.get("GRADER_PRELOAD") == "postgres":
     # A sql job on PostgreSQL: the server's start, its first connection and
     # empty databases, paid while the container waits (grader_sql.py). Only

@@ -127,12 +127,7 @@ pub fn limits(exercise: &Exercise) -> Limits {
         // Every response comes back through the job's stdout.
         limits.output = OUTPUT;
     }
-    let services = exercise
-        .spec
-        .api
-        .as_ref()
-        .is_some_and(|api| !api.services.is_empty());
-    if services {
+    if has_services(exercise) {
         // PostgreSQL's processes and Redis's threads count in the job's
         // pids; the cluster's files on the scratch tmpfs in its memory.
         if exercise.spec.limits.pids.is_none() {
@@ -145,13 +140,27 @@ pub fn limits(exercise: &Exercise) -> Limits {
 
 /// The container side of an api job. The container starts the app's
 /// launcher as soon as it starts, before its job comes: in a warm container
-/// the web frameworks are imported off the clock (`grader_launch.py`).
+/// the web frameworks are imported off the clock (`grader_launch.py`), and
+/// for an exercise with services the clients of PostgreSQL and Redis too.
 pub fn job(exercise: &Exercise, image: String) -> Job {
+    let preload = if has_services(exercise) {
+        "api-services"
+    } else {
+        "api"
+    };
     Job {
         image,
         limits: limits(exercise),
-        env: vec![("GRADER_PRELOAD".to_owned(), "api".to_owned())],
+        env: vec![("GRADER_PRELOAD".to_owned(), preload.to_owned())],
     }
+}
+
+fn has_services(exercise: &Exercise) -> bool {
+    exercise
+        .spec
+        .api
+        .as_ref()
+        .is_some_and(|api| !api.services.is_empty())
 }
 
 /// Grades `submission` by running its app and the exercise's scenarios.

@@ -168,12 +168,12 @@ class Launcher:
     """A launcher process (grader_launch.py) waiting for the app's command,
     and the pipe on which it says that the app listens."""
 
-    def __init__(self, preload):
+    def __init__(self, preload, services=False):
         self.notify, notify_w = os.pipe()
         try:
             argv = [sys.executable, os.path.join(HARNESS, "grader_launch.py"), str(notify_w)]
             if preload:
-                argv.append("--preload")
+                argv.append("--preload-services" if services else "--preload")
             self.process = subprocess.Popen(
                 argv,
                 stdin=subprocess.PIPE,
@@ -203,11 +203,12 @@ class Launcher:
         os.close(self.notify)
 
 
-def prestart():
-    """A launcher with the web frameworks imported, made before the job
-    exists (entry.py, when the container is made for an api job)."""
+def prestart(services=False):
+    """A launcher with the web frameworks imported (and, for an exercise
+    with services, their clients), made before the job exists (entry.py,
+    when the container is made for an api job)."""
     try:
-        return Launcher(preload=True)
+        return Launcher(preload=True, services=services)
     except OSError as error:
         sys.stderr.write("grader-api: could not start the launcher: %s\n" % error)
         return None

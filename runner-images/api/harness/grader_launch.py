@@ -8,7 +8,10 @@ imports. Nothing of the job is in it until its command comes, and it is a
 process of its own, never a fork of the harness: it holds nothing of the
 grader's (the job's key, the frames).
 
-  python3 grader_launch.py NOTIFY_FD [--preload]
+  python3 grader_launch.py NOTIFY_FD [--preload | --preload-services]
+
+`--preload-services`, for an exercise with services, also imports what
+apps of the course use to reach them (SQLAlchemy, psycopg2, redis).
 
 It reads one JSON line on stdin, {"argv": [...], "cwd": ..., "env": {...}},
 puts /dev/null on stdin, takes the app's working directory and environment,
@@ -57,6 +60,15 @@ PRELOAD = (
     "werkzeug.serving",
     "jwt",
 )
+# What apps with PostgreSQL and Redis import besides (`--preload-services`).
+SERVICES_PRELOAD = (
+    "sqlalchemy",
+    "sqlalchemy.orm",
+    "sqlalchemy.dialects.postgresql.psycopg2",
+    "psycopg2",
+    "psycopg2.extras",
+    "redis",
+)
 
 
 def plan(argv):
@@ -75,14 +87,14 @@ def plan(argv):
     return None
 
 
-def preload():
-    """Imports PRELOAD while no command has come: a command that comes
+def preload(names):
+    """Imports `names` while no command has come: a command that comes
     first (a cold container) stops it, so an app never waits for imports
     of a framework it does not use."""
     import importlib
     import select
 
-    for name in PRELOAD:
+    for name in names:
         waiting, _, _ = select.select([sys.stdin], [], [], 0)
         if waiting:
             return
@@ -109,7 +121,9 @@ def main():
     notify = int(sys.argv[1])
     os.set_inheritable(notify, False)
     if "--preload" in sys.argv[2:]:
-        preload()
+        preload(PRELOAD)
+    elif "--preload-services" in sys.argv[2:]:
+        preload(PRELOAD + SERVICES_PRELOAD)
     line = sys.stdin.buffer.readline()
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
