@@ -30,10 +30,11 @@ meant for a client that is hostile:
   exception, or an iterator of the builtins; anything else — a stdlib
   module, `os.open`, a code object — is refused, so nothing reachable
   reads this process's memory or files for the tests;
-- an exception goes out without its traceback, and a function, class or
-  module's repr without an address: line numbers and layout differ
-  between the correct implementation and a bug even where behaviour does
-  not;
+- an exception goes out without its traceback, and no repr, str, format
+  or hash shows an address (an object without its own repr reads
+  `<module.Class object>`, its default hash is a number per object): line
+  numbers and memory layout differ between the correct implementation and
+  a bug even where behaviour does not;
 - tests cannot make classes here.
 
 Warnings and unraisable errors are printed without a file and line.
@@ -134,13 +135,18 @@ class Policy:
         return wrapped is not None and self.reachable(wrapped, depth + 1)
 
     def shown(self, value, text):
-        """The repr or str of `value` as the tests see it."""
+        """The repr or str of `value` as the tests see it: never an address,
+        whose offsets between objects follow what the implementation
+        allocated."""
         if isinstance(value, types.ModuleType):
             return "<module %r>" % value.__name__
         if isinstance(value, type):
             return "<class %r>" % ("%s.%s" % (value.__module__, value.__qualname__))
         if isinstance(value, (types.FunctionType, types.MethodType, types.BuiltinMethodType)):
             return "<function %s>" % getattr(value, "__qualname__", "?")
+        kind = type(value)
+        if kind.__repr__ is object.__repr__ and kind.__str__ is object.__str__:
+            return "<%s.%s object>" % (kind.__module__, kind.__qualname__)
         return text()
 
 
@@ -173,6 +179,9 @@ class Server(grader_learner.Worker):
             unary=self.unary,
         )
         self.ops["import"] = self.import_module
+        self.ops["format"] = self.format
+        # Objects hashed by address, kept so that no other takes their id.
+        self.hashes = {}
 
     def import_module(self, name):
         if name not in self.policy.modules:
@@ -184,7 +193,16 @@ class Server(grader_learner.Worker):
             return self.policy.shown(value, lambda: grader_learner.UNARY[name](value))
         if name == "dir":
             return [entry for entry in grader_learner.UNARY["dir"](value) if not entry.startswith("_")]
+        if name == "hash" and type(value).__hash__ is object.__hash__:
+            # The default hash is the address: a number per object instead,
+            # in the order the tests first hashed them.
+            return self.hashes.setdefault(id(value), (value, len(self.hashes) + 1))[1]
         return grader_learner.UNARY[name](value)
+
+    def format(self, value, spec):
+        if type(value).__format__ is object.__format__ and not spec:
+            return self.policy.shown(value, lambda: format(value, spec))
+        return format(value, spec)
 
     def operation(self, op):
         return self.ops[op]

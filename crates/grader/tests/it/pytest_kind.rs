@@ -244,6 +244,7 @@ def fingerprint():
         probe(lambda: module.re.compile),
         probe(lambda: repr(slugify)),
         probe(lambda: repr(module)),
+        probe(lambda: (hash(slugify), hash(module), format(slugify))),
         probe(lambda: dir(module)),
         probe(lambda: module.nothing_here),
         probe(lambda: sorted(os.listdir("."))),
