@@ -28,7 +28,8 @@ Before it reads its job, the script does what the container's
 GRADER_PRELOAD asks, so that a container waiting in the warm pool has it
 done off the clock: `pytest` imports pytest and starts the learner's
 process; `api` starts the app's launcher with the web frameworks imported
-(`api-services` with SQLAlchemy, psycopg2 and redis too);
+(`api-services` with SQLAlchemy, psycopg2 and redis too); `tests` starts
+the pytest kind's learner pytest, which imports pytest and waits;
 `postgres` starts the sql kind's PostgreSQL server. None of it sees
 anything of the job, which does not exist yet.
 
@@ -79,6 +80,13 @@ if os.environ.get("GRADER_PRELOAD") == "pytest":
     import grader_pytest
 
     PRESTARTED = grader_pytest.prestart(WORK)
+elif os.environ.get("GRADER_PRELOAD") == "tests":
+    # A pytest-kind job: the learner's pytest (grader_tests_child.py), a
+    # fresh interpreter without the job, imports pytest while the container
+    # waits, and then waits for what to run.
+    import grader_tests
+
+    PRESTARTED = grader_tests.prestart(WORK)
 elif os.environ.get("GRADER_PRELOAD") in ("api", "api-services"):
     # An api job: the app's launcher, a process of its own, imports the web
     # frameworks (and for `api-services` the clients of PostgreSQL and
@@ -194,11 +202,12 @@ def main():
     if "tests" in manifest:
         import grader_tests
 
-        if PRESTARTED is not None:
-            # A learner's process started for a python job: unused here.
+        prestarted = PRESTARTED if isinstance(PRESTARTED, grader_tests.Child) else None
+        if PRESTARTED is not None and prestarted is None:
+            # A process started for another kind of job: unused here.
             PRESTARTED.kill()
 
-        sys.exit(grader_tests.run(WORK, manifest["tests"], KEY, held))
+        sys.exit(grader_tests.run(WORK, manifest["tests"], KEY, held, prestarted))
     if "sql" in manifest:
         import grader_sql
 

@@ -9,12 +9,12 @@ hold proxies (grader_remote.py, the python kind's proxies with the roles
 turned round): what they learn of it is what its functions return and
 raise, which is what testing is.
 
-    python3 -I -B grader_impl.py <control fd>      sources as JSON on stdin
+    python3 -I -B grader_impl.py <control fd> <ready fd>   sources as JSON on stdin
 
 This process is the zygote: it makes itself not dumpable before it reads
 the implementation's sources (so neither /proc/<pid>/mem nor ptrace shows
 them to a process of the same user), keeps them in memory only, and
-writes one byte on its control socket when it is ready. Each byte it
+writes one byte on its ready pipe when it is ready. Each byte it
 reads there afterwards asks for a fresh implementation process: it forks
 (a fork stays not dumpable), and hands the learner's child the fork's
 pid, its end of a socketpair and the read ends of its stdout and stderr
@@ -254,7 +254,8 @@ def main():
     policy = Policy(finder.files, sources)
     # Forks end on their own; nobody waits for them.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    control.sendall(b"r")
+    os.write(int(sys.argv[2]), b"r")
+    os.close(int(sys.argv[2]))
     starts = 0
     while control.recv(1):
         if starts >= MAX_STARTS:

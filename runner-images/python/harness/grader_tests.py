@@ -25,6 +25,7 @@ is a container of its own).
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -149,63 +150,102 @@ def sources(config, held):
     return found
 
 
-def start_implementation(work, files):
-    """grader_impl.py, ready: its control socket's other end."""
-    ours, theirs = socket.socketpair()
-    zygote = subprocess.Popen(
-        [sys.executable, "-I", "-B", IMPLEMENTATION, str(theirs.fileno())],
-        cwd=work,
-        env=clean_env(work),
-        stdin=subprocess.PIPE,
-        stdout=2,
-        stderr=2,
-        pass_fds=(theirs.fileno(),),
-        close_fds=True,
-        start_new_session=True,
-    )
-    theirs.close()
+class Child:
+    """The learner's pytest: a fresh interpreter that imports pytest, then
+    waits on a pipe for what to run. In a warm container it starts before
+    the job exists (`prestart`), so the import is paid off the clock; it
+    holds nothing of the job until its settings come, and they come only
+    once the implementation's process is ready."""
+
+    def __init__(self, work):
+        self.report, report_w = os.pipe()
+        # `control` is the implementation's end, for grader_impl.py.
+        self.control, control_child = socket.socketpair()
+        settings_r, self.settings = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-B", CHILD, str(report_w), str(control_child.fileno()),
+                 str(settings_r)],
+                cwd=work,
+                env=clean_env(work),
+                stdin=subprocess.DEVNULL,
+                stdout=2,
+                stderr=2,
+                pass_fds=(report_w, control_child.fileno(), settings_r),
+                close_fds=True,
+                start_new_session=True,
+            )
+        finally:
+            os.close(report_w)
+            control_child.close()
+            os.close(settings_r)
+
+    def go(self, settings):
+        with os.fdopen(self.settings, "wb") as out:
+            out.write(json.dumps(settings).encode("utf-8"))
+
+    def kill(self):
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self.process.wait()
+
+
+def prestart(work):
+    """The learner's pytest, started ahead of the job (warm containers)."""
+    return Child(work)
+
+
+def start_implementation(work, files, control):
+    """grader_impl.py on the implementation's end of `control`, ready."""
+    ready_r, ready_w = os.pipe()
+    try:
+        zygote = subprocess.Popen(
+            [sys.executable, "-I", "-B", IMPLEMENTATION, str(control.fileno()), str(ready_w)],
+            cwd=work,
+            env=clean_env(work),
+            stdin=subprocess.PIPE,
+            stdout=2,
+            stderr=2,
+            pass_fds=(control.fileno(), ready_w),
+            close_fds=True,
+            start_new_session=True,
+        )
+    finally:
+        os.close(ready_w)
+        control.close()
     zygote.stdin.write(json.dumps(files).encode("utf-8"))
     zygote.stdin.close()
-    # It is not dumpable before it reads its stdin; the learner's child
-    # starts only once it said it is ready.
-    if ours.recv(1) != b"r":
-        raise Refused("the implementation's process did not start (exit status %s)" % zygote.wait())
-    return ours
+    # It is not dumpable before it reads its stdin; the learner's tests
+    # get their settings only once it said it is ready.
+    with os.fdopen(ready_r, "rb") as ready:
+        if ready.read(1) != b"r":
+            raise Refused("the implementation's process did not start (exit status %s)" % zygote.wait())
 
 
-def run(work, config, key, held):
+def run(work, config, key, held, prestarted=None):
     # The report gets stdout to itself; the child's stdout and stderr go to
     # the job's stderr (the author's log).
     out_fd = os.dup(1)
     os.dup2(2, 1)
     channel = Channel(out_fd, key)
+    child = prestarted if isinstance(prestarted, Child) and prestarted.process.poll() is None else Child(work)
     try:
         files = sources(config, held)
-        control = start_implementation(work, files)
+        start_implementation(work, files, child.control)
     except Refused as error:
+        child.kill()
         sys.stderr.write("grader-tests: %s\n" % error)
         Channel(2, key).emit({"event": "refused", "reason": str(error)})
         return 125
     relay = Relay(channel, int(config.get("message_cap", 4096)),
                   int(config.get("output_cap", 4096)))
     tests = [name for name in config.get("files", []) if isinstance(name, str)]
-    settings = json.dumps({"files": tests, "modules": [name[: -len(".py")] for name in files],
-                           "test_timeout": config.get("test_timeout")})
-    read_end, write_end = os.pipe()
     started = time.monotonic()
-    child = subprocess.Popen(
-        [sys.executable, "-I", "-B", CHILD, str(write_end), str(control.fileno()), settings],
-        cwd=work,
-        env=clean_env(work),
-        stdin=subprocess.DEVNULL,
-        stdout=2,
-        stderr=2,
-        pass_fds=(write_end, control.fileno()),
-        close_fds=True,
-        start_new_session=True,
-    )
-    os.close(write_end)
-    control.close()
+    child.go({"files": tests, "modules": [name[: -len(".py")] for name in files],
+              "test_timeout": config.get("test_timeout")})
+    read_end = child.report
     pending = b""
     total = 0
     with os.fdopen(read_end, "rb", buffering=0) as pipe:
@@ -224,7 +264,7 @@ def run(work, config, key, held):
                     relay.event(json.loads(line))
                 except ValueError:
                     pass
-    code = child.wait()
+    code = child.process.wait()
     if relay.finished is not None and code == relay.finished:
         channel.emit({"event": "done", "exit_code": relay.finished,
                       "duration": round(time.monotonic() - started, 6)})

@@ -4,7 +4,11 @@ implementation). Everything here is in reach of the learner's tests, which
 may rewrite it: what it writes on its pipe is only the learner's word about
 their own tests, and the parent reads it as such.
 
-    python3 -I -B grader_tests_child.py <pipe fd> <control fd> <settings json>
+    python3 -I -B grader_tests_child.py <pipe fd> <control fd> <settings fd>
+
+It imports pytest first, then reads its settings (the test files, the
+implementation's module names, the per-test time limit) as JSON from the
+settings pipe: in a warm container it is started before its job exists.
 
 The implementation is not in this process: its modules here are proxies
 (grader_remote.py) for a process of its own (grader_impl.py), asked for
@@ -166,7 +170,12 @@ class Reporter:
 def main():
     pipe = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8")
     control = socket.socket(fileno=int(sys.argv[2]))
-    settings = json.loads(sys.argv[3])
+    with os.fdopen(int(sys.argv[3]), "rb") as source:
+        data = source.read()
+    if not data:
+        # The job never came (the container was discarded).
+        return
+    settings = json.loads(data)
     work = os.getcwd()
     implementation = Implementation(work, control)
     for name in settings.get("modules", []):

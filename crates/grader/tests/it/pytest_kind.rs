@@ -499,3 +499,53 @@ async fn a_failure_inside_the_implementation_quotes_none_of_its_code() {
     assert!(!message.contains("lower()"), "{message}");
     assert!(!message.contains("\nslugify.py:"), "{message}");
 }
+
+/// In a warm container the learner's pytest is started, pytest imported,
+/// before the job exists; a grading from warm containers earns what a cold
+/// one does, and a test failing on correct code reads the same.
+#[tokio::test]
+async fn warm_containers_grade_as_cold_ones_do() {
+    let pool = grader_sandbox::WarmPool::new(
+        support::grader_sandbox().await,
+        6,
+        std::time::Duration::from_secs(120),
+    );
+    let grader = Grader::new(
+        pool.clone(),
+        Images::new(support::root().join("runner-images")),
+    );
+    let exercise = Exercise::load(&support::exercise_dir(EXERCISE)).unwrap();
+    let tests = reference(EXERCISE, FILE)
+        + "\n\ndef test_wrong():\n    assert slugify('a b') == 'a_b', 'expected underscores'\n";
+    let submission = Submission {
+        files: [(FILE.to_owned(), tests.into_bytes())].into(),
+    };
+    // The first grading fills the pool (a container for each of its six
+    // runs, less those its later runs took); the second takes warm ones.
+    let cold = grader.grade(&exercise, &submission).await;
+    let started = std::time::Instant::now();
+    while pool.idle() < 3 && started.elapsed() < std::time::Duration::from_secs(60) {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(pool.idle() >= 3, "the pool did not refill: {}", pool.idle());
+    let warm = grader.grade(&exercise, &submission).await;
+    pool.close(std::time::Duration::from_secs(10)).await;
+    for result in [&cold, &warm] {
+        assert!(result.error.is_none(), "{result:#?}");
+        assert_eq!(caught(result), BUGS.to_vec(), "{result:#?}");
+        let wrong = result
+            .tests
+            .iter()
+            .find(|test| test.id == "test_slugify.py::test_wrong")
+            .unwrap();
+        assert_eq!(wrong.status, TestStatus::Failed);
+        assert!(
+            wrong
+                .message
+                .as_deref()
+                .unwrap_or_default()
+                .contains("expected underscores"),
+            "{wrong:#?}"
+        );
+    }
+}
