@@ -7,13 +7,13 @@
 //! same limits, its main process a `sleep`) and runs each job in it with
 //! `docker exec`: a fresh process, on a fresh working directory
 //! (`/work/run-<n>`), one job at a time. After each job every process but
-//! the container's init and its `sleep` is killed, and the job's working
-//! directory and `/tmp` are emptied.
+//! the container's init and its `sleep` is killed, and `/work`, `/tmp` and
+//! `/dev/shm` are emptied.
 //!
 //! What one job may leave for the next is what the author's own code puts
-//! beyond those (say, `/dev/shm`): fine for an author's solutions, never
-//! for learners' submissions, which keep one container each
-//! ([`DockerSandbox`], [`crate::WarmPool`]).
+//! beyond those (say, a System V shared memory segment): fine for an
+//! author's solutions, never for learners' submissions, which keep one
+//! container each ([`DockerSandbox`], [`crate::WarmPool`]).
 //!
 //! Limits hold per job as in a container of its own — the wall clock and
 //! the output caps are the watcher's, memory and processes the container's
