@@ -106,68 +106,38 @@ impl ExerciseKind for Pytest {
         };
         // Every bug is made before anything runs: one that cannot be is
         // the exercise's fault, not the learner's.
-        let mut bugs = Vec::new();
-        for bug in &spec.bugs {
-            match bug_files(exercise, spec, &correct, bug) {
-                Ok(files) => bugs.push((bug, files)),
-                Err(message) => {
-                    return infra(format!("could not make bug {}: {message}", bug.name));
-                }
-            }
-        }
+        let bugs = match make_bugs(exercise, spec, &correct) {
+            Ok(bugs) => bugs,
+            Err(message) => return infra(message),
+        };
         let on_correct =
             match run(grader, exercise, spec, submission, &correct, image.clone()).await {
                 Ok(ran) => ran,
                 Err(message) => return infra(message),
             };
-        let mut result = GradeResult::graded(
-            &exercise.id,
-            // `Grader::grade` times the whole: every run, side by side.
-            std::time::Duration::ZERO,
-            Vec::new(),
-            Output::run_log(
-                &on_correct.outcome,
-                "",
-                &on_correct.report.other_lines,
-                LOG_CAP,
-            ),
-        );
-        let (tests, error) = judge_correct(&on_correct);
-        let catchers: BTreeSet<String> = tests
-            .iter()
-            .filter(|test| test.status == TestStatus::Passed)
-            .map(|test| test.id.clone())
-            .collect();
-        result.tests = tests;
-        if let Some((kind, message)) = error {
-            result.error = Some(GradeError {
-                kind,
-                message,
-                learner_fault: kind.learner_fault(),
-            });
-        }
+        let (mut result, catchers) = on_correct_code(exercise, &on_correct);
         // A run on correct code that did not finish is no baseline: a test
         // that ends the run (os._exit, a limit) would end it on every bug
         // too, and count as catching them all.
-        let verdicts: Vec<Result<Verdict, String>> =
-            if catchers.is_empty() || result.error.is_some() {
-                bugs.iter().map(|_| Ok(Verdict::NotRun)).collect()
-            } else {
-                let mut runs = Vec::new();
-                for (_, files) in &bugs {
-                    let image = image.clone();
-                    let catchers = &catchers;
-                    runs.push(async move {
-                        run(grader, exercise, spec, submission, files, image)
-                            .await
-                            .and_then(|ran| judge_bug(&ran, catchers))
-                    });
-                }
-                futures_util::stream::iter(runs)
-                    .buffered(BUG_RUNS_AT_ONCE)
-                    .collect()
-                    .await
-            };
+        let verdicts = if catchers.is_empty() || result.error.is_some() {
+            bugs.iter().map(|_| Ok(Verdict::NotRun)).collect()
+        } else {
+            // Collected with a loop, not `map`: a closure returning the
+            // future would not be general enough for the grading to be Send.
+            let mut runs = Vec::new();
+            for (_, files) in &bugs {
+                let (image, catchers) = (image.clone(), &catchers);
+                runs.push(async move {
+                    run(grader, exercise, spec, submission, files, image)
+                        .await
+                        .and_then(|ran| judge_bug(&ran, catchers))
+                });
+            }
+            futures_util::stream::iter(runs)
+                .buffered(BUG_RUNS_AT_ONCE)
+                .collect::<Vec<_>>()
+                .await
+        };
         for (number, ((bug, _), verdict)) in bugs.iter().zip(verdicts).enumerate() {
             match verdict {
                 Ok(verdict) => result.tests.push(bug_result(bug, number + 1, verdict)),
@@ -179,20 +149,60 @@ impl ExerciseKind for Pytest {
     }
 }
 
-/// The correct implementation's files.
-fn implementation(
+/// An implementation's files, by name.
+type Files = BTreeMap<String, Vec<u8>>;
+
+/// Every bug's files, or why one cannot be made.
+fn make_bugs<'a>(
     exercise: &Exercise,
-    spec: &PytestSpec,
-) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    spec: &'a PytestSpec,
+    correct: &Files,
+) -> Result<Vec<(&'a BugSpec, Files)>, String> {
+    spec.bugs
+        .iter()
+        .map(|bug| {
+            bug_files(exercise, spec, correct, bug)
+                .map(|files| (bug, files))
+                .map_err(|message| format!("could not make bug {}: {message}", bug.name))
+        })
+        .collect()
+}
+
+/// The result as the run on correct code makes it — the learner's tests,
+/// the error that stopped the run, the log — and the tests that passed
+/// there, the ones that may catch a bug.
+fn on_correct_code(exercise: &Exercise, ran: &Ran) -> (GradeResult, BTreeSet<String>) {
+    let mut result = GradeResult::graded(
+        &exercise.id,
+        // `Grader::grade` times the whole: every run, side by side.
+        std::time::Duration::ZERO,
+        Vec::new(),
+        Output::run_log(&ran.outcome, "", &ran.report.other_lines, LOG_CAP),
+    );
+    let (tests, error) = judge_correct(ran);
+    let catchers = tests
+        .iter()
+        .filter(|test| test.status == TestStatus::Passed)
+        .map(|test| test.id.clone())
+        .collect();
+    result.tests = tests;
+    if let Some((kind, message)) = error {
+        result.error = Some(GradeError {
+            kind,
+            message,
+            learner_fault: kind.learner_fault(),
+        });
+    }
+    (result, catchers)
+}
+
+/// The correct implementation's files.
+fn implementation(exercise: &Exercise, spec: &PytestSpec) -> Result<Files, String> {
     read_files(exercise, "implementation", &spec.files)
 }
 
 /// The files `names` of the exercise's folder `folder`.
-fn read_files(
-    exercise: &Exercise,
-    folder: &str,
-    names: &[String],
-) -> Result<BTreeMap<String, Vec<u8>>, String> {
+fn read_files(exercise: &Exercise, folder: &str, names: &[String]) -> Result<Files, String> {
     names
         .iter()
         .map(|name| {
@@ -212,9 +222,9 @@ fn read_files(
 fn bug_files(
     exercise: &Exercise,
     spec: &PytestSpec,
-    correct: &BTreeMap<String, Vec<u8>>,
+    correct: &Files,
     bug: &BugSpec,
-) -> Result<BTreeMap<String, Vec<u8>>, String> {
+) -> Result<Files, String> {
     let patch = format!("bugs/{}.patch", bug.name);
     match crate::fsread::read_to_string_in(&exercise.dir, Path::new(&patch), MAX_PATCH) {
         Ok(text) => {
@@ -242,7 +252,7 @@ async fn run<R: Runner>(
     exercise: &Exercise,
     spec: &PytestSpec,
     submission: &Submission,
-    implementation: &BTreeMap<String, Vec<u8>>,
+    implementation: &Files,
     image: String,
 ) -> Result<Ran, String> {
     let key = Key::new();
@@ -273,7 +283,7 @@ async fn run<R: Runner>(
 pub fn archive(
     spec: &PytestSpec,
     submission: &Submission,
-    implementation: &BTreeMap<String, Vec<u8>>,
+    implementation: &Files,
     key: &Key,
 ) -> Result<Archive, JobError> {
     let mut archive = Archive::new();
