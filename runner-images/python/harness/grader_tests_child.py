@@ -43,8 +43,11 @@ class ImplementationProcess:
     """A fresh implementation process, as grader_impl.py hands it over."""
 
     def __init__(self, control):
-        control.sendall(b"n")
-        message, fds, _, _ = socket.recv_fds(control, 16, 3)
+        try:
+            control.sendall(b"n")
+            message, fds, _, _ = socket.recv_fds(control, 16, 3)
+        except OSError as error:
+            raise ImplementationStopped("the implementation could not be started again (%s)" % error) from None
         if len(message) != 4 or len(fds) != 3:
             for fd in fds:
                 os.close(fd)
