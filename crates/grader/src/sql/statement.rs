@@ -85,27 +85,7 @@ pub fn statements(sql: &str) -> Result<Vec<Vec<String>>, Refusal> {
                     i += 1;
                 }
             }
-            '/' if next == Some('*') => {
-                // PostgreSQL nests block comments.
-                let mut depth = 0;
-                loop {
-                    if i + 1 >= chars.len() {
-                        return Err(Refusal::Unterminated("an unterminated /* comment"));
-                    }
-                    if chars[i] == '/' && chars[i + 1] == '*' {
-                        depth += 1;
-                        i += 2;
-                    } else if chars[i] == '*' && chars[i + 1] == '/' {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
+            '/' if next == Some('*') => i = skip_block_comment(&chars, i)?,
             '\'' => {
                 i = skip_quoted(&chars, i, '\'', false, "an unterminated string")?;
                 tokens_in_statement += 1;
@@ -139,11 +119,7 @@ pub fn statements(sql: &str) -> Result<Vec<Vec<String>>, Refusal> {
             }
             _ if c.is_alphabetic() || c == '_' => {
                 let start = i;
-                while i < chars.len()
-                    && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
-                {
-                    i += 1;
-                }
+                i = word_end(&chars, i);
                 let word: String = chars[start..i].iter().collect();
                 // E'…' and friends (B'…', X'…', N'…'): a prefixed string.
                 // Only an E string escapes with a backslash; in every other
@@ -166,6 +142,39 @@ pub fn statements(sql: &str) -> Result<Vec<Vec<String>>, Refusal> {
         statements.push(words);
     }
     Ok(statements)
+}
+
+/// Where the block comment opening at `start` ends (after its `*/`);
+/// PostgreSQL nests them.
+fn skip_block_comment(chars: &[char], start: usize) -> Result<usize, Refusal> {
+    let mut depth = 0;
+    let mut i = start;
+    loop {
+        if i + 1 >= chars.len() {
+            return Err(Refusal::Unterminated("an unterminated /* comment"));
+        }
+        if chars[i] == '/' && chars[i + 1] == '*' {
+            depth += 1;
+            i += 2;
+        } else if chars[i] == '*' && chars[i + 1] == '/' {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return Ok(i);
+            }
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Where the keyword or name starting at `start` ends.
+fn word_end(chars: &[char], start: usize) -> usize {
+    let mut i = start;
+    while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$') {
+        i += 1;
+    }
+    i
 }
 
 /// Accepts exactly one statement that only reads.
