@@ -22,6 +22,14 @@ pub fn load_average() -> String {
         .join(" ")
 }
 
+/// The 1-minute load average, or `?` where /proc/loadavg cannot be read.
+pub fn one_minute_load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
+}
+
 /// CPU seconds the whole machine has been busy since boot (user, nice,
 /// system, interrupts, steal: everything but idle and I/O wait), from
 /// /proc/stat; the difference over a run is what the run cost the machine.

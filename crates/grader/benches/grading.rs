@@ -52,6 +52,7 @@ use std::time::{Duration, Instant};
 use grader::{Grader, Images};
 use grader_sandbox::{DockerSandbox, WarmPool};
 
+use grader_testkit::bench::one_minute_load;
 use methods::{Case, Method, check_result};
 use report::{Samples, Throughput};
 
@@ -217,7 +218,7 @@ async fn bench_case(case: &Arc<Case>, methods: &[Method], config: &Config) {
         case.id,
         first.tests.len()
     );
-    let load_before = load_average();
+    let load_before = one_minute_load();
 
     for _ in 0..config.warmup {
         for method in shuffled(methods) {
@@ -257,7 +258,7 @@ async fn bench_case(case: &Arc<Case>, methods: &[Method], config: &Config) {
 
     println!(
         "load average {load_before} before, {} after (other work on the machine skews every row)",
-        load_average()
+        one_minute_load()
     );
     report::print_latency(methods, &samples);
     report::print_throughput(methods, CONCURRENCY, &throughput);
@@ -299,14 +300,6 @@ fn shuffled<T: Clone>(items: &[T]) -> Vec<T> {
     let mut order = items.to_vec();
     order.shuffle(&mut rand::rng());
     order
-}
-
-/// The 1-minute load average, to tell a quiet run from a disturbed one.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "?".to_owned())
 }
 
 /// Finds the host's real interpreter (not a shim) and whether it has pytest.

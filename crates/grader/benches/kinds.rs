@@ -35,6 +35,7 @@ use std::time::{Duration, Instant};
 
 use grader::{Exercise, Grader, Images, Status, Submission};
 use grader_sandbox::{DockerSandbox, Runner, WarmPool};
+use grader_testkit::bench::one_minute_load;
 
 /// Untimed pause before each run: the warm pool refills, the previous
 /// run's container is gone.
@@ -111,7 +112,7 @@ async fn main() {
         std::thread::available_parallelism().map_or(1, usize::from),
         IDLE.as_millis()
     );
-    let load_before = load_average();
+    let load_before = one_minute_load();
     let mut samples = vec![Vec::new(); cells.len()];
     for round in 0..warmup + iters {
         for index in shuffled(cells.len()) {
@@ -129,7 +130,7 @@ async fn main() {
     }
     println!(
         "load average (1 min) {load_before} before, {} after",
-        load_average()
+        one_minute_load()
     );
     pool.drain().await;
 
@@ -282,11 +283,4 @@ fn shuffled(count: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..count).collect();
     order.shuffle(&mut rand::rng());
     order
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "?".to_owned())
 }

@@ -31,6 +31,7 @@ use grader::mutant::patch_files;
 use grader::pytest::IMPLEMENTATION;
 use grader::{Exercise, Grader, Images, Status, Submission};
 use grader_sandbox::{DockerSandbox, Runner, WarmPool};
+use grader_testkit::bench::one_minute_load;
 
 const EXERCISE: &str = "pytest/test-slugify";
 const PLAIN: &str = "python/fizzbuzz";
@@ -118,19 +119,9 @@ async fn graded<R: Runner>(grader: &Grader<R>, exercise: &Exercise, submission: 
     );
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "?".to_owned())
-}
-
 #[tokio::main]
 async fn main() {
-    let iters: usize = std::env::var("GRADER_BENCH_ITERS")
-        .ok()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or(10);
+    let iters = grader_testkit::bench::setting::<usize>("GRADER_BENCH_ITERS", 10);
     let python = std::env::var("GRADER_BENCH_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
@@ -174,7 +165,7 @@ async fn main() {
         "{EXERCISE}: {} runs of the learner's tests (correct + 5 bugs); {iters} rounds; \
          load average {} at the start",
         all.len(),
-        load_average()
+        one_minute_load()
     );
     let mut samples: BTreeMap<Method, Vec<Duration>> = BTreeMap::new();
     for round in 0..iters + 1 {
@@ -230,5 +221,5 @@ async fn main() {
             ratio(plain_mean),
         );
     }
-    println!("load average {} at the end", load_average());
+    println!("load average {} at the end", one_minute_load());
 }
