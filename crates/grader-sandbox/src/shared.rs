@@ -2,13 +2,20 @@
 //!
 //! `grader check` runs an exercise's reference, starter and mutants: the
 //! author's code, not a learner's. Creating, starting and removing a
-//! container costs a grading about as much CPU as the grading itself, so a
-//! [`SharedRunner`] keeps one hardened container per exercise (same spec,
-//! same limits, its main process a `sleep`) and runs each job in it with
-//! `docker exec`: a fresh process, on a fresh working directory
-//! (`/work/run-<n>`), one job at a time. After each job every process but
-//! the container's init and its `sleep` is killed, and `/work`, `/tmp` and
-//! `/dev/shm` are emptied.
+//! container costs a grading about as much CPU as the grading itself, and
+//! a fresh interpreter importing pytest or the web frameworks about as
+//! much again, so a [`SharedRunner`] keeps one hardened container per
+//! exercise (same spec, same limits) and runs each job in it with
+//! `docker exec`, on a fresh working directory (`/work/run-<n>`), one job
+//! at a time. The container's main process is the image's zygote
+//! (`runner-images/common/grader_zygote.py`): it imports what the job's
+//! kind needs once, and each exec hands it its streams and environment;
+//! it forks the job's entry script from there, a fresh process with the
+//! imports done (the harness's own helper interpreters are forked the same
+//! way, `grader_fork.py`). After each job every process but the
+//! container's init and the zygote is killed, and `/work`, `/tmp` and
+//! `/dev/shm` are emptied; should the zygote be gone, a job runs its entry
+//! script fresh.
 //!
 //! What one job may leave for the next is what the author's own code puts
 //! beyond those (say, a System V shared memory segment): fine for an
@@ -36,6 +43,9 @@ use crate::guard::ContainerGuard;
 use crate::spec::{self, JOB_USER, WORKDIR};
 use crate::{Archive, DockerSandbox, Ending, Job, Limits, Outcome, Runner, SandboxError, Session};
 
+/// The shared container's main process (`grader_zygote.py`).
+const ZYGOTE: &[&str] = &["/usr/bin/python3", "-I", "/opt/grader/grader_zygote.py"];
+
 /// Runs a job in the container, then clears up after it. `$1` is the job's
 /// working directory, `$2` the marker of the line that reports the cgroup's
 /// OOM kills before and after the job on stderr.
@@ -52,20 +62,23 @@ oom() {
 }
 before=$(oom)
 mkdir -p "$1"
-/usr/bin/python3 -I /opt/grader/entry.py
+/usr/bin/python3 -I -S /opt/grader/grader_zygote.py --job
 code=$?
 CLEAR
 printf '\n%s %s %s\n' "$2" "$before" "$(oom)" >&2
 exit "$code"
 "#;
 
-/// Kills every process but the container's init and its `sleep`, and
-/// empties the working directories and `/tmp`.
+/// Kills every process but the container's init and the zygote (named
+/// `grader-zygote`, a child of init: its forks rename themselves at once),
+/// and empties the working directories and `/tmp`.
 const CLEAR: &str = r#"
 for dir in /proc/[0-9]*; do
     pid=${dir#/proc/}
     if [ "$pid" = 1 ] || [ "$pid" = $$ ]; then continue; fi
-    if [ "$(tr '\0' ' ' < "$dir/cmdline" 2>/dev/null)" = "sleep infinity " ]; then continue; fi
+    stat=
+    read -r stat 2>/dev/null < "$dir/stat"
+    case "$stat" in "$pid (grader-zygote) "?" 1 "*) continue ;; esac
     kill -9 "$pid" 2>/dev/null
 done
 rm -rf /work/* /work/.[!.]* /tmp/* /tmp/.[!.]* /dev/shm/* 2>/dev/null
@@ -146,7 +159,7 @@ impl Runner for SharedRunner {
     }
 }
 
-/// A started container whose main process only waits.
+/// A started container whose main process is the zygote.
 #[derive(Debug)]
 struct SharedContainer {
     docker: Docker,
@@ -160,7 +173,7 @@ impl DockerSandbox {
     /// Creates and starts a container to run several jobs like `job`.
     async fn shared(&self, job: &Job) -> Result<SharedContainer, SandboxError> {
         let mut body = spec::hardened_container(job, self.owner());
-        body.cmd = Some(vec!["sleep".to_owned(), "infinity".to_owned()]);
+        body.cmd = Some(ZYGOTE.iter().map(|arg| (*arg).to_owned()).collect());
         body.attach_stdin = Some(false);
         body.attach_stdout = Some(false);
         body.attach_stderr = Some(false);

@@ -55,6 +55,7 @@ import subprocess
 import sys
 import threading
 
+import grader_fork
 import grader_launch
 from grader_channel import Channel
 
@@ -174,7 +175,7 @@ class Launcher:
             argv = [sys.executable, os.path.join(HARNESS, "grader_launch.py"), str(notify_w)]
             if preload:
                 argv.append("--preload-services" if services else "--preload")
-            self.process = subprocess.Popen(
+            self.process = grader_fork.start(
                 argv,
                 stdin=subprocess.PIPE,
                 stdout=2,

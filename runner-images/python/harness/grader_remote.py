@@ -37,6 +37,7 @@ import subprocess
 import sys
 import weakref
 
+import grader_fork
 import grader_wire
 
 HARNESS = os.path.dirname(os.path.abspath(__file__))
@@ -79,7 +80,7 @@ class LearnerProcess:
 
     def __init__(self, work):
         ours, theirs = socket.socketpair()
-        self.process = subprocess.Popen(
+        self.process = grader_fork.start(
             [sys.executable, "-I", "-u", "-B", os.path.join(HARNESS, "grader_learner.py"), str(theirs.fileno())],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,

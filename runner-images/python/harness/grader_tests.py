@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 
+import grader_fork
 from grader_channel import Channel
 
 HARNESS = os.path.dirname(os.path.abspath(__file__))
@@ -163,7 +164,7 @@ class Child:
         self.control, control_child = socket.socketpair()
         settings_r, self.settings = os.pipe()
         try:
-            self.process = subprocess.Popen(
+            self.process = grader_fork.start(
                 [sys.executable, "-I", "-B", CHILD, str(report_w), str(control_child.fileno()),
                  str(settings_r)],
                 cwd=work,
@@ -172,7 +173,6 @@ class Child:
                 stdout=2,
                 stderr=2,
                 pass_fds=(report_w, control_child.fileno(), settings_r),
-                close_fds=True,
                 start_new_session=True,
             )
         finally:

@@ -11,11 +11,13 @@ fn stdout(outcome: &Outcome) -> String {
     outcome.stdout.text()
 }
 
-/// Prints the container's name, what the job's directory, `/tmp` and
-/// `/dev/shm` hold, and the other processes' command lines.
+/// Prints the container's name, the name of the job's parent process,
+/// what the job's directory, `/tmp` and `/dev/shm` hold, and the other
+/// processes' command lines.
 const LOOK_AROUND: &str = r#"
 import os, socket
 print("host", socket.gethostname())
+print("parent", open(f"/proc/{os.getppid()}/comm").read().strip())
 print("cwd", os.getcwd(), sorted(os.listdir(".")))
 print("tmp", sorted(os.listdir("/tmp")), sorted(os.listdir("/dev/shm")))
 for pid in os.listdir("/proc"):
@@ -33,12 +35,23 @@ async fn run(runner: &SharedRunner, limits: Limits, code: &str) -> Outcome {
         .expect("the job runs")
 }
 
-fn host(outcome: &Outcome) -> String {
+/// What `LOOK_AROUND` printed after `name`.
+fn seen(outcome: &Outcome, name: &str) -> String {
     stdout(outcome)
         .lines()
-        .find_map(|line| line.strip_prefix("host "))
-        .unwrap_or_else(|| panic!("no host line in {outcome:?}"))
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {name} line in {outcome:?}"))
         .to_owned()
+}
+
+fn host(outcome: &Outcome) -> String {
+    seen(outcome, "host")
+}
+
+/// Whether the job was forked from the container's zygote (rather than
+/// started fresh because the zygote was gone).
+fn assert_forked(outcome: &Outcome) {
+    assert_eq!(seen(outcome, "parent"), "grader-zygote", "{outcome:?}");
 }
 
 #[tokio::test]
@@ -59,6 +72,8 @@ subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_n
     assert_eq!(second.ending, Ending::Exited { code: 0 }, "{second:?}");
     let seen = stdout(&second);
     assert_eq!(host(&first), host(&second), "one container: {seen}");
+    assert_forked(&first);
+    assert_forked(&second);
     assert!(seen.contains("cwd /work/run-2 []"), "{seen}");
     assert!(seen.contains("tmp [] []"), "{seen}");
     assert!(!seen.contains("time.sleep(600)"), "{seen}");
@@ -78,6 +93,7 @@ async fn a_job_past_its_wall_time_is_stopped_and_the_next_one_runs() {
     let next = run(&runner, quick_limits(), LOOK_AROUND).await;
     assert_eq!(next.ending, Ending::Exited { code: 0 }, "{next:?}");
     assert!(!stdout(&next).contains("while True"), "{}", stdout(&next));
+    assert_forked(&next);
     runner.close().await;
 }
 
@@ -90,10 +106,12 @@ async fn a_memory_hog_is_reported_as_such_and_the_next_job_is_not() {
     };
     let hog = run(&runner, limits.clone(), "hog = b'x' * (1 << 30)").await;
     assert_eq!(hog.ending, Ending::OutOfMemory, "{hog:?}");
-    let next = run(&runner, limits, "print('fine')").await;
+    let next = run(&runner, limits, &format!("print('fine')\n{LOOK_AROUND}")).await;
     assert_eq!(next.ending, Ending::Exited { code: 0 }, "{next:?}");
-    assert_eq!(stdout(&next), "fine\n");
+    assert!(stdout(&next).starts_with("fine\n"), "{next:?}");
     assert!(next.stderr.bytes.is_empty(), "{}", next.stderr.text());
+    // The OOM killer took the job's process, not the zygote.
+    assert_forked(&next);
     runner.close().await;
 }
 

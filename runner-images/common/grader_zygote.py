@@ -1,0 +1,205 @@
+"""The main process of a shared container, and its jobs' way in.
+
+A shared container (crates/grader-sandbox/src/shared.rs) runs the
+author's code of one exercise's check, one job after another, each a
+`docker exec`. Started fresh, each job would import the harness, pytest or
+the web frameworks again; instead, the container's main process is this
+script, which imports them once and forks each job from there.
+
+  python3 -I grader_zygote.py          the zygote: imports what the
+                                       container's GRADER_PRELOAD kind of
+                                       job needs, then serves jobs
+  python3 -I -S grader_zygote.py --job a job: hands this process's stdin,
+                                       stdout, stderr, environment and
+                                       working directory to the zygote,
+                                       which forks entry.py on them, and
+                                       exits with the fork's status (a
+                                       signal as 128 + its number, as a
+                                       shell says); with no zygote to
+                                       reach, it runs entry.py fresh
+
+Jobs are served one at a time, as the container runs them. A fork runs
+entry.py as `python3 -I entry.py` would (see grader_fork.py), and may fork
+the harness's helper interpreters in turn. A fork whose job is stopped is
+killed with the rest of the job by shared.rs's cleanup, which spares this
+process by its name (`grader-zygote`) and its parent (the container's
+init). Nothing here is ever used for a learner's submission: those run in
+a container each, from a fresh `entry.py`.
+"""
+
+import json
+import os
+import socket
+import sys
+import time
+
+ADDRESS = "\0grader-zygote"
+HARNESS = os.path.dirname(os.path.abspath(__file__))
+ENTRY = os.path.join(HARNESS, "entry.py")
+REQUEST_CAP = 1 << 20
+# How long a job waits for a zygote that has not begun to listen.
+START_WAIT = 10.0
+
+# What each kind of job imports, by its GRADER_PRELOAD; a module the image
+# lacks is skipped.
+PRELOAD = {
+    "pytest": ("grader_pytest", "grader_learner"),
+    "tests": ("grader_tests", "grader_tests_child"),
+    "api": ("grader_api", "grader_launch"),
+    "api-services": ("grader_api", "grader_launch"),
+    "postgres": ("grader_sql",),
+}
+
+
+def preload(kind):
+    import importlib
+
+    names = list(PRELOAD.get(kind, ()))
+    if kind in ("api", "api-services"):
+        import grader_launch
+
+        names += grader_launch.PRELOAD
+        if kind == "api-services":
+            names += grader_launch.SERVICES_PRELOAD
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the image lacks it, or it needs more
+            pass
+
+
+def receive(connection):
+    """A job's request: its environment and working directory, and its
+    stdin, stdout and stderr."""
+    data, fds, _, _ = socket.recv_fds(connection, REQUEST_CAP, 3)
+    chunks = [data]
+    while data:
+        data = connection.recv(REQUEST_CAP)
+        chunks.append(data)
+    request = json.loads(b"".join(chunks))
+    if len(fds) != 3:
+        raise ValueError("a job's request came with %d file descriptors" % len(fds))
+    return request, fds
+
+
+def run_job(request, fds):
+    """The fork's side: entry.py on the job's streams; never returns."""
+    import grader_fork
+
+    grader_fork.ENABLED = True
+    # Should the job outgrow the container's memory, the kernel's OOM
+    # killer takes one of its processes rather than the zygote (which
+    # stays at 0; raising one's own score needs no privilege).
+    try:
+        with open("/proc/self/oom_score_adj", "w") as adj:
+            adj.write("500")
+    except OSError:
+        pass
+    grader_fork.become(
+        flags={"-I"},
+        script=ENTRY,
+        args=[],
+        cwd=request["cwd"],
+        env=request["env"],
+        fds=fds,
+        pass_fds=(),
+        new_session=True,
+    )
+
+
+def serve():
+    import gc
+
+    # Listening first: a job that comes while the imports go on waits in
+    # the backlog.
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(ADDRESS)
+    listener.listen(4)
+    base = list(sys.path)
+    sys.path.insert(0, HARNESS)
+    import grader_fork
+
+    grader_fork.BASE_PATH = base
+    grader_fork.set_name("grader-zygote")
+    preload(os.environ.get("GRADER_PRELOAD"))
+    # What was imported stays put: no collection in a fork writes to it.
+    gc.freeze()
+    while True:
+        connection, _ = listener.accept()
+        with connection:
+            try:
+                request, fds = receive(connection)
+            except (OSError, ValueError) as error:
+                sys.stderr.write("grader-zygote: a job's request was refused: %s\n" % error)
+                continue
+            pid = os.fork()
+            if pid == 0:
+                listener.close()
+                connection.close()
+                run_job(request, fds)
+            for fd in fds:
+                os.close(fd)
+            _, status = os.waitpid(pid, 0)
+            code = os.waitstatus_to_exitcode(status)
+            try:
+                connection.sendall(b"%d\n" % (128 - code if code < 0 else code))
+            except OSError:
+                pass  # the job was stopped, and its client with it
+
+
+def zygote_alive():
+    """Whether the zygote's process is there (its forks, which share its
+    command line, only live while it does)."""
+    own = b"\0".join(arg.encode() for arg in (sys.executable, "-I", __file__)) + b"\0"
+    for name in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % name, "rb") as cmdline:
+                if cmdline.read() == own:
+                    return True
+        except OSError:
+            continue
+    return False
+
+
+def connect():
+    """A connection to the zygote; None when there is none. A zygote that
+    is still starting (the container's first job) is waited for."""
+    deadline = time.monotonic() + START_WAIT
+    while True:
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            connection.connect(ADDRESS)
+            return connection
+        except OSError:
+            connection.close()
+        if time.monotonic() > deadline or not zygote_alive():
+            return None
+        time.sleep(0.005)
+
+
+def job():
+    connection = connect()
+    if connection is None:
+        os.execv(sys.executable, [sys.executable, "-I", ENTRY])
+    request = json.dumps({"env": dict(os.environ), "cwd": os.getcwd()}).encode()
+    socket.send_fds(connection, [request], [0, 1, 2])
+    connection.shutdown(socket.SHUT_WR)
+    reply = b""
+    while True:
+        data = connection.recv(64)
+        if not data:
+            break
+        reply += data
+    try:
+        code = int(reply)
+    except ValueError:
+        sys.stderr.write("grader-zygote: the container's zygote ended during the job\n")
+        code = 125
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--job"]:
+        job()
+    else:
+        serve()
