@@ -6,10 +6,10 @@ author's code, never a learner's) one after another in one container
 grader_zygote.py: it imports the harness, pytest or the web frameworks
 once, and forks each job from there. In such a job, `start()` forks the
 harness's helper interpreters too (the python kind's learner process, the
-pytest kind's learner pytest, the api kind's launcher) instead of starting
-them fresh, so their imports are paid once per container. Everywhere else,
-and in any process that has started a thread, `start()` is
-`subprocess.Popen`.
+pytest kind's learner pytest and implementation zygote, the api kind's
+launcher) instead of starting them fresh, so their imports are paid once
+per container. Everywhere else, and in any process that has started a
+thread, `start()` is `subprocess.Popen`.
 
 A fork looks to its script as `python3 -I [-u] [-B] SCRIPT ARGS...` would:
 its own session (if asked), working directory, environment and file

@@ -44,7 +44,7 @@ START_WAIT = 10.0
 # lacks is skipped.
 PRELOAD = {
     "pytest": ("grader_pytest", "grader_learner"),
-    "tests": ("grader_tests", "grader_tests_child"),
+    "tests": ("grader_tests", "grader_tests_child", "grader_impl"),
     "api": ("grader_api", "grader_launch"),
     "api-services": ("grader_api", "grader_launch"),
     "postgres": ("grader_sql",),

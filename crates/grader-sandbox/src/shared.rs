@@ -1,13 +1,14 @@
 //! One container for several jobs of the same author, run one after another.
 //!
-//! `grader check` runs an exercise's reference, starter and mutants: the
-//! author's code, not a learner's. Creating, starting and removing a
-//! container costs a grading about as much CPU as the grading itself, and
-//! a fresh interpreter importing pytest or the web frameworks about as
-//! much again, so a [`SharedRunner`] keeps one hardened container per
-//! exercise (same spec, same limits) and runs each job in it with
-//! `docker exec`, on a fresh working directory (`/work/run-<n>`), one job
-//! at a time. The container's main process is the image's zygote
+//! `grader check` runs exercises' references, starters and mutants: the
+//! course author's code, not a learner's. Creating, starting and removing
+//! a container costs a grading about as much CPU as the grading itself,
+//! and a fresh interpreter importing pytest or the web frameworks about as
+//! much again, so a [`SharedRunner`] keeps one hardened container for
+//! every job of the same image, container limits and environment (made
+//! for the first, replaced when a job needs another), and runs each job in
+//! it with `docker exec`, on a fresh working directory (`/work/run-<n>`),
+//! one job at a time. The container's main process is the image's zygote
 //! (`runner-images/common/grader_zygote.py`): it imports what the job's
 //! kind needs once, and each exec hands it its streams and environment;
 //! it forks the job's entry script from there, a fresh process with the
@@ -29,6 +30,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use bollard::Docker;
 use bollard::errors::Error as DockerError;
@@ -85,9 +87,10 @@ rm -rf /work/* /work/.[!.]* /tmp/* /tmp/.[!.]* /dev/shm/* 2>/dev/null
 true
 "#;
 
-/// A [`Runner`] that runs every job of the same image and limits in one
-/// container, one job at a time (see the module's documentation). Made for
-/// one exercise's check; [`SharedRunner::close`] removes the container.
+/// A [`Runner`] that runs every job of the same image, container limits
+/// and environment in one container, one job at a time (see the module's
+/// documentation). Made for the author's code only (`grader check`);
+/// [`SharedRunner::close`] removes the container.
 #[derive(Debug, Clone)]
 pub struct SharedRunner {
     sandbox: DockerSandbox,
@@ -110,15 +113,15 @@ impl SharedRunner {
     }
 
     /// The container for `job`, made if there is none or it was made for
-    /// another image or other limits; the lock is held until the job ends.
+    /// another kind of job; the lock is held until the job ends.
     async fn container_for(
         &self,
         job: &Job,
     ) -> Result<tokio::sync::OwnedMutexGuard<Option<SharedContainer>>, SandboxError> {
         let mut slot = Arc::clone(&self.container).lock_owned().await;
-        let stale = slot.as_ref().is_some_and(|container| {
-            container.image != job.image || container.limits != job.limits
-        });
+        let stale = slot
+            .as_ref()
+            .is_some_and(|container| !container.serves(job));
         if stale && let Some(old) = slot.take() {
             old.guard.remove().await;
         }
@@ -166,6 +169,7 @@ struct SharedContainer {
     guard: ContainerGuard,
     image: String,
     limits: Limits,
+    env: Vec<(String, String)>,
     runs: AtomicU64,
 }
 
@@ -198,12 +202,27 @@ impl DockerSandbox {
             guard,
             image: job.image.clone(),
             limits: job.limits.clone(),
+            env: job.env.clone(),
             runs: AtomicU64::new(0),
         })
     }
 }
 
 impl SharedContainer {
+    /// Whether `job` may run here: the same image, environment and the
+    /// limits the container enforces (the wall clock and the output caps
+    /// are each job's own, kept by the watcher).
+    fn serves(&self, job: &Job) -> bool {
+        let enforced = |limits: &Limits| Limits {
+            wall_time: Duration::ZERO,
+            output: 0,
+            ..limits.clone()
+        };
+        self.image == job.image
+            && self.env == job.env
+            && enforced(&self.limits) == enforced(&job.limits)
+    }
+
     async fn exec(
         &self,
         job: &Job,

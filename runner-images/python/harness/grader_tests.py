@@ -201,7 +201,7 @@ def start_implementation(work, files, control):
     """grader_impl.py on the implementation's end of `control`, ready."""
     ready_r, ready_w = os.pipe()
     try:
-        zygote = subprocess.Popen(
+        zygote = grader_fork.start(
             [sys.executable, "-I", "-B", IMPLEMENTATION, str(control.fileno()), str(ready_w)],
             cwd=work,
             env=clean_env(work),
@@ -209,7 +209,6 @@ def start_implementation(work, files, control):
             stdout=2,
             stderr=2,
             pass_fds=(control.fileno(), ready_w),
-            close_fds=True,
             start_new_session=True,
         )
     finally:

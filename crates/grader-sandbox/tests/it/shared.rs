@@ -133,3 +133,37 @@ async fn an_output_flood_is_cut_and_exit_codes_come_back() {
     assert_eq!(next.ending, Ending::Exited { code: 3 }, "{next:?}");
     runner.close().await;
 }
+
+#[tokio::test]
+async fn a_job_of_another_kind_gets_a_container_of_its_own() {
+    let runner = SharedRunner::new(sandbox().await);
+    let first = run(&runner, quick_limits(), LOOK_AROUND).await;
+    // Another wall clock and output cap: the watcher's, per job.
+    let per_job = Limits {
+        wall_time: Duration::from_secs(9),
+        output: 4096,
+        ..quick_limits()
+    };
+    let same = run(&runner, per_job, LOOK_AROUND).await;
+    assert_eq!(host(&first), host(&same));
+    // Another memory limit: the container's.
+    let more_memory = Limits {
+        memory: quick_limits().memory * 2,
+        ..quick_limits()
+    };
+    let other = run(&runner, more_memory.clone(), LOOK_AROUND).await;
+    assert_ne!(host(&first), host(&other));
+    // Another environment (what the zygote imports follows it).
+    let mut preloaded = job(more_memory);
+    preloaded.env = vec![("GRADER_PRELOAD".to_owned(), "pytest".to_owned())];
+    let last = runner
+        .run(&preloaded, python(LOOK_AROUND))
+        .await
+        .expect("the job runs");
+    assert_ne!(host(&other), host(&last));
+    assert_forked(&last);
+    runner.close().await;
+    for made in [first, other, last] {
+        assert_container_gone(&host(&made)).await;
+    }
+}

@@ -10,6 +10,7 @@ mod api;
 mod check;
 mod errors;
 mod exercism;
+mod forks;
 mod format;
 mod hostile;
 mod links;
