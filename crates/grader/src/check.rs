@@ -6,13 +6,15 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use grader_sandbox::Runner;
+use futures_util::StreamExt;
+use grader_sandbox::{DockerSandbox, Runner, SharedRunner};
 
 use crate::exercise::{Exercise, TestFileSpec};
 use crate::fsread;
-use crate::grade::Grader;
+use crate::grade::{Grader, Images};
 use crate::kind::{ExerciseKind, with_kind};
 use crate::mutant;
 use crate::result::{GradeResult, Status, TestStatus};
@@ -75,6 +77,55 @@ pub fn discover(paths: &[PathBuf]) -> Vec<PathBuf> {
     found.sort();
     found.dedup();
     found
+}
+
+/// Checks every exercise in `dirs`, `jobs` at once, as `grader check`
+/// does: references, starters and mutants are the author's code, so they
+/// run one after another in shared containers ([`SharedRunner`]), one for
+/// each exercise checked at once and passed on to the next exercise, so
+/// that one with the same kind of job finds its container, and what its
+/// zygote imported, ready. `started` and `finished` hear of each exercise;
+/// the checks come back in the order they finished.
+pub async fn many(
+    sandbox: &DockerSandbox,
+    images: &Images,
+    dirs: Vec<PathBuf>,
+    jobs: usize,
+    started: impl Fn(&Path),
+    mut finished: impl FnMut(&Path, &ExerciseCheck),
+) -> Vec<ExerciseCheck> {
+    let jobs = jobs.max(1);
+    let runners = Mutex::new(
+        (0..jobs)
+            .map(|_| SharedRunner::new(sandbox.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let (runners_ref, started) = (&runners, &started);
+    let mut checks = Vec::with_capacity(dirs.len());
+    let mut stream = futures_util::stream::iter(dirs)
+        .map(|dir| async move {
+            let runner = runners_ref
+                .lock()
+                .expect("not poisoned")
+                .pop()
+                .expect("one runner for each exercise checked at once");
+            started(&dir);
+            let check = Grader::new(runner.clone(), images.clone())
+                .check(&dir)
+                .await;
+            runners_ref.lock().expect("not poisoned").push(runner);
+            (dir, check)
+        })
+        .buffer_unordered(jobs);
+    while let Some((dir, check)) = stream.next().await {
+        finished(&dir, &check);
+        checks.push(check);
+    }
+    drop(stream);
+    for runner in runners.into_inner().expect("not poisoned") {
+        runner.close().await;
+    }
+    checks
 }
 
 impl<R: Runner> Grader<R> {

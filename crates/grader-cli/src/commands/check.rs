@@ -7,13 +7,11 @@ mod progress;
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Mutex;
 
 use anyhow::bail;
-use futures_util::StreamExt;
+use grader::Images;
 use grader::check::{self, ExerciseCheck};
-use grader::{Grader, Images};
-use grader_sandbox::{DockerSandbox, SharedRunner};
+use grader_sandbox::DockerSandbox;
 
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::locate;
@@ -37,40 +35,15 @@ pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<E
     let total = dirs.len();
     let progress = Progress::new(total);
 
-    // References, starters and mutants are the author's code: they run one
-    // after another in a shared container, each in a fresh process on a
-    // fresh directory. An exercise takes a free runner and gives it back,
-    // so the next one with the same kind of job finds its container (and
-    // its imports) ready.
-    let jobs = jobs(args.jobs);
-    let runners = Mutex::new(
-        (0..jobs)
-            .map(|_| SharedRunner::new(sandbox.clone()))
-            .collect::<Vec<_>>(),
-    );
-    let mut checks: Vec<ExerciseCheck> = Vec::with_capacity(total);
-    let reporter = &progress;
-    let runners_ref = &runners;
-    let mut stream = futures_util::stream::iter(dirs)
-        .map(|dir| {
-            let images = images.clone();
-            async move {
-                let runner = take(runners_ref);
-                reporter.started(&dir);
-                let check = Grader::new(runner.clone(), images).check(&dir).await;
-                runners_ref.lock().expect("not poisoned").push(runner);
-                (dir, check)
-            }
-        })
-        .buffer_unordered(jobs);
-    while let Some((dir, check)) = stream.next().await {
-        progress.finished(&dir, &check);
-        checks.push(check);
-    }
-    drop(stream);
-    for runner in runners.into_inner().expect("not poisoned") {
-        runner.close().await;
-    }
+    let mut checks = check::many(
+        &sandbox,
+        &images,
+        dirs,
+        jobs(args.jobs),
+        |dir| progress.started(dir),
+        |dir, check| progress.finished(dir, check),
+    )
+    .await;
     progress.finish();
     checks.sort_by(|a, b| a.exercise.cmp(&b.exercise));
 
@@ -120,16 +93,6 @@ fn summary(checks: &[ExerciseCheck]) -> String {
         checks.len() - failed
     ));
     out
-}
-
-/// A free runner: at most as many exercises are checked at once as there
-/// are runners.
-fn take(runners: &Mutex<Vec<SharedRunner>>) -> SharedRunner {
-    runners
-        .lock()
-        .expect("not poisoned")
-        .pop()
-        .expect("one runner for each exercise checked at once")
 }
 
 /// `--jobs`, or as many as the machine has CPUs for this process.
