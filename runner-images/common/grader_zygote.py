@@ -15,15 +15,16 @@ script, which imports them once and forks each job from there.
                                        which forks entry.py on them, and
                                        exits with the fork's status (a
                                        signal as 128 + its number, as a
-                                       shell says); with no zygote to
-                                       reach, it runs entry.py fresh
+                                       shell says)
 
 Jobs are served one at a time, as the container runs them. A fork runs
 entry.py as `python3 -I entry.py` would (see grader_fork.py), and may fork
 the harness's helper interpreters in turn. A fork whose job is stopped is
 killed with the rest of the job by shared.rs's cleanup, which spares this
 process by its name (`grader-zygote`) and its parent (the container's
-init). Nothing here is ever used for a learner's submission: those run in
+init). Being the container's main process, it lives as long as the
+container: a job that kills it stops the container, and shared.rs makes
+another for the next job. Nothing here is ever used for a learner's submission: those run in
 a container each, from a fresh `entry.py`.
 """
 
@@ -147,23 +148,9 @@ def serve():
                 pass  # the job was stopped, and its client with it
 
 
-def zygote_alive():
-    """Whether the zygote's process is there (its forks, which share its
-    command line, only live while it does)."""
-    own = b"\0".join(arg.encode() for arg in (sys.executable, "-I", __file__)) + b"\0"
-    for name in os.listdir("/proc"):
-        try:
-            with open("/proc/%s/cmdline" % name, "rb") as cmdline:
-                if cmdline.read() == own:
-                    return True
-        except OSError:
-            continue
-    return False
-
-
 def connect():
-    """A connection to the zygote; None when there is none. A zygote that
-    is still starting (the container's first job) is waited for."""
+    """A connection to the zygote, which may not listen yet when the
+    container's first job comes; None after START_WAIT."""
     deadline = time.monotonic() + START_WAIT
     while True:
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -172,7 +159,7 @@ def connect():
             return connection
         except OSError:
             connection.close()
-        if time.monotonic() > deadline or not zygote_alive():
+        if time.monotonic() > deadline:
             return None
         time.sleep(0.005)
 
@@ -180,7 +167,8 @@ def connect():
 def job():
     connection = connect()
     if connection is None:
-        os.execv(sys.executable, [sys.executable, "-I", ENTRY])
+        sys.stderr.write("grader-zygote: no zygote listens in this container\n")
+        sys.exit(125)
     request = json.dumps({"env": dict(os.environ), "cwd": os.getcwd()}).encode()
     socket.send_fds(connection, [request], [0, 1, 2])
     connection.shutdown(socket.SHUT_WR)

@@ -231,7 +231,9 @@ pub struct CheckArgs {
     /// Exercise folders, or folders to search for them.
     #[arg(default_value = "exercises")]
     pub paths: Vec<PathBuf>,
-    /// How many exercises to check at once (default: the machine's CPUs).
+    /// How many exercises to check at once (default: one more than the
+    /// machine's CPUs, since a check also waits: for an app's deadlines,
+    /// its polls, its services).
     #[arg(long, short)]
     pub jobs: Option<usize>,
     /// Output format.

@@ -15,8 +15,9 @@
 //! imports done (the harness's own helper interpreters are forked the same
 //! way, `grader_fork.py`). After each job every process but the
 //! container's init and the zygote is killed, and `/work`, `/tmp` and
-//! `/dev/shm` are emptied; should the zygote be gone, a job runs its entry
-//! script fresh.
+//! `/dev/shm` are emptied. A job that kills the zygote (or whose memory use
+//! makes the kernel take it) stops the container, as it would its own; the
+//! next job gets a new one.
 //!
 //! What one job may leave for the next is what the author's own code puts
 //! beyond those (say, a System V shared memory segment): fine for an
@@ -29,10 +30,11 @@
 //! memory cgroup before and after the job.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use bollard::Docker;
+use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use bollard::query_parameters::CreateContainerOptions;
@@ -49,8 +51,9 @@ use crate::{Archive, DockerSandbox, Ending, Job, Limits, Outcome, Runner, Sandbo
 const ZYGOTE: &[&str] = &["/usr/bin/python3", "-I", "/opt/grader/grader_zygote.py"];
 
 /// Runs a job in the container, then clears up after it. `$1` is the job's
-/// working directory, `$2` the marker of the line that reports the cgroup's
-/// OOM kills before and after the job on stderr.
+/// working directory, `$2` the marker of the line that reports on stderr
+/// the cgroup's OOM kills before and after the job, and whether the zygote
+/// is still there.
 const RUN: &str = r#"
 oom() {
     for f in /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control; do
@@ -67,20 +70,22 @@ mkdir -p "$1"
 /usr/bin/python3 -I -S /opt/grader/grader_zygote.py --job
 code=$?
 CLEAR
-printf '\n%s %s %s\n' "$2" "$before" "$(oom)" >&2
+printf '\n%s %s %s %s\n' "$2" "$before" "$(oom)" "$zygote" >&2
 exit "$code"
 "#;
 
 /// Kills every process but the container's init and the zygote (named
 /// `grader-zygote`, a child of init: its forks rename themselves at once),
-/// and empties the working directories and `/tmp`.
+/// and empties the working directories and `/tmp`; `$zygote` is 1 if the
+/// zygote is there.
 const CLEAR: &str = r#"
+zygote=0
 for dir in /proc/[0-9]*; do
     pid=${dir#/proc/}
     if [ "$pid" = 1 ] || [ "$pid" = $$ ]; then continue; fi
     stat=
     read -r stat 2>/dev/null < "$dir/stat"
-    case "$stat" in "$pid (grader-zygote) "?" 1 "*) continue ;; esac
+    case "$stat" in "$pid (grader-zygote) "?" 1 "*) zygote=1; continue ;; esac
     kill -9 "$pid" 2>/dev/null
 done
 rm -rf /work/* /work/.[!.]* /tmp/* /tmp/.[!.]* /dev/shm/* 2>/dev/null
@@ -119,9 +124,9 @@ impl SharedRunner {
         job: &Job,
     ) -> Result<tokio::sync::OwnedMutexGuard<Option<SharedContainer>>, SandboxError> {
         let mut slot = Arc::clone(&self.container).lock_owned().await;
-        let stale = slot
-            .as_ref()
-            .is_some_and(|container| !container.serves(job));
+        let stale = slot.as_ref().is_some_and(|container| {
+            !container.serves(job) || container.stopped.load(Ordering::Relaxed)
+        });
         if stale && let Some(old) = slot.take() {
             old.guard.remove().await;
         }
@@ -171,6 +176,8 @@ struct SharedContainer {
     limits: Limits,
     env: Vec<(String, String)>,
     runs: AtomicU64,
+    /// Seen stopped after a job: the next job needs another container.
+    stopped: AtomicBool,
 }
 
 impl DockerSandbox {
@@ -204,6 +211,7 @@ impl DockerSandbox {
             limits: job.limits.clone(),
             env: job.env.clone(),
             runs: AtomicU64::new(0),
+            stopped: AtomicBool::new(false),
         })
     }
 }
@@ -256,7 +264,10 @@ impl SharedContainer {
         let mut watched = pump(output, input, tar, &job.limits, talk, None).await?;
         let ending = match watched.killed {
             Some(ending) => {
-                self.clear().await?;
+                // A clear that fails finds the container stopped, or the
+                // engine in trouble: either way, the next job gets another.
+                let zygote_alive = self.clear().await.unwrap_or(false);
+                self.stopped.fetch_or(!zygote_alive, Ordering::Relaxed);
                 ending
             }
             None => {
@@ -267,7 +278,12 @@ impl SharedContainer {
                     .map_err(self.failed("inspect an exec in"))?
                     .exit_code
                     .unwrap_or_default();
-                if take_oom_report(&mut watched.stderr.bytes, &marker) {
+                let report = take_report(&mut watched.stderr.bytes, &marker);
+                // Without a report, the job's shell was killed with the
+                // container: the job killed the zygote, its main process.
+                let zygote_alive = report.is_some_and(|report| report.zygote_alive);
+                self.stopped.fetch_or(!zygote_alive, Ordering::Relaxed);
+                if report.is_some_and(|report| report.oom_killed) {
                     Ending::OutOfMemory
                 } else {
                     Ending::Exited { code }
@@ -277,20 +293,26 @@ impl SharedContainer {
         Ok(watched.into_outcome(ending))
     }
 
-    /// Kills what a stopped job left running and empties its files.
-    async fn clear(&self) -> Result<(), SandboxError> {
+    /// Kills what a stopped job left running and empties its files;
+    /// whether the zygote is still there.
+    async fn clear(&self) -> Result<bool, SandboxError> {
         let (_, mut output, _) = self
             .start(CreateExecOptions {
                 cmd: Some(vec![
                     "/bin/sh".to_owned(),
                     "-c".to_owned(),
-                    CLEAR.to_owned(),
+                    format!("{CLEAR}\necho \"zygote $zygote\""),
                 ]),
                 ..Default::default()
             })
             .await?;
-        while output.next().await.is_some() {}
-        Ok(())
+        let mut said = Vec::new();
+        while let Some(Ok(chunk)) = output.next().await {
+            if let LogOutput::StdOut { message } = chunk {
+                said.extend_from_slice(&message);
+            }
+        }
+        Ok(said.trim_ascii() == b"zygote 1")
     }
 
     /// Starts `options` as the job's user, its output attached: the exec's
@@ -334,23 +356,35 @@ impl SharedContainer {
     }
 }
 
-/// Whether the report line `marker` wrote at the end of `stderr` says the
-/// cgroup's OOM killer struck during the job; the line is taken out.
-fn take_oom_report(stderr: &mut Vec<u8>, marker: &str) -> bool {
+/// What the job's shell reported after the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Report {
+    /// The cgroup's OOM killer struck during the job.
+    oom_killed: bool,
+    /// The zygote was still there after it.
+    zygote_alive: bool,
+}
+
+/// The report line `marker` wrote at the end of `stderr`, taken out; None
+/// if there is none.
+fn take_report(stderr: &mut Vec<u8>, marker: &str) -> Option<Report> {
     let needle = format!("\n{marker} ");
-    let Some(at) = stderr
+    let at = stderr
         .windows(needle.len())
-        .rposition(|window| window == needle.as_bytes())
-    else {
-        return false;
-    };
+        .rposition(|window| window == needle.as_bytes())?;
     let line = String::from_utf8_lossy(&stderr[at + needle.len()..]).into_owned();
     stderr.truncate(at);
-    let mut counts = line.split_whitespace().map(str::parse::<u64>);
-    matches!(
-        (counts.next(), counts.next()),
-        (Some(Ok(before)), Some(Ok(after))) if after > before
-    )
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .map_while(|field| field.parse().ok())
+        .collect();
+    match fields[..] {
+        [before, after, zygote] => Some(Report {
+            oom_killed: after > before,
+            zygote_alive: zygote == 1,
+        }),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -358,15 +392,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_oom_report_is_read_and_taken_out() {
-        let mut stderr = b"some log\n\n@@m 0 1\n".to_vec();
-        assert!(take_oom_report(&mut stderr, "@@m"));
+    fn the_report_is_read_and_taken_out() {
+        let mut stderr = b"some log\n\n@@m 0 1 1\n".to_vec();
+        let report = take_report(&mut stderr, "@@m");
+        assert_eq!(
+            report,
+            Some(Report {
+                oom_killed: true,
+                zygote_alive: true
+            })
+        );
         assert_eq!(stderr, b"some log\n");
-        let mut stderr = b"\n@@m 2 2\n".to_vec();
-        assert!(!take_oom_report(&mut stderr, "@@m"));
+        let mut stderr = b"\n@@m 2 2 0\n".to_vec();
+        let report = take_report(&mut stderr, "@@m");
+        assert_eq!(
+            report,
+            Some(Report {
+                oom_killed: false,
+                zygote_alive: false
+            })
+        );
         assert!(stderr.is_empty());
         let mut stderr = b"no report".to_vec();
-        assert!(!take_oom_report(&mut stderr, "@@m"));
+        assert_eq!(take_report(&mut stderr, "@@m"), None);
         assert_eq!(stderr, b"no report");
     }
 }

@@ -167,3 +167,33 @@ async fn a_job_of_another_kind_gets_a_container_of_its_own() {
         assert_container_gone(&host(&made)).await;
     }
 }
+
+#[tokio::test]
+async fn a_job_that_kills_the_zygote_stops_its_container_and_the_next_job_gets_another() {
+    let runner = SharedRunner::new(sandbox().await);
+    let first = run(&runner, quick_limits(), LOOK_AROUND).await;
+    let kill_zygote = r#"
+import os, signal
+for pid in os.listdir("/proc"):
+    if pid.isdigit():
+        try:
+            if open(f"/proc/{pid}/comm").read().strip() == "grader-zygote":
+                os.kill(int(pid), signal.SIGKILL)
+        except OSError:
+            pass
+"#;
+    // The container stops under the job (which ends killed, or exits
+    // first if it wins the race).
+    let killer = run(&runner, quick_limits(), kill_zygote).await;
+    assert!(
+        matches!(killer.ending, Ending::Exited { code: 0 | 137 }),
+        "{killer:?}"
+    );
+    let next = run(&runner, quick_limits(), LOOK_AROUND).await;
+    assert_eq!(next.ending, Ending::Exited { code: 0 }, "{next:?}");
+    assert_ne!(host(&next), host(&first));
+    assert_forked(&next);
+    runner.close().await;
+    assert_container_gone(&host(&first)).await;
+    assert_container_gone(&host(&next)).await;
+}
