@@ -73,13 +73,18 @@ def receive(connection):
     """A job's request: its environment and working directory, and its
     stdin, stdout and stderr."""
     data, fds, _, _ = socket.recv_fds(connection, REQUEST_CAP, 3)
-    chunks = [data]
-    while data:
-        data = connection.recv(REQUEST_CAP)
-        chunks.append(data)
-    request = json.loads(b"".join(chunks))
-    if len(fds) != 3:
-        raise ValueError("a job's request came with %d file descriptors" % len(fds))
+    try:
+        chunks = [data]
+        while data:
+            data = connection.recv(REQUEST_CAP)
+            chunks.append(data)
+        request = json.loads(b"".join(chunks))
+        if len(fds) != 3:
+            raise ValueError("it came with %d file descriptors" % len(fds))
+    except (OSError, ValueError):
+        for fd in fds:
+            os.close(fd)
+        raise
     return request, fds
 
 
