@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 
@@ -14,6 +15,8 @@ use crate::support::{Served, learner_token, root};
 
 /// How long a grading may take to show up on the page.
 const GRADING: Duration = Duration::from_secs(120);
+/// How long the page may take to show anything else.
+const PAGE: Duration = Duration::from_secs(20);
 
 fn keys(keys: &[Key]) -> String {
     keys.iter().map(|key| char::from(*key)).collect()
@@ -37,6 +40,47 @@ async fn text(browser: &Client, css: &str) -> String {
         .text()
         .await
         .unwrap()
+}
+
+/// The element `css` finds, once it is on the page.
+async fn wait_for(browser: &Client, css: &str) -> Element {
+    browser
+        .wait()
+        .at_most(PAGE)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|error| panic!("no {css} on the page within {PAGE:?}: {error}"))
+}
+
+async fn click(browser: &Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|error| panic!("no {css} on the page: {error}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Picks `exercise` in the list and waits for its file's tab.
+async fn choose(browser: &Client, exercise: &str, file: &str) {
+    browser
+        .find(Locator::Id("exercise"))
+        .await
+        .unwrap()
+        .select_by_value(exercise)
+        .await
+        .unwrap();
+    wait_for(browser, &format!("#tabs [role=tab][data-file='{file}']")).await;
+}
+
+/// Scrolls the result into view.
+async fn show_result(browser: &Client) {
+    script(
+        browser,
+        "document.getElementById('result').scrollIntoView();",
+    )
+    .await;
 }
 
 async fn script(browser: &Client, source: &str) -> serde_json::Value {
@@ -121,12 +165,7 @@ async fn a_learner_submits_a_failing_solution_and_reads_why_on_a_desktop_and_a_p
     let browser = driver.browser(1280, 900, false).await;
     browser.goto(&served.base).await.unwrap();
     sign_in(&browser, &token).await;
-    browser
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#exercise option[value='python/fizzbuzz']"))
-        .await
-        .unwrap();
+    wait_for(&browser, "#exercise option[value='python/fizzbuzz']").await;
     assert!(
         !browser
             .find(Locator::Id("signin"))
@@ -147,19 +186,7 @@ async fn a_learner_submits_a_failing_solution_and_reads_why_on_a_desktop_and_a_p
         serde_json::json!([token, null, ""]),
         "the token is kept for this tab only, unless asked to remember it"
     );
-    browser
-        .find(Locator::Id("exercise"))
-        .await
-        .unwrap()
-        .select_by_value("python/fizzbuzz")
-        .await
-        .unwrap();
-    browser
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#tabs [role=tab][data-file='fizzbuzz.py']"))
-        .await
-        .unwrap();
+    choose(&browser, "python/fizzbuzz", "fizzbuzz.py").await;
     // The statement is rendered, its code highlighted; the visible tests
     // are there to read.
     assert_eq!(text(&browser, "#statement h2").await, "FizzBuzz");
@@ -187,13 +214,7 @@ async fn a_learner_submits_a_failing_solution_and_reads_why_on_a_desktop_and_a_p
     )
     .unwrap();
     paste(&browser, &mutant).await;
-    browser
-        .find(Locator::Css(".CodeMirror"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, ".CodeMirror").await;
     let editor = browser.active_element().await.unwrap();
     editor
         .send_keys(&keys(&[Key::Control, Key::End, Key::Null]))
@@ -300,31 +321,15 @@ async fn a_learner_submits_a_failing_solution_and_reads_why_on_a_desktop_and_a_p
     // opened from the history puts its code back.
     let history = text(&browser, "#history").await;
     assert!(history.contains("Failed"), "{history:?}");
-    browser
-        .find(Locator::Id("reset"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#reset").await;
     assert!(
         editor_text(&browser)
             .await
             .contains("raise NotImplementedError")
     );
-    browser
-        .find(Locator::Css("#history button"))
+    click(&browser, "#history button").await;
+    wait_for(&browser, "#result .load-files")
         .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#result .load-files"))
-        .await
-        .unwrap()
         .click()
         .await
         .unwrap();
@@ -334,35 +339,14 @@ async fn a_learner_submits_a_failing_solution_and_reads_why_on_a_desktop_and_a_p
             .ends_with("# typed in the browser")
     );
     assert_no_horizontal_overflow(&browser, "desktop, with the result").await;
-    browser
-        .execute(
-            "document.getElementById('result').scrollIntoView();",
-            vec![],
-        )
-        .await
-        .unwrap();
+    show_result(&browser).await;
     screenshot(&browser, "desktop-result").await;
-    browser
-        .execute("window.scrollTo(0, 0);", vec![])
-        .await
-        .unwrap();
+    script(&browser, "window.scrollTo(0, 0);").await;
     screenshot(&browser, "desktop-top").await;
     no_console_errors(&browser, "desktop").await;
 
     // An sql exercise: its file in the editor, highlighted as SQL.
-    browser
-        .find(Locator::Id("exercise"))
-        .await
-        .unwrap()
-        .select_by_value("sql/cheap-products")
-        .await
-        .unwrap();
-    browser
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#tabs [role=tab][data-file='query.sql']"))
-        .await
-        .unwrap();
+    choose(&browser, "sql/cheap-products", "query.sql").await;
     let keywords = browser
         .find_all(Locator::Css(".CodeMirror-code .cm-keyword"))
         .await
@@ -381,36 +365,19 @@ async fn a_learner_submits_a_failing_solution_and_reads_why_on_a_desktop_and_a_p
     assert_no_horizontal_overflow(&phone, "phone, signed out").await;
     screenshot(&phone, "phone-signin").await;
     sign_in(&phone, &token).await;
-    phone
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#history button"))
-        .await
-        .unwrap();
+    wait_for(&phone, "#history button").await;
     assert_eq!(
         script(&phone, "return document.getElementById('exercise').value;").await,
         "python/fizzbuzz"
     );
     assert_no_horizontal_overflow(&phone, "phone, the exercise").await;
     screenshot(&phone, "phone-exercise").await;
-    phone
-        .find(Locator::Css("#history button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&phone, "#history button").await;
     let reopened = summary(&phone).await;
     assert!(reopened.contains(&score), "{reopened:?}");
 
     // A tap takes the learner from the statement to the editor.
-    phone
-        .find(Locator::Css("[data-jump=working]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&phone, "[data-jump=working]").await;
     let top = script(
         &phone,
         "return document.getElementById('working').getBoundingClientRect().top;",
@@ -421,21 +388,14 @@ async fn a_learner_submits_a_failing_solution_and_reads_why_on_a_desktop_and_a_p
         "the solution is at the top of the screen: {top}"
     );
     paste(&phone, "def fizzbuzz(n):\n    return [\n").await;
-    let submit = phone.find(Locator::Id("submit")).await.unwrap();
-    submit.click().await.unwrap();
+    click(&phone, "#submit").await;
     phone
         .wait()
         .at_most(GRADING)
         .for_element(Locator::Css("#result .summary.error"))
         .await
         .unwrap();
-    phone
-        .execute(
-            "document.getElementById('result').scrollIntoView();",
-            vec![],
-        )
-        .await
-        .unwrap();
+    show_result(&phone).await;
     let error = text(&phone, "#result .summary").await;
     assert!(error.contains("could not be loaded"), "{error:?}");
     assert!(
@@ -458,12 +418,7 @@ async fn a_wrong_token_is_answered_with_a_clear_message() {
     let browser = driver.browser(390, 844, true).await;
     browser.goto(&served.base).await.unwrap();
     sign_in(&browser, "grd_0123456789abcdef").await;
-    browser
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#signin-message:not([hidden])"))
-        .await
-        .unwrap();
+    wait_for(&browser, "#signin-message:not([hidden])").await;
     let message = text(&browser, "#signin-message").await;
     assert!(
         message.contains("That token was not accepted"),
