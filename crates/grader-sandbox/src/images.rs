@@ -4,7 +4,8 @@
 //! 12 packages, one a line), `harness/` (files copied to `/opt/grader`, on
 //! top of the shared `runner-images/common/`) and, optionally,
 //! `customize.sh`, run with the new root filesystem as `$1` after the
-//! packages are in. `mmdebstrap` makes a root filesystem tar; the engine
+//! packages are in, and the shared build steps `runner-images/build/` as
+//! `$2` (scripts recipes call, never copied into an image). `mmdebstrap` makes a root filesystem tar; the engine
 //! imports it (`docker import`, the create-image-from-source API). The tag is
 //! a hash of the recipe and of the build procedure, so an unchanged recipe
 //! is found already built and nothing happens.
@@ -23,6 +24,9 @@ use crate::{DockerSandbox, SandboxError};
 const PROCEDURE: &str = "grader-image-build v3";
 /// The folder beside the recipes whose files every image gets.
 const COMMON: &str = "common";
+/// The folder beside the recipes with build steps their `customize.sh` may
+/// call; hashed into every recipe, copied into none.
+const BUILD: &str = "build";
 /// A recipe's own shell step, run after the packages are in.
 const CUSTOMIZE_SCRIPT: &str = "customize.sh";
 const SUITE: &str = "bookworm";
@@ -91,11 +95,12 @@ impl Recipe {
             hasher.update([1]);
             hasher.update(package);
         }
-        // The shared files are optional; the recipe's harness is not.
-        let common = common_dir(dir);
+        // The shared folders are optional; the recipe's harness is not.
         let mut folders = vec![(3u8, dir.join("harness"))];
-        if common.is_dir() {
-            folders.insert(0, (2u8, common));
+        for (tag, shared) in [(2u8, beside(dir, COMMON)), (5u8, beside(dir, BUILD))] {
+            if shared.is_dir() {
+                folders.push((tag, shared));
+            }
         }
         for (tag, folder) in &folders {
             let mut files = Vec::new();
@@ -135,11 +140,11 @@ impl Recipe {
     }
 }
 
-/// `runner-images/common/`, beside the recipe's own folder.
-fn common_dir(recipe_dir: &Path) -> PathBuf {
+/// `runner-images/<name>/`, beside the recipe's own folder.
+fn beside(recipe_dir: &Path, name: &str) -> PathBuf {
     recipe_dir
         .parent()
-        .map_or_else(|| PathBuf::from(COMMON), |root| root.join(COMMON))
+        .map_or_else(|| PathBuf::from(name), |root| root.join(name))
 }
 
 /// Python's bytecode caches: made by whoever ran a harness file on this
@@ -393,7 +398,7 @@ async fn bootstrap(
     for hook in CUSTOMIZE {
         command.arg(format!("--customize-hook={hook}"));
     }
-    let common = common_dir(&recipe.dir);
+    let common = beside(&recipe.dir, COMMON);
     if common.is_dir() {
         command.arg(format!(
             "--customize-hook=sync-in {} /opt/grader",
@@ -409,7 +414,11 @@ async fn bootstrap(
     ));
     let script = recipe.dir.join(CUSTOMIZE_SCRIPT);
     if script.is_file() {
-        command.arg(format!("--customize-hook=sh {} \"$1\"", script.display()));
+        command.arg(format!(
+            "--customize-hook=sh {} \"$1\" {}",
+            script.display(),
+            beside(&recipe.dir, BUILD).display()
+        ));
     }
     command.arg(SUITE).arg(out);
     let sources = std::env::var("GRADER_DEBIAN_SOURCES").ok();
@@ -469,4 +478,39 @@ async fn bootstrap(
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A recipe `demo` beside `common/` and `build/`, in a temporary folder.
+    fn recipes() -> tempfile::TempDir {
+        let root = tempfile::tempdir().unwrap();
+        let write = |path: &str, text: &str| {
+            let path = root.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("demo/packages.txt", "python3\n");
+        write("demo/harness/run.py", "print('hi')\n");
+        write("common/entry.py", "pass\n");
+        write("build/step.sh", "true\n");
+        root
+    }
+
+    #[test]
+    fn every_shared_folder_and_the_harness_make_the_tag() {
+        let root = recipes();
+        let dir = root.path().join("demo");
+        let tag = Recipe::load(&dir).unwrap().tag();
+        assert_eq!(Recipe::load(&dir).unwrap().tag(), tag, "the same recipe");
+        let mut seen = vec![tag];
+        for file in ["demo/harness/run.py", "common/entry.py", "build/step.sh"] {
+            std::fs::write(root.path().join(file), "changed\n").unwrap();
+            let tag = Recipe::load(&dir).unwrap().tag();
+            assert!(!seen.contains(&tag), "{file} is not in the tag");
+            seen.push(tag);
+        }
+    }
 }
