@@ -15,8 +15,18 @@ A fork looks to its script as `python3 -I [-u] [-B] SCRIPT ARGS...` would:
 its own session (if asked), working directory, environment and file
 descriptors (0, 1, 2 and `pass_fds`, nothing else), fresh standard streams,
 `sys.argv`, `sys.path[0]`, `__main__`, dumpable, none of our exit
-handlers; it exits as the interpreter would. What differs is what is
-already imported, and the hash seed, which it shares with its zygote.
+handlers; without -I, `PYTHONUNBUFFERED`, `PYTHONDONTWRITEBYTECODE` and
+`PYTHONPATH` from its environment. It exits as the interpreter would. What
+differs is what is already imported, `sys.flags` (the zygote's, started
+with -I), and the hash seed, which it shares with its zygote.
+
+A fork holds what its parent held when it forked: nothing of the job for
+the helpers started before the job is read (the learner process, the
+learner pytest, the launcher), the job's key and what entry.py keeps in
+memory for one started after (a learner process started again after a
+crash, the implementation zygote, a launcher for an app's restart). That is fine for the author's
+code, the only code a zygote's jobs run; a learner's submission never runs
+where `ENABLED` is set.
 """
 
 import atexit
@@ -240,10 +250,17 @@ def become(flags, script, args, cwd, env, fds, pass_fds, new_session):
         if env is not None:
             os.environ.clear()
             os.environ.update(env)
-        fresh_streams(unbuffered="-u" in flags)
-        sys.dont_write_bytecode = "-B" in flags
+        # Without -I, an interpreter also reads these from its environment.
+        def asked(flag, variable):
+            return flag in flags or ("-I" not in flags and bool(os.environ.get(variable)))
+
+        fresh_streams(unbuffered=asked("-u", "PYTHONUNBUFFERED"))
+        sys.dont_write_bytecode = asked("-B", "PYTHONDONTWRITEBYTECODE")
         sys.argv = [script] + args
-        first = [] if "-I" in flags else [os.path.dirname(os.path.abspath(script))]
+        first = []
+        if "-I" not in flags:
+            first.append(os.path.dirname(os.path.abspath(script)))
+            first += [path for path in os.environ.get("PYTHONPATH", "").split(":") if path]
         sys.path[:] = first + BASE_PATH
     except BaseException:  # noqa: BLE001 - the fork must not return
         traceback.print_exc()
