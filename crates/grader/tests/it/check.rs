@@ -102,3 +102,47 @@ async fn an_override_of_no_collected_test_fails_the_check_and_names_the_nearest(
     );
     assert!(!check.ok());
 }
+
+#[tokio::test]
+async fn a_course_checked_on_shared_containers_gives_each_exercise_its_own_verdict() {
+    // A broken fizzbuzz, then an exercise of the same kind that holds: the
+    // container passed on from one to the other carries nothing across.
+    let (_temp, broken) = scratch_copy("python/fizzbuzz");
+    let path = broken.join("reference/fizzbuzz.py");
+    let source = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, source.replace("\"FizzBuzz\"", "\"Fizzbuzz\"")).unwrap();
+    let dirs = vec![
+        broken,
+        support::exercise_dir("python/shopping-cart"),
+        support::exercise_dir("pytest/test-slugify"),
+        support::exercise_dir("sql/cheap-products"),
+        support::exercise_dir("api/notes-crud"),
+    ];
+    let started = std::sync::Mutex::new(Vec::new());
+    let mut finished = Vec::new();
+    let checks = check::many(
+        &support::grader_sandbox().await,
+        &grader::Images::new(support::root().join("runner-images")),
+        dirs.clone(),
+        2,
+        |dir| started.lock().unwrap().push(dir.to_owned()),
+        |dir, _| finished.push(dir.to_owned()),
+    )
+    .await;
+    assert_eq!(started.into_inner().unwrap().len(), dirs.len());
+    assert_eq!(finished.len(), dirs.len());
+    assert_eq!(checks.len(), dirs.len());
+    for check in &checks {
+        let failed: Vec<&str> = check
+            .findings
+            .iter()
+            .filter(|finding| !finding.ok)
+            .map(|finding| finding.subject.as_str())
+            .collect();
+        if check.exercise == "python/fizzbuzz" {
+            assert_eq!(failed, ["reference"], "{check:#?}");
+        } else {
+            assert!(failed.is_empty(), "{check:#?}");
+        }
+    }
+}
