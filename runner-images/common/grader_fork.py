@@ -142,18 +142,12 @@ class Forked:
         self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
 
-    def send_signal(self, number):
+    def kill(self):
         if self.poll() is None:
             try:
-                os.kill(self.pid, number)
+                os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-
-    def kill(self):
-        self.send_signal(signal.SIGKILL)
-
-    def terminate(self):
-        self.send_signal(signal.SIGTERM)
 
 
 def pipe_ends(stream, reading):
@@ -170,19 +164,21 @@ def pipe_ends(stream, reading):
     return stream, None, False
 
 
+def prctl(option, value):
+    ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+
+
 def set_name(name):
     """The process's name (`/proc/<pid>/comm`), which shared.rs's cleanup
     reads to spare the zygote."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()), 0, 0, 0)
+    prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()))
 
 
 def reset_process():
     """What a fork of the zygote undoes first: its name, dumpability and
     exit handlers."""
     set_name("python3")
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    prctl(PR_SET_DUMPABLE, 1)
     atexit._clear()
 
 
