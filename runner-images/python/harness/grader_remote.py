@@ -40,6 +40,10 @@ import weakref
 import grader_fork
 import grader_wire
 
+# pytest leaves this module's frames (the proxies, and what serves the
+# learner's process's requests) out of a failure's traceback.
+__tracebackhide__ = True
+
 HARNESS = os.path.dirname(os.path.abspath(__file__))
 BUILTIN_ERRORS = {
     name: value
@@ -187,7 +191,6 @@ class Connection(grader_wire.Codec):
     # -- the conversation -----------------------------------------------------
 
     def request(self, op, *args):
-        __tracebackhide__ = True
         self.requests += 1
         self.ensure()
         data = self.frames(["q", op] + [self.encode(arg) for arg in args])
@@ -499,11 +502,9 @@ SERVED = {
 
 def _forward_binary(name):
     def forward(self, other):
-        __tracebackhide__ = True
         return self._g_conn.request("binary", name, self, other)
 
     def reflected(self, other):
-        __tracebackhide__ = True
         return self._g_conn.request("binary", name, other, self)
 
     return forward, reflected
@@ -511,7 +512,6 @@ def _forward_binary(name):
 
 def _compare(name):
     def compare(self, other):
-        __tracebackhide__ = True
         if not isinstance(other, Remote):
             # The learner's object never judges the tests' values.
             return NotImplemented
@@ -522,7 +522,6 @@ def _compare(name):
 
 def _unary_op(name):
     def unary(self):
-        __tracebackhide__ = True
         return self._g_conn.request("unary", name, self)
 
     return unary
@@ -576,7 +575,6 @@ class Remote:
             pass
 
     def __getattr__(self, name):
-        __tracebackhide__ = True
         if name.startswith("_g_") or (name.startswith("__") and name not in READABLE_DUNDERS):
             # pytest and the import system probe objects for `__test__`,
             # `__wrapped__`, `__signature__`…: the learner's answer would
@@ -588,51 +586,39 @@ class Remote:
         return value
 
     def __setattr__(self, name, value):
-        __tracebackhide__ = True
         self._g_conn.request("setattr", self, name, value)
 
     def __delattr__(self, name):
-        __tracebackhide__ = True
         self._g_conn.request("delattr", self, name)
 
     def __call__(self, *args, **kwargs):
-        __tracebackhide__ = True
         return self._g_conn.request("call", self, list(args), kwargs)
 
     def __getitem__(self, key):
-        __tracebackhide__ = True
         return self._g_conn.request("getitem", self, key)
 
     def __setitem__(self, key, value):
-        __tracebackhide__ = True
         self._g_conn.request("setitem", self, key, value)
 
     def __delitem__(self, key):
-        __tracebackhide__ = True
         self._g_conn.request("delitem", self, key)
 
     def __contains__(self, item):
-        __tracebackhide__ = True
         return self._g_conn.request("contains", self, item)
 
     def __instancecheck__(self, value):
-        __tracebackhide__ = True
         return self._g_conn.request("isinstance", value, self) is True
 
     def __subclasscheck__(self, cls):
-        __tracebackhide__ = True
         return self._g_conn.request("issubclass", cls, self) is True
 
     def __enter__(self):
-        __tracebackhide__ = True
         return self._g_conn.request("enter", self)
 
     def __exit__(self, kind, error, traceback):
-        __tracebackhide__ = True
         return self._g_conn.request("exit", self, error)
 
     def __format__(self, spec):
-        __tracebackhide__ = True
         return self._g_conn.request("format", self, spec)
 
     def __mro_entries__(self, bases):

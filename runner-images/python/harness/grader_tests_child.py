@@ -31,8 +31,6 @@ import grader_remote  # noqa: E402
 import grader_wire  # noqa: E402
 
 sys.path.pop(0)
-# pytest leaves the proxies' frames out of a failure's traceback.
-grader_remote.__tracebackhide__ = True
 
 
 class ImplementationStopped(grader_remote.LearnerCrashed):

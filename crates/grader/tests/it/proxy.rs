@@ -77,6 +77,27 @@ async fn an_exception_in_learner_code_shows_where_it_was_raised() {
     assert!(!message.contains("/work/"), "a container path in {message}");
 }
 
+/// Regression: a test's own object that raised while serving the
+/// learner's call showed the harness's frames that served it.
+#[tokio::test]
+async fn a_tests_object_that_raises_in_a_call_shows_the_tests_frames_not_the_harness() {
+    let source = reference().replace(
+        "def apply(function, values):\n",
+        "def apply(function, values):\n    function(None)\n",
+    );
+    let result = grade_fixture(&source).await;
+    let test = result
+        .tests
+        .iter()
+        .find(|test| test.id == "test_features.py::test_callbacks_run_in_the_test_process")
+        .unwrap();
+    assert_eq!(test.status, TestStatus::Failed);
+    let message = test.message.as_deref().unwrap_or_default();
+    assert!(message.contains("TypeError"), "{message}");
+    assert!(message.contains("test_features.py:95"), "{message}");
+    assert!(!message.contains("grader_remote"), "{message}");
+}
+
 #[tokio::test]
 async fn a_learner_process_that_dies_mid_test_fails_that_test_and_the_next_ones_run() {
     let source = reference().replace(
