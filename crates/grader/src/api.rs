@@ -311,6 +311,7 @@ pub fn archive(
             "services": api.services,
             "schema": schema,
             "worker": api.worker,
+            "env": api.env,
         }
     });
     archive.set_manifest(manifest.to_string())?;

@@ -142,6 +142,8 @@ def app_env(work, job, extra):
         "PORT": str(job["port"]),
         "JWT_SECRET": job["jwt_secret"],
     }
+    # The exercise's own (api.env), which never names the ones above.
+    env.update(job.get("env") or {})
     env.update(extra)
     return env
 

@@ -1,5 +1,6 @@
 //! The `api:` section of exercise.yaml and what is checked of it.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -16,7 +17,8 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 #[serde(deny_unknown_fields)]
 pub struct ApiSpec {
     /// The command that starts the app, in its folder; `{port}` becomes the
-    /// port. The app also gets `PORT` and `JWT_SECRET` in its environment.
+    /// port. The app also gets `PORT` and `JWT_SECRET` in its environment,
+    /// and `env`.
     pub start: Vec<String>,
     /// Where the app listens (on its own loopback interface).
     #[serde(default = "default_port")]
@@ -37,7 +39,25 @@ pub struct ApiSpec {
     /// app, in the submission's folder with the app's environment.
     #[serde(default)]
     pub worker: Option<Vec<String>>,
+    /// More environment for the app and the worker, the same for every
+    /// job (say, a password hash's cost the tests keep low).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
 }
+
+/// What the grader itself puts in the app's environment, which `env` may
+/// not set.
+const GRADERS_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "LANG",
+    "PORT",
+    "JWT_SECRET",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "PYTHONDONTWRITEBYTECODE",
+    "PYTHONUNBUFFERED",
+];
 
 /// A service an api exercise may ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -111,6 +131,34 @@ pub fn validate(dir: &std::path::Path, api: &ApiSpec, problem: &mut impl FnMut(&
             "api.worker",
             "expected the command that starts the worker, e.g. [python3, worker.py]".to_owned(),
         );
+    }
+    for (name, value) in &api.env {
+        let plain = name
+            .chars()
+            .next()
+            .is_some_and(|first| first.is_ascii_uppercase() || first == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if !plain {
+            problem(
+                "api.env",
+                format!(
+                    "`{name}`: expected a name of capitals, digits and `_`, e.g. BCRYPT_ROUNDS"
+                ),
+            );
+        } else if GRADERS_ENV.contains(&name.as_str()) || name.starts_with("GRADER_") {
+            problem(
+                "api.env",
+                format!("`{name}` is set by the grader; choose another name"),
+            );
+        }
+        if value.contains('\0') || value.len() > 4096 {
+            problem(
+                "api.env",
+                format!("`{name}`: expected a value of at most 4096 bytes without NUL"),
+            );
+        }
     }
     if api.start.is_empty() || api.start[0].trim().is_empty() {
         problem(

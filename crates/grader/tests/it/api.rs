@@ -110,6 +110,33 @@ async fn the_app_has_no_network_but_its_own_loopback() {
 }
 
 #[tokio::test]
+async fn the_app_gets_the_environment_its_exercise_sets() {
+    let (_temp, dir) = support::scratch_copy(EXERCISE);
+    let yaml = dir.join("exercise.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    let text = text.replace("api:\n", "api:\n  env:\n    BCRYPT_ROUNDS: \"4\"\n");
+    std::fs::write(&yaml, text).unwrap();
+    let probe = r#"
+    return {name: os.environ.get(name) for name in ["BCRYPT_ROUNDS", "JWT_SECRET", "PORT"]}
+"#;
+    let (result, _) = support::grade_recorded(&dir, &[("app.py", &app_reporting(probe))]).await;
+    let message = message_of(&result, "visible.yaml::create_returns_201_with_the_note");
+    let body = message
+        .lines()
+        .find_map(|line| line.strip_prefix("got: 200 "))
+        .unwrap_or_else(|| panic!("{message}"));
+    let body: serde_json::Value = serde_json::from_str(body).unwrap();
+    let probe = &body["probe"];
+    assert_eq!(probe["BCRYPT_ROUNDS"], "4", "{probe}");
+    assert_eq!(probe["PORT"], "8000", "{probe}");
+    assert_eq!(
+        probe["JWT_SECRET"].as_str().map(str::len),
+        Some(64),
+        "{probe}"
+    );
+}
+
+#[tokio::test]
 async fn a_redirect_is_judged_not_followed() {
     // Were it followed, the grader itself would fetch what the app names:
     // here, a port on the grader's host.

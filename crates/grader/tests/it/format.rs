@@ -145,6 +145,19 @@ fn a_pytest_exercise_without_its_section_says_what_it_needs() {
 }
 
 #[test]
+fn api_env_problems() {
+    let message = error_after_in("api/notes-crud", |dir| {
+        edit_yaml(dir, |t| {
+            t.replace(
+                "api:\n",
+                "api:\n  env:\n    BCRYPT_ROUNDS: \"4\"\n    JWT_SECRET: mine\n    GRADER_KEY: x\n    log-level: debug\n",
+            )
+        })
+    });
+    redactions().bind(|| insta::assert_snapshot!("api_env_problems", message));
+}
+
+#[test]
 fn api_case_file_problems() {
     let message = error_after_in("api/notes-crud", |dir| {
         edit_file(dir, "tests/visible.yaml", |t| {
