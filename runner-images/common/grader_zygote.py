@@ -17,6 +17,17 @@ script, which imports them once and forks each job from there.
                                        signal as 128 + its number, as a
                                        shell says)
 
+When the grader runs on the engine's own machine, it also reaches the
+zygote without an exec: the container gets a folder of the grader's at
+$GRADER_ZYGOTE_DIR, where the zygote listens on `zygote.sock` too, and the
+grader hands over pipes of its own the same way, with `"direct": true`.
+For such a job the zygote makes the working directory, and once the job
+has ended it clears up after it (every process but init and itself
+killed; /work, /tmp and /dev/shm emptied) and answers
+`<status> <OOM kills before> <OOM kills after>`: what the exec's shell
+does around an exec'd job (shared.rs), without runc, a shell and a client
+interpreter for every job.
+
 Jobs are served one at a time, as the container runs them. A fork runs
 entry.py as `python3 -I entry.py` would (see grader_fork.py), and may fork
 the harness's helper interpreters in turn. A fork whose job is stopped is
@@ -30,11 +41,16 @@ a container each, from a fresh `entry.py`.
 
 import json
 import os
+import select
+import shutil
+import signal
 import socket
 import sys
 import time
 
 ADDRESS = "\0grader-zygote"
+DIRECT_SOCKET = "zygote.sock"
+SCRATCH = ("/work", "/tmp", "/dev/shm")
 HARNESS = os.path.dirname(os.path.abspath(__file__))
 ENTRY = os.path.join(HARNESS, "entry.py")
 REQUEST_CAP = 1 << 20
@@ -113,14 +129,84 @@ def run_job(request, fds):
     )
 
 
+def oom_kills():
+    """How many times the container's memory cgroup's OOM killer struck."""
+    for path in ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"):
+        try:
+            with open(path) as events:
+                for line in events:
+                    key, _, value = line.partition(" ")
+                    if key == "oom_kill":
+                        return int(value)
+        except (OSError, ValueError):
+            continue
+    return 0
+
+
+def clear():
+    """Kills every process but init and this one, and empties the scratch
+    folders, as shared.rs's CLEAR does after an exec'd job."""
+    me = os.getpid()
+    for _ in range(20):
+        others = [int(name) for name in os.listdir("/proc") if name.isdigit() and int(name) not in (1, me)]
+        if not others:
+            break
+        for pid in others:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.002)
+    for folder in SCRATCH:
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for name in entries:
+            path = os.path.join(folder, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+
+
+def listen(address):
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)
+    listener.listen(4)
+    return listener
+
+
+def direct_listener():
+    """The listener in the grader's folder, if the grader gave one."""
+    folder = os.environ.get("GRADER_ZYGOTE_DIR")
+    if not folder:
+        return None
+    path = os.path.join(folder, DIRECT_SOCKET)
+    try:
+        listener = listen(path + ".new")
+        # The grader, on the host, may run as another user.
+        os.chmod(path + ".new", 0o666)
+        os.rename(path + ".new", path)
+        return listener
+    except OSError as error:
+        sys.stderr.write("grader-zygote: no direct socket: %s\n" % error)
+        return None
+
+
 def serve():
     import gc
 
     # Listening first: a job that comes while the imports go on waits in
     # the backlog.
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(ADDRESS)
-    listener.listen(4)
+    listeners = [listen(ADDRESS)]
+    direct = direct_listener()
+    if direct is not None:
+        listeners.append(direct)
+    container_env = {name: value for name, value in os.environ.items() if name != "GRADER_ZYGOTE_DIR"}
     base = list(sys.path)
     sys.path.insert(0, HARNESS)
     import grader_fork
@@ -131,24 +217,41 @@ def serve():
     # What was imported stays put: no collection in a fork writes to it.
     gc.freeze()
     while True:
-        connection, _ = listener.accept()
+        ready, _, _ = select.select(listeners, [], [])
+        connection, _ = ready[0].accept()
         with connection:
             try:
                 request, fds = receive(connection)
             except (OSError, ValueError) as error:
                 sys.stderr.write("grader-zygote: a job's request was refused: %s\n" % error)
                 continue
+            # Only the grader's own socket may ask for the clearing.
+            owned = ready[0] is direct and request.get("direct") is True
+            if owned:
+                # What an exec would get: the container's environment
+                # under the job's own.
+                request["env"] = dict(container_env, **request["env"])
+                before = oom_kills()
+                try:
+                    os.makedirs(request["cwd"], exist_ok=True)
+                except OSError:
+                    pass  # the fork says so, failing to enter it
             pid = os.fork()
             if pid == 0:
-                listener.close()
+                for listener in listeners:
+                    listener.close()
                 connection.close()
                 run_job(request, fds)
             for fd in fds:
                 os.close(fd)
             _, status = os.waitpid(pid, 0)
             code = os.waitstatus_to_exitcode(status)
+            reply = b"%d" % (128 - code if code < 0 else code)
+            if owned:
+                clear()
+                reply += b" %d %d" % (before, oom_kills())
             try:
-                connection.sendall(b"%d\n" % (128 - code if code < 0 else code))
+                connection.sendall(reply + b"\n")
             except OSError:
                 pass  # the job was stopped, and its client with it
 

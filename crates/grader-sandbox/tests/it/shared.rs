@@ -12,14 +12,15 @@ fn stdout(outcome: &Outcome) -> String {
 }
 
 /// Prints the container's name, the name of the job's parent process,
-/// what the job's directory, `/tmp` and `/dev/shm` hold, and the other
-/// processes' command lines.
+/// what the job's directory, `/tmp` and `/dev/shm` hold, what it knows of
+/// the zygote's socket, and the other processes' command lines.
 const LOOK_AROUND: &str = r#"
 import os, socket
 print("host", socket.gethostname())
 print("parent", open(f"/proc/{os.getppid()}/comm").read().strip())
 print("cwd", os.getcwd(), sorted(os.listdir(".")))
 print("tmp", sorted(os.listdir("/tmp")), sorted(os.listdir("/dev/shm")))
+print("env", sorted(name for name in os.environ if name.startswith("GRADER_ZYGOTE")))
 for pid in os.listdir("/proc"):
     if pid.isdigit() and int(pid) not in (1, os.getpid()):
         try:
@@ -57,6 +58,19 @@ fn assert_forked(outcome: &Outcome) {
 #[tokio::test]
 async fn jobs_share_a_container_but_not_files_nor_processes() {
     let runner = SharedRunner::new(sandbox().await);
+    jobs_share_a_container(runner, false).await;
+}
+
+/// The same with every job exec'd, as with an engine on another machine.
+#[tokio::test]
+async fn exec_d_jobs_share_a_container_but_not_files_nor_processes() {
+    let runner = SharedRunner::new(sandbox().await).execs_only();
+    jobs_share_a_container(runner, true).await;
+}
+
+/// `exec_d`: whether the job comes through an exec (its client process
+/// is there beside it) or through the zygote's socket.
+async fn jobs_share_a_container(runner: SharedRunner, exec_d: bool) {
     let leave = format!(
         r#"
 import subprocess, sys
@@ -77,6 +91,11 @@ subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_n
     assert!(seen.contains("cwd /work/run-2 []"), "{seen}");
     assert!(seen.contains("tmp [] []"), "{seen}");
     assert!(!seen.contains("time.sleep(600)"), "{seen}");
+    assert!(
+        seen.contains("env []"),
+        "the zygote's socket is its own: {seen}"
+    );
+    assert_eq!(seen.contains("grader_zygote.py --job"), exec_d, "{seen}");
     runner.close().await;
     assert_container_gone(&host(&first)).await;
 }
