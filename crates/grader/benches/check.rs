@@ -1,22 +1,25 @@
 //! The course check benchmark: `Grader::check` of one exercise (its
 //! reference, starter and every mutant or bug), and of the whole course as
-//! `grader check exercises` runs it, two ways side by side:
+//! `grader check exercises` runs it, three ways side by side:
 //!
 //! - **a container per grading**, each taken from a warm pool of one (how
 //!   `grader check` ran before issue 16's item 3, and how learners'
 //!   submissions always run);
-//! - **shared containers**, as `grader check` runs (`check::many`): one
-//!   container per exercise checked at once, passed on to the next
-//!   exercise of the same kind of job, the gradings one after another in
-//!   it, each a `docker exec` that its zygote forks with pytest or the web
-//!   frameworks imported.
+//! - **shared, exec'd**: shared containers as `grader check` runs them
+//!   (`check::many`: one per exercise checked at once, passed on to the
+//!   next exercise of the same kind of job, the gradings one after another
+//!   in it, each forked by its zygote with pytest or the web frameworks
+//!   imported), every job a `docker exec` (as with an engine on another
+//!   machine);
+//! - **shared, socket**: the same, every job handed to the zygote over its
+//!   socket in the grader's folder, as `grader check` does with a local
+//!   engine.
 //!
 //! For each it prints the wall time and the machine's CPU seconds (from
 //! /proc/stat: everything on the machine counts, so run it on a quiet
-//! one), p50 over the rounds, and shared ÷ per-grading. Every check must
-//! hold. Rounds alternate the two ways. The course is checked as many at
-//! once as the machine has CPUs, and shared once more with one more at once
-//! (`grader check`'s default).
+//! one), p50 over the rounds, and socket ÷ per-grading. Every check must
+//! hold. Rounds rotate the order of the ways. The course is checked with
+//! one more at once than the machine has CPUs (`grader check`'s default).
 //!
 //! `cargo bench -p grader --bench check` once the runner images are built.
 //! Knobs: `GRADER_BENCH_ITERS` (3) rounds per exercise row;
@@ -28,7 +31,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use grader::check::ExerciseCheck;
 use grader::{Grader, Images};
-use grader_sandbox::{DockerSandbox, WarmPool};
+use grader_sandbox::{DockerSandbox, SharedRunner, WarmPool};
 use grader_testkit::bench::{busy_cpu_seconds, load_average, setting};
 
 const EXERCISES: [&str; 4] = [
@@ -42,8 +45,11 @@ const WARM_AGE: Duration = Duration::from_secs(120);
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Way {
     PerGrading,
-    Shared,
+    Exec,
+    Socket,
 }
+
+const WAYS: [Way; 3] = [Way::PerGrading, Way::Exec, Way::Socket];
 
 /// Wall seconds and machine CPU seconds of one check.
 #[derive(Clone, Copy)]
@@ -65,53 +71,58 @@ async fn main() {
         .expect("this benchmark needs a running Docker engine");
     let images = Images::new(root().join("runner-images"));
     println!(
-        "course check: a container per grading vs shared containers; load average {}",
+        "course check: a container per grading vs shared containers, exec'd and through the socket; load average {}",
         load_average()
     );
     println!(
-        "{:<24} {:>9} {:>9} {:>7}   {:>9} {:>9} {:>7}",
-        "exercise", "wall/gr.", "wall/sh.", "ratio", "CPU/gr.", "CPU/sh.", "ratio"
+        "{:<24} {:>8} {:>8} {:>8} {:>6}   {:>8} {:>8} {:>8} {:>6}",
+        "", "wall", "", "", "", "CPU", "", "", ""
+    );
+    println!(
+        "{:<24} {:>8} {:>8} {:>8} {:>6}   {:>8} {:>8} {:>8} {:>6}",
+        "exercise", "grading", "exec", "socket", "s÷g", "grading", "exec", "socket", "s÷g"
     );
     for exercise in EXERCISES {
         let dirs = vec![root().join("exercises").join(exercise)];
-        let mut per_grading = Vec::new();
-        let mut shared = Vec::new();
-        for round in 0..iters {
-            let order = if round % 2 == 0 {
-                [Way::PerGrading, Way::Shared]
-            } else {
-                [Way::Shared, Way::PerGrading]
-            };
-            for way in order {
+        let took = rounds(iters, |way| {
+            let (sandbox, images, dirs) = (&sandbox, &images, &dirs);
+            async move {
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                let took = check(&sandbox, &images, &dirs, way, 1).await;
-                match way {
-                    Way::PerGrading => per_grading.push(took),
-                    Way::Shared => shared.push(took),
-                }
+                check(sandbox, images, dirs, way, 1).await
             }
-        }
-        print_row(exercise, &per_grading, &shared);
+        })
+        .await;
+        print_row(exercise, &took);
     }
     if course_rounds > 0 {
         let dirs = grader::check::discover(&[root().join("exercises")]);
-        let cpus = std::thread::available_parallelism().map_or(2, usize::from);
-        let mut per_grading = Vec::new();
-        let mut shared = Vec::new();
-        let mut shared_more = Vec::new();
-        for _ in 0..course_rounds {
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            per_grading.push(check(&sandbox, &images, &dirs, Way::PerGrading, cpus).await);
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            shared.push(check(&sandbox, &images, &dirs, Way::Shared, cpus).await);
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            shared_more.push(check(&sandbox, &images, &dirs, Way::Shared, cpus + 1).await);
-        }
-        let label = format!("course ({} ex., {cpus} at once)", dirs.len());
-        print_row(&label, &per_grading, &shared);
-        let label = format!("  shared {} at once", cpus + 1);
-        print_row(&label, &per_grading, &shared_more);
+        let jobs = std::thread::available_parallelism().map_or(2, usize::from) + 1;
+        let took = rounds(course_rounds, |way| {
+            let (sandbox, images, dirs) = (&sandbox, &images, &dirs);
+            async move {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                check(sandbox, images, dirs, way, jobs).await
+            }
+        })
+        .await;
+        print_row(
+            &format!("course ({} ex., {jobs} at once)", dirs.len()),
+            &took,
+        );
     }
+}
+
+/// `rounds` of every way, in an order that rotates each round; what each
+/// took, by way.
+async fn rounds<F: Future<Output = Took>>(rounds: usize, run: impl Fn(Way) -> F) -> [Vec<Took>; 3] {
+    let mut took: [Vec<Took>; 3] = Default::default();
+    for round in 0..rounds {
+        for at in 0..WAYS.len() {
+            let index = (round + at) % WAYS.len();
+            took[index].push(run(WAYS[index]).await);
+        }
+    }
+    took
 }
 
 fn p50(values: &[Took], pick: impl Fn(&Took) -> f64) -> f64 {
@@ -120,19 +131,19 @@ fn p50(values: &[Took], pick: impl Fn(&Took) -> f64) -> f64 {
     picked[(picked.len() - 1) / 2]
 }
 
-fn print_row(label: &str, per_grading: &[Took], shared: &[Took]) {
-    let (wall_g, wall_e) = (
-        p50(per_grading, |took| took.wall),
-        p50(shared, |took| took.wall),
-    );
-    let (cpu_g, cpu_e) = (
-        p50(per_grading, |took| took.cpu),
-        p50(shared, |took| took.cpu),
-    );
+fn print_row(label: &str, took: &[Vec<Took>; 3]) {
+    let wall = took.each_ref().map(|took| p50(took, |took| took.wall));
+    let cpu = took.each_ref().map(|took| p50(took, |took| took.cpu));
     println!(
-        "{label:<24} {wall_g:>8.2}s {wall_e:>8.2}s {:>6.2}×   {cpu_g:>8.2}s {cpu_e:>8.2}s {:>6.2}×",
-        wall_e / wall_g,
-        cpu_e / cpu_g
+        "{label:<24} {:>7.2}s {:>7.2}s {:>7.2}s {:>5.2}×   {:>7.2}s {:>7.2}s {:>7.2}s {:>5.2}×",
+        wall[0],
+        wall[1],
+        wall[2],
+        wall[2] / wall[0],
+        cpu[0],
+        cpu[1],
+        cpu[2],
+        cpu[2] / cpu[0],
     );
 }
 
@@ -146,28 +157,47 @@ async fn check(
 ) -> Took {
     let cpu = busy_cpu_seconds();
     let started = Instant::now();
-    match way {
+    let shared = |exec: bool| {
+        move || {
+            let runner = SharedRunner::new(sandbox.clone());
+            if exec { runner.execs_only() } else { runner }
+        }
+    };
+    let checks = match way {
         Way::PerGrading => {
             let pool = WarmPool::new(sandbox.clone(), 1, WARM_AGE);
-            let mut checks = futures_util::stream::iter(dirs.iter().cloned())
+            let checks = futures_util::stream::iter(dirs.iter().cloned())
                 .map(|dir| {
                     let grader = Grader::new(pool.clone(), images.clone());
-                    async move { holds(&grader.check(&dir).await) }
+                    async move { grader.check(&dir).await }
                 })
-                .buffer_unordered(jobs);
-            while checks.next().await.is_some() {}
+                .buffer_unordered(jobs)
+                .collect::<Vec<_>>()
+                .await;
             pool.close(Duration::from_secs(10)).await;
+            checks
         }
-        Way::Shared => {
-            let checks =
-                grader::check::many(sandbox, images, dirs.to_vec(), jobs, |_| {}, |_, _| {}).await;
-            checks.iter().for_each(holds);
+        Way::Exec => {
+            grader::check::many(shared(true), images, dirs.to_vec(), jobs, |_| {}, |_, _| {}).await
         }
-    }
-    Took {
+        Way::Socket => {
+            grader::check::many(
+                shared(false),
+                images,
+                dirs.to_vec(),
+                jobs,
+                |_| {},
+                |_, _| {},
+            )
+            .await
+        }
+    };
+    let took = Took {
         wall: started.elapsed().as_secs_f64(),
         cpu: busy_cpu_seconds() - cpu,
-    }
+    };
+    checks.iter().for_each(holds);
+    took
 }
 
 fn holds(check: &ExerciseCheck) {

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use grader_sandbox::{DockerSandbox, Runner, SharedRunner};
+use grader_sandbox::{Runner, SharedRunner};
 
 use crate::exercise::{Exercise, TestFileSpec};
 use crate::fsread;
@@ -81,13 +81,16 @@ pub fn discover(paths: &[PathBuf]) -> Vec<PathBuf> {
 
 /// Checks every exercise in `dirs`, `jobs` at once, as `grader check`
 /// does: references, starters and mutants are the author's code, so they
-/// run one after another in shared containers ([`SharedRunner`]), one for
-/// each exercise checked at once and passed on to the next exercise, so
-/// that one with the same kind of job finds its container, and what its
-/// zygote imported, ready. `started` and `finished` hear of each exercise;
-/// the checks come back in the order they finished.
+/// run one after another in shared containers (`runner()`, a
+/// [`SharedRunner`] for each exercise checked at once, passed on to the
+/// next exercise), so that one with the same kind of job finds its
+/// container, and what its zygote imported, ready. The exercises that allow their jobs the most
+/// wall time start first (one that waits out deadlines says so in its
+/// `limits`), so that a long one does not run on alone at the end;
+/// otherwise they keep their order. `started` and `finished` hear of each
+/// exercise; the checks come back in the order they finished.
 pub async fn many(
-    sandbox: &DockerSandbox,
+    runner: impl Fn() -> SharedRunner,
     images: &Images,
     dirs: Vec<PathBuf>,
     jobs: usize,
@@ -95,11 +98,16 @@ pub async fn many(
     mut finished: impl FnMut(&Path, &ExerciseCheck),
 ) -> Vec<ExerciseCheck> {
     let jobs = jobs.max(1);
-    let runners = Mutex::new(
-        (0..jobs)
-            .map(|_| SharedRunner::new(sandbox.clone()))
-            .collect::<Vec<_>>(),
-    );
+    let mut dirs: Vec<(std::cmp::Reverse<Duration>, PathBuf)> = dirs
+        .into_iter()
+        .map(|dir| {
+            let allowed = Exercise::load(&dir).map_or(Duration::ZERO, |e| e.limits().wall_time);
+            (std::cmp::Reverse(allowed), dir)
+        })
+        .collect();
+    dirs.sort_by_key(|(allowed, _)| *allowed);
+    let dirs = dirs.into_iter().map(|(_, dir)| dir);
+    let runners = Mutex::new((0..jobs).map(|_| runner()).collect::<Vec<_>>());
     let (runners_ref, started) = (&runners, &started);
     let mut checks = Vec::with_capacity(dirs.len());
     let mut stream = futures_util::stream::iter(dirs)

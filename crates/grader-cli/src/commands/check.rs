@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use grader::Images;
 use grader::check::{self, ExerciseCheck};
-use grader_sandbox::DockerSandbox;
+use grader_sandbox::{DockerSandbox, SharedRunner};
 
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::locate;
@@ -36,7 +36,7 @@ pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<E
     let progress = Progress::new(total);
 
     let mut checks = check::many(
-        &sandbox,
+        || SharedRunner::new(sandbox.clone()),
         &images,
         dirs,
         jobs(args.jobs),

@@ -120,8 +120,9 @@ async fn a_course_checked_on_shared_containers_gives_each_exercise_its_own_verdi
     ];
     let started = std::sync::Mutex::new(Vec::new());
     let mut finished = Vec::new();
+    let sandbox = support::grader_sandbox().await;
     let checks = check::many(
-        &support::grader_sandbox().await,
+        || grader_sandbox::SharedRunner::new(sandbox.clone()),
         &grader::Images::new(support::root().join("runner-images")),
         dirs.clone(),
         2,
