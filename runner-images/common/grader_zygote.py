@@ -18,10 +18,12 @@ script, which imports them once and forks each job from there.
                                        shell says)
 
 When the grader runs on the engine's own machine, it also reaches the
-zygote without an exec: the container gets a folder of the grader's at
-$GRADER_ZYGOTE_DIR, where the zygote listens on `zygote.sock` too, and the
-grader hands over pipes of its own the same way, with `"direct": true`.
-For such a job the zygote makes the working directory, and once the job
+zygote without an exec: the container gets a folder of the grader's,
+read-only, at $GRADER_ZYGOTE_DIR, where the grader listens on
+`grader.sock`. The zygote connects there and waits; the grader hands over
+its next job on that connection, pipes of its own for the streams, the
+same way, with `"direct": true`, and the zygote connects again for the
+one after. For such a job the zygote makes the working directory, and once the job
 has ended it clears up after it (every process but init and itself
 killed; /work, /tmp and /dev/shm emptied) and answers
 `<status> <OOM kills before> <OOM kills after>`: what the exec's shell
@@ -49,7 +51,7 @@ import sys
 import time
 
 ADDRESS = "\0grader-zygote"
-DIRECT_SOCKET = "zygote.sock"
+GRADER_SOCKET = "grader.sock"
 SCRATCH = ("/work", "/tmp", "/dev/shm")
 HARNESS = os.path.dirname(os.path.abspath(__file__))
 ENTRY = os.path.join(HARNESS, "entry.py")
@@ -180,20 +182,20 @@ def listen(address):
     return listener
 
 
-def direct_listener():
-    """The listener in the grader's folder, if the grader gave one."""
+def reach_grader():
+    """A connection to the grader's socket in its folder, on which the
+    grader hands over its next job; None if the grader gave no folder, or
+    cannot be reached there."""
     folder = os.environ.get("GRADER_ZYGOTE_DIR")
     if not folder:
         return None
-    path = os.path.join(folder, DIRECT_SOCKET)
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        listener = listen(path + ".new")
-        # The grader, on the host, may run as another user.
-        os.chmod(path + ".new", 0o666)
-        os.rename(path + ".new", path)
-        return listener
+        connection.connect(os.path.join(folder, GRADER_SOCKET))
+        return connection
     except OSError as error:
-        sys.stderr.write("grader-zygote: no direct socket: %s\n" % error)
+        connection.close()
+        sys.stderr.write("grader-zygote: the grader's socket cannot be reached: %s\n" % error)
         return None
 
 
@@ -202,10 +204,8 @@ def serve():
 
     # Listening first: a job that comes while the imports go on waits in
     # the backlog.
-    listeners = [listen(ADDRESS)]
-    direct = direct_listener()
-    if direct is not None:
-        listeners.append(direct)
+    listener = listen(ADDRESS)
+    grader = reach_grader()
     container_env = {name: value for name, value in os.environ.items() if name != "GRADER_ZYGOTE_DIR"}
     base = list(sys.path)
     sys.path.insert(0, HARNESS)
@@ -217,8 +217,12 @@ def serve():
     # What was imported stays put: no collection in a fork writes to it.
     gc.freeze()
     while True:
-        ready, _, _ = select.select(listeners, [], [])
-        connection, _ = ready[0].accept()
+        ready, _, _ = select.select([listener] + ([grader] if grader else []), [], [])
+        if ready[0] is listener:
+            connection, _ = listener.accept()
+        else:
+            # The grader's; the next job comes on a new one.
+            connection, grader = grader, reach_grader()
         with connection:
             try:
                 request, fds = receive(connection)
@@ -226,7 +230,7 @@ def serve():
                 sys.stderr.write("grader-zygote: a job's request was refused: %s\n" % error)
                 continue
             # Only the grader's own socket may ask for the clearing.
-            owned = ready[0] is direct and request.get("direct") is True
+            owned = ready[0] is not listener and request.get("direct") is True
             if owned:
                 # What an exec would get: the container's environment
                 # under the job's own.
@@ -238,8 +242,9 @@ def serve():
                     pass  # the fork says so, failing to enter it
             pid = os.fork()
             if pid == 0:
-                for listener in listeners:
-                    listener.close()
+                listener.close()
+                if grader is not None:
+                    grader.close()
                 connection.close()
                 run_job(request, fds)
             for fd in fds:

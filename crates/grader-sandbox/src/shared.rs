@@ -25,9 +25,10 @@
 //! container each ([`DockerSandbox`], [`crate::WarmPool`]).
 //!
 //! Where the engine runs on this machine, jobs skip `docker exec` too:
-//! the container gets a folder of the grader's, where the zygote also
-//! listens, and each job's stdin, stdout and stderr are pipes of the
-//! grader's, handed to the zygote over that socket. The zygote then does
+//! the container gets a folder of the grader's, read-only, where the
+//! grader listens; the zygote connects there and waits, and each job's
+//! stdin, stdout and stderr are pipes of the grader's, handed to the
+//! zygote over that connection. The zygote then does
 //! what the exec's shell does around an exec'd job (the working directory,
 //! the cleanup, the OOM count) and answers with the job's status. An exec
 //! costs runc, a shell and a client interpreter: about 65 ms of CPU a job,
@@ -53,7 +54,7 @@ use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bollard::Docker;
 use bollard::container::LogOutput;
@@ -77,9 +78,16 @@ const ZYGOTE: &[&str] = &["/usr/bin/python3", "-I", "/opt/grader/grader_zygote.p
 /// Where the grader's folder is in the container (`GRADER_ZYGOTE_DIR`).
 const DIRECT_DIR: &str = "/run/grader-zygote";
 
-/// How long the first job waits for a new container's zygote to listen
-/// in the grader's folder before it is exec'd instead.
-const DIRECT_WAIT: Duration = Duration::from_secs(3);
+/// The grader's socket in that folder.
+const GRADER_SOCKET: &str = "grader.sock";
+
+/// How long the first job waits for a new container's zygote to come to
+/// the grader's socket before it is exec'd instead.
+const DIRECT_WAIT: Duration = Duration::from_secs(5);
+
+/// How long a later job waits for it: the zygote comes back as soon as it
+/// takes a job, so it is there before that job has ended.
+const DIRECT_AGAIN: Duration = Duration::from_secs(2);
 
 /// How long a job that ended waits for the zygote's answer, which comes
 /// once the cleanup is done.
@@ -228,51 +236,55 @@ struct SharedContainer {
     direct: Option<Direct>,
 }
 
-/// A folder of the grader's, bound into a shared container, where its
-/// zygote listens (`grader_zygote.py`).
+/// A folder of the grader's, bound read-only into a shared container,
+/// where the grader listens and the zygote connects for its next job
+/// (`grader_zygote.py`).
 #[derive(Debug)]
 struct Direct {
     /// Removed with the container's [`SharedContainer`].
     folder: tempfile::TempDir,
-    /// Set once the zygote answered there; until then a job waits for it
-    /// up to [`DIRECT_WAIT`].
+    listener: tokio::net::UnixListener,
+    /// Set once the zygote came; until then a job waits for it up to
+    /// [`DIRECT_WAIT`].
     reached: AtomicBool,
-    /// Cleared when it could not be reached: jobs are exec'd from then on.
+    /// Cleared when it did not come: jobs are exec'd from then on.
     usable: AtomicBool,
 }
 
 impl Direct {
     /// A folder for a new container, if the engine runs on this machine
     /// (`DOCKER_HOST` unset or a unix socket): one the grader alone can
-    /// enter, holding the one the container gets, which its user may
-    /// write to.
+    /// enter, holding the one the container gets, with the grader's socket
+    /// in it, which the container's user may connect to and nothing more.
     fn new() -> Option<Direct> {
         let local = std::env::var("DOCKER_HOST")
             .map_or(true, |host| host.is_empty() || host.starts_with("unix://"));
         if !local {
             return None;
         }
-        let made = || -> std::io::Result<tempfile::TempDir> {
+        let made = || -> std::io::Result<Direct> {
             use std::os::unix::fs::PermissionsExt;
             let folder = tempfile::Builder::new()
                 .prefix("grader-zygote-")
                 .tempdir()?;
             let shared = folder.path().join("shared");
             std::fs::create_dir(&shared)?;
-            std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777))?;
-            Ok(folder)
-        };
-        match made() {
-            Ok(folder) => Some(Direct {
+            std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755))?;
+            let socket = shared.join(GRADER_SOCKET);
+            let listener = tokio::net::UnixListener::bind(&socket)?;
+            std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o666))?;
+            Ok(Direct {
                 folder,
+                listener,
                 reached: AtomicBool::new(false),
                 usable: AtomicBool::new(true),
-            }),
-            Err(error) => {
-                tracing::warn!(%error, "no folder for a shared container's zygote; jobs are exec'd");
-                None
-            }
-        }
+            })
+        };
+        made()
+            .inspect_err(|error| {
+                tracing::warn!(%error, "no socket for a shared container's zygote; jobs are exec'd");
+            })
+            .ok()
     }
 
     /// The folder the container gets.
@@ -280,33 +292,40 @@ impl Direct {
         self.folder.path().join("shared")
     }
 
-    /// A connection to the zygote; None (and no more tries) if there is
-    /// none after [`DIRECT_WAIT`] on the first job, at once on a later one.
+    /// The zygote's connection for the next job; None (and no more tries)
+    /// if it did not come within [`DIRECT_WAIT`] of the first job, or
+    /// within [`DIRECT_AGAIN`] of a later one (it comes back as soon as
+    /// it takes a job).
     async fn connect(&self) -> Option<UnixStream> {
         if !self.usable.load(Ordering::Relaxed) {
             return None;
         }
-        let socket = self.shared().join("zygote.sock");
         let patience = if self.reached.load(Ordering::Relaxed) {
-            Duration::ZERO
+            DIRECT_AGAIN
         } else {
             DIRECT_WAIT
         };
-        let deadline = Instant::now() + patience;
-        loop {
-            match UnixStream::connect(&socket) {
-                Ok(stream) => {
-                    self.reached.store(true, Ordering::Relaxed);
-                    return Some(stream);
-                }
-                Err(_) if Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                Err(error) => {
-                    tracing::warn!(%error, socket = %socket.display(), "a shared container's zygote cannot be reached; jobs are exec'd");
-                    self.usable.store(false, Ordering::Relaxed);
-                    return None;
-                }
+        let accepted = tokio::time::timeout(patience, self.listener.accept()).await;
+        let stream = match accepted {
+            Ok(Ok((stream, _))) => stream.into_std().and_then(|stream| {
+                stream.set_nonblocking(false)?;
+                Ok(stream)
+            }),
+            Ok(Err(error)) => Err(error),
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no zygote came within {patience:?}"),
+            )),
+        };
+        match stream {
+            Ok(stream) => {
+                self.reached.store(true, Ordering::Relaxed);
+                Some(stream)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "a shared container's zygote did not come to the grader's socket; jobs are exec'd");
+                self.usable.store(false, Ordering::Relaxed);
+                None
             }
         }
     }
@@ -327,7 +346,7 @@ impl DockerSandbox {
         if let Some(direct) = &direct {
             let host_config = body.host_config.get_or_insert_with(Default::default);
             host_config.binds = Some(vec![format!(
-                "{}:{DIRECT_DIR}:rw",
+                "{}:{DIRECT_DIR}:ro",
                 direct.shared().display()
             )]);
             body.env

@@ -13,7 +13,8 @@ fn stdout(outcome: &Outcome) -> String {
 
 /// Prints the container's name, the name of the job's parent process,
 /// what the job's directory, `/tmp` and `/dev/shm` hold, what it knows of
-/// the zygote's socket, and the other processes' command lines.
+/// the grader's socket and whether it can write beside it, and the other
+/// processes' command lines.
 const LOOK_AROUND: &str = r#"
 import os, socket
 print("host", socket.gethostname())
@@ -21,6 +22,11 @@ print("parent", open(f"/proc/{os.getppid()}/comm").read().strip())
 print("cwd", os.getcwd(), sorted(os.listdir(".")))
 print("tmp", sorted(os.listdir("/tmp")), sorted(os.listdir("/dev/shm")))
 print("env", sorted(name for name in os.environ if name.startswith("GRADER_ZYGOTE")))
+try:
+    open("/run/grader-zygote/left", "w").write("x")
+    print("grader's folder written")
+except OSError as error:
+    print("grader's folder refused:", error.strerror)
 for pid in os.listdir("/proc"):
     if pid.isdigit() and int(pid) not in (1, os.getpid()):
         try:
@@ -96,6 +102,7 @@ subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_n
         "the zygote's socket is its own: {seen}"
     );
     assert_eq!(seen.contains("grader_zygote.py --job"), exec_d, "{seen}");
+    assert!(seen.contains("grader's folder refused"), "{seen}");
     runner.close().await;
     assert_container_gone(&host(&first)).await;
 }
