@@ -53,7 +53,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use bollard::Docker;
@@ -244,9 +244,12 @@ struct Direct {
     /// Removed with the container's [`SharedContainer`].
     folder: tempfile::TempDir,
     listener: tokio::net::UnixListener,
-    /// Set once the zygote came; until then a job waits for it up to
-    /// [`DIRECT_WAIT`].
-    reached: AtomicBool,
+    /// The zygote's process id (in the grader's namespace), 0 until it
+    /// first came: the first to connect, before any job ran. Until then a
+    /// job waits for it up to [`DIRECT_WAIT`]; after, a connection from
+    /// any other process (an author's job that found the socket) is
+    /// dropped.
+    zygote: AtomicI32,
     /// Cleared when it did not come: jobs are exec'd from then on.
     usable: AtomicBool,
 }
@@ -276,7 +279,7 @@ impl Direct {
             Ok(Direct {
                 folder,
                 listener,
-                reached: AtomicBool::new(false),
+                zygote: AtomicI32::new(0),
                 usable: AtomicBool::new(true),
             })
         };
@@ -300,28 +303,44 @@ impl Direct {
         if !self.usable.load(Ordering::Relaxed) {
             return None;
         }
-        let patience = if self.reached.load(Ordering::Relaxed) {
-            DIRECT_AGAIN
-        } else {
+        let zygote = self.zygote.load(Ordering::Relaxed);
+        let patience = if zygote == 0 {
             DIRECT_WAIT
+        } else {
+            DIRECT_AGAIN
         };
-        let accepted = tokio::time::timeout(patience, self.listener.accept()).await;
-        let stream = match accepted {
-            Ok(Ok((stream, _))) => stream.into_std().and_then(|stream| {
-                stream.set_nonblocking(false)?;
-                Ok(stream)
-            }),
-            Ok(Err(error)) => Err(error),
-            Err(_) => Err(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!("no zygote came within {patience:?}"),
-            )),
+        let deadline = tokio::time::Instant::now() + patience;
+        let stream = loop {
+            let Ok(accepted) = tokio::time::timeout_at(deadline, self.listener.accept()).await
+            else {
+                break Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no zygote came within {patience:?}"),
+                ));
+            };
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => break Err(error),
+            };
+            match stream.peer_cred().ok().and_then(|cred| cred.pid()) {
+                Some(pid) if zygote == 0 || pid == zygote => {
+                    self.zygote.store(pid, Ordering::Relaxed);
+                    break stream.into_std().and_then(|stream| {
+                        stream.set_nonblocking(false)?;
+                        Ok(stream)
+                    });
+                }
+                pid => {
+                    tracing::warn!(
+                        ?pid,
+                        zygote,
+                        "dropped a connection to the grader's socket from another process than the zygote"
+                    );
+                }
+            }
         };
         match stream {
-            Ok(stream) => {
-                self.reached.store(true, Ordering::Relaxed);
-                Some(stream)
-            }
+            Ok(stream) => Some(stream),
             Err(error) => {
                 tracing::warn!(%error, "a shared container's zygote did not come to the grader's socket; jobs are exec'd");
                 self.usable.store(false, Ordering::Relaxed);

@@ -107,6 +107,41 @@ subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_n
     assert_container_gone(&host(&first)).await;
 }
 
+/// An author's job that finds the grader's socket and connects to it
+/// takes nothing from the next job: the grader waits for the zygote's own
+/// connection.
+#[tokio::test]
+async fn a_job_that_connects_to_the_graders_socket_does_not_take_the_next_jobs_place() {
+    let runner = SharedRunner::new(sandbox().await);
+    let knock = r#"
+import socket, subprocess, sys
+held = []
+for _ in range(3):
+    connection = socket.socket(socket.AF_UNIX)
+    connection.connect("/run/grader-zygote/grader.sock")
+    held.append(connection)
+subprocess.Popen([sys.executable, "-c", "import socket, time\n"
+                  "c = socket.socket(socket.AF_UNIX); c.connect('/run/grader-zygote/grader.sock'); time.sleep(600)"],
+                 start_new_session=True)
+print("host", socket.gethostname())
+print("connected")
+"#;
+    let first = run(&runner, quick_limits(), knock).await;
+    assert_eq!(first.ending, Ending::Exited { code: 0 }, "{first:?}");
+    assert!(stdout(&first).contains("connected"), "{first:?}");
+    for _ in 0..2 {
+        let next = run(&runner, quick_limits(), LOOK_AROUND).await;
+        assert_eq!(next.ending, Ending::Exited { code: 0 }, "{next:?}");
+        let seen = stdout(&next);
+        assert_eq!(host(&first), host(&next), "one container: {seen}");
+        assert!(
+            !seen.contains("grader_zygote.py --job"),
+            "still without an exec: {seen}"
+        );
+    }
+    runner.close().await;
+}
+
 #[tokio::test]
 async fn a_job_past_its_wall_time_is_stopped_and_the_next_one_runs() {
     let runner = SharedRunner::new(sandbox().await);
