@@ -168,11 +168,28 @@ def clear():
             path = os.path.join(folder, name)
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, ignore_errors=True)
+                if os.path.lexists(path):
+                    # A folder the job took its own rights from.
+                    loosen(path)
+                    shutil.rmtree(path, ignore_errors=True)
             else:
                 try:
                     os.unlink(path)
                 except OSError:
                     pass
+
+
+def loosen(folder):
+    """Gives the job's user back every right on `folder` and the folders
+    in it, so that they can be removed."""
+    try:
+        os.chmod(folder, 0o700)
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            loosen(entry.path)
 
 
 def listen(address):

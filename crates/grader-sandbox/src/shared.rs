@@ -131,7 +131,9 @@ for dir in /proc/[0-9]*; do
     case "$stat" in "$pid (grader-zygote) "?" 1 "*) zygote=1; continue ;; esac
     kill -9 "$pid" 2>/dev/null
 done
-rm -rf /work/* /work/.[!.]* /tmp/* /tmp/.[!.]* /dev/shm/* 2>/dev/null
+scratch='/work/* /work/.[!.]* /tmp/* /tmp/.[!.]* /dev/shm/*'
+# A folder the job took its own rights from is given them back first.
+rm -rf $scratch 2>/dev/null || { chmod -R u+rwx $scratch; rm -rf $scratch; } 2>/dev/null
 true
 "#;
 

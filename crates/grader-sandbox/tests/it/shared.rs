@@ -20,6 +20,7 @@ import os, socket
 print("host", socket.gethostname())
 print("parent", open(f"/proc/{os.getppid()}/comm").read().strip())
 print("cwd", os.getcwd(), sorted(os.listdir(".")))
+print("work", sorted(os.listdir("/work")))
 print("tmp", sorted(os.listdir("/tmp")), sorted(os.listdir("/dev/shm")))
 print("env", sorted(name for name in os.environ if name.startswith("GRADER_ZYGOTE")))
 try:
@@ -79,9 +80,14 @@ async fn exec_d_jobs_share_a_container_but_not_files_nor_processes() {
 async fn jobs_share_a_container(runner: SharedRunner, exec_d: bool) {
     let leave = format!(
         r#"
-import subprocess, sys
+import os, subprocess, sys
 for place in ("left.txt", "/tmp/left", "/tmp/.left", "/dev/shm/left", "/work/.left"):
     open(place, "w").write("x")
+for locked in ("/work/locked", "/tmp/locked"):
+    os.makedirs(locked + "/inner")
+    open(locked + "/inner/left", "w").write("x")
+    os.chmod(locked + "/inner", 0)
+    os.chmod(locked, 0)
 subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True)
 {LOOK_AROUND}
 "#
@@ -95,6 +101,7 @@ subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_n
     assert_forked(&first);
     assert_forked(&second);
     assert!(seen.contains("cwd /work/run-2 []"), "{seen}");
+    assert!(seen.contains("work ['run-2']"), "{seen}");
     assert!(seen.contains("tmp [] []"), "{seen}");
     assert!(!seen.contains("time.sleep(600)"), "{seen}");
     assert!(
