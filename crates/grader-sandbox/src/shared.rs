@@ -146,6 +146,10 @@ pub struct SharedRunner {
     sandbox: DockerSandbox,
     container: Arc<Mutex<Option<SharedContainer>>>,
     execs_only: bool,
+    /// Set when a container's zygote never came to the grader's socket
+    /// (an engine that cannot bind it, say in a VM): the runner's later
+    /// containers are exec'd at once, without waiting for it again.
+    socket_failed: Arc<AtomicBool>,
 }
 
 impl SharedRunner {
@@ -154,6 +158,7 @@ impl SharedRunner {
             sandbox,
             container: Arc::new(Mutex::new(None)),
             execs_only: false,
+            socket_failed: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -183,11 +188,17 @@ impl SharedRunner {
         let stale = slot.as_ref().is_some_and(|container| {
             !container.serves(job) || container.stopped.load(Ordering::Relaxed)
         });
+        if let Some(current) = slot.as_ref()
+            && current.direct.as_ref().is_some_and(Direct::never_came)
+        {
+            self.socket_failed.store(true, Ordering::Relaxed);
+        }
         if stale && let Some(old) = slot.take() {
             old.guard.remove().await;
         }
         if slot.is_none() {
-            *slot = Some(self.sandbox.shared(job, !self.execs_only).await?);
+            let direct = !self.execs_only && !self.socket_failed.load(Ordering::Relaxed);
+            *slot = Some(self.sandbox.shared(job, direct).await?);
         }
         Ok(slot)
     }
@@ -290,6 +301,11 @@ impl Direct {
                 tracing::warn!(%error, "no socket for a shared container's zygote; jobs are exec'd");
             })
             .ok()
+    }
+
+    /// Whether the zygote never came, and jobs are exec'd.
+    fn never_came(&self) -> bool {
+        !self.usable.load(Ordering::Relaxed) && self.zygote.load(Ordering::Relaxed) == 0
     }
 
     /// The folder the container gets.
