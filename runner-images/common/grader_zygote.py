@@ -23,9 +23,9 @@ read-only, at $GRADER_ZYGOTE_DIR, where the grader listens on
 `grader.sock`. The zygote connects there and waits; the grader hands over
 its next job on that connection, pipes of its own for the streams, the
 same way, with `"direct": true`, and the zygote connects again for the
-one after. For such a job the zygote makes the working directory, and once the job
-has ended it clears up after it (every process but init and itself
-killed; /work, /tmp and /dev/shm emptied) and answers
+one after. For such a job the zygote makes the working directory, and
+once the job has ended it clears up after it (every process but init and
+itself killed; /work, /tmp and /dev/shm emptied) and answers
 `<status> <OOM kills before> <OOM kills after>`: what the exec's shell
 does around an exec'd job (shared.rs), without runc, a shell and a client
 interpreter for every job.
@@ -223,7 +223,9 @@ def serve():
     # the backlog.
     listener = listen(ADDRESS)
     grader = reach_grader()
-    container_env = {name: value for name, value in os.environ.items() if name != "GRADER_ZYGOTE_DIR"}
+    container_env = {
+        name: value for name, value in os.environ.items() if name != "GRADER_ZYGOTE_DIR"
+    }
     base = list(sys.path)
     sys.path.insert(0, HARNESS)
     import grader_fork
