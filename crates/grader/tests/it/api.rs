@@ -32,6 +32,17 @@ def create():
     )
 }
 
+/// The body an [`app_reporting`] app answered `POST /notes` with, read
+/// from the failed scenario's message.
+fn probed(result: &grader::GradeResult) -> serde_json::Value {
+    let message = message_of(result, "visible.yaml::create_returns_201_with_the_note");
+    let body = message
+        .lines()
+        .find_map(|line| line.strip_prefix("got: 200 "))
+        .unwrap_or_else(|| panic!("{message}"));
+    serde_json::from_str(body).unwrap()
+}
+
 #[tokio::test]
 async fn an_app_that_exits_at_start_is_an_error_with_its_output() {
     let app =
@@ -93,13 +104,7 @@ async fn the_app_has_no_network_but_its_own_loopback() {
     return results
 "#;
     let result = grade(EXERCISE, &[("app.py", &app_reporting(probe))]).await;
-    let message = message_of(&result, "visible.yaml::create_returns_201_with_the_note");
-    let body = message
-        .lines()
-        .find_map(|line| line.strip_prefix("got: 200 "))
-        .unwrap_or_else(|| panic!("{message}"));
-    let body: serde_json::Value = serde_json::from_str(body).unwrap();
-    let probe = &body["probe"];
+    let probe = &probed(&result)["probe"];
     // Only loopback: nothing routes to the outside, the host, or any other
     // container; the grader reaches the app through the job's own stdio.
     assert_eq!(probe["interfaces"], serde_json::json!(["lo"]), "{probe}");
@@ -120,13 +125,7 @@ async fn the_app_gets_the_environment_its_exercise_sets() {
     return {name: os.environ.get(name) for name in ["BCRYPT_ROUNDS", "JWT_SECRET", "PORT"]}
 "#;
     let (result, _) = support::grade_recorded(&dir, &[("app.py", &app_reporting(probe))]).await;
-    let message = message_of(&result, "visible.yaml::create_returns_201_with_the_note");
-    let body = message
-        .lines()
-        .find_map(|line| line.strip_prefix("got: 200 "))
-        .unwrap_or_else(|| panic!("{message}"));
-    let body: serde_json::Value = serde_json::from_str(body).unwrap();
-    let probe = &body["probe"];
+    let probe = &probed(&result)["probe"];
     assert_eq!(probe["BCRYPT_ROUNDS"], "4", "{probe}");
     assert_eq!(probe["PORT"], "8000", "{probe}");
     assert_eq!(
