@@ -472,10 +472,7 @@ impl SharedContainer {
         let mut watched = pump(output, input, tar, &job.limits, talk, None).await?;
         let ending = match watched.killed {
             Some(ending) => {
-                // A clear that fails finds the container stopped, or the
-                // engine in trouble: either way, the next job gets another.
-                let zygote_alive = self.clear().await.unwrap_or(false);
-                self.stopped.fetch_or(!zygote_alive, Ordering::Relaxed);
+                self.clear().await;
                 ending
             }
             None => {
@@ -546,8 +543,7 @@ impl SharedContainer {
         let watched = pump(output, Box::pin(input), tar, &job.limits, talk, None).await?;
         let ending = match watched.killed {
             Some(ending) => {
-                let zygote_alive = self.clear().await.unwrap_or(false);
-                self.stopped.fetch_or(!zygote_alive, Ordering::Relaxed);
+                self.clear().await;
                 ending
             }
             None => match answer(connection).await {
@@ -567,9 +563,16 @@ impl SharedContainer {
         Ok(watched.into_outcome(ending))
     }
 
-    /// Kills what a stopped job left running and empties its files;
-    /// whether the zygote is still there.
-    async fn clear(&self) -> Result<bool, SandboxError> {
+    /// Kills what a stopped job left running and empties its files. If
+    /// the zygote is gone, or the clear fails (the container stopped, or
+    /// the engine is in trouble), the next job gets another container.
+    async fn clear(&self) {
+        let zygote_alive = self.exec_clear().await.unwrap_or(false);
+        self.stopped.fetch_or(!zygote_alive, Ordering::Relaxed);
+    }
+
+    /// [`SharedContainer::clear`]'s exec: whether the zygote is still there.
+    async fn exec_clear(&self) -> Result<bool, SandboxError> {
         let (_, mut output, _) = self
             .start(CreateExecOptions {
                 cmd: Some(vec![
