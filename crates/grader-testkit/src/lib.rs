@@ -226,7 +226,7 @@ pub fn bin_dir() -> PathBuf {
     versions.pop().map(|(_, bin)| bin).unwrap_or_else(|| {
         panic!(
             "no PostgreSQL server under /usr/lib/postgresql: install Debian's `postgresql` \
-             package (.ci/run does), or set GRADER_POSTGRES_BIN"
+             package (ci/setup test does, from ci/packages.txt), or set GRADER_POSTGRES_BIN"
         )
     })
 }

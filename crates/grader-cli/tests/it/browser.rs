@@ -14,7 +14,7 @@ use fantoccini::{Client, ClientBuilder};
 use crate::support::free_port;
 
 const INSTALL: &str = "the page's tests need Debian's chromium and chromium-driver: \
-    apt-get install chromium chromium-driver (.ci/run installs them)";
+    ci/setup test installs them (ci/packages.txt)";
 
 /// `name` on the PATH.
 fn find(name: &str) -> Option<PathBuf> {
