@@ -371,8 +371,10 @@ fn judge_correct(ran: &Ran) -> (Vec<TestResult>, Option<(ErrorKind, String)>) {
                 .to_owned(),
         ))
     } else if !report.defects.is_empty() {
+        // Signed lines carry the learner's text: one the grader cannot
+        // read is the learner's doing, never a free retry.
         Some((
-            ErrorKind::Infra,
+            ErrorKind::Crashed,
             format!("the test report could not be read: {}", report.defects[0]),
         ))
     } else if let Some(error) = report.collect_errors.first() {
@@ -423,12 +425,13 @@ fn judge_bug(ran: &Ran, catchers: &BTreeSet<String>) -> Result<Verdict, String> 
         Some((kind, _)) => return Ok(Verdict::Stopped(kind.as_str().to_owned())),
         None => {}
     }
-    if let Some(defect) = report.defects.first() {
-        return Err(format!(
-            "the test report of a bug's run could not be read: {defect}"
-        ));
-    }
-    if report.cut || report.exit_code.is_none() || !report.collect_errors.is_empty() {
+    // A report that cannot be read carries the learner's text: their
+    // tests' doing, as a crash is.
+    if !report.defects.is_empty()
+        || report.cut
+        || report.exit_code.is_none()
+        || !report.collect_errors.is_empty()
+    {
         return Ok(Verdict::Stopped("crashed".to_owned()));
     }
     let caught: Vec<String> = catchers

@@ -167,8 +167,10 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, key: &Key) -> GradeResu
                 .to_owned(),
         ))
     } else if !report.defects.is_empty() {
+        // Signed lines carry the learner's text (messages, reprs, output):
+        // one the grader cannot read is the learner's doing, never `infra`.
         Some((
-            ErrorKind::Infra,
+            ErrorKind::Crashed,
             format!("the test report could not be read: {}", report.defects[0]),
         ))
     } else if let Some(syntax) = &report.syntax_error {

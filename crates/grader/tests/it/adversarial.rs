@@ -191,6 +191,14 @@ async fn os_exit_zero_in_a_test_call() {
     attack(&FIZZBUZZ, &["os_exit_zero_in_a_test_call.py"]).await;
 }
 
+/// Lone surrogates and bytes that are not UTF-8 in an exception's message,
+/// a repr and the output: the report line carrying them made the grading
+/// `infra` (issue 24), a retry that does not count.
+#[tokio::test]
+async fn lone_surrogates_in_every_text() {
+    attack(&FIZZBUZZ, &["lone_surrogates_in_every_text.py"]).await;
+}
+
 /// A `BaseException` of its own, and a `KeyboardInterrupt`.
 #[tokio::test]
 async fn base_exceptions_from_the_function() {
