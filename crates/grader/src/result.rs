@@ -203,7 +203,9 @@ impl Output {
 
 impl TestResult {
     /// A test's result from the exercise's settings for it and a verdict:
-    /// the points are earned only when it passed.
+    /// the points are earned only when it passed. A skipped test (pytest's
+    /// skip or xfail) neither earns nor loses them: it is out of the
+    /// maximum, as bare pytest leaves it out of the failures.
     pub fn judged(
         id: String,
         name: String,
@@ -221,7 +223,11 @@ impl TestResult {
             } else {
                 0.0
             },
-            max_score: settings.points,
+            max_score: if status == TestStatus::Skipped {
+                0.0
+            } else {
+                settings.points
+            },
             visibility: settings.visibility,
             task: settings.task,
             tags: settings.tags,
@@ -303,7 +309,7 @@ impl GradeResult {
                 && self
                     .tests
                     .iter()
-                    .all(|test| matches!(test.status, TestStatus::Passed));
+                    .all(|test| matches!(test.status, TestStatus::Passed | TestStatus::Skipped));
             self.status = if all_passed {
                 Status::Passed
             } else {

@@ -56,14 +56,23 @@ def test_error_class(base):
 
 class TestObject:
     """An object of the test process, passed into the learner's code: it
-    can be called, iterated, indexed, compared and its public attributes
-    read, each through the wire; never changed."""
+    can be called, iterated, indexed, compared, computed with, used in a
+    `with` block and its public attributes read, each through the wire;
+    never changed."""
 
     __slots__ = ("_g_ref", "_g_count", "__weakref__")
 
-    def __init__(self, ref):
-        object.__setattr__(self, "_g_ref", ref)
-        object.__setattr__(self, "_g_count", 0)
+    @classmethod
+    def _new(cls, ref):
+        proxy = object.__new__(cls)
+        object.__setattr__(proxy, "_g_ref", ref)
+        object.__setattr__(proxy, "_g_count", 0)
+        return proxy
+
+    def __init__(self, *args, **kwargs):
+        # `obj.__init__(...)` in the learner's code (a mocked `super()`):
+        # the test's object's own `__init__`.
+        WORKER.request("callattr", self, "__init__", list(args), kwargs)
 
     def __del__(self):
         try:
@@ -78,7 +87,7 @@ class TestObject:
         raise AttributeError("objects the tests pass in cannot be changed")
 
     def __call__(self, *args, **kwargs):
-        return WORKER.request("call", self, list(args), kwargs)
+        return WORKER.request("call", self, list(args), kwargs, WORKER.calling_frames())
 
     def __len__(self):
         return WORKER.request("unary", "len", self)
@@ -128,6 +137,41 @@ class TestObject:
     def __ge__(self, other):
         return WORKER.request("binary", "ge", self, other)
 
+    def __enter__(self):
+        return WORKER.request("enter", self)
+
+    def __exit__(self, kind, error, traceback):
+        return WORKER.request("exit", self, error)
+
+    def __format__(self, spec):
+        return WORKER.request("format", self, spec)
+
+
+def _unary(name):
+    def unary(self):
+        return WORKER.request("unary", name, self)
+
+    return unary
+
+
+def _binary(name):
+    def forward(self, other):
+        return WORKER.request("binary", name, self, other)
+
+    def reflected(self, other):
+        return WORKER.request("binary", "r" + name, self, other)
+
+    return forward, reflected
+
+
+for _name in ("reversed", "neg", "pos", "abs", "invert", "index", "int", "float", "complex"):
+    setattr(TestObject, "__%s__" % _name, _unary(_name))
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul",
+              "lshift", "rshift", "and", "or", "xor"):
+    _forward, _reflected = _binary(_name + "_" if _name in ("and", "or") else _name)
+    setattr(TestObject, "__%s__" % _name, _forward)
+    setattr(TestObject, "__r%s__" % _name, _reflected)
+
 
 class Worker(grader_wire.Codec):
     def __init__(self, sock):
@@ -149,7 +193,7 @@ class Worker(grader_wire.Codec):
     def imported(self, ref, extra):
         proxy = self.proxies.get(ref)
         if proxy is None:
-            proxy = TestObject(ref)
+            proxy = TestObject._new(ref)
             self.proxies[ref] = proxy
         object.__setattr__(proxy, "_g_count", proxy._g_count + 1)
         return proxy
@@ -181,6 +225,9 @@ class Worker(grader_wire.Codec):
 
     def traceback_of(self, error):
         return learner_traceback(error)
+
+    def calling_frames(self):
+        return calling_frames()
 
     def operation(self, op):
         """What a request's `op` does here."""
@@ -236,24 +283,50 @@ class Worker(grader_wire.Codec):
                     self.exports.drop(ref, count)
 
     def serve(self, message):
+        reply = None
         try:
             op = message[1]
             args = [self.decode(arg) for arg in message[2:]]
             value = self.operation(op)(*args)
-            reply = ["r", self.encode(value)]
         except BaseException as error:  # the learner's, whatever it is
             try:
                 reply = ["x", ["e", self.exception_out(error)]]
             except BaseException:
                 reply = ["x", ["e", {"base": "RuntimeError", "chain": [], "args": ["an unreadable exception"], "str": "an unreadable exception", "ref": None, "traceback": ""}]]
+        if reply is None:
+            try:
+                reply = ["r", self.encode(value)]
+            except Exception as error:
+                # The value itself cannot cross: the boundary's failure,
+                # which the tests must not read as the learner's exception.
+                reply = ["x", ["e", {"boundary": str(error)}]]
         flush()
         try:
             self.send(reply)
         except ValueError as error:  # too large to send
-            self.send(["x", ["e", {"base": "ValueError", "chain": [], "args": [str(error)], "str": str(error), "ref": None, "traceback": ""}]])
+            self.send(["x", ["e", {"boundary": str(error)}]])
 
     def run(self):
         self.wait()
+
+
+# Most of the learner's frames sent with a call.
+MAX_FRAMES = 40
+
+
+def calling_frames():
+    """The learner's code on the stack, innermost first, as (file, function):
+    the test's object called runs under frames of these names, so a test
+    double that inspects its callers (`inspect.stack()`) sees the learner's
+    code calling it, as in one process."""
+    frames = []
+    frame = sys._getframe(1)
+    while frame is not None and len(frames) < MAX_FRAMES:
+        code = frame.f_code
+        if not code.co_filename.startswith(HARNESS):
+            frames.append([code.co_filename[:300], code.co_name[:100]])
+        frame = frame.f_back
+    return frames
 
 
 def flush():
@@ -331,7 +404,23 @@ def exit_context(value, error):
     return type(value).__exit__(value, type(error), error, None)
 
 
+# The builtins before the tests replaced any (see `set_builtins`).
+ORIGINAL_BUILTINS = dict(vars(builtins))
+
+
+def set_builtins(patched, restored):
+    """The test process's builtins that its tests replaced, here too: the
+    learner's code looks them up in this process."""
+    for name, value in patched.items():
+        if name in ORIGINAL_BUILTINS:
+            setattr(builtins, name, value)
+    for name in restored:
+        if name in ORIGINAL_BUILTINS:
+            setattr(builtins, name, ORIGINAL_BUILTINS[name])
+
+
 OPS = {
+    "builtins": set_builtins,
     "compile": compile_files,
     "import": importlib.import_module,
     "getattr": getattr,

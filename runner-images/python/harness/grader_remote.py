@@ -17,18 +17,23 @@ name, so `pytest.raises(InsufficientFunds)` and `issubclass` work. Its
 attributes are read from the original.
 
 The learner's process may ask this one for exactly these things, and only
-about objects a test passed to it: call it, read a public attribute, len,
-iter, next, bool, hash, repr, str, read an item, membership, a comparison.
+about objects a test passed to it (SERVED, SAFE_UNARY, SAFE_BINARY): call
+it, read a public attribute, the protocols of numbers, containers,
+iterators and context managers (len, iter, next, bool, hash, repr, str,
+format, reversed, items, membership, comparisons, arithmetic, `with`).
 It cannot change them: no attribute or item is set from there (a test that
 counts what the code looked at keeps its count).
 
 If that process dies, breaks the protocol or overruns a test's time limit,
 it is killed; the call fails with `LearnerCrashed` (or the timeout), and the
-next use starts a fresh one, where module-level names are found again.
+next use starts a fresh one, where module-level names are found again. A
+value that cannot cross fails with `CannotCross`. Both are `BoundaryError`s,
+not `Exception`s: no test expects them by accident.
 """
 
 import builtins
 import codecs
+import operator
 import os
 import select
 import signal
@@ -39,6 +44,7 @@ import weakref
 
 import grader_fork
 import grader_wire
+import grader_frames
 
 # pytest leaves this module's frames (the proxies, and what serves the
 # learner's process's requests) out of a failure's traceback.
@@ -50,14 +56,27 @@ BUILTIN_ERRORS = {
     for name, value in vars(builtins).items()
     if isinstance(value, type) and issubclass(value, BaseException)
 }
+# The builtins as they were before any test ran: a test that replaces one
+# (`mock.patch("builtins.input")`) replaces it for the learner's code too.
+ORIGINAL_BUILTINS = dict(vars(builtins))
 # Most fresh learner processes one run may start.
 MAX_STARTS = 25
 # Bytes of the learner's output kept per test; the rest is dropped.
 OUTPUT_BUDGET = 1 << 20
 
 
-class LearnerCrashed(Exception):
+class BoundaryError(BaseException):
+    """The grader's own failure between the two processes. Not an
+    `Exception`: no `pytest.raises(ValueError)` nor `except Exception` in a
+    test mistakes it for what the learner's code raised."""
+
+
+class LearnerCrashed(BoundaryError):
     """The learner's process ended, or broke the protocol, during a call."""
+
+
+class CannotCross(BoundaryError):
+    """A value could not cross between the tests and the learner's code."""
 
 
 class LearnerInterrupt(Exception):
@@ -151,6 +170,8 @@ class Connection(grader_wire.Codec):
         self.last_error = None
         # Requests made: whether the learner's code had a part in a failure.
         self.requests = 0
+        # Builtins the tests replaced, as the learner's process has them.
+        self.patched = {}
 
     # -- the process ----------------------------------------------------------
 
@@ -170,6 +191,7 @@ class Connection(grader_wire.Codec):
         self.starts += 1
         self.broken = None
         self.poll = None
+        self.patched = {}
 
     def start(self):
         """A fresh process of the other side."""
@@ -193,7 +215,11 @@ class Connection(grader_wire.Codec):
     def request(self, op, *args):
         self.requests += 1
         self.ensure()
-        data = self.frames(["q", op] + [self.encode(arg) for arg in args])
+        self.sync_builtins()
+        try:
+            data = self.frames(["q", op] + [self.encode(arg) for arg in args])
+        except ValueError as error:
+            raise CannotCross("a test's value could not be sent to %s: %s" % (self.CODE, error)) from None
         try:
             self.process.sock.sendall(data)
             kind, value = self.wait()
@@ -214,6 +240,20 @@ class Connection(grader_wire.Codec):
             self.last_error = value
             raise value
         return value
+
+    def sync_builtins(self):
+        """Tells the learner's process which builtins the tests replace
+        now (a mock's patch of `builtins.open`), and which they put back,
+        before anything of the learner's runs."""
+        now = {
+            name: value for name, value in vars(builtins).items()
+            if name in ORIGINAL_BUILTINS and ORIGINAL_BUILTINS[name] is not value
+        }
+        if now.keys() == self.patched.keys() and all(now[name] is self.patched[name] for name in now):
+            return
+        restored = [name for name in self.patched if name not in now]
+        self.patched = now
+        self.request("builtins", now, restored)
 
     def frames(self, message):
         """`message` on the wire, after word of the proxies dropped."""
@@ -408,6 +448,11 @@ class Connection(grader_wire.Codec):
             if not isinstance(error, BaseException):
                 raise grader_wire.WireError("an exception that is not one")
             return error
+        if "boundary" in data:
+            # The learner's end could not send its answer: the boundary's
+            # failure, never an exception a test could expect.
+            return CannotCross("%s's answer could not be sent to the tests: %s" % (
+                self.CODE, grader_wire.checked(data["boundary"], str)[:1000]))
         chain = grader_wire.checked_list(data.get("chain", []))
         cls = self.mirror(data.get("base", "Exception"), chain)
         args = tuple(self.decode(arg) for arg in grader_wire.checked_list(data.get("args", [])))
@@ -463,17 +508,57 @@ def _mirror_getattr(self, name):
     return getattr(ref, name)
 
 
+# The special methods of a test's object the learner's code may read (and
+# so call), as code in one process does: `self._socket.__exit__(...)`,
+# a mocked `super().__init__(...)`. Nothing here reaches a test's globals,
+# its class or its code (`__globals__`, `__class__`, `__code__`, `__dict__`).
+CALLABLE_DUNDERS = frozenset({
+    "__init__", "__call__", "__enter__", "__exit__", "__iter__", "__next__", "__len__",
+    "__contains__", "__getitem__", "__bool__", "__str__", "__repr__", "__format__",
+    "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__hash__",
+    "__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__",
+    "__name__", "__qualname__", "__doc__", "__module__",
+})
+
+
 def _public(name):
-    if type(name) is not str or name.startswith("_"):
+    if type(name) is not str or (name.startswith("_") and name not in CALLABLE_DUNDERS):
         raise PermissionError("only public attributes of the tests' objects can be used")
     return name
 
 
-SAFE_UNARY = {"len": len, "iter": iter, "next": next, "bool": bool, "hash": hash, "repr": repr, "str": str}
-SAFE_BINARY = {
-    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
-    "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
+def _call(conn, raw, args, kwargs, frames=None):
+    target = conn.target(raw)
+    args = conn.decode(args)
+    kwargs = {str(k): v for k, v in conn.decode(kwargs).items()}
+    frames = conn.decode(frames)
+    if type(frames) is list and frames:
+        return grader_frames.run(frames, lambda: target(*args, **kwargs))
+    return target(*args, **kwargs)
+
+
+# What the learner's code may do with a test's object, as the same code
+# would in one process: the protocols of values and test doubles (numbers,
+# containers, iterators, files, sockets). Nothing here sets or deletes.
+SAFE_UNARY = {
+    "len": len, "iter": iter, "next": next, "bool": bool, "hash": hash, "repr": repr, "str": str,
+    "reversed": reversed, "neg": operator.neg, "pos": operator.pos, "abs": abs,
+    "invert": operator.invert, "index": operator.index, "int": int, "float": float,
+    "complex": complex,
 }
+SAFE_BINARY = {
+    name: getattr(operator, name)
+    for name in (
+        "eq", "ne", "lt", "le", "gt", "ge", "add", "sub", "mul", "truediv", "floordiv",
+        "mod", "pow", "matmul", "lshift", "rshift", "and_", "or_", "xor",
+    )
+}
+# The same, with the learner's value on the left: `2 * test_value`.
+SAFE_BINARY.update({
+    "r" + name: (lambda op: lambda a, b: op(b, a))(SAFE_BINARY[name])
+    for name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul",
+                 "lshift", "rshift", "and_", "or_", "xor")
+})
 
 
 def _unary(conn, name, raw):
@@ -488,15 +573,30 @@ def _binary(conn, name, raw, other):
     return SAFE_BINARY[name](conn.target(raw), conn.decode(other))
 
 
+def _exit(conn, raw, error):
+    """`__exit__` of a test's object that the learner's code used in a
+    `with` block (or called itself), with the exception that ended it."""
+    error = conn.decode(error)
+    if error is None:
+        return conn.target(raw).__exit__(None, None, None)
+    if not isinstance(error, BaseException):
+        raise TypeError("__exit__ takes an exception")
+    return conn.target(raw).__exit__(type(error), error, error.__traceback__)
+
+
 SERVED = {
     "getattr": lambda conn, raw, name: getattr(conn.target(raw), _public(name)),
-    "call": lambda conn, raw, args, kwargs: conn.target(raw)(
+    "call": _call,
+    "callattr": lambda conn, raw, name, args, kwargs: getattr(conn.target(raw), _public(name))(
         *conn.decode(args), **{str(k): v for k, v in conn.decode(kwargs).items()}
     ),
     "unary": _unary,
     "binary": _binary,
     "getitem": lambda conn, raw, key: conn.target(raw)[conn.decode(key)],
     "contains": lambda conn, raw, item: conn.decode(item) in conn.target(raw),
+    "enter": lambda conn, raw: conn.target(raw).__enter__(),
+    "exit": _exit,
+    "format": lambda conn, raw, spec: format(conn.target(raw), grader_wire.checked(spec, str)),
 }
 
 

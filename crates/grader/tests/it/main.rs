@@ -15,6 +15,7 @@ mod format;
 mod hostile;
 mod links;
 mod mutants;
+mod one_process;
 mod outputs;
 mod properties;
 mod proxy;

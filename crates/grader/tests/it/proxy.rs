@@ -94,7 +94,7 @@ async fn a_tests_object_that_raises_in_a_call_shows_the_tests_frames_not_the_har
     assert_eq!(test.status, TestStatus::Failed);
     let message = test.message.as_deref().unwrap_or_default();
     assert!(message.contains("TypeError"), "{message}");
-    assert!(message.contains("test_features.py:95"), "{message}");
+    assert!(message.contains("test_features.py:97"), "{message}");
     assert!(!message.contains("grader_remote"), "{message}");
 }
 
