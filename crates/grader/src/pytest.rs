@@ -14,7 +14,16 @@
 //! SysV segment) that tells a later run it is not the first — the correct
 //! implementation's run — and fail on purpose. In a fresh container a run
 //! can tell the implementations apart only by running them. The bug runs go
-//! side by side, a few at a time, once the correct run has passed tests.
+//! side by side, a few at a time, once the correct run has passed tests,
+//! with more runs on correct code among them (`interleaved`).
+//!
+//! Chance catches nothing: in each run a test starts from the same
+//! pseudo-random state and runs again while it passes ([`REPEATS`] times),
+//! and a test counts as catching only if it passed every time in every run
+//! on correct code, those beside the bugs' included, with the same
+//! neighbours. A test whose verdict changed on correct code is flaky: it is
+//! failed, and no bug counts (`Unsteady`). A coin thrown with the system's
+//! randomness survives four runs of three with a chance of 2^-12.
 //!
 //! In the container, pytest runs in a child of the entry process, a fresh
 //! interpreter without the job's key (`grader_tests.py`): the child's word
@@ -57,6 +66,11 @@ const TEST_OUTPUT_CAP: usize = 4096;
 const MESSAGE_CAP: usize = 4096;
 /// Bytes kept of the correct run's stderr in the author's log.
 const LOG_CAP: usize = 16 * 1024;
+/// Times a learner's test runs in one run while it passes: on correct
+/// code it must pass every time to catch anything, so with the runs on
+/// correct code (`correct_runs_beside`) a test that passes by a coin's
+/// throw counts with a chance of 2^-12 at most.
+const REPEATS: u32 = 3;
 /// Bug runs at once.
 const BUG_RUNS_AT_ONCE: usize = 3;
 /// Largest bug patch read.
@@ -115,37 +129,170 @@ impl ExerciseKind for Pytest {
                 Ok(ran) => ran,
                 Err(message) => return infra(message),
             };
-        let (mut result, catchers) = on_correct_code(exercise, &on_correct);
+        let (mut result, catchers) = on_correct_code(exercise, submission, &on_correct);
         // A run on correct code that did not finish is no baseline: a test
         // that ends the run (os._exit, a limit) would end it on every bug
         // too, and count as catching them all.
-        let verdicts = if catchers.is_empty() || result.error.is_some() {
-            bugs.iter().map(|_| Ok(Verdict::NotRun)).collect()
+        let verdicts: Vec<Verdict> = if catchers.is_empty() || result.error.is_some() {
+            bugs.iter().map(|_| Verdict::NotRun).collect()
         } else {
+            // The bugs' runs, and more runs on correct code among them, at
+            // the same concurrency: a test counts only if it passed in every
+            // run on correct code, so chance, timing and load catch nothing.
+            let plan = interleaved(bugs.len());
             // Collected with a loop, not `map`: a closure returning the
             // future would not be general enough for the grading to be Send.
             let mut runs = Vec::new();
-            for (_, files) in &bugs {
-                let (image, catchers) = (image.clone(), &catchers);
-                runs.push(async move {
-                    run(grader, exercise, spec, submission, files, image)
-                        .await
-                        .and_then(|ran| judge_bug(&ran, catchers))
-                });
+            for step in &plan {
+                let files = step.map_or(&correct, |bug| &bugs[bug].1);
+                let image = image.clone();
+                runs.push(
+                    async move { run(grader, exercise, spec, submission, files, image).await },
+                );
             }
-            futures_util::stream::iter(runs)
+            let ran: Vec<Ran> = match futures_util::stream::iter(runs)
                 .buffered(BUG_RUNS_AT_ONCE)
                 .collect::<Vec<_>>()
                 .await
+                .into_iter()
+                .collect::<Result<_, _>>()
+            {
+                Ok(ran) => ran,
+                Err(message) => return infra(message),
+            };
+            let again: Vec<&Ran> = plan
+                .iter()
+                .zip(&ran)
+                .filter_map(|(step, ran)| step.is_none().then_some(ran))
+                .collect();
+            for ran in &again {
+                let ending = crate::ending::stopped(&ran.outcome, &ran.job.limits, Some(&ran.key));
+                if let Some((ErrorKind::Infra, message)) = ending {
+                    return infra(message);
+                }
+            }
+            match steady(&catchers, &on_correct, &again) {
+                Ok(()) => {
+                    let mut verdicts = Vec::new();
+                    for (step, ran) in plan.iter().zip(&ran) {
+                        if step.is_some() {
+                            match judge_bug(ran, &catchers) {
+                                Ok(verdict) => verdicts.push(verdict),
+                                Err(message) => return infra(message),
+                            }
+                        }
+                    }
+                    verdicts
+                }
+                Err(unsteady) => {
+                    unsteady.mark(&mut result.tests);
+                    let why = unsteady.reason();
+                    bugs.iter()
+                        .map(|_| Verdict::Unsteady(why.clone()))
+                        .collect()
+                }
+            }
         };
         for (number, ((bug, _), verdict)) in bugs.iter().zip(verdicts).enumerate() {
-            match verdict {
-                Ok(verdict) => result.tests.push(bug_result(bug, number + 1, verdict)),
-                Err(message) => return infra(message),
-            }
+            result.tests.push(bug_result(bug, number + 1, verdict));
         }
         result.settle();
         result
+    }
+}
+
+/// More runs on correct code beside the bugs' (beside the first, which
+/// ran alone): one with the first bugs, one with the last, one between,
+/// and one more every six bugs.
+fn correct_runs_beside(bugs: usize) -> usize {
+    3 + bugs / 6
+}
+
+/// The order of the runs after the first: `None` for a run on correct
+/// code, `Some(n)` for bug `n`; the runs on correct code spread among the
+/// bugs', first and last included, so that each bug's run has one on
+/// correct code near it, with the same neighbours.
+fn interleaved(bugs: usize) -> Vec<Option<usize>> {
+    let corrects = correct_runs_beside(bugs);
+    let gaps = corrects - 1;
+    let mut plan = Vec::with_capacity(bugs + corrects);
+    for slot in 0..corrects {
+        plan.push(None);
+        if slot < gaps {
+            plan.extend((bugs * slot / gaps..bugs * (slot + 1) / gaps).map(Some));
+        }
+    }
+    plan
+}
+
+/// Why the learner's tests cannot judge the bugs: their runs on correct
+/// code did not agree.
+#[derive(Debug)]
+enum Unsteady {
+    /// A later run on correct code did not finish (a test that ends the
+    /// run now and then would end a bug's run, and count as catching it).
+    Stopped(String),
+    /// Tests whose outcome changed from one run on correct code to
+    /// another: how many runs they passed, of how many.
+    Flaky(BTreeMap<String, (usize, usize)>),
+}
+
+impl Unsteady {
+    fn reason(&self) -> String {
+        match self {
+            Unsteady::Stopped(how) => format!(
+                "one of your tests' runs on the correct implementation did not finish ({how})"
+            ),
+            Unsteady::Flaky(tests) => format!(
+                "your tests gave different verdicts on the same correct implementation ({} flaky)",
+                tests.len()
+            ),
+        }
+    }
+
+    /// Says on each flaky test that it is, and fails it: a test whose
+    /// verdict is chance's judges nothing.
+    fn mark(&self, tests: &mut [TestResult]) {
+        let Unsteady::Flaky(flaky) = self else {
+            return;
+        };
+        for test in tests {
+            if let Some((passed, runs)) = flaky.get(&test.id) {
+                test.status = TestStatus::Failed;
+                test.message = Some(format!(
+                    "flaky: this test passed in {passed} of {runs} runs on the correct \
+                     implementation; a test whose verdict depends on chance, timing or what \
+                     runs beside it catches nothing"
+                ));
+            }
+        }
+    }
+}
+
+/// Whether every later run on correct code finished, and each test that
+/// ran in the first passed, or failed, in all of them.
+fn steady(catchers: &BTreeSet<String>, first: &Ran, again: &[&Ran]) -> Result<(), Unsteady> {
+    if let Some(how) = again.iter().find_map(|ran| unfinished(ran)) {
+        return Err(Unsteady::Stopped(how));
+    }
+    let runs = again.len() + 1;
+    let mut flaky = BTreeMap::new();
+    for id in first.report.results.keys() {
+        let passed = |ran: &&&Ran| {
+            ran.report
+                .results
+                .get(id)
+                .is_some_and(|event| event.outcome == report::Outcome::Passed)
+        };
+        let passes = usize::from(catchers.contains(id)) + again.iter().filter(passed).count();
+        if passes != 0 && passes != runs {
+            flaky.insert(id.clone(), (passes, runs));
+        }
+    }
+    if flaky.is_empty() {
+        Ok(())
+    } else {
+        Err(Unsteady::Flaky(flaky))
     }
 }
 
@@ -171,7 +318,11 @@ fn make_bugs<'a>(
 /// The result as the run on correct code makes it — the learner's tests,
 /// the error that stopped the run, the log — and the tests that passed
 /// there, the ones that may catch a bug.
-fn on_correct_code(exercise: &Exercise, ran: &Ran) -> (GradeResult, BTreeSet<String>) {
+fn on_correct_code(
+    exercise: &Exercise,
+    submission: &Submission,
+    ran: &Ran,
+) -> (GradeResult, BTreeSet<String>) {
     let mut result = GradeResult::graded(
         &exercise.id,
         // `Grader::grade` times the whole: every run, side by side.
@@ -179,7 +330,7 @@ fn on_correct_code(exercise: &Exercise, ran: &Ran) -> (GradeResult, BTreeSet<Str
         Vec::new(),
         Output::run_log(&ran.outcome, "", &ran.report.other_lines, LOG_CAP),
     );
-    let (tests, error) = judge_correct(ran);
+    let (tests, error) = judge_correct(submission, ran);
     let catchers = tests
         .iter()
         .filter(|test| test.status == TestStatus::Passed)
@@ -296,6 +447,7 @@ pub fn archive(
             "files": submission.files.keys().collect::<Vec<_>>(),
             "implementation": implementation.keys().collect::<Vec<_>>(),
             "test_timeout": spec.test_timeout().map(|timeout| timeout.as_secs_f64()),
+            "repeat": REPEATS,
             "output_cap": TEST_OUTPUT_CAP,
             "message_cap": MESSAGE_CAP,
         }
@@ -305,12 +457,26 @@ pub fn archive(
 }
 
 /// The learner's tests as they ran on the correct implementation, and the
-/// error that stopped the run, if one did.
-fn judge_correct(ran: &Ran) -> (Vec<TestResult>, Option<(ErrorKind, String)>) {
+/// error that stopped the run, if one did. A row counts only for a test
+/// collected from one of the learner's files: ids such as `bugs::<name>`
+/// are the grader's own.
+fn judge_correct(
+    submission: &Submission,
+    ran: &Ran,
+) -> (Vec<TestResult>, Option<(ErrorKind, String)>) {
     let report = &ran.report;
     let stopped = crate::ending::stopped(&ran.outcome, &ran.job.limits, Some(&ran.key));
     let mut tests = Vec::new();
-    for test in report.collected.iter().flatten() {
+    let learners = |id: &str| {
+        id.split_once("::")
+            .is_some_and(|(file, _)| submission.files.contains_key(file))
+    };
+    for test in report
+        .collected
+        .iter()
+        .flatten()
+        .filter(|test| learners(&test.id))
+    {
         let settings = TestSettings {
             points: 0.0,
             visibility: Visibility::Visible,
@@ -416,6 +582,24 @@ enum Verdict {
     Missed,
     /// No bug run: no test passed on the correct implementation.
     NotRun,
+    /// The runs on correct code disagreed: nothing the tests said counts.
+    Unsteady(String),
+}
+
+/// Whether a run ended without a whole report: stopped by a limit, a
+/// report that cannot be read (it carries the learner's text: their
+/// tests' doing, as a crash is), cut short, without its end, or with a
+/// test file that could not load.
+fn unfinished(ran: &Ran) -> Option<String> {
+    let report = &ran.report;
+    if let Some((kind, _)) = crate::ending::stopped(&ran.outcome, &ran.job.limits, Some(&ran.key)) {
+        return Some(kind.as_str().to_owned());
+    }
+    (!report.defects.is_empty()
+        || report.cut
+        || report.exit_code.is_none()
+        || !report.collect_errors.is_empty())
+    .then(|| "crashed".to_owned())
 }
 
 fn judge_bug(ran: &Ran, catchers: &BTreeSet<String>) -> Result<Verdict, String> {
@@ -425,13 +609,7 @@ fn judge_bug(ran: &Ran, catchers: &BTreeSet<String>) -> Result<Verdict, String> 
         Some((kind, _)) => return Ok(Verdict::Stopped(kind.as_str().to_owned())),
         None => {}
     }
-    // A report that cannot be read carries the learner's text: their
-    // tests' doing, as a crash is.
-    if !report.defects.is_empty()
-        || report.cut
-        || report.exit_code.is_none()
-        || !report.collect_errors.is_empty()
-    {
+    if unfinished(ran).is_some() {
         return Ok(Verdict::Stopped("crashed".to_owned()));
     }
     let caught: Vec<String> = catchers
@@ -491,6 +669,10 @@ fn bug_result(bug: &BugSpec, number: usize, verdict: Verdict) -> TestResult {
                 "missed: {}\nevery test of yours passes on it",
                 bug.description
             ),
+        ),
+        Verdict::Unsteady(why) => (
+            TestStatus::Failed,
+            format!("missed: {}\nnot counted: {why}", bug.description),
         ),
         Verdict::NotRun => (
             TestStatus::Failed,

@@ -243,7 +243,8 @@ def run(work, config, key, held, prestarted=None):
     tests = [name for name in config.get("files", []) if isinstance(name, str)]
     started = time.monotonic()
     child.go({"files": tests, "modules": [name[: -len(".py")] for name in files],
-              "test_timeout": config.get("test_timeout")})
+              "test_timeout": config.get("test_timeout"),
+              "repeat": config.get("repeat", 1)})
     read_end = child.report
     pending = b""
     total = 0

@@ -7,8 +7,11 @@ their own tests, and the parent reads it as such.
     python3 -I -B grader_tests_child.py <pipe fd> <control fd> <settings fd>
 
 It imports pytest first, then reads its settings (the test files, the
-implementation's module names, the per-test time limit) as JSON from the
-settings pipe: in a warm container it is started before its job exists.
+implementation's module names, the per-test time limit, how many times a
+passing test runs) as JSON from the settings pipe: in a warm container it
+is started before its job exists. Each test runs from the same
+pseudo-random state, and again while it passes (`repeat` times): on correct
+code a test must pass every time to count.
 
 The implementation is not in this process: its modules here are proxies
 (grader_remote.py) for a process of its own (grader_impl.py), asked for
@@ -18,12 +21,14 @@ it was abandoned (a test's time limit) or it died.
 
 import json
 import os
+import random
 import signal
 import socket
 import struct
 import sys
 
 import pytest
+from _pytest.runner import runtestprotocol
 
 HARNESS = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HARNESS)
@@ -87,11 +92,15 @@ class TestTimeout(BaseException):
 
 
 class Reporter:
-    def __init__(self, pipe, test_timeout, implementation):
+    def __init__(self, pipe, test_timeout, implementation, repeat):
         self.pipe = pipe
         self.test_timeout = test_timeout
         self.implementation = implementation
+        self.repeat = max(1, repeat)
         self.state = {}
+        # Tests that passed, then failed, in this run: how many times each
+        # passed before it failed.
+        self.flaky = {}
 
     def emit(self, event):
         try:
@@ -124,8 +133,39 @@ class Reporter:
     def pytest_runtest_logstart(self, nodeid, location):
         self.emit({"event": "start", "id": nodeid})
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        """Runs a test up to `repeat` times, setup to teardown, while it
+        passes: a test that catches a bug must pass every time on correct
+        code, so one whose verdict is chance's is seen flipping. The
+        reports of its first failure are the ones logged, or else of its
+        last run."""
+        item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        passes = 0
+        reports = []
+        for number in range(self.repeat):
+            last = number == self.repeat - 1
+            reports = runtestprotocol(item, nextitem=nextitem if last else item, log=False)
+            if any(report.failed or report.skipped for report in reports):
+                if not last:
+                    # Its own teardown kept what the next run would reuse.
+                    item.session._setupstate.teardown_exact(nextitem)
+                break
+            passes += 1
+        if 0 < passes < self.repeat:
+            self.flaky[item.nodeid] = passes
+        for report in reports:
+            item.ihook.pytest_runtest_logreport(report=report)
+        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        return True
+
     def pytest_runtest_setup(self, item):
         self.implementation.new_test()
+        # Each test starts from the same pseudo-random state in every run,
+        # on the correct implementation and on each bug alike: a test that
+        # flips a coin with `random` gets the same side everywhere, and so
+        # catches nothing by chance.
+        random.seed(item.nodeid)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
@@ -161,6 +201,11 @@ class Reporter:
             if report.failed and state["outcome"] == "passed":
                 state["outcome"] = "error"
                 state["message"] = report.longreprtext
+            passes = self.flaky.pop(report.nodeid, 0)
+            if passes and state["outcome"] != "passed":
+                state["message"] = (
+                    "flaky: this test passed %d time(s) in this run, then failed:\n%s"
+                    % (passes, state["message"]))
             self.emit({"event": "result", "id": report.nodeid, "outcome": state["outcome"],
                        "message": state["message"],
                        "output": report.capstdout + report.capstderr,
@@ -181,7 +226,8 @@ def main():
     implementation = Implementation(work, control)
     for name in settings.get("modules", []):
         sys.modules[name] = grader_remote.module(implementation, name)
-    reporter = Reporter(pipe, settings.get("test_timeout"), implementation)
+    reporter = Reporter(pipe, settings.get("test_timeout"), implementation,
+                        int(settings.get("repeat") or 1))
     args = [
         "-c", os.path.join(HARNESS, "pytest.ini"),
         "--rootdir", work,

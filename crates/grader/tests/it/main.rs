@@ -19,6 +19,7 @@ mod one_process;
 mod outputs;
 mod properties;
 mod proxy;
+mod pytest_chance;
 mod pytest_kind;
 mod scaffold;
 mod services;
