@@ -145,7 +145,10 @@ class Reporter:
         reports = []
         for number in range(self.repeat):
             last = number == self.repeat - 1
-            reports = runtestprotocol(item, nextitem=nextitem if last else item, log=False)
+            # Before its last time, the test is torn down as if a test of
+            # the same class or module came next: its own fixtures go,
+            # theirs stay for the next time.
+            reports = runtestprotocol(item, nextitem=nextitem if last else item.parent, log=False)
             if any(report.failed or report.skipped for report in reports):
                 if not last:
                     # Its own teardown kept what the next run would reuse.

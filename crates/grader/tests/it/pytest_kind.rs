@@ -337,8 +337,14 @@ import sys
 
 PLACES = ["/tmp/.seen", "/dev/shm/.seen", "/work/.seen", os.path.expanduser("~/.seen")]
 ADDRESS = "\0grader-seen"
+# A run runs a passing test three times: only its first time looks, so it
+# finds only what another run left, never its own traces.
+LOOKED = []
 
 def test_first_run():
+    if LOOKED:
+        return
+    LOOKED.append(True)
     seen = [place for place in PLACES if os.path.exists(place)]
     probe = socket.socket(socket.AF_UNIX)
     try:
