@@ -38,9 +38,11 @@ aborts the job with exit code 125 before any job code runs, and says why in
 an authenticated line on stderr (see grader_channel.py): exit code 125 alone
 proves nothing, since learner code can exit with it too.
 
-This process makes itself not dumpable before anything else: learner code
-runs as the same user, and could otherwise read its memory (the job's key,
-the tests held in memory) through /proc or ptrace. For a pytest job, the
+This process starts as root (so that init, pid 1, is root's and out of the
+learner's reach) and becomes the job's user before anything else
+(grader_user.py); then it makes itself not dumpable: learner code runs as
+the same user, and could otherwise read its memory (the job's key, the
+tests held in memory) through /proc or ptrace. For a pytest job, the
 exercise's test modules (`tests/**.py`) never touch the disk: they stay in
 memory and a placeholder takes their place. For a pytest-kind job, the
 implementation's files stay in memory and nothing takes their place.
@@ -51,6 +53,12 @@ import json
 import os
 import sys
 import tarfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import grader_user  # noqa: E402
+
+# Before anything else: the job's user, not root (grader_user.py).
+grader_user.drop()
 
 PR_SET_DUMPABLE = 4
 
@@ -66,7 +74,6 @@ EXIT_BAD_INPUT = 125
 not_dumpable()
 
 HARNESS = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HARNESS)
 WORK = os.environ.get("GRADER_WORKDIR", "/work")
 MANIFEST = ".grader/job.json"
 PLACEHOLDER = b"# The grader holds this test file in memory; it is never on disk.\n"

@@ -6,9 +6,10 @@ Each event is one line on stdout (or stderr), authenticated:
 
 `seq` counts the job's lines from 0; `mac` is the first 32 hex digits of
 HMAC-SHA256 over "<seq> <json>" keyed with the job's key, which came in the
-job manifest and lives only in this process's memory. Learner code can reach
-the container's stdout (through /proc/1/fd/1, docker-init's), so it may
-write there or read from it: it can destroy report lines, never forge one.
+job manifest and lives only in this process's memory. Learner code is kept
+off the container's stdout (docker-init, pid 1, is root's; this process is
+not dumpable), and were it to reach it, it could destroy report lines,
+never forge one.
 The grader checks every mac and the order of `seq`, and a missing line is
 the learner's doing.
 

@@ -10,6 +10,15 @@ use crate::{CONTAINER_LABEL, Job};
 
 /// The unprivileged user every job runs as; the runner images name it `grader`.
 pub const JOB_USER: &str = "1000:1000";
+/// The user a container starts as: root, with only the two capabilities
+/// (`CONTAINER_CAPABILITIES`) its first process needs to become
+/// [`JOB_USER`] before anything else (`runner-images/common/grader_user.py`).
+/// So init, pid 1, which holds the container's stdin and stdout, is not the
+/// job user's: a job cannot open its descriptors, read its environment or
+/// signal it.
+pub const CONTAINER_USER: &str = "0:0";
+/// Capabilities the container's first process holds until it drops them.
+pub const CONTAINER_CAPABILITIES: &[&str] = &["SETUID", "SETGID"];
 /// The job's working directory, a tmpfs the job user owns.
 pub const WORKDIR: &str = "/work";
 /// The command every container starts with: it waits for the job on stdin.
@@ -56,9 +65,9 @@ pub(crate) fn nonce() -> String {
     hex::encode(rand::random::<[u8; 16]>())
 }
 
-/// Builds the container spec for `job`: no network, read-only root, non-root
-/// user without capabilities, hard limits, an init process, no logs kept by
-/// the engine, stdin open for the job's files.
+/// Builds the container spec for `job`: no network, read-only root, an init
+/// that is root's and jobs that run as a user without capabilities, hard
+/// limits, no logs kept by the engine, stdin open for the job's files.
 pub fn hardened_container(job: &Job, owner: &Owner) -> ContainerCreateBody {
     let limits = &job.limits;
     let env = job_env(job);
@@ -88,7 +97,7 @@ pub fn hardened_container(job: &Job, owner: &Owner) -> ContainerCreateBody {
         image: Some(job.image.clone()),
         cmd: Some(ENTRY.iter().map(|arg| (*arg).to_owned()).collect()),
         entrypoint: Some(Vec::new()),
-        user: Some(JOB_USER.to_owned()),
+        user: Some(CONTAINER_USER.to_owned()),
         working_dir: Some(WORKDIR.to_owned()),
         env: Some(env),
         labels: Some(labels),
@@ -105,6 +114,12 @@ pub fn hardened_container(job: &Job, owner: &Owner) -> ContainerCreateBody {
             tmpfs: Some(tmpfs),
             shm_size: Some(SHM_SIZE),
             cap_drop: Some(vec!["ALL".to_owned()]),
+            cap_add: Some(
+                CONTAINER_CAPABILITIES
+                    .iter()
+                    .map(|cap| (*cap).to_owned())
+                    .collect(),
+            ),
             security_opt: Some(vec!["no-new-privileges".to_owned()]),
             privileged: Some(false),
             init: Some(true),
@@ -152,7 +167,12 @@ mod tests {
         assert_eq!(host.mounts, None);
         assert_eq!(host.volumes_from, None);
         assert_eq!(host.privileged, Some(false));
-        assert_eq!(host.cap_add, None);
+        assert_eq!(
+            host.cap_add,
+            Some(vec!["SETUID".to_owned(), "SETGID".to_owned()]),
+            "only what the first process needs to become the job's user"
+        );
+        assert_eq!(spec.user.as_deref(), Some(CONTAINER_USER));
         assert_eq!(host.cap_drop, Some(vec!["ALL".to_owned()]));
         assert_eq!(
             host.memory, host.memory_swap,

@@ -5,11 +5,11 @@
 //! event as `@@grader:<seq>:<mac> <json>`, where `mac` is HMAC-SHA256 over
 //! `"<seq> <json>"` with that key (the first 128 bits, in hex) and `seq`
 //! counts the job's lines from 0 (`runner-images/common/grader_channel.py`).
-//! Learner code shares the container's stdout (docker-init holds it, and
-//! runs as the same user), so it can add lines or take some away, but it
-//! never sees the key: a line that does not verify is not a report line,
-//! and a gap in `seq` says that lines were taken — by learner code, since
-//! the harness writes every line it numbers.
+//! Learner code is kept off the container's stdout (docker-init, which
+//! holds it, is root's; the harness is not dumpable), and never sees the
+//! key; the channel does not rely on the first: a line that does not
+//! verify is not a report line, and a gap in `seq` says that lines were
+//! taken — by learner code, since the harness writes every line it numbers.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;

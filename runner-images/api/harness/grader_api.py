@@ -34,10 +34,10 @@ stdout and stderr both go to this process's stderr, which the grader keeps
 (capped) as the app's log: whatever the app prints never enters the frame
 stream. This process makes itself not dumpable before the app starts, so
 the app, which runs as the same user, cannot open /proc/<this>/fd/1 nor
-ptrace it. (It can still reach the container's stdout through pid 1,
-docker-init, which shares its user: the grader reads the stream as
-untrusted, and a forged frame can say only what the app could answer
-itself.)
+ptrace it; nor can it reach the container's stdout through pid 1,
+docker-init, which is root's (grader_user.py). The grader reads the
+stream as untrusted all the same: a forged frame could say only what the
+app could answer itself.
 
 When stdin ends the grader is done: every other process in the container
 is killed and the job ends. Nothing here waits on the app without a bound:

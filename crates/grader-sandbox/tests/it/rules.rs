@@ -66,9 +66,41 @@ status = dict(line.split(":\t", 1) for line in open("/proc/self/status").read().
 print(os.getuid(), os.getgid(), status["CapEff"].strip(), status["CapBnd"].strip(), status["NoNewPrivs"].strip())
 "#;
     let outcome = run(&job(quick_limits()), python(code)).await;
+    // The bounding set keeps SETUID and SETGID (bits 7 and 6), which only
+    // the container's first process held, and dropped for good when it
+    // became the job's user: with no-new-privileges nothing regains them.
     assert_eq!(
         stdout(&outcome),
-        "1000 1000 0000000000000000 0000000000000000 1"
+        "1000 1000 0000000000000000 00000000000000c0 1"
+    );
+}
+
+/// Init (pid 1) holds the container's stdout, the report channel: it is
+/// root's, so a job can neither open its descriptors (to read report lines
+/// off the pipe, or write into it), nor read its environment, nor signal it.
+#[tokio::test]
+async fn a_job_cannot_reach_init() {
+    let code = r#"
+import os, signal
+def attempt(name, action):
+    try:
+        action()
+        print(name, "done")
+    except OSError as error:
+        print(name, type(error).__name__)
+attempt("fd", lambda: open("/proc/1/fd/1", "rb"))
+attempt("fds", lambda: os.listdir("/proc/1/fd"))
+attempt("environ", lambda: open("/proc/1/environ", "rb").read())
+attempt("mem", lambda: open("/proc/1/mem", "rb"))
+attempt("kill", lambda: os.kill(1, signal.SIGTERM))
+uid = [line.split()[1] for line in open("/proc/1/status") if line.startswith("Uid:")][0]
+print("init uid", uid)
+"#;
+    let outcome = run(&job(quick_limits()), python(code)).await;
+    assert_eq!(
+        stdout(&outcome),
+        "fd PermissionError\nfds PermissionError\nenviron PermissionError\n\
+         mem PermissionError\nkill PermissionError\ninit uid 0"
     );
 }
 
