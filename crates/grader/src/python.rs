@@ -13,6 +13,9 @@ use crate::kind::ExerciseKind;
 use crate::report::{self, Report};
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
 use crate::submission::Submission;
+use source::TestSources;
+
+pub mod source;
 
 /// Bytes kept of one test's captured output, and of its failure message.
 const TEST_OUTPUT_CAP: usize = 4096;
@@ -233,17 +236,18 @@ fn tests(
     report: &Report,
     stopped: Option<&(ErrorKind, String)>,
 ) -> Vec<TestResult> {
+    let mut sources = TestSources::new(&exercise.dir.join("tests"));
     let mut tests = Vec::new();
     if let Some(collected) = &report.collected {
         for test in collected {
-            tests.push(test_result(exercise, test, report, stopped));
-            tests.extend(
-                report
-                    .subtests
-                    .iter()
-                    .filter(|case| case.parent == test.id)
-                    .map(|case| subtest_result(exercise, test, case)),
-            );
+            let mut result = test_result(exercise, test, report, stopped);
+            attach_code(&mut result, test, &mut sources);
+            tests.push(result);
+            for case in report.subtests.iter().filter(|case| case.parent == test.id) {
+                let mut result = subtest_result(exercise, test, case);
+                attach_code(&mut result, test, &mut sources);
+                tests.push(result);
+            }
         }
     }
     // Those of files that could not load, as not run, so that the score is
@@ -259,7 +263,7 @@ fn tests(
                 0,
             );
             result.line = test.line;
-            result.code = test.code.clone();
+            attach_code(&mut result, test, &mut sources);
             tests.push(result);
         }
     }
@@ -310,7 +314,6 @@ fn subtest_result(
         truncated: case.output_truncated,
     });
     result.line = parent.line;
-    result.code = parent.code.clone();
     result.parent = Some(parent.id.clone());
     result
 }
@@ -368,8 +371,14 @@ fn test_result(
     );
     result.output = output;
     result.line = test.line;
-    result.code = test.code.clone();
     result
+}
+
+/// A test's code, cut out of its test file here (the report says only
+/// where it is).
+fn attach_code(result: &mut TestResult, test: &report::CollectedTest, sources: &mut TestSources) {
+    result.code = sources.code(test);
+    result.exercism_code = sources.exercism_code(test);
 }
 
 /// The error of a run whose test files could not be collected. Learners

@@ -41,12 +41,17 @@ pub struct SyntaxErrorEvent {
 pub struct CollectedTest {
     pub id: String,
     pub name: String,
-    /// The line of its test file where it is defined.
+    /// The line of its test file where it is defined (its `def`).
     #[serde(default)]
     pub line: Option<u32>,
-    /// Its body, as the test file has it.
+    /// Where its body is: first line, last line, column of the first
+    /// (`python::source` cuts the code out of the test file the grader
+    /// holds: no test's source travels in the report).
     #[serde(default)]
-    pub code: Option<String>,
+    pub body: Option<(u32, u32, u32)>,
+    /// The first line of its last statement.
+    #[serde(default)]
+    pub last: Option<u32>,
     /// From `@pytest.mark.task(taskno=N)`.
     #[serde(default)]
     pub task: Option<u32>,
@@ -290,7 +295,7 @@ mod tests {
             )
         };
         let report = parse(&[
-            r#"{"event":"collected","tests":[{"id":"t.py::a","name":"a","line":3,"code":"assert f()"}]}"#,
+            r#"{"event":"collected","tests":[{"id":"t.py::a","name":"a","line":3,"body":[4,5,0],"last":5}]}"#,
             &case("t.py::a", "t.py::a[one]"),
             &case("t.py::a", "t.py::a[one]"),
             &case("t.py::b", "t.py::b[one]"),
@@ -303,6 +308,7 @@ mod tests {
         assert_eq!(report.defects.len(), 4, "{:?}", report.defects);
         let collected = report.collected.unwrap();
         assert_eq!(collected[0].line, Some(3));
-        assert_eq!(collected[0].code.as_deref(), Some("assert f()"));
+        assert_eq!(collected[0].body, Some((4, 5, 0)));
+        assert_eq!(collected[0].last, Some(5));
     }
 }

@@ -118,6 +118,10 @@ pub struct TestResult {
     /// in the learner view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// Its code as Exercism's test runner cuts it (python), for the
+    /// Exercism export only: not part of the JSON result.
+    #[serde(skip)]
+    pub exercism_code: Option<String>,
     /// For one case of a test's subtests, the id of that test. Such a
     /// result follows its test and is worth no points of its own: its test
     /// carries them, and fails when any of its cases does.
@@ -236,6 +240,7 @@ impl TestResult {
             duration_ms,
             line: None,
             code: None,
+            exercism_code: None,
             parent: None,
         }
     }
@@ -336,6 +341,7 @@ impl GradeResult {
                     test.message = None;
                     test.output = None;
                     test.code = None;
+                    test.exercism_code = None;
                 }
             }
             if let Some(error) = &mut result.error

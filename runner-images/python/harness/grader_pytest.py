@@ -13,9 +13,15 @@ Report lines go through the authenticated channel (grader_channel.py), in
 order:
 
   {"event": "syntax_error", "file", "line", "column", "message", "text"}
-  {"event": "collected", "tests": [{"id", "file", "name", "line", "code", "task"}]}
-      `line` where the test is defined, `code` its body (the docstring
-      left out), `task` the number of its `@pytest.mark.task(taskno=N)`
+  {"event": "collected", "tests": [{"id", "file", "name", "line", "body", "last", "task"}]}
+      `line` where the test is defined (its `def`), `body` where its body
+      is, as [first line, last line, column of the first] (the docstring
+      left out, the comments just above its first statement in), `last`
+      the first line of its last statement (inside a trailing for, while,
+      if or with), `task` the number of its `@pytest.mark.task(taskno=N)`.
+      Line numbers only: a test's source never leaves this process (the
+      grader holds the test files and cuts the code out itself), since
+      what this process writes passes where learner code could read it.
   {"event": "collect_error", "file", "summary", "message"}
   {"event": "not_loaded", "tests": [{"id", "file", "name"}]}
       the tests of files that could not load (or of every file, after a
@@ -45,7 +51,6 @@ import linecache
 import os
 import signal
 import sys
-import textwrap
 import time
 import types
 
@@ -317,43 +322,40 @@ def subtest_name(context, number):
 
 
 def describe(item):
-    """What the report says of a collected test: where it is defined, its
-    body, and its task from `@pytest.mark.task(taskno=N)`."""
-    line, code = source_of(getattr(item, "function", None))
+    """What the report says of a collected test: where it is defined and
+    where its body is (line numbers only), and its task from
+    `@pytest.mark.task(taskno=N)`."""
+    line, body, last = source_of(getattr(item, "function", None))
     task = None
     marker = item.get_closest_marker("task")
     if marker is not None:
         number = marker.kwargs.get("taskno", marker.args[0] if marker.args else None)
         if type(number) is int and number >= 1:
             task = number
-    return {"line": line, "code": code, "task": task}
+    return {"line": line, "body": body, "last": last, "task": task}
 
 
 # Parsed test modules, by file name.
 _trees = {}
-# Bytes kept of a test's code.
-CODE_CAP = 8192
 
 
 def source_of(function):
-    """The line where `function` is defined and its body as the Exercism
-    test-runner interface asks for `test_code`: the statements (with the
-    comments just above them), dedented, without the `def` line and the
-    docstring. Read from the sources held in memory (linecache), never
-    from a file."""
+    """Where `function` is defined (its `def` line), where its body is and
+    where its last statement starts (see the `collected` event). Read from
+    the sources held in memory (linecache), never from a file."""
     code = getattr(function, "__code__", None)
     if code is None:
-        return None, None
+        return None, None, None
     entry = linecache.cache.get(code.co_filename)
     if not entry or len(entry) < 3:
-        return code.co_firstlineno, None
+        return code.co_firstlineno, None, None
     lines = entry[2]
     tree = _trees.get(code.co_filename)
     if tree is None:
         try:
             tree = ast.parse("".join(lines))
         except (SyntaxError, ValueError):
-            return code.co_firstlineno, None
+            return code.co_firstlineno, None, None
         _trees[code.co_filename] = tree
     for node in ast.walk(tree):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -361,11 +363,13 @@ def source_of(function):
         first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
         if first != code.co_firstlineno or node.name != code.co_name:
             continue
-        return node.lineno, body_text(node, lines)
-    return code.co_firstlineno, None
+        return node.lineno, body_lines(node, lines), last_statement(node)
+    return code.co_firstlineno, None, None
 
 
-def body_text(node, lines):
+def body_lines(node, lines):
+    """[first line, last line, column] of the body: its statements, without
+    the docstring, with the comments just above the first."""
     body = list(node.body)
     header_end = node.lineno
     if (len(body) > 1 and isinstance(body[0], ast.Expr)
@@ -375,16 +379,21 @@ def body_text(node, lines):
         body = body[1:]
     start = body[0].lineno
     if start <= node.lineno:
-        # `def test_x(): assert ...` on one line.
-        text = "\n".join(ast.unparse(statement) for statement in body)
-    else:
-        while start - 1 > header_end and lines[start - 2].strip().startswith("#"):
-            start -= 1
-        text = textwrap.dedent("".join(lines[start - 1:node.end_lineno])).strip("\n")
-    data = text.encode("utf-8", "replace")
-    if len(data) > CODE_CAP:
-        text = data[:CODE_CAP].decode("utf-8", "ignore") + "\n…"
-    return text
+        # `def test_x(): assert ...` on one line: from the statement's column.
+        return [start, node.end_lineno, body[0].col_offset]
+    while start - 1 > header_end and lines[start - 2].strip().startswith("#"):
+        start -= 1
+    return [start, node.end_lineno, 0]
+
+
+def last_statement(node):
+    """The first line of the last statement of `node`'s body, inside the
+    last for, while, if or with that ends it (as Exercism's test runner
+    finds where a test's code ends)."""
+    last = node.body[-1]
+    while isinstance(last, (ast.For, ast.While, ast.If, ast.With)):
+        last = last.body[-1]
+    return last.lineno
 
 
 def readable_name(item):

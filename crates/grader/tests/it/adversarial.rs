@@ -8,7 +8,7 @@
 //! - it scores no more than its honest part does alone;
 //! - the result is not an `infra` error (that is for the grader's failures);
 //! - the learner's view holds no hidden test source ([`hostile_copy`] marks
-//!   the hidden files);
+//!   the hidden files), nor does any job's stdout;
 //! - the grading ends within the wall limit and [`SLACK`];
 //! - the container it ran in is gone.
 //!
@@ -379,6 +379,18 @@ fn broken_rules(
         }
     }
 
+    // The job's stdout passes where learner code could reach it: no hidden
+    // test's source may travel there, whatever the view (issue 24).
+    for stdout in &graded.stdouts {
+        let text = String::from_utf8_lossy(stdout);
+        if let Some(at) = text.find(MARKER) {
+            achieved.push(format!(
+                "found hidden test source on the job's stdout: …{}…",
+                around(&text, at, MARKER.len())
+            ));
+        }
+    }
+
     let bound = WALL_TIME + SLACK;
     if graded.elapsed >= bound {
         achieved.push(format!(
@@ -427,6 +439,8 @@ struct Graded {
     containers: Vec<String>,
     /// Those of them that still exist after it.
     left_behind: Vec<String>,
+    /// What each job wrote on its stdout.
+    stdouts: Vec<Vec<u8>>,
 }
 
 /// Grades `source` as the submission's one file `file`, on the real
@@ -438,9 +452,11 @@ async fn grade(exercise: &Exercise, file: &str, source: String) -> Graded {
         .expect("the semaphore is never closed");
     let sandbox = grader_sandbox().await;
     let containers = Arc::new(Mutex::new(Vec::new()));
+    let stdouts = Arc::new(Mutex::new(Vec::new()));
     let runner = Watched {
         sandbox: sandbox.clone(),
         containers: Arc::clone(&containers),
+        stdouts: Arc::clone(&stdouts),
     };
     let grader = Grader::new(runner, Images::new(root().join("runner-images")));
     let submission = Submission {
@@ -463,11 +479,13 @@ async fn grade(exercise: &Exercise, file: &str, source: String) -> Graded {
         .filter(|id| existing.contains(*id))
         .cloned()
         .collect();
+    let stdouts = stdouts.lock().unwrap().clone();
     Graded {
         result,
         elapsed,
         containers,
         left_behind,
+        stdouts,
     }
 }
 
@@ -477,13 +495,19 @@ async fn grade(exercise: &Exercise, file: &str, source: String) -> Graded {
 struct Watched {
     sandbox: DockerSandbox,
     containers: Arc<Mutex<Vec<String>>>,
+    stdouts: Arc<Mutex<Vec<Vec<u8>>>>,
 }
 
 impl Runner for Watched {
     async fn run(&self, job: &Job, input: Archive) -> Result<Outcome, SandboxError> {
         let prepared = self.sandbox.prepare(job).await?;
         self.note(prepared.container_id());
-        prepared.run(input).await
+        let outcome = prepared.run(input).await?;
+        self.stdouts
+            .lock()
+            .unwrap()
+            .push(outcome.stdout.bytes.to_vec());
+        Ok(outcome)
     }
 
     async fn session(&self, job: &Job, input: Archive) -> Result<Session, SandboxError> {

@@ -198,6 +198,7 @@ fn test_result() -> impl Strategy<Value = TestResult> {
                 duration_ms: 1,
                 line: Some(1),
                 code: None,
+                exercism_code: None,
                 parent: None,
             }
         })
