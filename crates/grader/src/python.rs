@@ -315,6 +315,7 @@ fn subtest_result(
     });
     result.line = parent.line;
     result.parent = Some(parent.id.clone());
+    result.case = case.msg.clone();
     result
 }
 

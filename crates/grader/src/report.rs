@@ -66,6 +66,9 @@ pub struct SubtestEvent {
     pub id: String,
     /// The case's message and parameters.
     pub name: String,
+    /// The message it was given (`subTest("…")`), if any.
+    #[serde(default)]
+    pub msg: Option<String>,
     pub outcome: Outcome,
     pub message: String,
     pub output: String,

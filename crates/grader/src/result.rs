@@ -127,6 +127,10 @@ pub struct TestResult {
     /// carries them, and fails when any of its cases does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// For one case of a test's subtests, the message it was given
+    /// (`self.subTest("variation #1", …)`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -242,6 +246,7 @@ impl TestResult {
             code: None,
             exercism_code: None,
             parent: None,
+            case: None,
         }
     }
 }

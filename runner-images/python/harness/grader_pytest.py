@@ -27,11 +27,12 @@ order:
       the tests of files that could not load (or of every file, after a
       syntax error), listed with the submission stubbed: none of them ran
   {"event": "start", "id"}
-  {"event": "subtest", "parent", "id", "name", "outcome", "message",
+  {"event": "subtest", "parent", "id", "name", "msg", "outcome", "message",
    "output", "output_truncated", "duration"}
       one case of a test's `self.subTest(...)` (unittest) or
       `subtests.test(...)` (pytest-subtests), passed or not, before its
-      test's result; `id` is the test's id and `[name]`
+      test's result; `id` is the test's id and `[name]`; `msg` the
+      message it was given (`subTest(msg)`), if any
   {"event": "result", "id", "outcome", "message", "output",
    "output_truncated", "duration"}
       a test with a failed case has failed, whatever its own outcome
@@ -200,7 +201,7 @@ class Reporter:
             if report.failed and state["outcome"] == "passed":
                 state["outcome"] = "error"
                 state["message"] = report.longreprtext
-            output = report.capstdout + report.capstderr
+            output = PRINTED_BY_CASES.pop(report.nodeid, "") + report.capstdout + report.capstderr
             output, truncated = self.capped(output, self.output_cap)
             learner = self.learner_tracebacks.pop(report.nodeid, None)
             if learner and state["outcome"] in ("failed", "error"):
@@ -265,6 +266,7 @@ class Reporter:
             "parent": test_id,
             "id": "%s[%s]" % (test_id, name),
             "name": name,
+            "msg": report.context.msg if isinstance(report.context.msg, str) else None,
             "outcome": outcome,
             "message": message,
             "output": output,
@@ -275,6 +277,9 @@ class Reporter:
 
 # Cases of one test reported one by one; those after count in its verdict.
 MAX_CASES = 200
+# What unittest `subTest` cases printed, by test: taken off the test's
+# capture for each case, and given back to the test's own output.
+PRINTED_BY_CASES = {}
 
 
 def add_unittest_subtest(self, test_case, test, exc_info):
@@ -287,6 +292,16 @@ def add_unittest_subtest(self, test_case, test, exc_info):
     report = self.ihook.pytest_runtest_makereport(item=self, call=call)
     sub_report = pytest_subtests.SubTestReport._from_test_report(report)
     sub_report.context = pytest_subtests.SubTestContext(message, dict(test.params))
+    # What the case printed: read off the test's capture since the case
+    # before, and kept for the test's own output too.
+    capture = self.config.pluginmanager.getplugin("capturemanager")
+    if capture is not None and capture.is_globally_capturing():
+        out, err = capture.read_global_capture()
+        PRINTED_BY_CASES[self.nodeid] = PRINTED_BY_CASES.get(self.nodeid, "") + out + err
+        sub_report.sections = [
+            section for section in sub_report.sections
+            if section[0] not in ("Captured stdout call", "Captured stderr call")
+        ] + [("Captured stdout call", out), ("Captured stderr call", err)]
     # Outside the test's capture, as pytest-subtests does: the terminal's
     # progress marks are not what the test printed.
     capture = self.config.pluginmanager.getplugin("capturemanager")

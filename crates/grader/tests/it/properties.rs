@@ -199,6 +199,7 @@ fn test_result() -> impl Strategy<Value = TestResult> {
                 line: Some(1),
                 code: None,
                 exercism_code: None,
+                case: None,
                 parent: None,
             }
         })
