@@ -66,7 +66,19 @@ impl Case {
             Some(name) => root.join("crates/grader/benches/grading").join(name),
             None => root.join("exercises").join(id),
         };
-        let exercise = Exercise::load(&dir)
+        Case::from_dir(id, &dir, cold, warm, image, python)
+    }
+
+    /// The exercise in `dir`, named `id` in what is printed.
+    pub fn from_dir(
+        id: &str,
+        dir: &Path,
+        cold: Arc<Grader<DockerSandbox>>,
+        warm: Arc<Grader<WarmPool>>,
+        image: String,
+        python: Option<PathBuf>,
+    ) -> Case {
+        let exercise = Exercise::load(dir)
             .unwrap_or_else(|error| panic!("exercise {id} does not load: {error}"));
         let submission = Submission::from_paths(&exercise, &[dir.join("reference")])
             .unwrap_or_else(|error| panic!("the reference solution of {id} is refused: {error}"));

@@ -405,6 +405,8 @@ fn without_container_paths(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exercise::TestSettings;
+    use crate::result::Output;
 
     #[test]
     fn names_follow_the_runners_rules() {
@@ -459,10 +461,6 @@ mod tests {
         assert_eq!(capped_output(&"a".repeat(500)), "a".repeat(500));
     }
 
-    use super::*;
-    use crate::exercise::TestSettings;
-    use crate::result::Output;
-
     fn failed_with(message: &str, output: &str) -> GradeResult {
         let settings = TestSettings {
             points: 1.0,
@@ -490,11 +488,6 @@ mod tests {
         );
         result.settle();
         result
-    }
-
-    fn exercism_test(result: &GradeResult) -> Value {
-        let root: Value = serde_json::from_str(&exercism(result)).unwrap();
-        root["tests"][0].clone()
     }
 
     /// A run stopped after some tests ran is `fail`, not `error`: the
