@@ -412,3 +412,70 @@ fn an_alias_bomb_in_a_case_files_json_body_is_refused_unexpanded() {
         "{messages:?}\n{text}"
     );
 }
+
+/// Writes, through the harness's own report channel
+/// (`runner-images/common/grader_channel.py`, on the host's python3),
+/// `noise` bytes and then a `collected` event whose test name is made of
+/// the code points given, and a `done`.
+const CHANNEL_SCRIPT: &str = r#"
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+from grader_channel import Channel
+job = json.loads(sys.stdin.read())
+os.write(1, bytes(job["noise"]))
+name = "".join(chr(point) for point in job["points"])
+channel = Channel(1, job["key"])
+channel.emit({"event": "collected", "tests": [{"id": "t.py::x", "file": "t.py", "name": name}]})
+channel.emit({"event": "done", "exit_code": 0})
+"#;
+
+/// A code point of any kind, surrogates and NUL included.
+fn any_code_point() -> impl Strategy<Value = u32> {
+    prop_oneof![
+        0u32..0x80,
+        0xd800u32..0xe000,
+        Just(0u32),
+        0x80u32..0x11_0000,
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Regression (issue 24): a lone surrogate in a learner's text made a
+    /// signed line the host's JSON parser refused, and the grading `infra`.
+    /// Whatever code points a learner's text holds, and whatever bytes are
+    /// on the pipe before the line (not UTF-8 among them), the harness's
+    /// line reads back whole, each surrogate as U+FFFD.
+    #[test]
+    fn the_report_channel_carries_any_text_the_host_can_read(
+        points in proptest::collection::vec(any_code_point(), 0..40),
+        noise in proptest::collection::vec(any::<u8>().prop_filter("no newline", |b| *b != b'\n'), 0..40),
+    ) {
+        let key = grader::channel::Key::new();
+        let job = serde_json::json!({ "key": key.as_str(), "points": points, "noise": noise });
+        let mut child = std::process::Command::new("python3")
+            .args(["-I", "-c", CHANNEL_SCRIPT])
+            .arg(root().join("runner-images/common"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs the harness's channel module (ci/packages.txt)");
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(job.to_string().as_bytes()).unwrap();
+        }
+        let output = child.wait_with_output().unwrap();
+        prop_assert!(output.status.success());
+        let report = grader::report::Report::parse(&output.stdout, &key);
+        prop_assert!(report.defects.is_empty(), "{:?}", report.defects);
+        prop_assert_eq!(report.exit_code, Some(0));
+        let expected: String = points
+            .iter()
+            .map(|&point| char::from_u32(point).unwrap_or('\u{fffd}'))
+            .collect();
+        let collected = report.collected.unwrap();
+        prop_assert_eq!(&collected[0].name, &expected);
+    }
+}
