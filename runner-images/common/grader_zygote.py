@@ -323,8 +323,11 @@ if __name__ == "__main__":
         job()
     else:
         # The container's first process, root until now (grader_user.py).
+        # The harness's folder leaves sys.path again: forks start from this
+        # process's, as a fresh interpreter would have it.
         sys.path.insert(0, HARNESS)
         import grader_user
 
+        sys.path.pop(0)
         grader_user.drop()
         serve()

@@ -221,7 +221,11 @@ async fn fill_history<S: Store>(state: &AppState<S>, tokens: usize, history: u64
         );
         let claimed = state
             .store
-            .claim("history", Duration::from_secs(60))
+            .claim(
+                "history",
+                Duration::from_secs(60),
+                &["python/fizzbuzz".to_owned()],
+            )
             .await
             .unwrap()
             .unwrap();

@@ -18,7 +18,7 @@ use grader::{GradeResult, Grader, Submission};
 use grader_sandbox::Runner;
 
 use crate::state::{AppState, Update};
-use crate::store::{NewDelivery, Store, StoredSubmission, SubmissionStatus};
+use crate::store::{NewDelivery, Store, StoredSubmission};
 
 /// How often an idle worker looks at the queue without being woken.
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -36,8 +36,13 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
     mut stop: Stop,
 ) {
     let name = format!("{}/{index}", state.config.node);
+    let served: Vec<String> = state
+        .catalog
+        .all()
+        .map(|exercise| exercise.id.clone())
+        .collect();
     while stop.borrow().is_none() {
-        match state.store.claim(&name, state.config.lease).await {
+        match state.store.claim(&name, state.config.lease, &served).await {
             Ok(Some(submission)) => {
                 let _ = state.updates.send(Update {
                     id: submission.id.clone(),
@@ -71,7 +76,7 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
                     .get(&submission.exercise)
                     .map(|exercise| exercise.spec.kind);
                 state.metrics.graded(kind, result.status, started.elapsed());
-                let delivery = delivery_of(&submission, &result);
+                let delivery = crate::store::delivery_of(&submission, &result);
                 if !store_result(&state, &name, &submission.id, &result, delivery.as_ref()).await {
                     continue;
                 }
@@ -206,24 +211,6 @@ async fn store_result<S: Store>(
         }
     }
     false
-}
-
-/// The webhook body of `submission`'s `result`, if it has a callback: the
-/// submission as `GET /v1/submissions/{id}` shows it to its submitter.
-fn delivery_of(submission: &StoredSubmission, result: &GradeResult) -> Option<NewDelivery> {
-    let callback = submission.callback.as_ref()?;
-    let body = serde_json::json!({
-        "id": submission.id,
-        "exercise": submission.exercise,
-        "status": SubmissionStatus::Done,
-        "created_at": submission.created_at,
-        "finished_at": crate::store::now(),
-        "result": result.for_view(callback.view),
-    });
-    Some(NewDelivery {
-        url: callback.url.clone(),
-        body: body.to_string(),
-    })
 }
 
 #[tracing::instrument(skip_all, fields(id = %submission.id, exercise = %submission.exercise))]

@@ -36,16 +36,7 @@ pub async fn run(images_dir: Option<&Path>, args: ServeArgs) -> anyhow::Result<E
         ..node_config(&args.node)
     };
     config.webhooks.allow = args.webhook_allow;
-    let listener = TcpListener::bind(&args.listen)
-        .await
-        .with_context(|| format!("could not listen on {}", args.listen))?;
-    eprintln!(
-        "grader: serving on http://{} ({} workers, database {})",
-        listener.local_addr()?,
-        config.workers,
-        store::redacted(&args.node.db)
-    );
-    node(images_dir, &args.node, config, Some(listener)).await
+    node(images_dir, &args.node, config, Some(&args.listen)).await
 }
 
 pub async fn worker(images_dir: Option<&Path>, args: WorkerArgs) -> anyhow::Result<ExitCode> {
@@ -53,12 +44,6 @@ pub async fn worker(images_dir: Option<&Path>, args: WorkerArgs) -> anyhow::Resu
         workers: args.node.workers.max(1),
         ..node_config(&args.node)
     };
-    eprintln!(
-        "grader: grading node {} ({} workers, database {})",
-        config.node,
-        config.workers,
-        store::redacted(&args.node.db)
-    );
     node(images_dir, &args.node, config, None).await
 }
 
@@ -75,18 +60,21 @@ fn node_config(args: &NodeArgs) -> Config {
     config
 }
 
+/// A node, in the order that fails early and says so: the database opened
+/// and brought up to date, the exercises loaded (none is an error), then
+/// the address listened on (for `serve`), and only then "serving on".
 async fn node(
     images_dir: Option<&Path>,
     args: &NodeArgs,
     config: Config,
-    listener: Option<TcpListener>,
+    listen: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let database = store::open(&args.db)
         .await
         .with_context(|| format!("could not open the database {}", store::redacted(&args.db)))?;
     match database {
-        Database::Sqlite(store) => run_node(images_dir, args, store, config, listener).await,
-        Database::Postgres(store) => run_node(images_dir, args, store, config, listener).await,
+        Database::Sqlite(store) => run_node(images_dir, args, store, config, listen).await,
+        Database::Postgres(store) => run_node(images_dir, args, store, config, listen).await,
     }
 }
 
@@ -95,9 +83,41 @@ async fn run_node<S: Store>(
     args: &NodeArgs,
     store: S,
     config: Config,
-    listener: Option<TcpListener>,
+    listen: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let catalog = grader_server::catalog::Catalog::load(&args.exercises);
+    let served = catalog.all().count();
+    if served == 0 {
+        // A node without exercises would take nothing from the queue, or,
+        // as a front end, accept nothing: a wrong folder, most likely.
+        anyhow::bail!(
+            "no exercise to serve under {}: --exercises (or GRADER_EXERCISES) must name the \
+             folder that holds <track>/<slug>/exercise.yaml",
+            args.exercises.display()
+        );
+    }
+    let listener = match listen {
+        Some(address) => Some(
+            TcpListener::bind(address)
+                .await
+                .with_context(|| format!("could not listen on {address}"))?,
+        ),
+        None => None,
+    };
+    match &listener {
+        Some(listener) => eprintln!(
+            "grader: serving on http://{} ({served} exercises, {} workers, database {})",
+            listener.local_addr()?,
+            config.workers,
+            store::redacted(&args.db)
+        ),
+        None => eprintln!(
+            "grader: grading node {} ({served} exercises, {} workers, database {})",
+            config.node,
+            config.workers,
+            store::redacted(&args.db)
+        ),
+    }
     let images = Images::new(locate::images_dir(images_dir)?);
     let sandbox = DockerSandbox::connect().await?;
     sandbox.sweep().await?;

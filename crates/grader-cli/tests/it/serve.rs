@@ -217,3 +217,52 @@ async fn grader_submit_prints_the_result_in_the_view_the_service_gave() {
         assert!(test.get("message").is_none(), "{test:#}");
     }
 }
+
+/// `grader serve` with `args`, and no more than a few seconds to say no:
+/// its exit code and what it printed on stderr.
+fn refused_start(args: &[&str]) -> (Option<i32>, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Regression (issue 26): a node with a wrong `--exercises` folder loaded
+/// none without a word, then took the shared queue's submissions and
+/// stored each as an error; it now refuses to start, naming the folder.
+#[test]
+fn a_node_with_no_exercise_to_serve_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("grader.db");
+    let empty = dir.path().join("no-exercises-here");
+    std::fs::create_dir(&empty).unwrap();
+    let (code, stderr) = refused_start(&[
+        "--db",
+        db.to_str().unwrap(),
+        "--exercises",
+        empty.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("no exercise to serve under"), "{stderr}");
+    assert!(stderr.contains("no-exercises-here"), "{stderr}");
+    assert!(!stderr.contains("serving on"), "{stderr}");
+}
+
+/// Regression (issue 26): `serve` printed "serving on http://…" before it
+/// opened the database, then exited on a bad `--db`.
+#[test]
+fn a_bad_database_fails_before_serving_on_is_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("missing-folder/grader.db");
+    let (code, stderr) = refused_start(&["--db", db.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("could not open the database"), "{stderr}");
+    assert!(!stderr.contains("serving on"), "{stderr}");
+}

@@ -198,6 +198,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         worker: &str,
         lease: Duration,
+        exercises: &[String],
     ) -> impl Future<Output = Result<Option<StoredSubmission>, StoreError>> + Send;
     /// Extends `worker`'s lease on `id` to `lease` from now; false when the
     /// lease is no longer `worker`'s (it expired and was requeued).
@@ -373,6 +374,37 @@ fn given_up() -> grader::GradeResult {
         grader::result::ErrorKind::Infra,
         "the grader stopped while grading this submission too many times",
     )
+}
+
+/// The webhook of a submission that ended with `result`, if its submitter
+/// asked for one: the submission as `GET /v1/submissions/{id}` shows it to
+/// them. Every way a submission ends writes it with the result, in one
+/// transaction: graded ([`Store::finish`]) or given up ([`Store::recover`]).
+pub fn delivery_of(
+    submission: &StoredSubmission,
+    result: &grader::GradeResult,
+) -> Option<NewDelivery> {
+    let callback = submission.callback.as_ref()?;
+    let body = serde_json::json!({
+        "id": submission.id,
+        "exercise": submission.exercise,
+        "status": SubmissionStatus::Done,
+        "created_at": submission.created_at,
+        "finished_at": now(),
+        "result": result.for_view(callback.view),
+    });
+    Some(NewDelivery {
+        url: callback.url.clone(),
+        body: body.to_string(),
+    })
+}
+
+/// The webhook of a submission given up after [`MAX_ATTEMPTS`], if it
+/// asked for one.
+fn given_up_delivery(submission: &StoredSubmission) -> Option<NewDelivery> {
+    let mut result = given_up();
+    result.exercise = submission.exercise.clone();
+    delivery_of(submission, &result)
 }
 
 /// The database `--db` names: a `postgres://` (or `postgresql://`) URL, or

@@ -227,21 +227,25 @@ impl Store for PgStore {
         &self,
         worker: &str,
         lease: Duration,
+        exercises: &[String],
     ) -> Result<Option<StoredSubmission>, StoreError> {
         // SKIP LOCKED: a row another node is claiming right now is passed
-        // over, not waited for; each claim takes a different row.
+        // over, not waited for; each claim takes a different row. Only an
+        // exercise the worker serves: another's waits for a node that does.
         let mut transaction = self.pool.begin().await?;
         let row = sqlx::query(&format!(
             "UPDATE submissions
              SET status = 'running', worker = $1, lease_until = $2, started_at = $3,
                  attempts = attempts + 1
              WHERE id = (SELECT id FROM submissions WHERE status = 'queued'
+                         AND exercise = ANY($4)
                          ORDER BY created_at, seq LIMIT 1 FOR UPDATE SKIP LOCKED)
              RETURNING {COLUMNS}"
         ))
         .bind(worker)
         .bind(lease_until(lease))
         .bind(now())
+        .bind(exercises)
         .fetch_optional(&mut *transaction)
         .await?;
         let claimed = row.as_ref().map(decode).transpose()?;
@@ -288,17 +292,7 @@ impl Store for PgStore {
         .rows_affected();
         if written == 1 {
             if let Some(delivery) = delivery {
-                sqlx::query(
-                    "INSERT INTO deliveries (submission_id, url, body, status, next_at, created_at)
-                     VALUES ($1, $2, $3, 'pending', $4, $5)",
-                )
-                .bind(id)
-                .bind(&delivery.url)
-                .bind(&delivery.body)
-                .bind(now_millis())
-                .bind(now())
-                .execute(&mut *transaction)
-                .await?;
+                insert_delivery(&mut transaction, id, delivery).await?;
             }
             announce(&mut *transaction, "changed", id).await?;
         }
@@ -365,20 +359,27 @@ impl Store for PgStore {
         // left alone.
         let now_ms = now_millis();
         let mut transaction = self.pool.begin().await?;
-        let given = sqlx::query(
+        let given = sqlx::query(&format!(
             "UPDATE submissions
              SET status = 'done', finished_at = $2, lease_until = NULL,
-                 result = jsonb_set($1::jsonb, '{exercise}', to_jsonb(exercise))::text
+                 result = jsonb_set($1::jsonb, '{{exercise}}', to_jsonb(exercise))::text
              WHERE status = 'running' AND (lease_until IS NULL OR lease_until <= $3)
                AND attempts >= $4
-             RETURNING id",
-        )
+             RETURNING {STATUS_COLUMNS}"
+        ))
         .bind(serde_json::to_string(&given_up())?)
         .bind(now())
         .bind(now_ms)
         .bind(MAX_ATTEMPTS)
         .fetch_all(&mut *transaction)
         .await?;
+        // A submission given up sends its webhook as a graded one does.
+        for row in &given {
+            let submission = decode(row)?;
+            if let Some(delivery) = given_up_delivery(&submission) {
+                insert_delivery(&mut transaction, &submission.id, &delivery).await?;
+            }
+        }
         let requeued = sqlx::query(
             "UPDATE submissions SET status = 'queued', worker = NULL, lease_until = NULL
              WHERE status = 'running' AND (lease_until IS NULL OR lease_until <= $1)
@@ -569,4 +570,24 @@ async fn decide_and_insert(pool: &PgPool, batch: &[Offer]) -> Result<Vec<Enqueue
     }
     transaction.commit().await?;
     Ok(decisions)
+}
+
+/// Stores `delivery` of submission `id`, due now, in `transaction`.
+async fn insert_delivery(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    id: &str,
+    delivery: &NewDelivery,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO deliveries (submission_id, url, body, status, next_at, created_at)
+         VALUES ($1, $2, $3, 'pending', $4, $5)",
+    )
+    .bind(id)
+    .bind(&delivery.url)
+    .bind(&delivery.body)
+    .bind(now_millis())
+    .bind(now())
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
 }

@@ -230,20 +230,25 @@ impl Store for SqliteStore {
         &self,
         worker: &str,
         lease: Duration,
+        exercises: &[String],
     ) -> Result<Option<StoredSubmission>, StoreError> {
         // One statement: SQLite runs one writer at a time, so two workers
-        // never claim the same submission.
+        // never claim the same submission. Only an exercise the worker
+        // serves: another's waits for a node that serves it.
+        let served = serde_json::to_string(exercises)?;
         let row = sqlx::query(&format!(
             "UPDATE submissions
              SET status = 'running', worker = ?, lease_until = ?, started_at = ?,
                  attempts = attempts + 1
              WHERE id = (SELECT id FROM submissions WHERE status = 'queued'
+                         AND exercise IN (SELECT value FROM json_each(?))
                          ORDER BY created_at, rowid LIMIT 1)
              RETURNING {COLUMNS}"
         ))
         .bind(worker)
         .bind(lease_until(lease))
         .bind(now())
+        .bind(served)
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(decode).transpose()
@@ -288,17 +293,7 @@ impl Store for SqliteStore {
         if written == 1
             && let Some(delivery) = delivery
         {
-            sqlx::query(
-                "INSERT INTO deliveries (submission_id, url, body, status, next_at, created_at)
-                 VALUES (?, ?, ?, 'pending', ?, ?)",
-            )
-            .bind(id)
-            .bind(&delivery.url)
-            .bind(&delivery.body)
-            .bind(now_millis())
-            .bind(now())
-            .execute(&mut *transaction)
-            .await?;
+            insert_delivery(&mut transaction, id, delivery).await?;
         }
         transaction.commit().await?;
         Ok(written == 1)
@@ -363,33 +358,42 @@ impl Store for SqliteStore {
     }
 
     async fn recover(&self) -> Result<u64, StoreError> {
-        // Two single statements, no transaction: a deferred transaction
-        // that reads and then writes fails at once ("database is locked")
-        // when another connection writes in between. Each statement reads
-        // the lease afresh, so a row renewed in between is left alone.
-        let gave_up = given_up();
+        // IMMEDIATE: the write lock first (a deferred transaction that
+        // reads and then writes fails at once when another connection
+        // writes in between). Each statement reads the lease afresh, so a
+        // row renewed in between is left alone.
         let now_ms = now_millis();
-        sqlx::query(
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let given = sqlx::query(&format!(
             "UPDATE submissions
              SET status = 'done', result = json_set(?, '$.exercise', exercise), finished_at = ?,
                  lease_until = NULL
              WHERE status = 'running' AND (lease_until IS NULL OR lease_until <= ?)
-               AND attempts >= ?",
-        )
-        .bind(serde_json::to_string(&gave_up)?)
+               AND attempts >= ?
+             RETURNING {STATUS_COLUMNS}"
+        ))
+        .bind(serde_json::to_string(&given_up())?)
         .bind(now())
         .bind(now_ms)
         .bind(MAX_ATTEMPTS)
-        .execute(&self.pool)
+        .fetch_all(&mut *transaction)
         .await?;
+        // A submission given up sends its webhook as a graded one does.
+        for row in &given {
+            let submission = decode(row)?;
+            if let Some(delivery) = given_up_delivery(&submission) {
+                insert_delivery(&mut transaction, &submission.id, &delivery).await?;
+            }
+        }
         let requeued = sqlx::query(
             "UPDATE submissions SET status = 'queued', worker = NULL, lease_until = NULL
              WHERE status = 'running' AND (lease_until IS NULL OR lease_until <= ?)",
         )
         .bind(now_ms)
-        .execute(&self.pool)
+        .execute(&mut *transaction)
         .await?
         .rows_affected();
+        transaction.commit().await?;
         Ok(requeued)
     }
 
@@ -401,6 +405,26 @@ impl Store for SqliteStore {
         // SQLite cannot tell one process of another's writes.
         std::future::pending().await
     }
+}
+
+/// Stores `delivery` of submission `id`, due now, in `transaction`.
+async fn insert_delivery(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: &str,
+    delivery: &NewDelivery,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO deliveries (submission_id, url, body, status, next_at, created_at)
+         VALUES (?, ?, ?, 'pending', ?, ?)",
+    )
+    .bind(id)
+    .bind(&delivery.url)
+    .bind(&delivery.body)
+    .bind(now_millis())
+    .bind(now())
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

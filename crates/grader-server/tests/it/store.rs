@@ -67,7 +67,13 @@ on_both_stores!(
     submissions_are_listed_newest_first_per_token,
     tokens_are_found_by_their_hash_only,
     a_delivery_is_stored_with_its_result_and_claimed_once_at_a_time,
+    a_worker_claims_only_the_exercises_it_serves,
 );
+
+/// The exercises the tests' workers serve.
+fn served() -> Vec<String> {
+    vec!["python/fizzbuzz".to_owned()]
+}
 
 fn submission(id: &str, token_id: i64) -> StoredSubmission {
     StoredSubmission {
@@ -123,13 +129,19 @@ mod contract {
         second: impl Store,
     ) {
         let id = one_queued(&first).await;
-        let claimed = first.claim("a/0", LEASE).await.unwrap().unwrap();
+        let claimed = first.claim("a/0", LEASE, &served()).await.unwrap().unwrap();
         assert_eq!(claimed.id, id);
         // The second node starts while the first grades, and keeps recovering
         // while the first's heartbeat renews: it never takes the submission.
         for _ in 0..3 {
             assert_eq!(second.recover().await.unwrap(), 0);
-            assert!(second.claim("b/0", LEASE).await.unwrap().is_none());
+            assert!(
+                second
+                    .claim("b/0", LEASE, &served())
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
             tokio::time::sleep(LEASE / 2).await;
             assert!(first.renew(&id, "a/0", LEASE).await.unwrap());
         }
@@ -146,12 +158,16 @@ mod contract {
         second: impl Store,
     ) {
         let id = one_queued(&first).await;
-        first.claim("a/0", LEASE).await.unwrap().unwrap();
+        first.claim("a/0", LEASE, &served()).await.unwrap().unwrap();
         // The first node stops renewing (it died, or stalled).
         tokio::time::sleep(LEASE + Duration::from_millis(200)).await;
         assert_eq!(second.recover().await.unwrap(), 1);
         assert_eq!(status(&second, &id).await, SubmissionStatus::Queued);
-        let again = second.claim("b/0", LEASE).await.unwrap().unwrap();
+        let again = second
+            .claim("b/0", LEASE, &served())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(again.id, id);
         // The stalled node comes back: its lease is gone, it renews and
         // finishes nothing.
@@ -170,14 +186,23 @@ mod contract {
     ) {
         let id = one_queued(&first).await;
         assert_eq!(
-            first.claim("a/0", LEASE).await.unwrap().unwrap().attempts,
+            first
+                .claim("a/0", LEASE, &served())
+                .await
+                .unwrap()
+                .unwrap()
+                .attempts,
             1
         );
         // Only the holder may hand it back.
         assert!(!second.release(&id, "b/0").await.unwrap());
         assert!(first.release(&id, "a/0").await.unwrap());
         assert_eq!(status(&second, &id).await, SubmissionStatus::Queued);
-        let again = second.claim("b/0", LEASE).await.unwrap().unwrap();
+        let again = second
+            .claim("b/0", LEASE, &served())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((again.id.as_str(), again.attempts), (id.as_str(), 1));
     }
 
@@ -185,10 +210,17 @@ mod contract {
         first: impl Store,
         second: impl Store,
     ) {
-        let id = one_queued(&first).await;
+        let token = first.create_token("ann", Role::Learner, "a").await.unwrap();
+        let mut queued = submission("sub-1", token);
+        queued.callback = Some(grader_server::store::Callback {
+            url: "http://lms.example/hook".to_owned(),
+            view: grader::View::Learner,
+        });
+        first.enqueue(&queued, ROOMY).await.unwrap();
+        let id = queued.id;
         let short = Duration::from_millis(1);
         for attempt in 1..=grader_server::store::MAX_ATTEMPTS {
-            let claimed = first.claim("a/0", short).await.unwrap().unwrap();
+            let claimed = first.claim("a/0", short, &served()).await.unwrap().unwrap();
             assert_eq!(claimed.attempts, attempt);
             tokio::time::sleep(Duration::from_millis(20)).await;
             let requeued = second.recover().await.unwrap();
@@ -200,7 +232,23 @@ mod contract {
         let result = done.result.unwrap();
         assert_eq!(result.exercise, "python/fizzbuzz");
         assert_eq!(result.status, grader::Status::Error);
-        assert!(first.claim("a/0", LEASE).await.unwrap().is_none());
+        assert!(
+            first
+                .claim("a/0", LEASE, &served())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Regression (issue 26): a submission given up never sent its
+        // webhook. It is stored with the result, as a graded one's is.
+        let delivery = first.claim_delivery(LEASE).await.unwrap().unwrap();
+        assert_eq!(delivery.submission_id, id);
+        assert_eq!(delivery.url, "http://lms.example/hook");
+        let body: serde_json::Value = serde_json::from_str(&delivery.body).unwrap();
+        assert_eq!(body["id"], id.as_str());
+        assert_eq!(body["status"], "done");
+        assert_eq!(body["result"]["status"], "error");
+        assert_eq!(body["result"]["error"]["kind"], "infra");
     }
 
     pub async fn intake_keeps_both_bounds_under_a_burst(first: impl Store, second: impl Store) {
@@ -271,6 +319,37 @@ mod contract {
         assert_eq!(claimed, expected);
     }
 
+    /// Regression (issue 26): a node started with the wrong exercises
+    /// folder claimed every submission of the shared queue and stored each
+    /// as "this exercise is no longer served". A submission for an exercise
+    /// a worker does not serve stays queued for a node that does.
+    pub async fn a_worker_claims_only_the_exercises_it_serves(
+        first: impl Store,
+        second: impl Store,
+    ) {
+        let token = first.create_token("ann", Role::Learner, "a").await.unwrap();
+        let mut other = submission("sub-other", token);
+        other.exercise = "sql/cheap-products".to_owned();
+        first.enqueue(&other, ROOMY).await.unwrap();
+        first
+            .enqueue(&submission("sub-mine", token), ROOMY)
+            .await
+            .unwrap();
+        let claimed = first.claim("a/0", LEASE, &served()).await.unwrap().unwrap();
+        assert_eq!(claimed.id, "sub-mine");
+        assert!(
+            first
+                .claim("a/0", LEASE, &served())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(first.claim("a/0", LEASE, &[]).await.unwrap().is_none());
+        let theirs = vec!["sql/cheap-products".to_owned()];
+        let claimed = second.claim("b/0", LEASE, &theirs).await.unwrap().unwrap();
+        assert_eq!(claimed.id, "sub-other");
+    }
+
     pub async fn submissions_are_listed_newest_first_per_token(
         first: impl Store,
         second: impl Store,
@@ -302,7 +381,11 @@ mod contract {
         ];
         assert_eq!(positions, [Some(1), Some(3)]);
         // The oldest is claimed first, with its files; the others move up.
-        let claimed = second.claim("b/0", LEASE).await.unwrap().unwrap();
+        let claimed = second
+            .claim("b/0", LEASE, &served())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(claimed.id, "sub-0");
         assert_eq!(claimed.files.len(), 1);
         assert_eq!(first.position("sub-0").await.unwrap(), None);
@@ -347,7 +430,7 @@ mod deliveries {
             first.enqueue(&queued, ROOMY).await.unwrap(),
             Enqueued::Queued
         );
-        let claimed = first.claim("a/0", LEASE).await.unwrap().unwrap();
+        let claimed = first.claim("a/0", LEASE, &served()).await.unwrap().unwrap();
         assert_eq!(claimed.callback, queued.callback);
         let delivery = NewDelivery {
             url: "http://lms.example/hook".to_owned(),
@@ -421,7 +504,7 @@ impl<S: Store> ClaimOnly for S {
         worker: &'a str,
     ) -> std::pin::Pin<Box<dyn Future<Output = Option<String>> + Send + 'a>> {
         Box::pin(async move {
-            let claimed = self.claim(worker, LEASE).await.unwrap();
+            let claimed = self.claim(worker, LEASE, &served()).await.unwrap();
             claimed.map(|claimed| claimed.id)
         })
     }
