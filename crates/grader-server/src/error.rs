@@ -35,10 +35,28 @@ pub enum AppError {
     TooManyPending(i64),
     #[error("the queue is full; try again in {}s", .0.as_secs().max(1))]
     QueueFull(Duration),
+    /// The database does not answer (down, restarting, out of
+    /// connections): the caller may try again shortly.
+    #[error("the service's database is not answering; try again in {}s", UNAVAILABLE_RETRY.as_secs())]
+    Unavailable(#[source] StoreError),
     #[error("internal error")]
-    Internal(#[from] StoreError),
+    Internal(#[source] StoreError),
     #[error("internal error")]
     Metrics(#[from] std::fmt::Error),
+}
+
+/// How long a caller waits before it tries again while the database does
+/// not answer.
+pub const UNAVAILABLE_RETRY: Duration = Duration::from_secs(2);
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> AppError {
+        if error.is_unavailable() {
+            AppError::Unavailable(error)
+        } else {
+            AppError::Internal(error)
+        }
+    }
 }
 
 /// The `error` code of an error response, left in the response's
@@ -51,8 +69,8 @@ pub struct ErrorCode(pub &'static str);
 pub struct ErrorBody {
     /// A stable code: `bad_request`, `unauthorized`, `forbidden`,
     /// `not_found`, `method_not_allowed`, `too_large`, `invalid`, `rate_limited`,
-    /// `too_many_pending`, `queue_full`,
-    /// `internal`.
+    /// `too_many_pending`, `queue_full`, `unavailable` (the database does
+    /// not answer; with `Retry-After`), `internal`.
     pub error: &'static str,
     /// What was wrong, for a person.
     pub message: String,
@@ -80,6 +98,14 @@ impl IntoResponse for AppError {
             ),
             AppError::QueueFull(wait) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "queue_full", Some(*wait))
+            }
+            AppError::Unavailable(error) => {
+                tracing::warn!(%error, cause = ?std::error::Error::source(error).map(ToString::to_string), "the database does not answer");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    Some(UNAVAILABLE_RETRY),
+                )
             }
             AppError::Internal(_) | AppError::Metrics(_) => {
                 let mut detail = String::new();

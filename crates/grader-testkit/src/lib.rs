@@ -29,6 +29,7 @@ pub struct TempPostgres {
     keeper: Option<std::thread::JoinHandle<()>>,
     stop: std::sync::mpsc::Sender<()>,
     port: u16,
+    durability: Durability,
     dir: tempfile::TempDir,
     databases: std::sync::atomic::AtomicUsize,
 }
@@ -36,7 +37,10 @@ pub struct TempPostgres {
 /// How the server keeps its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
-    /// `fsync` off: for tests, where a crash of the machine loses nothing
+    /// No fsync, no synchronous commit: a test's data is throwaway, and
+    /// the machine's disk is shared with everything else. For tests.
+    ///
+    /// A crash of the server loses the last commits; nothing here is
     /// of value.
     Throwaway,
     /// PostgreSQL's defaults: a commit is on disk. For benchmarks.
@@ -69,19 +73,48 @@ impl TempPostgres {
             .arg(&data)
             .args(["--username", USER, "--auth", "trust", "--encoding", "UTF8"])
             .args(["--no-sync", "--no-instructions"]));
-        let port = free_port();
-        let mut postgres = user_command(as_root, &bin.join("postgres"));
+        let (stop, _) = std::sync::mpsc::channel();
+        let mut started = TempPostgres {
+            keeper: None,
+            stop,
+            port: free_port(),
+            durability,
+            dir,
+            databases: std::sync::atomic::AtomicUsize::new(0),
+        };
+        started.start_server();
+        started
+    }
+
+    /// Stops the server (a fast shutdown: its clients are cut off), as a
+    /// database's bad day would; [`TempPostgres::start_server`] starts it
+    /// again on the same port and data.
+    pub fn stop_server(&mut self) {
+        let _ = self.stop.send(());
+        if let Some(keeper) = self.keeper.take() {
+            let _ = keeper.join();
+        }
+    }
+
+    /// Starts the server on the cluster, and waits until it takes
+    /// connections.
+    ///
+    /// # Panics
+    /// When it does not start.
+    pub fn start_server(&mut self) {
+        let bin = bin_dir();
+        let mut postgres = user_command(is_root(), &bin.join("postgres"));
         postgres
             .arg("-D")
-            .arg(&data)
+            .arg(self.dir.path().join("data"))
             .arg("-k")
-            .arg(dir.path())
-            .args(["-p", &port.to_string()])
+            .arg(self.dir.path())
+            .args(["-p", &self.port.to_string()])
             .args(["-c", "listen_addresses=127.0.0.1"])
             .args(["-c", "max_connections=200"])
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        if durability == Durability::Throwaway {
+        if self.durability == Durability::Throwaway {
             postgres.args(["-c", "fsync=off", "-c", "synchronous_commit=off"]);
             postgres.args(["-c", "full_page_writes=off"]);
         }
@@ -89,7 +122,7 @@ impl TempPostgres {
         let (stop, stop_rx) = std::sync::mpsc::channel::<()>();
         // The parent-death signal fires when the *thread* that started the
         // server ends, so a thread of its own starts it and lives exactly
-        // as long as this value.
+        // as long as the server should.
         let keeper = std::thread::spawn(move || {
             let server = postgres.spawn();
             let mut server = match server {
@@ -128,15 +161,9 @@ impl TempPostgres {
             Ok(Err(error)) => panic!("start {}: {error}", bin.join("postgres").display()),
             Err(_) => panic!("the thread starting PostgreSQL ended"),
         }
-        let started = TempPostgres {
-            keeper: Some(keeper),
-            stop,
-            port,
-            dir,
-            databases: std::sync::atomic::AtomicUsize::new(0),
-        };
-        started.wait_ready();
-        started
+        self.keeper = Some(keeper);
+        self.stop = stop;
+        self.wait_ready();
     }
 
     /// A connection URL for the default database `postgres`.

@@ -2,8 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::OpenApi;
 
@@ -13,23 +13,52 @@ use crate::store::Store;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
-    /// `ok` when the database answers.
+    /// `ok` when every dependency answers, else `unavailable`.
     pub status: &'static str,
-    pub queued: i64,
+    /// `ok`, or `unavailable` when the database does not answer.
+    pub database: &'static str,
+    /// Submissions waiting; absent while the database does not answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued: Option<i64>,
     pub workers: usize,
     pub exercises: usize,
 }
 
-/// Whether the service and its database answer.
+/// Whether the service and its dependencies answer: 503 with
+/// `Retry-After`, and which one is down, within a second when one is not.
 #[utoipa::path(get, path = "/v1/health", tag = "operations",
-    responses((status = 200, body = Health), (status = 500, body = crate::error::ErrorBody)))]
-pub async fn health<S: Store>(State(state): State<AppState<S>>) -> Result<Json<Health>, AppError> {
-    Ok(Json(Health {
+    responses(
+        (status = 200, body = Health),
+        (status = 503, description = "a dependency does not answer; the body says which",
+            body = Health, headers(("Retry-After" = u64, description = "seconds"))),
+        (status = 500, body = crate::error::ErrorBody)))]
+pub async fn health<S: Store>(State(state): State<AppState<S>>) -> Result<Response, AppError> {
+    let mut health = Health {
         status: "ok",
-        queued: state.store.queued().await?,
+        database: "ok",
+        queued: None,
         workers: state.config.workers,
         exercises: state.catalog.all().count(),
-    }))
+    };
+    match state.store.queued().await {
+        Ok(queued) => {
+            health.queued = Some(queued);
+            Ok(Json(health).into_response())
+        }
+        Err(error) if error.is_unavailable() => {
+            tracing::warn!(%error, "health: the database does not answer");
+            health.status = "unavailable";
+            health.database = "unavailable";
+            let retry = crate::error::UNAVAILABLE_RETRY.as_secs().to_string();
+            Ok((
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, retry)],
+                Json(health),
+            )
+                .into_response())
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Counters, gauges and histograms in Prometheus' text format (0.0.4);

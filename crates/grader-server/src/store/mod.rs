@@ -55,6 +55,37 @@ pub enum StoreError {
     IntakeStopped,
 }
 
+impl StoreError {
+    /// Whether the database itself does not answer — it is down,
+    /// restarting, or out of connections — rather than a query's fault:
+    /// the service then answers 503 at once, and a caller tries again.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Query(error) => unavailable(error),
+            StoreError::Intake(error) => error.is_unavailable(),
+            StoreError::IntakeStopped => false,
+            StoreError::Open { source, .. } => unavailable(source),
+            StoreError::Migrate { .. } | StoreError::Decode(_) => false,
+        }
+    }
+}
+
+fn unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // Class 57: the server is shutting down, or not yet taking
+        // connections; 08: the connection failed.
+        sqlx::Error::Database(error) => error
+            .code()
+            .is_some_and(|code| code.starts_with("57") || code.starts_with("08")),
+        _ => false,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SubmissionStatus {

@@ -70,7 +70,9 @@ impl PgStore {
         let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
+            // A database that does not answer makes a request fail within
+            // a second (503, try again), never hang.
+            .acquire_timeout(Duration::from_secs(1))
             .connect(url)
             .await
             .map_err(open_error)?;

@@ -8,6 +8,7 @@
 mod intake;
 mod metrics;
 mod openapi;
+mod outage;
 mod service;
 mod store;
 mod support;
