@@ -25,6 +25,8 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("{0}")]
     TooLarge(String),
+    #[error("the request's headers are {0} bytes, over the limit of {limit}", limit = crate::routes::MAX_HEADER_BYTES)]
+    HeadersTooLarge(usize),
     #[error("{0}")]
     Unprocessable(String),
     #[error("too many requests from this token; try again in {}s", .0.as_secs().max(1))]
@@ -68,7 +70,8 @@ pub struct ErrorCode(pub &'static str);
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// A stable code: `bad_request`, `unauthorized`, `forbidden`,
-    /// `not_found`, `method_not_allowed`, `too_large`, `invalid`, `rate_limited`,
+    /// `not_found`, `method_not_allowed`, `too_large`, `headers_too_large`,
+    /// `invalid`, `rate_limited`,
     /// `too_many_pending`, `queue_full`, `unavailable` (the database does
     /// not answer; with `Retry-After`), `internal`.
     pub error: &'static str,
@@ -87,6 +90,11 @@ impl IntoResponse for AppError {
                 (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None)
             }
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", None),
+            AppError::HeadersTooLarge(_) => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers_too_large",
+                None,
+            ),
             AppError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", None),
             AppError::RateLimited(wait) => {
                 (StatusCode::TOO_MANY_REQUESTS, "rate_limited", Some(*wait))

@@ -40,12 +40,35 @@ pub fn app<S: Store>(state: AppState<S>) -> Router {
         // axum adds the Allow header to what this answers.
         .method_not_allowed_fallback(|| async { crate::error::AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn(headers_within_limit))
         // Outermost, and per route: it sees the matched route's template.
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state.metrics),
             crate::metrics::track,
         ))
         .with_state(state)
+}
+
+/// The most header bytes (names and values) a request may carry: a token,
+/// a cookie of the page's own and the usual headers fit many times over.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Refuses a request whose headers are over [`MAX_HEADER_BYTES`] (a 200 KB
+/// `Cookie` was taken in and parsed) with 431.
+async fn headers_within_limit(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let size: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if size > MAX_HEADER_BYTES {
+        use axum::response::IntoResponse;
+        return crate::error::AppError::HeadersTooLarge(size).into_response();
+    }
+    next.run(request).await
 }
 
 #[derive(Debug, OpenApi)]
@@ -62,11 +85,47 @@ pub fn app<S: Store>(state: AppState<S>) -> Router {
         submissions::NewSubmission, submissions::SubmissionView,
         crate::store::SubmissionStatus,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &EveryOperation),
 )]
 pub struct ApiDoc;
 
 struct BearerAuth;
+
+/// What every operation may answer besides its own: 405 for a method the
+/// path does not take (with `Allow`), 431 for headers over the limit.
+struct EveryOperation;
+
+impl utoipa::Modify for EveryOperation {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::ResponseBuilder;
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let responses = &mut operation.responses.responses;
+                responses.entry("405".to_owned()).or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("this path does not take this method; the Allow header lists those it takes")
+                        .build()
+                        .into()
+                });
+                responses.entry("431".to_owned()).or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("the request's headers are over 16 KiB")
+                        .build()
+                        .into()
+                });
+            }
+        }
+    }
+}
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {

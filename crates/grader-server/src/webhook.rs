@@ -131,10 +131,15 @@ pub fn signature(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// The `User-Agent` of every delivery: the product and its version.
+pub const USER_AGENT: &str = concat!("grader-webhooks/", env!("CARGO_PKG_VERSION"));
+
 /// Delivers due webhooks until the task is aborted: every node runs one.
 pub async fn send<S: Store>(state: AppState<S>) {
     let client = match reqwest::Client::builder()
         .timeout(TIMEOUT)
+        // Who is calling, for the receiver's logs and rules.
+        .user_agent(USER_AGENT)
         .redirect(reqwest::redirect::Policy::none())
         .build()
     {

@@ -100,10 +100,15 @@ fn render(result: &GradeResult, format: Format, color: bool) -> String {
 }
 
 /// 0 = all passed, 1 = some failed, 2 = could not grade.
+/// 0: every test passed; 1: the submission did not pass, its tests' doing
+/// or its own (a syntax error, a time limit, a crash); 2: it could not be
+/// graded (the grader's failure, `infra`, or a usage error): an attempt not
+/// to count. `grader submit` answers the same.
 pub fn exit_code(result: &GradeResult) -> ExitCode {
-    match result.status {
-        Status::Passed => ExitCode::SUCCESS,
-        Status::Failed => ExitCode::from(1),
-        Status::Error => ExitCode::from(2),
+    match (&result.status, &result.error) {
+        (Status::Passed, _) => ExitCode::SUCCESS,
+        (Status::Error, Some(error)) if !error.learner_fault => ExitCode::from(2),
+        (Status::Error, None) => ExitCode::from(2),
+        (Status::Failed | Status::Error, _) => ExitCode::from(1),
     }
 }

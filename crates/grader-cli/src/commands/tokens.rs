@@ -28,10 +28,13 @@ pub async fn run(command: TokensCommand) -> anyhow::Result<ExitCode> {
                 }
             };
             let token = created.context("could not store the token")?;
-            eprintln!(
-                "a {} token for {name}; it is shown only now:",
-                role.as_str()
-            );
+            let role = role.as_str();
+            let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            eprintln!("{article} {role} token for {name}; it is shown only now:");
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }

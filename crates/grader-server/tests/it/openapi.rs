@@ -70,3 +70,20 @@ fn every_operation_with_a_token_declares_401_and_429() {
     }
     assert_eq!(checked, 6);
 }
+
+/// Regression (issue 26): the description listed neither the 405 every
+/// path answers to a method it does not take, nor health's 503.
+#[test]
+fn every_operation_lists_405_and_health_lists_503() {
+    let description = serde_json::to_value(grader_server::routes::ApiDoc::openapi()).unwrap();
+    let paths = description["paths"].as_object().unwrap();
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            assert!(
+                operation["responses"].get("405").is_some(),
+                "{method} {path} does not list 405"
+            );
+        }
+    }
+    assert!(description["paths"]["/v1/health"]["get"]["responses"]["503"].is_object());
+}

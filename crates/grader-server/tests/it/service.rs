@@ -579,3 +579,29 @@ async fn a_queued_submission_shows_where_it_stands() {
     let listed: serde_json::Value = service.get_json(&token, "/v1/submissions").await;
     assert!(listed[0].get("queue_position").is_none(), "{listed}");
 }
+
+/// Regression (issue 26): a request with a 200 KB `Cookie` header was taken
+/// in whole. Headers over 16 KiB are refused with 431, before anything
+/// reads them; ordinary ones pass.
+#[tokio::test]
+async fn headers_over_the_limit_are_refused_with_431() {
+    let service = Service::start(Config::default(), false).await;
+    let response = service
+        .client
+        .get(service.url("/v1/health"))
+        .header("Cookie", format!("session={}", "x".repeat(200 * 1024)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 431);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "headers_too_large");
+    let response = service
+        .client
+        .get(service.url("/v1/health"))
+        .header("Cookie", "session=short")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}

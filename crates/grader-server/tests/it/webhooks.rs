@@ -100,6 +100,8 @@ async fn a_result_is_delivered_signed_after_the_receivers_failures() {
         let expected = signature(SECRET, timestamp, body.as_bytes());
         assert_eq!(headers["x-grader-signature"].to_str().unwrap(), expected);
         assert_eq!(headers["content-type"], "application/json");
+        // Regression (issue 26): deliveries carried no User-Agent.
+        assert_eq!(headers["user-agent"], grader_server::webhook::USER_AGENT);
     }
     // The submitter's view: a learner's, so hidden tests show no detail.
     let (_, body) = &received[2];
