@@ -167,6 +167,16 @@
     localStorage.removeItem(TOKEN_KEY);
   }
 
+  // Signing out forgets the learner's work in this browser too: on a
+  // shared computer the next learner's editor must not open with it.
+  function forgetWork() {
+    for (const key of Object.keys(localStorage)) {
+      if (key.startsWith("grader-draft:") || key === SUBMITTED_KEY) localStorage.removeItem(key);
+    }
+    state.docs = new Map();
+    if (state.editor) state.editor.swapDoc(CodeMirror.Doc(""));
+  }
+
   function fillExercises() {
     const tracks = new Map();
     for (const exercise of state.exercises) {
@@ -689,6 +699,7 @@
   $("signout").addEventListener("click", () => {
     stopFollowing();
     forgetToken();
+    forgetWork();
     state.token = "";
     state.exercise = null;
     setSignedIn(false);

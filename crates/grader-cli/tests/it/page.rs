@@ -443,3 +443,45 @@ async fn a_wrong_token_is_answered_with_a_clear_message() {
     );
     browser.close().await.unwrap();
 }
+
+/// Regression (issue 26): on a shared computer the page kept the previous
+/// learner's drafts and submitted code after sign-out, and the next
+/// learner's editor opened with them. Signing out forgets them.
+#[tokio::test]
+async fn signing_out_forgets_the_learners_drafts_and_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("grader.db");
+    let ann = learner_token(&db, "ann");
+    let bob = learner_token(&db, "bob");
+    let served = Served::start(&db, &[]).await;
+    let driver = Driver::start().await;
+    let browser = driver.browser(1280, 900, false).await;
+    browser.goto(&served.base).await.unwrap();
+    sign_in(&browser, &ann).await;
+    wait_for(&browser, "#work:not([hidden])").await;
+    choose(&browser, "python/fizzbuzz", "fizzbuzz.py").await;
+    paste(&browser, "# ann's draft, not for bob\n").await;
+    let kept = script(
+        &browser,
+        "return Object.keys(localStorage).filter((key) => key.startsWith('grader-draft:')).length;",
+    )
+    .await;
+    assert_eq!(kept, 1, "the draft is kept while ann works");
+
+    click(&browser, "#signout").await;
+    wait_for(&browser, "#signin:not([hidden])").await;
+    let left = script(
+        &browser,
+        "return Object.keys(localStorage).filter((key) => key.startsWith('grader-'));",
+    )
+    .await;
+    assert_eq!(left, serde_json::json!([]), "nothing of ann's is left");
+
+    sign_in(&browser, &bob).await;
+    wait_for(&browser, "#work:not([hidden])").await;
+    choose(&browser, "python/fizzbuzz", "fizzbuzz.py").await;
+    let code = editor_text(&browser).await;
+    assert!(!code.contains("ann's draft"), "{code}");
+    no_console_errors(&browser, "after sign-out").await;
+    browser.close().await.unwrap();
+}
