@@ -135,3 +135,20 @@ async fn a_test_doubles_special_methods_do_not_reach_the_tests_globals() {
         );
     }
 }
+
+/// A value whose rebuild would be costly — a fraction of 5,000-digit
+/// numbers — does not cross: the boundary refuses it at once (Python's
+/// own cap on turning long integers into text), and the test fails with
+/// the boundary's error instead of waiting on it.
+#[tokio::test]
+async fn a_value_too_costly_to_rebuild_does_not_cross() {
+    let source = reference().replace(
+        "def share(parts):\n    return fractions.Fraction(1, parts)\n",
+        "def share(parts):\n    return fractions.Fraction(10**5000 + 1, 3)\n",
+    );
+    let result = grade(&source).await;
+    let test = status_of(&result, "::test_decimals_and_fractions_are_numbers");
+    assert_eq!(test.status, TestStatus::Failed, "{test:?}");
+    let message = test.message.as_deref().unwrap_or_default();
+    assert!(message.contains("CannotCross"), "{message}");
+}
