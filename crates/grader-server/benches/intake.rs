@@ -214,6 +214,7 @@ async fn fill_history<S: Store>(state: &AppState<S>, tokens: usize, history: u64
             created_at: 0,
             finished_at: None,
             callback: None,
+            idempotency_key: None,
         };
         assert_eq!(
             state.store.enqueue(&old, limits).await.unwrap(),

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Json;
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderName, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
@@ -118,7 +118,9 @@ impl SubmissionView {
 /// its result when `wait` is given and it is graded in time.
 #[utoipa::path(post, path = "/v1/submissions", tag = "submissions",
     security(("bearer" = [])),
-    params(WaitQuery),
+    params(WaitQuery,
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "1 to 255 visible ASCII characters (a UUID, say): a retry with the same key (per token) answers the first submission, with `Idempotent-Replayed: true`, and stores none")),
     request_body(content = NewSubmission, description = "JSON, or multipart/form-data with an `exercise` field and one file part per file"),
     responses(
         (status = 200, body = SubmissionView, description = "graded within `wait`"),
@@ -137,6 +139,7 @@ pub async fn create<S: Store>(
     Query(query): Query<WaitQuery>,
     request: Request,
 ) -> Result<Response, AppError> {
+    let idempotency_key = idempotency_key(request.headers())?;
     let new = read_submission(request, &state).await?;
     let callback = match &new.callback_url {
         Some(url) => {
@@ -186,6 +189,7 @@ pub async fn create<S: Store>(
         created_at: now(),
         finished_at: None,
         callback,
+        idempotency_key,
     };
     let limits = Limits {
         pending_per_token: state.config.pending_per_token,
@@ -193,6 +197,30 @@ pub async fn create<S: Store>(
     };
     match state.store.enqueue(&stored, limits).await? {
         Enqueued::Queued => {}
+        Enqueued::Existing(id) => {
+            // A retry: the first submission with this key, as it is now.
+            let earlier = state.store.get(&id).await?.ok_or_else(|| not_found(&id))?;
+            let status = if earlier.status == SubmissionStatus::Done {
+                StatusCode::OK
+            } else {
+                StatusCode::ACCEPTED
+            };
+            let mut view = SubmissionView::new(&earlier, &caller);
+            view.queue_position = position(&state, &earlier).await?;
+            let location = format!("/v1/submissions/{}", earlier.id);
+            return Ok((
+                status,
+                [
+                    (header::LOCATION, location),
+                    (
+                        HeaderName::from_static("idempotent-replayed"),
+                        "true".to_owned(),
+                    ),
+                ],
+                Json(view),
+            )
+                .into_response());
+        }
         Enqueued::TooManyPending(pending) => return Err(AppError::TooManyPending(pending)),
         Enqueued::QueueFull(queued) => {
             // A rough wait: the queue ahead, at ~2 s a grading per worker.
@@ -224,6 +252,27 @@ pub async fn create<S: Store>(
     let mut view = SubmissionView::new(&current, &caller);
     view.queue_position = position(&state, &current).await?;
     Ok((status, [(header::LOCATION, location)], Json(view)).into_response())
+}
+
+/// The longest `Idempotency-Key` taken.
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// The request's `Idempotency-Key`, if it has one: 1 to 255 visible ASCII
+/// characters (a UUID, say), else 400.
+fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, AppError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.as_bytes();
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY
+        || !key.iter().all(|byte| (0x21..=0x7e).contains(byte))
+    {
+        return Err(AppError::BadRequest(format!(
+            "the Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"
+        )));
+    }
+    Ok(Some(String::from_utf8_lossy(key).into_owned()))
 }
 
 /// One submission: its status, and its result once graded.

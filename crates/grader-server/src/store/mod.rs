@@ -127,6 +127,9 @@ pub struct StoredSubmission {
     pub finished_at: Option<i64>,
     /// Where to deliver the result, if the submitter asked.
     pub callback: Option<Callback>,
+    /// The client's `Idempotency-Key`, if it gave one: a second submission
+    /// of its token with the same key is this one. Written, never read back.
+    pub idempotency_key: Option<String>,
 }
 
 /// A submitter's request to be told of a result: a URL the operator
@@ -180,9 +183,12 @@ pub struct Limits {
 }
 
 /// What became of a submission offered to the queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Enqueued {
     Queued,
+    /// Not stored: the token's earlier submission with the same
+    /// idempotency key, by id.
+    Existing(String),
     /// Refused: its token already has this many pending (queued or running).
     TooManyPending(i64),
     /// Refused: this many are queued already.
@@ -346,6 +352,7 @@ impl RawSubmission {
                     _ => grader::View::Learner,
                 },
             }),
+            idempotency_key: None,
         })
     }
 }

@@ -36,12 +36,15 @@ const INTAKE_BATCH: usize = 64;
 /// arrival, and announces each in the same statement.
 const INSERT_QUEUED: &str = "WITH inserted AS (
          INSERT INTO submissions
-             (id, token_id, exercise, files, status, created_at, callback_url, callback_view)
-         SELECT id, token_id, exercise, files, 'queued', created_at, callback_url, callback_view
+             (id, token_id, exercise, files, status, created_at, callback_url, callback_view,
+              idempotency_key)
+         SELECT id, token_id, exercise, files, 'queued', created_at, callback_url, callback_view,
+                idempotency_key
          FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[],
-                     $6::TEXT[], $7::TEXT[])
+                     $6::TEXT[], $7::TEXT[], $8::TEXT[])
               WITH ORDINALITY
-              AS offer (id, token_id, exercise, files, created_at, callback_url, callback_view, n)
+              AS offer (id, token_id, exercise, files, created_at, callback_url, callback_view,
+                        idempotency_key, n)
          ORDER BY n
          RETURNING id)
      SELECT pg_notify('grader_submissions', 'queued ' || id)::TEXT AS announced FROM inserted";
@@ -168,6 +171,7 @@ impl Store for PgStore {
                 .as_ref()
                 .map(|callback| callback.url.clone()),
             callback_view: view_text(submission.callback.as_ref()),
+            idempotency_key: submission.idempotency_key.clone(),
             limits,
             reply,
         };
@@ -442,6 +446,7 @@ struct Offer {
     created_at: i64,
     callback_url: Option<String>,
     callback_view: Option<&'static str>,
+    idempotency_key: Option<String>,
     limits: Limits,
     reply: oneshot::Sender<Result<Enqueued, StoreError>>,
 }
@@ -507,9 +512,45 @@ async fn decide_and_insert(pool: &PgPool, batch: &[Offer]) -> Result<Vec<Enqueue
             .await?
             .try_get("n")?;
 
+    // Earlier submissions with the batch's idempotency keys, under the
+    // same lock: a retry finds its first submission, whichever front end
+    // took it, and one key offered twice in the batch is stored once.
+    let keys: Vec<&str> = batch
+        .iter()
+        .filter_map(|offer| offer.idempotency_key.as_deref())
+        .collect();
+    let mut earlier = std::collections::HashMap::new();
+    if !keys.is_empty() {
+        let rows = sqlx::query(
+            "SELECT token_id, idempotency_key, id FROM submissions
+             WHERE idempotency_key = ANY($1) AND token_id = ANY($2)",
+        )
+        .bind(&keys)
+        .bind(&tokens)
+        .fetch_all(&mut *transaction)
+        .await?;
+        for row in rows {
+            earlier.insert(
+                (
+                    row.try_get::<i64, _>("token_id")?,
+                    row.try_get::<String, _>("idempotency_key")?,
+                ),
+                row.try_get::<String, _>("id")?,
+            );
+        }
+    }
+
     let mut decisions = Vec::with_capacity(batch.len());
     let mut accepted = Vec::new();
     for offer in batch {
+        let key = offer
+            .idempotency_key
+            .as_ref()
+            .map(|key| (offer.token_id, key.clone()));
+        if let Some(id) = key.as_ref().and_then(|key| earlier.get(key)) {
+            decisions.push(Enqueued::Existing(id.clone()));
+            continue;
+        }
         let token_pending = pending.entry(offer.token_id).or_insert(0);
         let decision = if *token_pending >= offer.limits.pending_per_token {
             Enqueued::TooManyPending(*token_pending)
@@ -519,6 +560,9 @@ async fn decide_and_insert(pool: &PgPool, batch: &[Offer]) -> Result<Vec<Enqueue
             *token_pending += 1;
             queued += 1;
             accepted.push(offer);
+            if let Some(key) = key {
+                earlier.insert(key, offer.id.clone());
+            }
             Enqueued::Queued
         };
         decisions.push(decision);
@@ -565,6 +609,12 @@ async fn decide_and_insert(pool: &PgPool, batch: &[Offer]) -> Result<Vec<Enqueue
                 accepted
                     .iter()
                     .map(|offer| offer.callback_view)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                accepted
+                    .iter()
+                    .map(|offer| offer.idempotency_key.as_deref())
                     .collect::<Vec<_>>(),
             )
             .fetch_all(&mut *transaction)

@@ -23,11 +23,13 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 /// Inserts a submission as queued only while its token's pending count
 /// and the queue's length are under their bounds.
 const ENQUEUE: &str = "INSERT INTO submissions
-         (id, token_id, exercise, files, status, created_at, callback_url, callback_view)
-     SELECT ?, ?, ?, ?, 'queued', ?, ?, ?
+         (id, token_id, exercise, files, status, created_at, callback_url, callback_view,
+          idempotency_key)
+     SELECT ?, ?, ?, ?, 'queued', ?, ?, ?, ?
      WHERE (SELECT COUNT(*) FROM submissions
             WHERE token_id = ? AND status IN ('queued', 'running')) < ?
-       AND (SELECT COUNT(*) FROM submissions WHERE status = 'queued') < ?";
+       AND (SELECT COUNT(*) FROM submissions WHERE status = 'queued') < ?
+       AND NOT EXISTS (SELECT 1 FROM submissions WHERE token_id = ? AND idempotency_key = ?)";
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path`.
@@ -147,14 +149,30 @@ impl Store for SqliteStore {
             .bind(submission.created_at)
             .bind(submission.callback.as_ref().map(|callback| &callback.url))
             .bind(view_text(submission.callback.as_ref()))
+            .bind(&submission.idempotency_key)
             .bind(submission.token_id)
             .bind(limits.pending_per_token)
             .bind(limits.queue_capacity)
+            .bind(submission.token_id)
+            .bind(&submission.idempotency_key)
             .execute(&self.pool)
             .await?
             .rows_affected();
         if inserted == 1 {
             return Ok(Enqueued::Queued);
+        }
+        // Refused: the key's earlier submission, or a bound.
+        if let Some(key) = &submission.idempotency_key {
+            let earlier = sqlx::query(
+                "SELECT id FROM submissions WHERE token_id = ? AND idempotency_key = ?",
+            )
+            .bind(submission.token_id)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some(row) = earlier {
+                return Ok(Enqueued::Existing(row.try_get("id")?));
+            }
         }
         // Refused: which bound, for the answer (read after the fact, so
         // only the message may be stale, never the decision).

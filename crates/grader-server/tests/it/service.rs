@@ -605,3 +605,41 @@ async fn headers_over_the_limit_are_refused_with_431() {
         .unwrap();
     assert_eq!(response.status(), 200);
 }
+
+/// Regression (issue 26): a client that retried a POST after a timeout
+/// made a duplicate. With the same `Idempotency-Key` the retry answers the
+/// first submission (marked `Idempotent-Replayed`); a malformed key is 400.
+#[tokio::test]
+async fn a_retry_with_the_same_idempotency_key_gets_the_first_submission() {
+    let service = Service::start(Config::default(), false).await;
+    let token = service.token("ann", Role::Learner).await;
+    let post = |key: &'static str| {
+        service
+            .client
+            .post(service.url("/v1/submissions"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", key)
+            .json(&serde_json::json!({
+                "exercise": "python/fizzbuzz",
+                "files": {"fizzbuzz.py": "def fizzbuzz(n):\n    return []\n"},
+            }))
+            .send()
+    };
+    let first = post("6f1c2a9e-retry").await.unwrap();
+    assert_eq!(first.status(), 202);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first: serde_json::Value = first.json().await.unwrap();
+    let again = post("6f1c2a9e-retry").await.unwrap();
+    assert_eq!(again.status(), 202);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    let other = post("another-key").await.unwrap();
+    let other: serde_json::Value = other.json().await.unwrap();
+    assert_ne!(other["id"], first["id"]);
+    let listed = service.get_json(&token, "/v1/submissions").await;
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed:#}");
+
+    let bad = post("has spaces").await.unwrap();
+    assert_eq!(bad.status(), 400);
+}

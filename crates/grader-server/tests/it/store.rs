@@ -68,6 +68,7 @@ on_both_stores!(
     tokens_are_found_by_their_hash_only,
     a_delivery_is_stored_with_its_result_and_claimed_once_at_a_time,
     a_worker_claims_only_the_exercises_it_serves,
+    a_retry_with_the_same_idempotency_key_finds_the_first_submission,
 );
 
 /// The exercises the tests' workers serve.
@@ -87,6 +88,7 @@ fn submission(id: &str, token_id: i64) -> StoredSubmission {
         created_at: 0,
         finished_at: None,
         callback: None,
+        idempotency_key: None,
     }
 }
 
@@ -273,7 +275,7 @@ mod contract {
             }
         });
         let answers = futures_util::future::join_all(offers).await;
-        let queued = answers.iter().filter(|&&answer| answer == Enqueued::Queued);
+        let queued = answers.iter().filter(|answer| **answer == Enqueued::Queued);
         // Each token reaches its own bound (3 + 3 > 5): the queue's bound
         // holds, and neither token passes its own.
         assert_eq!(queued.count(), 5, "{answers:?}");
@@ -348,6 +350,65 @@ mod contract {
         let theirs = vec!["sql/cheap-products".to_owned()];
         let claimed = second.claim("b/0", LEASE, &theirs).await.unwrap().unwrap();
         assert_eq!(claimed.id, "sub-other");
+    }
+
+    /// Regression (issue 26): a client that retried after a timeout made a
+    /// second submission. With an idempotency key, a retry — from either
+    /// front end, even at the same moment — finds the first one; the key
+    /// is the token's own.
+    pub async fn a_retry_with_the_same_idempotency_key_finds_the_first_submission(
+        first: impl Store,
+        second: impl Store,
+    ) {
+        let ann = first.create_token("ann", Role::Learner, "a").await.unwrap();
+        let bob = first.create_token("bob", Role::Learner, "b").await.unwrap();
+        let keyed = |id: &str, token: i64| {
+            let mut offered = submission(id, token);
+            offered.idempotency_key = Some("retry-me".to_owned());
+            offered
+        };
+        assert_eq!(
+            first.enqueue(&keyed("sub-1", ann), ROOMY).await.unwrap(),
+            Enqueued::Queued
+        );
+        assert_eq!(
+            second.enqueue(&keyed("sub-2", ann), ROOMY).await.unwrap(),
+            Enqueued::Existing("sub-1".to_owned())
+        );
+        assert_eq!(
+            second.enqueue(&keyed("sub-3", bob), ROOMY).await.unwrap(),
+            Enqueued::Queued,
+            "another token's key is its own"
+        );
+        // Ten retries of a new key at once, from both stores: one is stored.
+        let offers = (0..10).map(|index| {
+            let mut offered = submission(&format!("burst-{index}"), ann);
+            offered.idempotency_key = Some("burst".to_owned());
+            let (first, second) = (&first, &second);
+            async move {
+                if index % 2 == 0 {
+                    first.enqueue(&offered, ROOMY).await.unwrap()
+                } else {
+                    second.enqueue(&offered, ROOMY).await.unwrap()
+                }
+            }
+        });
+        let answers = futures_util::future::join_all(offers).await;
+        let stored: Vec<&Enqueued> = answers
+            .iter()
+            .filter(|answer| **answer == Enqueued::Queued)
+            .collect();
+        assert_eq!(stored.len(), 1, "{answers:?}");
+        let ids: std::collections::BTreeSet<&str> = answers
+            .iter()
+            .filter_map(|answer| match answer {
+                Enqueued::Existing(id) => Some(id.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ids.len(), 1, "{answers:?}");
+        let listed = first.list(Some(ann), 100).await.unwrap();
+        assert_eq!(listed.len(), 2, "sub-1 and one of the burst");
     }
 
     pub async fn submissions_are_listed_newest_first_per_token(
