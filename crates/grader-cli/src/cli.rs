@@ -161,9 +161,13 @@ pub enum TokenRole {
 pub struct SubmitArgs {
     /// The exercise's id, `<track>/<slug>`.
     pub exercise: String,
-    /// The files, or one folder holding them.
+    /// The files, one folder holding them, or a mutant's `.patch` (the
+    /// exercise's reference with it applied, read from `--exercises`).
     #[arg(required = true)]
     pub files: Vec<std::path::PathBuf>,
+    /// Where the exercise's folder is, for a `.patch`.
+    #[arg(long, env = "GRADER_EXERCISES", default_value = "exercises")]
+    pub exercises: PathBuf,
     /// The service's base URL.
     #[arg(long, env = "GRADER_SERVER", default_value = "http://127.0.0.1:8080")]
     pub server: String,

@@ -27,7 +27,14 @@ struct ErrorBody {
 }
 
 pub async fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
-    let files = read_files(&args.files)?;
+    let files = match args.files.as_slice() {
+        // A mutant's patch, as `grader grade` takes it: the reference with
+        // the patch applied, from the exercise's folder here.
+        [patch] if patch.extension().is_some_and(|ext| ext == "patch") => {
+            patched_files(&args.exercises.join(&args.exercise), patch)?
+        }
+        paths => read_files(paths)?,
+    };
     let base = args.server.trim_end_matches('/').to_owned();
     let client = reqwest::Client::builder()
         .build()
@@ -128,6 +135,31 @@ async fn read<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> an
 /// The files by name: the paths given, or the regular files in one folder.
 /// None is read through a link: one in the folder is left out (its own
 /// type is not a regular file), one named is refused.
+/// The exercise's reference with `patch` applied.
+fn patched_files(
+    dir: &std::path::Path,
+    patch: &std::path::Path,
+) -> anyhow::Result<BTreeMap<String, String>> {
+    let exercise = grader::Exercise::load(dir).with_context(|| {
+        format!(
+            "a .patch is applied to the exercise's reference, and {} is not an exercise \
+             (--exercises names the folder that holds <track>/<slug>)",
+            dir.display()
+        )
+    })?;
+    let submission =
+        grader::mutant::load_patch(&exercise, patch).map_err(|error| anyhow::anyhow!("{error}"))?;
+    submission
+        .files
+        .into_iter()
+        .map(|(name, bytes)| {
+            String::from_utf8(bytes)
+                .map(|text| (name.clone(), text))
+                .map_err(|_| anyhow::anyhow!("{name}, once patched, is not UTF-8 text"))
+        })
+        .collect()
+}
+
 fn read_files(paths: &[PathBuf]) -> anyhow::Result<BTreeMap<String, String>> {
     let mut list = Vec::new();
     if let [dir] = paths

@@ -266,3 +266,36 @@ fn a_bad_database_fails_before_serving_on_is_printed() {
     assert!(stderr.contains("could not open the database"), "{stderr}");
     assert!(!stderr.contains("serving on"), "{stderr}");
 }
+
+/// Regression (issue 26): `grader submit` refused a mutant's `.patch` that
+/// `grader grade` takes. It applies it to the exercise's reference (from
+/// `--exercises`) and submits the result.
+#[tokio::test]
+async fn grader_submit_takes_a_mutants_patch_as_grader_grade_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("grader.db");
+    let token = learner_token(&db, "ann");
+    let served = Served::start(&db, &[]).await;
+    let patch = root().join("exercises/sql/cheap-products/mutants/no-tie-break.patch");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["submit", "sql/cheap-products"])
+        .arg(&patch)
+        .args([
+            "--format",
+            "json",
+            "--server",
+            &served.base,
+            "--token",
+            &token,
+        ])
+        .arg("--exercises")
+        .arg(root().join("exercises"))
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["status"], "failed", "{result:#}");
+    assert!(result["score"].as_f64().unwrap() > 0.0, "{result:#}");
+}
