@@ -604,13 +604,13 @@ fn unfinished(ran: &Ran) -> Option<String> {
 
 fn judge_bug(ran: &Ran, catchers: &BTreeSet<String>) -> Result<Verdict, String> {
     let report = &ran.report;
-    match crate::ending::stopped(&ran.outcome, &ran.job.limits, Some(&ran.key)) {
-        Some((ErrorKind::Infra, message)) => return Err(message),
-        Some((kind, _)) => return Ok(Verdict::Stopped(kind.as_str().to_owned())),
-        None => {}
+    if let Some((ErrorKind::Infra, message)) =
+        crate::ending::stopped(&ran.outcome, &ran.job.limits, Some(&ran.key))
+    {
+        return Err(message);
     }
-    if unfinished(ran).is_some() {
-        return Ok(Verdict::Stopped("crashed".to_owned()));
+    if let Some(how) = unfinished(ran) {
+        return Ok(Verdict::Stopped(how));
     }
     let caught: Vec<String> = catchers
         .iter()
