@@ -62,6 +62,11 @@ pub async fn run<S: Store, R: Runner + 'static>(
             "could not recover the queue: {error}"
         )));
     }
+    if let Err(error) = worker::beat(&state).await {
+        return Err(std::io::Error::other(format!(
+            "could not record this node in the database: {error}"
+        )));
+    }
     let reaper = tokio::spawn(worker::reap(state.clone()));
     // A node without the secret could only send unsigned results: it
     // leaves deliveries to the nodes that have it.
@@ -118,6 +123,12 @@ pub async fn run<S: Store, R: Runner + 'static>(
         let _ = worker.await;
     }
     reaper.abort();
+    if state.config.workers > 0
+        && let Err(error) = state.store.forget(&state.config.node).await
+    {
+        // Its heartbeat runs out on its own.
+        tracing::warn!(%error, "could not remove this node from the database");
+    }
     listening.abort();
     if let Some(sender) = sender {
         sender.abort();

@@ -81,6 +81,7 @@ pub struct Metrics {
     webhooks_delivered: Counter,
     webhooks_failed: Counter,
     queue_depth: Gauge,
+    unserved: Gauge,
     busy: Gauge,
     workers: Gauge,
 }
@@ -98,6 +99,7 @@ impl Default for Metrics {
             webhooks_delivered: Counter::default(),
             webhooks_failed: Counter::default(),
             queue_depth: Gauge::default(),
+            unserved: Gauge::default(),
             busy: Gauge::default(),
             workers: Gauge::default(),
         };
@@ -155,6 +157,11 @@ impl Metrics {
             "queue_depth",
             "Submissions waiting for a worker, on every node sharing the database",
             self.queue_depth.clone(),
+        );
+        registry.register(
+            "queue_unserved",
+            "Submissions waiting for an exercise that no live grading node serves",
+            self.unserved.clone(),
         );
         registry.register(
             "workers_busy",
@@ -241,10 +248,16 @@ impl Metrics {
     }
 
     /// The exposition, with the gauges read at scrape time: `queued` in
-    /// the shared queue, `workers` of this node. Served with
-    /// [`CONTENT_TYPE`].
-    pub fn render(&self, queued: i64, workers: usize) -> Result<String, std::fmt::Error> {
+    /// the shared queue, `unserved` of them for exercises no live node
+    /// grades, `workers` of this node. Served with [`CONTENT_TYPE`].
+    pub fn render(
+        &self,
+        queued: i64,
+        unserved: i64,
+        workers: usize,
+    ) -> Result<String, std::fmt::Error> {
         self.queue_depth.set(queued);
+        self.unserved.set(unserved);
         self.workers.set(i64::try_from(workers).unwrap_or(i64::MAX));
         let mut text = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut text, &self.registry)?;

@@ -80,7 +80,7 @@ async fn headers_within_limit(
         submissions::create, submissions::show, submissions::list, submissions::events,
     ),
     components(schemas(
-        crate::error::ErrorBody, ops::Health,
+        crate::error::ErrorBody, ops::Health, crate::store::Unserved,
         exercises::ExerciseSummary, exercises::ExerciseDetail, exercises::SubmissionFile,
         submissions::NewSubmission, submissions::SubmissionView,
         crate::store::SubmissionStatus,

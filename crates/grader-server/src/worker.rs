@@ -36,11 +36,7 @@ pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
     mut stop: Stop,
 ) {
     let name = format!("{}/{index}", state.config.node);
-    let served: Vec<String> = state
-        .catalog
-        .all()
-        .map(|exercise| exercise.id.clone())
-        .collect();
+    let served = served(&state);
     while stop.borrow().is_none() {
         match state.store.claim(&name, state.config.lease, &served).await {
             Ok(Some(submission)) => {
@@ -171,13 +167,40 @@ pub async fn recover<S: Store>(state: &AppState<S>) -> Result<u64, crate::store:
     Ok(requeued)
 }
 
-/// Runs [`recover`] every half lease until the task is aborted.
+/// The exercises this node's workers grade.
+fn served<S>(state: &AppState<S>) -> Vec<String> {
+    state
+        .catalog
+        .all()
+        .map(|exercise| exercise.id.clone())
+        .collect()
+}
+
+/// This node's heartbeat in the store, when it grades: which exercises,
+/// alive for two leases (a missed beat or two is not a death). A queued
+/// submission whose exercise no live node grades shows in `/v1/health`.
+pub async fn beat<S: Store>(state: &AppState<S>) -> Result<(), crate::store::StoreError> {
+    if state.config.workers == 0 {
+        return Ok(());
+    }
+    let ttl = state.config.lease.saturating_mul(2);
+    state
+        .store
+        .beat(&state.config.node, &served(state), ttl)
+        .await
+}
+
+/// Runs [`recover`] and [`beat`] every half lease until the task is
+/// aborted.
 pub async fn reap<S: Store>(state: AppState<S>) {
     let mut every = tokio::time::interval(state.config.lease / 2);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     every.tick().await;
     loop {
         every.tick().await;
+        if let Err(error) = beat(&state).await {
+            tracing::warn!(%error, "could not record this node's heartbeat");
+        }
         if let Err(error) = recover(&state).await {
             tracing::error!(%error, "could not requeue expired leases");
         }

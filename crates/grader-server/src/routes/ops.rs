@@ -20,6 +20,11 @@ pub struct Health {
     /// Submissions waiting; absent while the database does not answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queued: Option<i64>,
+    /// Queued submissions of exercises no live grading node serves: they
+    /// wait until a node that serves them starts. Absent while the
+    /// database does not answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unserved: Option<Vec<crate::store::Unserved>>,
     pub workers: usize,
     pub exercises: usize,
 }
@@ -37,12 +42,20 @@ pub async fn health<S: Store>(State(state): State<AppState<S>>) -> Result<Respon
         status: "ok",
         database: "ok",
         queued: None,
+        unserved: None,
         workers: state.config.workers,
         exercises: state.catalog.all().count(),
     };
-    match state.store.queued().await {
-        Ok(queued) => {
+    let read = async {
+        Ok::<_, crate::store::StoreError>((
+            state.store.queued().await?,
+            state.store.unserved().await?,
+        ))
+    };
+    match read.await {
+        Ok((queued, unserved)) => {
             health.queued = Some(queued);
+            health.unserved = Some(unserved);
             Ok(Json(health).into_response())
         }
         Err(error) if error.is_unavailable() => {
@@ -69,7 +82,11 @@ pub async fn metrics<S: Store>(
     State(state): State<AppState<S>>,
 ) -> Result<impl IntoResponse, AppError> {
     let queued = state.store.queued().await?;
-    let text = state.metrics.render(queued, state.config.workers)?;
+    let unserved = state.store.unserved().await?;
+    let unserved = unserved.iter().map(|each| each.queued).sum();
+    let text = state
+        .metrics
+        .render(queued, unserved, state.config.workers)?;
     Ok(([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text))
 }
 

@@ -195,6 +195,28 @@ pub enum Enqueued {
     QueueFull(i64),
 }
 
+/// Queued submissions of an exercise that no live grading node serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Unserved {
+    pub exercise: String,
+    pub queued: i64,
+}
+
+/// Of `queued` (exercise, count), those that none of the live nodes'
+/// `served` lists (JSON arrays of exercise ids) holds. A node's list that
+/// does not decode counts as serving nothing.
+fn unserved_of(queued: Vec<(String, i64)>, served: &[String]) -> Vec<Unserved> {
+    let served: std::collections::BTreeSet<String> = served
+        .iter()
+        .flat_map(|list| serde_json::from_str::<Vec<String>>(list).unwrap_or_default())
+        .collect();
+    queued
+        .into_iter()
+        .filter(|(exercise, _)| !served.contains(exercise))
+        .map(|(exercise, queued)| Unserved { exercise, queued })
+        .collect()
+}
+
 /// What the service needs of its database.
 pub trait Store: Send + Sync + 'static {
     fn create_token(
@@ -280,6 +302,19 @@ pub trait Store: Send + Sync + 'static {
     /// the database) go back to the queue, except those that have failed
     /// too often, which are given up. Returns how many were requeued.
     fn recover(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Records that grading node `node` grades `exercises` and counts as
+    /// alive for `ttl` from now: its heartbeat.
+    fn beat(
+        &self,
+        node: &str,
+        exercises: &[String],
+        ttl: Duration,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Forgets `node`: it stopped.
+    fn forget(&self, node: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Queued submissions, by exercise, that no live node grades: they
+    /// wait for a node that serves their exercise.
+    fn unserved(&self) -> impl Future<Output = Result<Vec<Unserved>, StoreError>> + Send;
     /// Hears what other processes on this database change, until dropped:
     /// a submission's new status goes to `updates` (for `?wait=` and the
     /// event stream), a newly queued one also wakes `wake` (an idle

@@ -359,6 +359,49 @@ impl Store for PgStore {
         Ok(released == 1)
     }
 
+    async fn beat(
+        &self,
+        node: &str,
+        exercises: &[String],
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO nodes (name, exercises, alive_until) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET exercises = excluded.exercises, alive_until = excluded.alive_until",
+        )
+        .bind(node)
+        .bind(serde_json::to_string(exercises)?)
+        .bind(now_millis().saturating_add(ttl.as_millis() as i64))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn forget(&self, node: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM nodes WHERE name = $1")
+            .bind(node)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn unserved(&self) -> Result<Vec<Unserved>, StoreError> {
+        let queued: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT exercise, COUNT(*) FROM submissions WHERE status = 'queued' GROUP BY exercise",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        if queued.is_empty() {
+            return Ok(Vec::new());
+        }
+        let served: Vec<String> =
+            sqlx::query_scalar("SELECT exercises FROM nodes WHERE alive_until > $1")
+                .bind(now_millis())
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(unserved_of(queued, &served))
+    }
+
     async fn recover(&self) -> Result<u64, StoreError> {
         // Each statement reads the lease afresh under the row's lock, so a
         // row renewed meanwhile, or recovered by another node first, is
@@ -466,7 +509,9 @@ async fn intake(pool: PgPool, mut offers: mpsc::Receiver<Offer>) {
         match decide_and_insert(&pool, &batch).await {
             Ok(decisions) => {
                 for (offer, decision) in batch.drain(..).zip(decisions) {
-                    let _ = offer.reply.send(Ok(decision));
+                    if let Some(decision) = decision {
+                        let _ = offer.reply.send(Ok(decision));
+                    }
                 }
             }
             Err(error) => {
@@ -481,23 +526,90 @@ async fn intake(pool: PgPool, mut offers: mpsc::Receiver<Offer>) {
 
 /// One intake transaction: counts what the batch's tokens have pending and
 /// what is queued, decides each offer in order of arrival (an accepted one
-/// counts against the next), inserts the accepted ones and commits.
-async fn decide_and_insert(pool: &PgPool, batch: &[Offer]) -> Result<Vec<Enqueued>, StoreError> {
+/// counts against the next), inserts the accepted ones and commits. An
+/// offer whose requester is gone by then (its client hung up, its request
+/// timed out) is decided `None` and not stored: nobody would learn its id.
+async fn decide_and_insert(
+    pool: &PgPool,
+    batch: &[Offer],
+) -> Result<Vec<Option<Enqueued>>, StoreError> {
     let mut transaction = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(INTAKE_LOCK)
         .execute(&mut *transaction)
         .await?;
     let tokens: Vec<i64> = batch.iter().map(|offer| offer.token_id).collect();
-    // Each count reads a partial index of pending or queued rows, so it
-    // costs at most its bound, whatever a token's history.
+    let mut counts = pending_counts(&mut transaction, &tokens).await?;
+    let mut earlier = earlier_keys(&mut transaction, batch, &tokens).await?;
+
+    let mut decisions = Vec::with_capacity(batch.len());
+    let mut accepted = Vec::new();
+    for offer in batch {
+        if offer.reply.is_closed() {
+            decisions.push(None);
+            continue;
+        }
+        let key = offer
+            .idempotency_key
+            .as_ref()
+            .map(|key| (offer.token_id, key.clone()));
+        if let Some(id) = key.as_ref().and_then(|key| earlier.get(key)) {
+            decisions.push(Some(Enqueued::Existing(id.clone())));
+            continue;
+        }
+        let decision = counts.decide(offer.token_id, offer.limits);
+        if decision == Enqueued::Queued {
+            accepted.push(offer);
+            if let Some(key) = key {
+                earlier.insert(key, offer.id.clone());
+            }
+        }
+        decisions.push(Some(decision));
+    }
+    if !accepted.is_empty() {
+        insert_queued(&mut transaction, &accepted).await?;
+    }
+    transaction.commit().await?;
+    Ok(decisions)
+}
+
+/// What intake counts against its bounds: pending submissions per token
+/// and queued ones in all.
+struct Counts {
+    pending: std::collections::HashMap<i64, i64>,
+    queued: i64,
+}
+
+impl Counts {
+    /// The decision on one more offer of `token`, counted if accepted.
+    fn decide(&mut self, token: i64, limits: Limits) -> Enqueued {
+        let pending = self.pending.entry(token).or_insert(0);
+        if *pending >= limits.pending_per_token {
+            Enqueued::TooManyPending(*pending)
+        } else if self.queued >= limits.queue_capacity {
+            Enqueued::QueueFull(self.queued)
+        } else {
+            *pending += 1;
+            self.queued += 1;
+            Enqueued::Queued
+        }
+    }
+}
+
+/// What `tokens` have pending and what is queued. Each count reads a
+/// partial index of pending or queued rows, so it costs at most its bound,
+/// whatever a token's history.
+async fn pending_counts(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    tokens: &[i64],
+) -> Result<Counts, StoreError> {
     let rows = sqlx::query(
         "SELECT token_id, COUNT(*) AS n FROM submissions
          WHERE token_id = ANY($1) AND status IN ('queued', 'running')
          GROUP BY token_id",
     )
-    .bind(&tokens)
-    .fetch_all(&mut *transaction)
+    .bind(tokens)
+    .fetch_all(&mut **transaction)
     .await?;
     let mut pending = std::collections::HashMap::new();
     for row in rows {
@@ -506,122 +618,69 @@ async fn decide_and_insert(pool: &PgPool, batch: &[Offer]) -> Result<Vec<Enqueue
             row.try_get::<i64, _>("n")?,
         );
     }
-    let mut queued: i64 =
-        sqlx::query("SELECT COUNT(*) AS n FROM submissions WHERE status = 'queued'")
-            .fetch_one(&mut *transaction)
-            .await?
-            .try_get("n")?;
+    let queued: i64 = sqlx::query("SELECT COUNT(*) AS n FROM submissions WHERE status = 'queued'")
+        .fetch_one(&mut **transaction)
+        .await?
+        .try_get("n")?;
+    Ok(Counts { pending, queued })
+}
 
-    // Earlier submissions with the batch's idempotency keys, under the
-    // same lock: a retry finds its first submission, whichever front end
-    // took it, and one key offered twice in the batch is stored once.
+/// Earlier submissions with the batch's idempotency keys, by (token, key),
+/// read under intake's lock: a retry finds its first submission, whichever
+/// front end took it, and one key offered twice in a batch is stored once.
+async fn earlier_keys(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    batch: &[Offer],
+    tokens: &[i64],
+) -> Result<std::collections::HashMap<(i64, String), String>, StoreError> {
     let keys: Vec<&str> = batch
         .iter()
         .filter_map(|offer| offer.idempotency_key.as_deref())
         .collect();
     let mut earlier = std::collections::HashMap::new();
-    if !keys.is_empty() {
-        let rows = sqlx::query(
-            "SELECT token_id, idempotency_key, id FROM submissions
-             WHERE idempotency_key = ANY($1) AND token_id = ANY($2)",
-        )
-        .bind(&keys)
-        .bind(&tokens)
-        .fetch_all(&mut *transaction)
-        .await?;
-        for row in rows {
-            earlier.insert(
-                (
-                    row.try_get::<i64, _>("token_id")?,
-                    row.try_get::<String, _>("idempotency_key")?,
-                ),
-                row.try_get::<String, _>("id")?,
-            );
-        }
+    if keys.is_empty() {
+        return Ok(earlier);
     }
+    let rows = sqlx::query(
+        "SELECT token_id, idempotency_key, id FROM submissions
+         WHERE idempotency_key = ANY($1) AND token_id = ANY($2)",
+    )
+    .bind(&keys)
+    .bind(tokens)
+    .fetch_all(&mut **transaction)
+    .await?;
+    for row in rows {
+        earlier.insert(
+            (
+                row.try_get::<i64, _>("token_id")?,
+                row.try_get::<String, _>("idempotency_key")?,
+            ),
+            row.try_get::<String, _>("id")?,
+        );
+    }
+    Ok(earlier)
+}
 
-    let mut decisions = Vec::with_capacity(batch.len());
-    let mut accepted = Vec::new();
-    for offer in batch {
-        let key = offer
-            .idempotency_key
-            .as_ref()
-            .map(|key| (offer.token_id, key.clone()));
-        if let Some(id) = key.as_ref().and_then(|key| earlier.get(key)) {
-            decisions.push(Enqueued::Existing(id.clone()));
-            continue;
-        }
-        let token_pending = pending.entry(offer.token_id).or_insert(0);
-        let decision = if *token_pending >= offer.limits.pending_per_token {
-            Enqueued::TooManyPending(*token_pending)
-        } else if queued >= offer.limits.queue_capacity {
-            Enqueued::QueueFull(queued)
-        } else {
-            *token_pending += 1;
-            queued += 1;
-            accepted.push(offer);
-            if let Some(key) = key {
-                earlier.insert(key, offer.id.clone());
-            }
-            Enqueued::Queued
-        };
-        decisions.push(decision);
+/// Inserts the accepted offers, one statement for the batch.
+async fn insert_queued(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    accepted: &[&Offer],
+) -> Result<(), StoreError> {
+    fn column<'a, T>(accepted: &[&'a Offer], field: impl Fn(&'a Offer) -> T) -> Vec<T> {
+        accepted.iter().map(|offer| field(offer)).collect()
     }
-    if !accepted.is_empty() {
-        sqlx::query(INSERT_QUEUED)
-            .bind(
-                accepted
-                    .iter()
-                    .map(|offer| offer.id.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                accepted
-                    .iter()
-                    .map(|offer| offer.token_id)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                accepted
-                    .iter()
-                    .map(|offer| offer.exercise.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                accepted
-                    .iter()
-                    .map(|offer| offer.files.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                accepted
-                    .iter()
-                    .map(|offer| offer.created_at)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                accepted
-                    .iter()
-                    .map(|offer| offer.callback_url.as_deref())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                accepted
-                    .iter()
-                    .map(|offer| offer.callback_view)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                accepted
-                    .iter()
-                    .map(|offer| offer.idempotency_key.as_deref())
-                    .collect::<Vec<_>>(),
-            )
-            .fetch_all(&mut *transaction)
-            .await?;
-    }
-    transaction.commit().await?;
-    Ok(decisions)
+    sqlx::query(INSERT_QUEUED)
+        .bind(column(accepted, |offer| offer.id.as_str()))
+        .bind(column(accepted, |offer| offer.token_id))
+        .bind(column(accepted, |offer| offer.exercise.as_str()))
+        .bind(column(accepted, |offer| offer.files.as_str()))
+        .bind(column(accepted, |offer| offer.created_at))
+        .bind(column(accepted, |offer| offer.callback_url.as_deref()))
+        .bind(column(accepted, |offer| offer.callback_view))
+        .bind(column(accepted, |offer| offer.idempotency_key.as_deref()))
+        .fetch_all(&mut **transaction)
+        .await?;
+    Ok(())
 }
 
 /// Stores `delivery` of submission `id`, due now, in `transaction`.

@@ -375,6 +375,49 @@ impl Store for SqliteStore {
         Ok(released == 1)
     }
 
+    async fn beat(
+        &self,
+        node: &str,
+        exercises: &[String],
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO nodes (name, exercises, alive_until) VALUES (?, ?, ?)
+             ON CONFLICT (name) DO UPDATE SET exercises = excluded.exercises, alive_until = excluded.alive_until",
+        )
+        .bind(node)
+        .bind(serde_json::to_string(exercises)?)
+        .bind(now_millis().saturating_add(ttl.as_millis() as i64))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn forget(&self, node: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM nodes WHERE name = ?")
+            .bind(node)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn unserved(&self) -> Result<Vec<Unserved>, StoreError> {
+        let queued: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT exercise, COUNT(*) FROM submissions WHERE status = 'queued' GROUP BY exercise",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        if queued.is_empty() {
+            return Ok(Vec::new());
+        }
+        let served: Vec<String> =
+            sqlx::query_scalar("SELECT exercises FROM nodes WHERE alive_until > ?")
+                .bind(now_millis())
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(unserved_of(queued, &served))
+    }
+
     async fn recover(&self) -> Result<u64, StoreError> {
         // IMMEDIATE: the write lock first (a deferred transaction that
         // reads and then writes fails at once when another connection

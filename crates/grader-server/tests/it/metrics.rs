@@ -77,6 +77,7 @@ async fn the_counters_and_gauges_are_served_before_any_grading() {
         "grader_webhooks_delivered_total",
         "grader_webhooks_failed_total",
         "grader_queue_depth",
+        "grader_queue_unserved",
         "grader_workers_busy",
         "grader_workers",
     ] {
@@ -91,6 +92,8 @@ async fn the_counters_and_gauges_are_served_before_any_grading() {
         ("grader_webhooks_delivered_total", 0.0),
         ("grader_webhooks_failed_total", 0.0),
         ("grader_queue_depth", 1.0),
+        // No grading node has said it serves fizzbuzz (issue 26).
+        ("grader_queue_unserved", 1.0),
         ("grader_workers_busy", 0.0),
         ("grader_workers", 3.0),
         // Any token is a method: one the API does not know is `other`.
@@ -103,6 +106,21 @@ async fn the_counters_and_gauges_are_served_before_any_grading() {
         assert_eq!(samples.get(series), Some(&value), "{series}:\n{text}");
     }
     assert!(!text.contains("BREW"), "a raw method is a label:\n{text}");
+    // Health names what waits for a node.
+    let health: serde_json::Value = service
+        .client
+        .get(service.url("/v1/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        health["unserved"],
+        serde_json::json!([{"exercise": "python/fizzbuzz", "queued": 1}]),
+        "{health:#}"
+    );
 }
 
 #[tokio::test]

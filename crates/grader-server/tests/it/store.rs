@@ -69,6 +69,7 @@ on_both_stores!(
     a_delivery_is_stored_with_its_result_and_claimed_once_at_a_time,
     a_worker_claims_only_the_exercises_it_serves,
     a_retry_with_the_same_idempotency_key_finds_the_first_submission,
+    a_submission_no_live_node_serves_is_counted_as_unserved,
 );
 
 /// The exercises the tests' workers serve.
@@ -352,6 +353,80 @@ mod contract {
         assert_eq!(claimed.id, "sub-other");
     }
 
+    /// Regression (issue 26): a submission for an exercise no live node
+    /// served waited without a word. Each node's heartbeat says what it
+    /// grades, until when; what no live node grades is counted, by
+    /// exercise.
+    pub async fn a_submission_no_live_node_serves_is_counted_as_unserved(
+        first: impl Store,
+        second: impl Store,
+    ) {
+        let token = first.create_token("ann", Role::Learner, "a").await.unwrap();
+        let mut sql = submission("sub-sql", token);
+        sql.exercise = "sql/cheap-products".to_owned();
+        first.enqueue(&sql, ROOMY).await.unwrap();
+        for id in ["sub-1", "sub-2"] {
+            first.enqueue(&submission(id, token), ROOMY).await.unwrap();
+        }
+        let counted = |list: Vec<grader_server::store::Unserved>| {
+            list.into_iter()
+                .map(|each| (each.exercise, each.queued))
+                .collect::<BTreeMap<_, _>>()
+        };
+        // No node at all: everything waits.
+        assert_eq!(
+            counted(second.unserved().await.unwrap()),
+            BTreeMap::from([
+                ("python/fizzbuzz".to_owned(), 2),
+                ("sql/cheap-products".to_owned(), 1)
+            ])
+        );
+        first
+            .beat("node-a", &served(), Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(
+            counted(second.unserved().await.unwrap()),
+            BTreeMap::from([("sql/cheap-products".to_owned(), 1)])
+        );
+        // A node whose heartbeat ran out serves nothing.
+        second
+            .beat(
+                "node-b",
+                &["sql/cheap-products".to_owned()],
+                Duration::from_millis(1),
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(second.unserved().await.unwrap().len(), 1);
+        second
+            .beat(
+                "node-b",
+                &["sql/cheap-products".to_owned()],
+                Duration::from_secs(60),
+            )
+            .await
+            .unwrap();
+        assert!(second.unserved().await.unwrap().is_empty());
+        // A claimed submission no longer waits; a node that stopped is
+        // forgotten at once.
+        first.forget("node-a").await.unwrap();
+        assert_eq!(
+            counted(second.unserved().await.unwrap()),
+            BTreeMap::from([("python/fizzbuzz".to_owned(), 2)])
+        );
+        second
+            .claim("b/0", LEASE, &served())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            counted(first.unserved().await.unwrap()),
+            BTreeMap::from([("python/fizzbuzz".to_owned(), 1)])
+        );
+    }
+
     /// Regression (issue 26): a client that retried after a timeout made a
     /// second submission. With an idempotency key, a retry — from either
     /// front end, even at the same moment — finds the first one; the key
@@ -585,6 +660,51 @@ async fn a_lease_below_a_second_is_raised_to_one() {
         },
     );
     assert_eq!(state.config.lease, grader_server::state::MIN_LEASE);
+}
+
+/// Regression (issue 26): under 500 req/s on PostgreSQL, submissions whose
+/// clients had already hung up were stored, and nobody ever learnt their
+/// ids. An offer whose request is gone before intake decides on it is not
+/// stored; the ones still awaited are. (On SQLite a request's transaction
+/// is its own, rolled back when the request is dropped.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_an_offer_whose_request_is_gone_is_not_stored() {
+    use sqlx::Connection;
+    let server = tokio::task::spawn_blocking(|| TempPostgres::start(Durability::Throwaway))
+        .await
+        .unwrap();
+    let store = std::sync::Arc::new(PgStore::open(&server.url()).await.unwrap());
+    let token = store
+        .create_token("ann", Role::Learner, "hash")
+        .await
+        .unwrap();
+    // Intake's lock ("grader" in ASCII), held as a busy front end would.
+    const INTAKE_LOCK: i64 = 0x6772_6164_6572;
+    let mut holder = sqlx::PgConnection::connect(&server.url()).await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(INTAKE_LOCK)
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let offer = |id: &'static str| {
+        let store = std::sync::Arc::clone(&store);
+        tokio::spawn(async move { store.enqueue(&submission(id, token), ROOMY).await })
+    };
+    let gone = offer("sub-gone");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    gone.abort();
+    assert!(gone.await.unwrap_err().is_cancelled());
+    let awaited = offer("sub-awaited");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(INTAKE_LOCK)
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    assert_eq!(awaited.await.unwrap().unwrap(), Enqueued::Queued);
+    assert!(store.get("sub-gone").await.unwrap().is_none());
+    assert!(store.get("sub-awaited").await.unwrap().is_some());
+    assert_eq!(store.queued().await.unwrap(), 1);
 }
 
 /// Two `grader serve` started together on a new file both bring the schema
