@@ -153,16 +153,37 @@ pub async fn send<S: Store>(state: AppState<S>) {
         match state.store.claim_delivery(HOLD).await {
             Ok(Some(delivery)) => {
                 let settled = attempt(&state, &client, &delivery).await;
-                if let Err(error) = state.store.settle_delivery(delivery.id, &settled).await {
-                    // Held for HOLD, then due again: delivered twice at
-                    // worst, never lost.
-                    tracing::error!(%error, id = delivery.id, "could not record a delivery");
-                }
+                settle(&state, &delivery, &settled).await;
             }
             Ok(None) => tokio::time::sleep(Duration::from_millis(250)).await,
             Err(error) => {
                 tracing::error!(%error, "could not read the webhook queue");
                 tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Records what came of an attempt, trying again through a database's
+/// short outage (a restart, a failover): a delivery made but not recorded
+/// would be due again once its hold ends, and sent twice.
+async fn settle<S: Store>(state: &AppState<S>, delivery: &Delivery, settled: &Settled) {
+    let mut wait = Duration::from_millis(200);
+    let started = tokio::time::Instant::now();
+    loop {
+        match state.store.settle_delivery(delivery.id, settled).await {
+            Ok(()) => return,
+            // Still held: no other node sends it meanwhile.
+            Err(error) if started.elapsed() + wait < HOLD / 2 => {
+                tracing::warn!(%error, id = delivery.id, "could not record a delivery yet");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(2));
+            }
+            Err(error) => {
+                // Held for HOLD, then due again: delivered twice at
+                // worst, never lost.
+                tracing::error!(%error, id = delivery.id, "could not record a delivery");
+                return;
             }
         }
     }

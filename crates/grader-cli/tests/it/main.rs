@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod browser;
+mod chaos;
 mod grade;
 mod nodes;
 mod page;

@@ -2,72 +2,17 @@
 //! --workers 0`) and two grading nodes (`grader worker`) on one database.
 //! A node is killed with SIGKILL in the middle of grading; every
 //! submission still ends graded, each with one result, none graded to the
-//! end twice, and no container is left behind. On PostgreSQL (a throwaway
-//! server) and on SQLite (one file, nodes of one machine).
+//! end twice, and no container is left behind. On SQLite (one file, nodes
+//! of one machine); on PostgreSQL, `chaos.rs` does this and more.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use grader_server::Store;
 use grader_server::store::{self, Database, StoredSubmission, SubmissionStatus};
-use grader_testkit::{Durability, TempPostgres};
 
-use crate::support::{containers_of, free_port, learner_token, root};
+use crate::support::{Node, containers_of, free_port, learner_token, root};
 
 const SUBMISSIONS: usize = 30;
-
-/// A `grader` process, killed when dropped.
-struct Node {
-    child: Child,
-}
-
-impl Node {
-    fn start(args: &[&str], db: &str) -> Node {
-        let child = Command::new(env!("CARGO_BIN_EXE_grader"))
-            .args(args)
-            .args(["--db", db])
-            .arg("--exercises")
-            .arg(root().join("exercises"))
-            .arg("--images-dir")
-            .arg(root().join("runner-images"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the grader binary runs");
-        Node { child }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// SIGTERM, then the exit status within 30 s.
-    fn stop(&mut self) -> std::process::ExitStatus {
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-        let started = Instant::now();
-        loop {
-            if let Some(exit) = self.child.try_wait().unwrap() {
-                return exit;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "a node did not stop within 30 s of SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 async fn every_submission(db: &str) -> Vec<StoredSubmission> {
     match store::open(db).await.unwrap() {
@@ -207,14 +152,6 @@ async fn a_node_killed_mid_grading_loses_nothing(db: &str) {
         assert!(node.stop().success());
         assert_eq!(containers_of(pid), Vec::<String>::new());
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_postgres_a_node_killed_mid_grading_loses_nothing() {
-    let server = tokio::task::spawn_blocking(|| TempPostgres::start(Durability::Throwaway))
-        .await
-        .unwrap();
-    a_node_killed_mid_grading_loses_nothing(&server.url()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

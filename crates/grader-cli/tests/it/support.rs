@@ -105,3 +105,62 @@ pub fn containers_of(pid: u32) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// A `grader` process, killed when dropped.
+pub struct Node {
+    pub child: Child,
+}
+
+impl Node {
+    pub fn start(args: &[&str], db: &str) -> Node {
+        let child = Command::new(env!("CARGO_BIN_EXE_grader"))
+            .args(args)
+            .args(["--db", db])
+            .arg("--exercises")
+            .arg(root().join("exercises"))
+            .arg("--images-dir")
+            .arg(root().join("runner-images"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the grader binary runs");
+        Node { child }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` (`STOP`, `CONT`, …) with kill(1).
+    pub fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{signal} failed");
+    }
+
+    /// SIGTERM, then the exit status within 30 s.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        self.signal("TERM");
+        let started = Instant::now();
+        loop {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                return exit;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "a node did not stop within 30 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
