@@ -96,6 +96,23 @@ async fn run_node<S: Store>(
             args.exercises.display()
         );
     }
+    // What waits in the queue for an exercise that neither this node nor
+    // any live one grades: most likely a folder that is not the course's.
+    let waiting: Vec<String> = store
+        .unserved()
+        .await
+        .with_context(|| format!("could not read the queue in {}", store::redacted(&args.db)))?
+        .into_iter()
+        .filter(|each| catalog.get(&each.exercise).is_none() || config.workers == 0)
+        .map(|each| format!("{} ({} queued)", each.exercise, each.queued))
+        .collect();
+    if !waiting.is_empty() {
+        eprintln!(
+            "grader: warning: no live node grades {}; they wait until one that serves them              starts (this node's --exercises is {})",
+            waiting.join(", "),
+            args.exercises.display()
+        );
+    }
     let listener = match listen {
         Some(address) => Some(
             TcpListener::bind(address)

@@ -6,7 +6,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{Served, containers_of, learner_token, root};
+use crate::support::{Node, Served, containers_of, learner_token, root};
 
 async fn status(client: &reqwest::Client, base: &str, token: &str, id: &str) -> serde_json::Value {
     client
@@ -298,4 +298,70 @@ async fn grader_submit_takes_a_mutants_patch_as_grader_grade_does() {
     let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(result["status"], "failed", "{result:#}");
     assert!(result["score"].as_f64().unwrap() > 0.0, "{result:#}");
+}
+
+/// Regression (issue 26): a submission for an exercise no live node grades
+/// waited without a word. A node that starts while the queue holds such
+/// work says so, naming the exercises and its own folder, before serving.
+#[tokio::test]
+async fn a_node_names_queued_work_no_live_node_grades_when_it_starts() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("grader.db");
+    let token = learner_token(&db, "ann");
+    let port = crate::support::free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut front = Node::start(
+        &["serve", "--workers", "0", "--listen", &listen],
+        db.to_str().unwrap(),
+    );
+    let started = Instant::now();
+    while reqwest::get(format!("http://{listen}/v1/health"))
+        .await
+        .is_err()
+    {
+        assert!(started.elapsed() < Duration::from_secs(30), "no front end");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let response = reqwest::Client::new()
+        .post(format!("http://{listen}/v1/submissions"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "exercise": "python/fizzbuzz",
+            "files": {"fizzbuzz.py": "pass\n"},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    assert!(front.stop().success());
+
+    let mut again = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["serve", "--workers", "0", "--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .arg("--exercises")
+        .arg(root().join("exercises"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = Vec::new();
+    for line in std::io::BufReader::new(again.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let serving = line.contains("serving on");
+        said.push(line);
+        if serving {
+            break;
+        }
+    }
+    let _ = again.kill();
+    let _ = again.wait();
+    let warning = said
+        .iter()
+        .position(|line| line.contains("no live node grades python/fizzbuzz (1 queued)"));
+    let serving = said.iter().position(|line| line.contains("serving on"));
+    assert!(
+        warning.is_some() && warning < serving,
+        "expected the warning before `serving on`: {said:#?}"
+    );
+    assert!(said[warning.unwrap()].contains("exercises"), "{said:#?}");
 }
