@@ -67,7 +67,7 @@ impl DockerSandbox {
     /// files. Dropping the result removes the container.
     #[tracing::instrument(skip_all, fields(image = %job.image))]
     pub async fn prepare(&self, job: &Job) -> Result<Prepared, SandboxError> {
-        let body = spec::hardened_container(job, &self.owner);
+        let body = spec::hardened_container(job, &self.owner, spec::Start::Job);
         let created = self
             .docker
             .create_container(None::<CreateContainerOptions>, body)

@@ -72,12 +72,6 @@ use crate::guard::ContainerGuard;
 use crate::spec::{self, JOB_USER, WORKDIR};
 use crate::{Archive, DockerSandbox, Ending, Job, Limits, Outcome, Runner, SandboxError, Session};
 
-/// The shared container's main process (`grader_zygote.py`).
-const ZYGOTE: &[&str] = &["/usr/bin/python3", "-I", "/opt/grader/grader_zygote.py"];
-
-/// Where the grader's folder is in the container (`GRADER_ZYGOTE_DIR`).
-const DIRECT_DIR: &str = "/run/grader-zygote";
-
 /// The grader's socket in that folder.
 const GRADER_SOCKET: &str = "grader.sock";
 
@@ -372,24 +366,12 @@ impl DockerSandbox {
     /// Creates and starts a container to run several jobs like `job`,
     /// reached without an exec if `direct` and the engine is local.
     async fn shared(&self, job: &Job, direct: bool) -> Result<SharedContainer, SandboxError> {
-        let mut body = spec::hardened_container(job, self.owner());
-        body.cmd = Some(ZYGOTE.iter().map(|arg| (*arg).to_owned()).collect());
-        body.attach_stdin = Some(false);
-        body.attach_stdout = Some(false);
-        body.attach_stderr = Some(false);
-        body.open_stdin = Some(false);
-        body.stdin_once = Some(false);
         let direct = if direct { Direct::new() } else { None };
-        if let Some(direct) = &direct {
-            let host_config = body.host_config.get_or_insert_with(Default::default);
-            host_config.binds = Some(vec![format!(
-                "{}:{DIRECT_DIR}:ro",
-                direct.shared().display()
-            )]);
-            body.env
-                .get_or_insert_with(Vec::new)
-                .push(format!("GRADER_ZYGOTE_DIR={DIRECT_DIR}"));
-        }
+        let socket = direct.as_ref().map(Direct::shared);
+        let start = spec::Start::Zygote {
+            socket: socket.as_deref(),
+        };
+        let body = spec::hardened_container(job, self.owner(), start);
         let docker = self.docker().clone();
         let created = docker
             .create_container(None::<CreateContainerOptions>, body)

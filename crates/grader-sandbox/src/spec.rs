@@ -65,10 +65,50 @@ pub(crate) fn nonce() -> String {
     hex::encode(rand::random::<[u8; 16]>())
 }
 
+/// The command of a shared container: the image's zygote, which forks
+/// each job (`runner-images/common/grader_zygote.py`).
+pub const ZYGOTE: &[&str] = &["/usr/bin/python3", "-I", "/opt/grader/grader_zygote.py"];
+/// Where a shared container sees the grader's socket folder.
+pub const DIRECT_DIR: &str = "/run/grader-zygote";
+
+/// What a container runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Start<'a> {
+    /// One job, read from stdin ([`ENTRY`]).
+    Job,
+    /// The zygote, for several jobs one after another
+    /// ([`crate::SharedRunner`]): no stdin. With `socket`, the grader's
+    /// folder where the zygote connects, mounted read-only at
+    /// [`DIRECT_DIR`]: the one host path a container may see.
+    Zygote { socket: Option<&'a std::path::Path> },
+}
+
 /// Builds the container spec for `job`: no network, read-only root, an init
 /// that is root's and jobs that run as a user without capabilities, hard
-/// limits, no logs kept by the engine, stdin open for the job's files.
-pub fn hardened_container(job: &Job, owner: &Owner) -> ContainerCreateBody {
+/// limits, no logs kept by the engine; stdin open for the job's files
+/// ([`Start::Job`]), or the zygote and its socket folder ([`Start::Zygote`]).
+pub fn hardened_container(job: &Job, owner: &Owner, start: Start<'_>) -> ContainerCreateBody {
+    let mut body = hardened(job, owner);
+    if let Start::Zygote { socket } = start {
+        body.cmd = Some(ZYGOTE.iter().map(|arg| (*arg).to_owned()).collect());
+        body.attach_stdin = Some(false);
+        body.attach_stdout = Some(false);
+        body.attach_stderr = Some(false);
+        body.open_stdin = Some(false);
+        body.stdin_once = Some(false);
+        if let Some(socket) = socket {
+            let host_config = body.host_config.get_or_insert_with(Default::default);
+            host_config.binds = Some(vec![format!("{}:{DIRECT_DIR}:ro", socket.display())]);
+            body.env
+                .get_or_insert_with(Vec::new)
+                .push(format!("GRADER_ZYGOTE_DIR={DIRECT_DIR}"));
+        }
+    }
+    body
+}
+
+/// What every container shares, whatever it runs.
+fn hardened(job: &Job, owner: &Owner) -> ContainerCreateBody {
     let limits = &job.limits;
     let env = job_env(job);
 
@@ -154,14 +194,21 @@ fn ulimit(name: &str, value: i64) -> ResourcesUlimits {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_spec_never_mounts_host_paths_or_grants_privileges() {
-        let job = Job {
+    fn job() -> Job {
+        Job {
             image: "grader-python:test".to_owned(),
             limits: Default::default(),
             env: vec![],
-        };
-        let spec = hardened_container(&job, &Owner::current());
+        }
+    }
+
+    #[test]
+    fn the_spec_never_mounts_host_paths_or_grants_privileges() {
+        for start in [Start::Job, Start::Zygote { socket: None }] {
+            let spec = hardened_container(&job(), &Owner::current(), start);
+            assert_eq!(spec.host_config.expect("host config").binds, None);
+        }
+        let spec = hardened_container(&job(), &Owner::current(), Start::Job);
         let host = spec.host_config.expect("host config");
         assert_eq!(host.binds, None);
         assert_eq!(host.mounts, None);
@@ -187,6 +234,32 @@ mod tests {
             host.log_config.and_then(|log| log.typ).as_deref(),
             Some("none"),
             "the engine must not keep a log of the job's output"
+        );
+    }
+
+    /// The one host path a container may see: a zygote's socket folder,
+    /// read-only, and only where the grader asked for it.
+    #[test]
+    fn a_zygote_sees_only_its_socket_folder_read_only() {
+        let socket = std::path::Path::new("/tmp/grader-zygote-test");
+        let spec = hardened_container(
+            &job(),
+            &Owner::current(),
+            Start::Zygote {
+                socket: Some(socket),
+            },
+        );
+        let host = spec.host_config.expect("host config");
+        assert_eq!(
+            host.binds,
+            Some(vec![format!("/tmp/grader-zygote-test:{DIRECT_DIR}:ro")])
+        );
+        assert_eq!(host.mounts, None);
+        assert_eq!(host.readonly_rootfs, Some(true));
+        assert_eq!(spec.open_stdin, Some(false));
+        assert_eq!(
+            spec.cmd,
+            Some(ZYGOTE.iter().map(|arg| (*arg).to_owned()).collect())
         );
     }
 }

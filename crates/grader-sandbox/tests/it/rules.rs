@@ -314,3 +314,137 @@ while True:
     assert_eq!(outcome.ending, Ending::OutputLimit);
     assert!(outcome.stderr.truncated());
 }
+
+/// The CPU share (`Limits::cpus`) is the engine's CFS quota: two processes
+/// that spin for a second get at most the share's CPU time, whatever the
+/// machine's cores.
+#[tokio::test]
+async fn cpu_time_is_held_to_the_jobs_share() {
+    let code = r#"
+import os, time
+def quota():
+    try:
+        return open("/sys/fs/cgroup/cpu.max").read().split()[0]
+    except OSError:
+        return open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read().strip()
+print("quota", quota())
+started = time.monotonic()
+children = []
+for _ in range(2):
+    pid = os.fork()
+    if pid == 0:
+        while time.monotonic() - started < 1.5:
+            pass
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)
+wall = time.monotonic() - started
+spent = os.times().children_user + os.times().children_system
+print("share", round(spent / wall, 2))
+"#;
+    let limits = Limits {
+        cpus: 0.5,
+        ..quick_limits()
+    };
+    let outcome = run(&job(limits), python(code)).await;
+    let out = stdout(&outcome);
+    assert!(out.starts_with("quota 50000\n"), "{out}");
+    let share: f64 = out
+        .rsplit_once("share ")
+        .and_then(|(_, share)| share.parse().ok())
+        .unwrap_or_else(|| panic!("no share in {out}"));
+    // Half a core, and a period's slack; a busy machine only lowers it.
+    assert!(
+        share <= 0.65,
+        "two spinning processes got {share} of a core"
+    );
+}
+
+/// `Limits::open_files` is the job's `nofile` limit, soft and hard: it
+/// cannot raise it, and opening past it fails.
+#[tokio::test]
+async fn open_files_are_limited() {
+    let code = r#"
+import resource
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+print("limit", soft, hard)
+try:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard + 1, hard + 1))
+    print("raised")
+except (ValueError, OSError):
+    print("kept")
+files = []
+try:
+    while True:
+        files.append(open("/dev/null"))
+except OSError as error:
+    print("refused", error.errno, len(files))
+"#;
+    let limits = Limits {
+        open_files: 40,
+        ..quick_limits()
+    };
+    let outcome = run(&job(limits), python(code)).await;
+    let out = stdout(&outcome);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[..2], ["limit 40 40", "kept"], "{out}");
+    // EMFILE (24), after fewer than 40 (stdio and the runtime hold some).
+    let refused: Vec<&str> = lines[2].split(' ').collect();
+    assert_eq!(refused[..2], ["refused", "24"], "{out}");
+    let opened: usize = refused[2].parse().unwrap();
+    assert!((20..40).contains(&opened), "{out}");
+}
+
+/// The engine keeps no log of a job's output (log driver `none`): what a
+/// learner prints is never written to the host's disk by the engine, nor
+/// readable through its API.
+#[tokio::test]
+async fn the_engine_keeps_no_log_of_a_job() {
+    let sandbox = support::sandbox().await;
+    let prepared = sandbox
+        .prepare(&job(quick_limits()))
+        .await
+        .expect("a container starts");
+    let id = prepared.container_id().to_owned();
+    let docker = bollard::Docker::connect_with_local_defaults().unwrap();
+    let inspected = docker.inspect_container(&id, None).await.unwrap();
+    let log = inspected
+        .host_config
+        .and_then(|host| host.log_config)
+        .and_then(|log| log.typ);
+    assert_eq!(log.as_deref(), Some("none"));
+    let outcome = prepared
+        .run(python("print('a learner line')"))
+        .await
+        .expect("the job runs");
+    assert_eq!(stdout(&outcome), "a learner line");
+    support::assert_container_gone(&id).await;
+}
+
+/// The job's writable places hold data, not programs (`noexec`), `/dev/shm`
+/// is small, and a crash leaves no core file.
+#[tokio::test]
+async fn scratch_space_runs_nothing_and_a_crash_dumps_no_core() {
+    let code = r##"
+import os, resource, subprocess
+for place in ("/work", "/tmp", "/dev/shm"):
+    path = os.path.join(place, "run-me")
+    try:
+        with open(path, "w") as script:
+            script.write("#!/bin/sh\necho ran\n")
+        os.chmod(path, 0o755)
+        print(place, subprocess.run([path], capture_output=True, text=True).stdout.strip())
+    except OSError as error:
+        print(place, type(error).__name__)
+shm = os.statvfs("/dev/shm")
+print("shm MiB", shm.f_blocks * shm.f_frsize // (1024 * 1024))
+print("core", resource.getrlimit(resource.RLIMIT_CORE))
+"##;
+    let outcome = run(&job(quick_limits()), python(code)).await;
+    assert_eq!(
+        stdout(&outcome),
+        "/work PermissionError\n/tmp PermissionError\n/dev/shm PermissionError\n\
+         shm MiB 8\ncore (0, 0)"
+    );
+}
