@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use grader::exercise::Kind;
 
 /// Grades learners' submissions against an exercise's hidden tests, in
 /// locked-down containers.
@@ -187,19 +188,18 @@ pub struct NewArgs {
     /// `<track>/<slug>`, e.g. `python/word-count`.
     pub exercise: String,
     /// The exercise's kind.
-    #[arg(long, value_enum)]
-    pub kind: NewKind,
+    #[arg(long, value_parser = kind_parser())]
+    pub kind: Kind,
     /// The folder of tracks the exercise goes into.
     #[arg(long, default_value = "exercises")]
     pub dir: PathBuf,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum NewKind {
-    Python,
-    Sql,
-    Api,
-    Pytest,
+/// `--kind`: one of `Kind::ALL`, by its exercise.yaml name.
+fn kind_parser() -> impl clap::builder::TypedValueParser<Value = Kind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Kind::ALL.map(Kind::as_str))
+        .try_map(|name| name.parse::<Kind>())
 }
 
 #[derive(Debug, Args)]

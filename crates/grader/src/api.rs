@@ -99,6 +99,14 @@ impl ExerciseKind for Api {
         }
     }
 
+    fn has_section(&self, spec: &ExerciseSpec) -> bool {
+        spec.api.is_some()
+    }
+
+    fn scaffold(&self) -> &'static [crate::scaffold::Template] {
+        crate::scaffold::API
+    }
+
     fn test_extension(&self) -> Option<&'static str> {
         Some(".yaml")
     }

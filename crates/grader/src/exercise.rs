@@ -88,6 +88,9 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order `grader new --kind` lists them.
+    pub const ALL: [Kind; 4] = [Kind::Python, Kind::Sql, Kind::Api, Kind::Pytest];
+
     /// Its name in exercise.yaml.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -96,6 +99,20 @@ impl Kind {
             Kind::Api => "api",
             Kind::Pytest => "pytest",
         }
+    }
+}
+
+impl std::str::FromStr for Kind {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Kind, String> {
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Kind::ALL.iter().map(|kind| kind.as_str()).collect();
+                format!("expected one of {}, found `{name}`", names.join(", "))
+            })
     }
 }
 
@@ -389,14 +406,9 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
         problem("title", "expected a title, found an empty one".to_owned());
     }
     // A kind's section belongs to that kind; the kind checks its own.
-    let sections = [
-        ("python", Kind::Python, spec.python.is_some()),
-        ("sql", Kind::Sql, spec.sql.is_some()),
-        ("api", Kind::Api, spec.api.is_some()),
-        ("pytest", Kind::Pytest, spec.pytest.is_some()),
-    ];
-    for (section, kind, present) in sections {
-        if present && spec.kind != kind {
+    for kind in Kind::ALL {
+        let section = kind.as_str();
+        if with_kind!(kind, |k| k.has_section(spec)) && spec.kind != kind {
             problem(
                 section,
                 format!(
@@ -675,4 +687,36 @@ pub(crate) fn is_test_file(name: &str) -> bool {
 /// pytest run's tests.
 pub(crate) fn is_reserved(name: &str) -> bool {
     RESERVED_NAMES.contains(&name) || is_test_file(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Kind::ALL` is every kind once, each under its exercise.yaml name:
+    /// the lists derived from it (sections, `grader new --kind`) miss none.
+    #[test]
+    fn every_kind_is_listed_once_under_its_yaml_name() {
+        let mut seen = BTreeSet::new();
+        for kind in Kind::ALL {
+            let from_yaml: Kind = serde_json::from_value(serde_json::json!(kind.as_str())).unwrap();
+            assert_eq!(from_yaml, kind);
+            assert_eq!(kind.as_str().parse::<Kind>(), Ok(kind));
+            assert!(seen.insert(kind.as_str()));
+        }
+        // A variant missing from ALL would still be named here: the match
+        // must name them all.
+        let named = |kind: Kind| match kind {
+            Kind::Python | Kind::Sql | Kind::Api | Kind::Pytest => kind.as_str(),
+        };
+        for kind in [Kind::Python, Kind::Sql, Kind::Api, Kind::Pytest] {
+            assert!(seen.contains(named(kind)), "{kind:?} is not in Kind::ALL");
+        }
+        assert!(
+            "shell"
+                .parse::<Kind>()
+                .unwrap_err()
+                .contains("python, sql, api, pytest")
+        );
+    }
 }

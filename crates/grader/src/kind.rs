@@ -6,8 +6,12 @@
 //! kind is wired in: `Grader::grade`, `Grader::check` and `Exercise::load`
 //! dispatch through it, once each.
 //!
-//! A new kind is a module with a type implementing [`ExerciseKind`], a
-//! variant of [`Kind`](crate::exercise::Kind) and an arm of [`with_kind!`].
+//! A new kind is a module with a type implementing [`ExerciseKind`] (its
+//! section of exercise.yaml, its checks, its grading, its `grader new`
+//! templates), a variant of [`Kind`](crate::exercise::Kind) (with its name
+//! and its place in `Kind::ALL`) and an arm of [`with_kind!`]; every list
+//! of kinds — the sections, `grader new --kind`, the metrics' labels — is
+//! derived from those.
 
 use std::future::Future;
 use std::path::Path;
@@ -27,6 +31,13 @@ pub(crate) trait ExerciseKind: Sync {
     /// reporting each problem with its field. Every kind-independent rule
     /// is checked by `Exercise::load` itself.
     fn validate(&self, dir: &Path, spec: &ExerciseSpec, problem: &mut dyn FnMut(&str, String));
+
+    /// Whether exercise.yaml has this kind's own section, named as the
+    /// kind is (`python:`, `sql:` …).
+    fn has_section(&self, spec: &ExerciseSpec) -> bool;
+
+    /// The files `grader new` writes for an exercise of this kind.
+    fn scaffold(&self) -> &'static [crate::scaffold::Template];
 
     /// The extension of the exercise's own test files under `tests/`, which
     /// exercise.yaml lists; `None` when the kind has none (its `tests` list

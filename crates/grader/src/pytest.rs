@@ -96,6 +96,14 @@ impl ExerciseKind for Pytest {
     }
 
     /// The learner writes the tests: the exercise has none of its own.
+    fn has_section(&self, spec: &ExerciseSpec) -> bool {
+        spec.pytest.is_some()
+    }
+
+    fn scaffold(&self) -> &'static [crate::scaffold::Template] {
+        crate::scaffold::PYTEST
+    }
+
     fn test_extension(&self) -> Option<&'static str> {
         None
     }

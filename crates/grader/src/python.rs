@@ -48,6 +48,14 @@ impl ExerciseKind for Python {
         }
     }
 
+    fn has_section(&self, spec: &ExerciseSpec) -> bool {
+        spec.python.is_some()
+    }
+
+    fn scaffold(&self) -> &'static [crate::scaffold::Template] {
+        crate::scaffold::PYTHON
+    }
+
     fn test_extension(&self) -> Option<&'static str> {
         Some(".py")
     }

@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::exercise::Kind;
+use crate::kind::{ExerciseKind, with_kind};
 
 /// Why a scaffold could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -26,9 +27,9 @@ pub enum ScaffoldError {
 }
 
 /// (path in the exercise folder, template text)
-type Template = (&'static str, &'static str);
+pub(crate) type Template = (&'static str, &'static str);
 
-const PYTHON: &[Template] = &[
+pub(crate) const PYTHON: &[Template] = &[
     (
         "exercise.yaml",
         include_str!("../templates/python/exercise.yaml"),
@@ -56,7 +57,7 @@ const PYTHON: &[Template] = &[
     ),
 ];
 
-const SQL: &[Template] = &[
+pub(crate) const SQL: &[Template] = &[
     (
         "exercise.yaml",
         include_str!("../templates/sql/exercise.yaml"),
@@ -85,7 +86,7 @@ const SQL: &[Template] = &[
     ),
 ];
 
-const API: &[Template] = &[
+pub(crate) const API: &[Template] = &[
     (
         "exercise.yaml",
         include_str!("../templates/api/exercise.yaml"),
@@ -113,7 +114,7 @@ const API: &[Template] = &[
     ),
 ];
 
-const PYTEST: &[Template] = &[
+pub(crate) const PYTEST: &[Template] = &[
     (
         "exercise.yaml",
         include_str!("../templates/pytest/exercise.yaml"),
@@ -157,12 +158,7 @@ pub fn create(
     if !valid {
         return Err(ScaffoldError::BadSlug(slug.to_owned()));
     }
-    let templates = match kind {
-        Kind::Python => PYTHON,
-        Kind::Sql => SQL,
-        Kind::Api => API,
-        Kind::Pytest => PYTEST,
-    };
+    let templates = with_kind!(kind, |k| k.scaffold());
     let dir = track_dir.join(slug);
     if dir.exists() {
         return Err(ScaffoldError::Exists(dir));

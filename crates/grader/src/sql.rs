@@ -66,6 +66,14 @@ impl ExerciseKind for Sql {
         }
     }
 
+    fn has_section(&self, spec: &ExerciseSpec) -> bool {
+        spec.sql.is_some()
+    }
+
+    fn scaffold(&self) -> &'static [crate::scaffold::Template] {
+        crate::scaffold::SQL
+    }
+
     fn test_extension(&self) -> Option<&'static str> {
         Some(".sql")
     }

@@ -3,9 +3,8 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use grader::exercise::Kind;
 
-use crate::cli::{NewArgs, NewKind};
+use crate::cli::NewArgs;
 
 pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     let Some((track, slug)) = args.exercise.split_once('/') else {
@@ -17,12 +16,7 @@ pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     if track.is_empty() || track.contains(['/', '\\', '.']) {
         bail!("expected a track name such as `python`, found `{track}`");
     }
-    let kind = match args.kind {
-        NewKind::Python => Kind::Python,
-        NewKind::Sql => Kind::Sql,
-        NewKind::Api => Kind::Api,
-        NewKind::Pytest => Kind::Pytest,
-    };
+    let kind = args.kind;
     let (dir, files) = grader::scaffold::create(&args.dir.join(track), slug, kind)
         .with_context(|| format!("could not create the exercise {track}/{slug}"))?;
     println!("created {}:", dir.display());
