@@ -1,0 +1,15 @@
+"""The sql image's harness, imported as the image lays it out: its
+`harness/` and `../common/` are both /opt/grader there, both on sys.path
+here. The image has no pytest: these tests run on the host's python3
+(ci/harness-tests), whose sqlite3 module is the standard library's too;
+the PostgreSQL engine, which needs a server, is left to the Rust tests."""
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+IMAGES = os.path.dirname(os.path.dirname(HERE))
+
+for folder in (os.path.join(IMAGES, "common"), os.path.join(IMAGES, "sql", "harness")):
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
