@@ -164,7 +164,8 @@ while True:
         if not chunk:
             break
         request += chunk
-    conn.sendall(b"HTTP/1.0 200 OK\\r\\n\\r\\n" + os.environ["JWT_SECRET"].encode() + b" pid " + str(os.getpid()).encode())
+    answer = os.environ["JWT_SECRET"] + " pid " + str(os.getpid())
+    conn.sendall(b"HTTP/1.0 200 OK\\r\\n\\r\\n" + answer.encode())
     conn.close()
 """
 

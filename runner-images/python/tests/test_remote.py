@@ -400,7 +400,7 @@ def test_a_mirrors_private_attributes_are_not_asked_of_the_learner(tmp_path):
     with pytest.raises(AttributeError):
         error._secret  # noqa: B018
     with pytest.raises(AttributeError):
-        error.public  # no reference to ask: nothing is asked
+        error.public  # noqa: B018 - no reference to ask: nothing is asked
 
 
 def test_the_learners_process_gets_no_environment_of_ours(tmp_path):

@@ -332,11 +332,11 @@ def test_an_exception_goes_as_an_exception():
     [
         datetime.date(2013, 5, 13),
         datetime.datetime(2013, 5, 13, 12, 30, 1, 500),
-        datetime.datetime(2013, 5, 13, 12, tzinfo=datetime.timezone.utc),
+        datetime.datetime(2013, 5, 13, 12, tzinfo=datetime.UTC),
         datetime.datetime(2013, 5, 13, 12, tzinfo=datetime.timezone(datetime.timedelta(hours=-5, minutes=-30))),
         datetime.datetime(2013, 5, 13, 12, tzinfo=datetime.timezone(datetime.timedelta(hours=2), "CEST")),
         datetime.time(23, 59, 59, 999999),
-        datetime.time(8, tzinfo=datetime.timezone.utc),
+        datetime.time(8, tzinfo=datetime.UTC),
         datetime.timedelta(days=-3, seconds=5, microseconds=7),
         datetime.timezone(datetime.timedelta(minutes=90)),
         decimal.Decimal("12.50"),
@@ -383,8 +383,8 @@ def test_time_zones_and_folds_cross_exactly():
 def test_a_fixed_offset_keeps_its_name_and_fold():
     named = across(datetime.timezone(datetime.timedelta(hours=1), "CET"))
     assert named.tzname(None) == "CET"
-    value = across(datetime.datetime(2021, 1, 1, fold=1, tzinfo=datetime.timezone.utc))
-    assert value.fold == 1 and value.tzinfo is datetime.timezone.utc
+    value = across(datetime.datetime(2021, 1, 1, fold=1, tzinfo=datetime.UTC))
+    assert value.fold == 1 and value.tzinfo is datetime.UTC
 
 
 def test_ordered_dicts_keep_their_order_and_defaultdicts_their_factory():
