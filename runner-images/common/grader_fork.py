@@ -186,7 +186,7 @@ def fresh_streams(unbuffered=False):
     """New sys.stdin, sys.stdout and sys.stderr on fds 0, 1 and 2, as an
     interpreter starts with (none of the parent's buffered bytes)."""
     def text(fd, mode, errors, write_through):
-        binary = io.open(fd, mode + "b", buffering=0 if write_through else -1, closefd=False)
+        binary = open(fd, mode + "b", buffering=0 if write_through else -1, closefd=False)
         return io.TextIOWrapper(binary, encoding="utf-8", errors=errors,
                                 write_through=write_through)
 

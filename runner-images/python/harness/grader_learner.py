@@ -21,7 +21,7 @@ import sys
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import grader_wire  # noqa: E402
+import grader_wire
 
 sys.path.pop(0)
 HARNESS = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -292,7 +292,8 @@ class Worker(grader_wire.Codec):
             try:
                 reply = ["x", ["e", self.exception_out(error)]]
             except BaseException:
-                reply = ["x", ["e", {"base": "RuntimeError", "chain": [], "args": ["an unreadable exception"], "str": "an unreadable exception", "ref": None, "traceback": ""}]]
+                reply = ["x", ["e", {"base": "RuntimeError", "chain": [], "args": ["an unreadable exception"],
+                                     "str": "an unreadable exception", "ref": None, "traceback": ""}]]
         if reply is None:
             try:
                 reply = ["r", self.encode(value)]

@@ -148,7 +148,7 @@ class Reporter:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
-        outcome = yield
+        yield
         if call.excinfo is not None:
             text = getattr(call.excinfo.value, "_grader_traceback", None)
             if isinstance(text, str) and text:

@@ -646,7 +646,8 @@ class _SubclassMeta(type):
         members = {
             key: value
             for key, value in namespace.items()
-            if not key.startswith("__") or key in ("__init__", "__repr__", "__str__", "__eq__", "__hash__", "__len__", "__iter__", "__call__")
+            if not key.startswith("__")
+            or key in ("__init__", "__repr__", "__str__", "__eq__", "__hash__", "__len__", "__iter__", "__call__")
         }
         base = remote_bases[0]
         return base._g_conn.request("subclass", base, name, members)
