@@ -238,7 +238,7 @@ class Sqlite:
         finally:
             try:
                 conn.execute("RELEASE grader_check")
-            except sqlite3.Error:
+            except sqlite3.Error:  # noqa: S110 - see below
                 # An interrupted statement rolls the whole transaction
                 # back, the savepoint with it.
                 pass
@@ -759,7 +759,7 @@ def outcome(run, timeout):
         result = {"rows": run()}
     except Stopped:
         result = {"error": "stopped by the statement timeout (%gs)" % timeout, "timeout": True}
-    except Exception as error:  # every database error is an outcome to report
+    except Exception as error:  # noqa: BLE001 - every database error is an outcome to report
         result = {"error": error_text(error), "class": error_class(error)}
     result["ms"] = int((time.monotonic() - started) * 1000)
     return result
@@ -804,7 +804,7 @@ def run_dataset(engine, job, report, schema, dataset):
 
     try:
         loaded = engine.dataset(schema, read(dataset["file"]))
-    except Exception as error:  # the exercise's schema or data
+    except Exception as error:  # noqa: BLE001 - the exercise's schema or data
         setup_error(error)
         return
     try:
@@ -813,7 +813,7 @@ def run_dataset(engine, job, report, schema, dataset):
             sql = read(path)
             try:
                 conn = loaded.fresh()
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - the run's database could not be made
                 setup_error(error)
                 return
             try:
