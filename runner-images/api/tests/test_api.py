@@ -102,6 +102,7 @@ def test_listening_writes_a_byte_on_the_notify_pipe():
         with socket.socket() as server:
             server.bind(("127.0.0.1", 0))
             server.listen()
+        assert select.select([read_end], [], [], 5)[0], "no byte on the pipe"
         assert os.read(read_end, 10) == b"L"
         os.close(write_end)
         grader_launch.hook_listen(write_end)

@@ -13,6 +13,7 @@ with those names takes its place when it is missing.
 """
 
 import os
+import signal
 import sys
 import types
 
@@ -60,3 +61,25 @@ def harness_dir(tmp_path_factory):
             if name.endswith((".py", ".ini")):
                 os.symlink(os.path.join(source, name), folder / name)
     return str(folder)
+
+
+# Longest a test may take: one that hangs (a harness loop waiting for
+# what never comes) fails instead of holding up the run.
+TIME_LIMIT = 60
+
+
+class Hung(BaseException):
+    """A test past TIME_LIMIT. Not an Exception: no `except Exception` in
+    the harness takes it for its own."""
+
+
+@pytest.fixture(autouse=True)
+def time_limit():
+    def expire(signum, frame):
+        raise Hung("this test ran past %ds" % TIME_LIMIT)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
+    yield
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
