@@ -55,7 +55,7 @@ import sys
 import tarfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import grader_user  # noqa: E402
+import grader_user
 
 # Before anything else: the job's user, not root (grader_user.py).
 grader_user.drop()

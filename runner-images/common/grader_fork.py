@@ -30,6 +30,7 @@ where `ENABLED` is set.
 """
 
 import atexit
+import contextlib
 import ctypes
 import io
 import os
@@ -144,10 +145,8 @@ class Forked:
 
     def kill(self):
         if self.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):  # it ended since
                 os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def pipe_ends(stream, reading):
@@ -186,7 +185,7 @@ def fresh_streams(unbuffered=False):
     """New sys.stdin, sys.stdout and sys.stderr on fds 0, 1 and 2, as an
     interpreter starts with (none of the parent's buffered bytes)."""
     def text(fd, mode, errors, write_through):
-        binary = io.open(fd, mode + "b", buffering=0 if write_through else -1, closefd=False)
+        binary = open(fd, mode + "b", buffering=0 if write_through else -1, closefd=False)
         return io.TextIOWrapper(binary, encoding="utf-8", errors=errors,
                                 write_through=write_through)
 
@@ -200,10 +199,9 @@ def keep_only(fds):
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
         if fd not in fds:
-            try:
+            # The listing's own descriptor, closed already when it ended.
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
 
 def run_as_main(script):
@@ -226,7 +224,7 @@ def run_as_main(script):
         atexit._run_exitfuncs()
         sys.stdout.flush()
         sys.stderr.flush()
-    except BaseException:  # noqa: BLE001 - exiting regardless
+    except BaseException:  # noqa: BLE001, S110 - exiting regardless
         pass
     os._exit(code & 0xFF)
 

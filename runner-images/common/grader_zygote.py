@@ -41,6 +41,7 @@ another for the next job. Nothing here is ever used for a learner's submission: 
 a container each, from a fresh `entry.py`.
 """
 
+import contextlib
 import json
 import os
 import select
@@ -83,7 +84,7 @@ def preload(kind):
     for name in names:
         try:
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - the image lacks it, or it needs more
+        except Exception:  # noqa: BLE001, S110 - the image lacks it, or it needs more
             pass
 
 
@@ -113,12 +114,10 @@ def run_job(request, fds):
     grader_fork.ENABLED = True
     # Should the job outgrow the container's memory, the kernel's OOM
     # killer takes one of its processes rather than the zygote (which
-    # stays at 0; raising one's own score needs no privilege).
-    try:
-        with open("/proc/self/oom_score_adj", "w") as adj:
-            adj.write("500")
-    except OSError:
-        pass
+    # stays at 0; raising one's own score needs no privilege). A kernel
+    # that does not let it is left as it is.
+    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adj:
+        adj.write("500")
     grader_fork.become(
         flags={"-I"},
         script=ENTRY,
@@ -140,7 +139,7 @@ def oom_kills():
                     key, _, value = line.partition(" ")
                     if key == "oom_kill":
                         return int(value)
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # noqa: S112 - the other cgroup version's file
             continue
     return 0
 
@@ -154,15 +153,13 @@ def clear():
         if not others:
             break
         for pid in others:
-            try:
+            with contextlib.suppress(OSError):  # it ended since the listing
                 os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         time.sleep(0.002)
     for folder in SCRATCH:
         try:
             entries = os.listdir(folder)
-        except OSError:
+        except OSError:  # noqa: S112 - a scratch folder this container lacks
             continue
         for name in entries:
             path = os.path.join(folder, name)
@@ -173,10 +170,8 @@ def clear():
                     loosen(path)
                     shutil.rmtree(path, ignore_errors=True)
             else:
-                try:
+                with contextlib.suppress(OSError):  # gone already
                     os.unlink(path)
-                except OSError:
-                    pass
 
 
 def loosen(folder):
@@ -255,10 +250,9 @@ def serve():
                 # under the job's own.
                 request["env"] = dict(container_env, **request["env"])
                 before = oom_kills()
-                try:
+                # If it cannot be made, the fork says so, failing to enter it.
+                with contextlib.suppress(OSError):
                     os.makedirs(request["cwd"], exist_ok=True)
-                except OSError:
-                    pass  # the fork says so, failing to enter it
             pid = os.fork()
             if pid == 0:
                 listener.close()
@@ -274,10 +268,9 @@ def serve():
             if owned:
                 clear()
                 reply += b" %d %d" % (before, oom_kills())
-            try:
+            # A job that was stopped took its client with it: no one to tell.
+            with contextlib.suppress(OSError):
                 connection.sendall(reply + b"\n")
-            except OSError:
-                pass  # the job was stopped, and its client with it
 
 
 def connect():

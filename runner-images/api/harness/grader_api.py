@@ -45,6 +45,7 @@ a write to a connection the app does not read gives up, and a thread that
 cannot start (the app used up the pids limit) fails its connection only.
 """
 
+import contextlib
 import ctypes
 import json
 import os
@@ -126,7 +127,7 @@ def pump(frames, conn, sock):
             if not data:
                 break
             frames.send(DATA, conn, data)
-    except OSError:
+    except OSError:  # noqa: S110 - a connection reset ends as a closed one does: CLOSE below
         pass
     sock.close()
     frames.send(CLOSE, conn)
@@ -199,10 +200,9 @@ class Launcher:
         return self.process
 
     def discard(self):
-        try:
+        # A launcher that ended already: its pipe is closed all the same.
+        with contextlib.suppress(OSError):
             self.process.stdin.close()
-        except OSError:
-            pass
         os.close(self.notify)
 
 
@@ -302,17 +302,14 @@ class App:
             self.generation += 1
             process = self.process
         if process is not None:
-            try:
+            # An app whose process group is gone has nothing left to stop.
+            with contextlib.suppress(OSError):
                 os.killpg(process.pid, signal.SIGTERM)
-            except OSError:
-                pass
             try:
                 process.wait(timeout=STOP_GRACE)
             except subprocess.TimeoutExpired:
-                try:
+                with contextlib.suppress(OSError):
                     os.killpg(process.pid, signal.SIGKILL)
-                except OSError:
-                    pass
                 process.wait()
         sys.stderr.write("grader-api: restarting the app\n")
         self.start()
@@ -321,16 +318,14 @@ class App:
 def hear_listening(notify, listening):
     """Sets `listening` at the launcher's first byte, or when its pipe
     closes (the app ended, or closed it)."""
-    try:
+    # A pipe that fails has ended: the app is taken as listening (the
+    # grader's probe tells), and nothing more is read from it.
+    with contextlib.suppress(OSError):
         os.read(notify, 1)
-    except OSError:
-        pass
     listening.set()
-    try:
+    with contextlib.suppress(OSError):
         while os.read(notify, 4096):
             pass
-    except OSError:
-        pass
     os.close(notify)
 
 
@@ -353,7 +348,7 @@ def kill_the_rest(app):
             os.kill(-1, signal.SIGKILL)
         elif app is not None:
             os.killpg(app.pid, signal.SIGKILL)
-    except OSError:
+    except OSError:  # noqa: S110 - nothing left to kill
         pass
     if app is not None:
         app.wait()
@@ -409,19 +404,15 @@ def run(work, job, stdin, key, launcher=None):
             except OSError:
                 # Wakes the pump, which closes the socket and sends CLOSE.
                 conns.pop(conn, None)
-                try:
+                with contextlib.suppress(OSError):  # the app's side is gone already
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
         elif kind == RESTART:
             app.restart()
         elif kind == CLOSE:
             sock = conns.pop(conn, None)
             if sock is not None:
-                try:
+                with contextlib.suppress(OSError):  # the app closed it first
                     sock.shutdown(socket.SHUT_WR)
-                except OSError:
-                    pass
 
     kill_the_rest(app.process)
     return 0

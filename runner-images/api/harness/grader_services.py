@@ -48,7 +48,7 @@ def wait_port(port, process, name, log):
             return
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise ServiceFailed("%s did not start:\n%s" % (name, tail(log)))
+                raise ServiceFailed("%s did not start:\n%s" % (name, tail(log))) from None
             time.sleep(0.02)
 
 
@@ -107,7 +107,7 @@ def start_postgres(root, schema):
             break
         except psycopg2.OperationalError:
             if server.poll() is not None or time.monotonic() > deadline:
-                raise ServiceFailed("postgres did not start:\n%s" % tail(log))
+                raise ServiceFailed("postgres did not start:\n%s" % tail(log)) from None
             time.sleep(0.02)
     admin.autocommit = True
     with admin.cursor() as cursor:
@@ -120,7 +120,7 @@ def start_postgres(root, schema):
             with conn, conn.cursor() as cursor:
                 cursor.execute(schema)
         except psycopg2.Error as error:
-            raise ServiceFailed("the exercise's schema failed: %s" % error)
+            raise ServiceFailed("the exercise's schema failed: %s" % error) from None
         finally:
             conn.close()
     return {"DATABASE_URL": "postgresql://app@127.0.0.1:%d/app" % PG_PORT}

@@ -21,7 +21,7 @@ import sys
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import grader_wire  # noqa: E402
+import grader_wire
 
 sys.path.pop(0)
 HARNESS = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -77,7 +77,7 @@ class TestObject:
     def __del__(self):
         try:
             WORKER.dropped.append([self._g_ref, self._g_count])
-        except Exception:
+        except Exception:  # noqa: BLE001, S110 - a finalizer must not raise (at exit, WORKER is gone)
             pass
 
     def __getattr__(self, name):
@@ -208,11 +208,11 @@ class Worker(grader_wire.Codec):
         base, chain = exception_class(type(error))
         try:
             text = str(error)
-        except BaseException:
+        except BaseException:  # noqa: BLE001 - the learner's __str__ may raise anything
             text = "<unprintable %s>" % type(error).__name__
         try:
             args = [self.encode(arg) for arg in error.args]
-        except BaseException:
+        except BaseException:  # noqa: BLE001 - nor need its args be values that cross
             args = [text]
         return {
             "base": base,
@@ -288,15 +288,16 @@ class Worker(grader_wire.Codec):
             op = message[1]
             args = [self.decode(arg) for arg in message[2:]]
             value = self.operation(op)(*args)
-        except BaseException as error:  # the learner's, whatever it is
+        except BaseException as error:  # noqa: BLE001 - the learner's, whatever it is
             try:
                 reply = ["x", ["e", self.exception_out(error)]]
-            except BaseException:
-                reply = ["x", ["e", {"base": "RuntimeError", "chain": [], "args": ["an unreadable exception"], "str": "an unreadable exception", "ref": None, "traceback": ""}]]
+            except BaseException:  # noqa: BLE001 - even reading it may raise
+                reply = ["x", ["e", {"base": "RuntimeError", "chain": [], "args": ["an unreadable exception"],
+                                     "str": "an unreadable exception", "ref": None, "traceback": ""}]]
         if reply is None:
             try:
                 reply = ["r", self.encode(value)]
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - whatever encoding it raised
                 # The value itself cannot cross: the boundary's failure,
                 # which the tests must not read as the learner's exception.
                 reply = ["x", ["e", {"boundary": str(error)}]]
@@ -333,7 +334,7 @@ def flush():
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except BaseException:
+        except BaseException:  # noqa: BLE001, S110 - the learner's code may have closed or replaced its streams
             pass
 
 
@@ -358,7 +359,7 @@ def learner_traceback(error):
         text = "".join(traceback.format_list(frames))
         text += "".join(traceback.format_exception_only(type(error), error))
         return text.replace(os.getcwd() + os.sep, "")[-8192:]
-    except BaseException:
+    except BaseException:  # noqa: BLE001 - the learner's objects may raise anything: no traceback then
         return ""
 
 

@@ -23,6 +23,7 @@ implementation, and nothing a run leaves behind reaches another run (each
 is a container of its own).
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -185,10 +186,8 @@ class Child:
             out.write(json.dumps(settings).encode("utf-8"))
 
     def kill(self):
-        try:
+        with contextlib.suppress(OSError):  # its process group is gone already
             os.killpg(self.process.pid, signal.SIGKILL)
-        except OSError:
-            pass
         self.process.wait()
 
 
@@ -262,7 +261,7 @@ def run(work, config, key, held, prestarted=None):
             for line in lines:
                 try:
                     relay.event(json.loads(line))
-                except ValueError:
+                except ValueError:  # noqa: S110 - a line that is not JSON is no event, as nonsense in one is not
                     pass
     code = child.process.wait()
     if relay.finished is not None and code == relay.finished:

@@ -19,6 +19,7 @@ on the control socket, and asked again for a fresh one when a call into
 it was abandoned (a test's time limit) or it died.
 """
 
+import contextlib
 import json
 import os
 import random
@@ -61,15 +62,11 @@ class ImplementationProcess:
         self.reader = grader_wire.FrameReader()
 
     def kill(self):
-        try:
+        with contextlib.suppress(OSError):  # it ended already
             os.kill(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
         for close in (self.sock.close, lambda: os.close(self.stdout), lambda: os.close(self.stderr)):
-            try:
+            with contextlib.suppress(OSError):
                 close()
-            except OSError:
-                pass
 
     def end(self):
         return "the implementation's process ended during this call (the memory limit, most likely)"
@@ -103,11 +100,11 @@ class Reporter:
         self.flaky = {}
 
     def emit(self, event):
-        try:
+        # A parent that stopped reading (or a pipe a test closed): no one
+        # left to tell.
+        with contextlib.suppress(OSError, ValueError):
             self.pipe.write(json.dumps(event, ensure_ascii=True) + "\n")
             self.pipe.flush()
-        except (OSError, ValueError):
-            pass
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -125,7 +122,7 @@ class Reporter:
             line = None
             try:
                 line = item.reportinfo()[1] + 1
-            except Exception:
+            except Exception:  # noqa: BLE001, S110 - an item that cannot say where it is has no line
                 pass
             tests.append({"id": item.nodeid, "name": item.name, "line": line})
         self.emit({"event": "collected", "tests": tests})

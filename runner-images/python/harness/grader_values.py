@@ -85,15 +85,18 @@ def encode(value, encode_item):
     if kind is slice:
         return ["v", "slice", encode_item(value.start), encode_item(value.stop), encode_item(value.step)]
     if kind is collections.OrderedDict:
-        return ["v", "OrderedDict", [[encode_item(k), encode_item(dict.__getitem__(value, k))] for k in dict.__iter__(value)]]
+        return ["v", "OrderedDict",
+                [[encode_item(k), encode_item(dict.__getitem__(value, k))] for k in dict.__iter__(value)]]
     if kind is collections.Counter:
-        return ["v", "Counter", [[encode_item(k), encode_item(dict.__getitem__(value, k))] for k in dict.__iter__(value)]]
+        return ["v", "Counter",
+                [[encode_item(k), encode_item(dict.__getitem__(value, k))] for k in dict.__iter__(value)]]
     if kind is collections.defaultdict:
         factory = value.default_factory
         name = factory.__name__ if factory in FACTORIES.values() else None
         if factory is not None and name is None:
             return None
-        return ["v", "defaultdict", name, [[encode_item(k), encode_item(dict.__getitem__(value, k))] for k in dict.__iter__(value)]]
+        return ["v", "defaultdict", name,
+                [[encode_item(k), encode_item(dict.__getitem__(value, k))] for k in dict.__iter__(value)]]
     if kind is collections.deque:
         return ["v", "deque", [encode_item(item) for item in collections.deque.__iter__(value)], value.maxlen]
     if isinstance(value, tuple) and tuple in kind.__bases__:

@@ -151,7 +151,8 @@ class Codec:
         if isinstance(value, list):
             return ["l", [self.encode(item, depth) for item in list.__iter__(value)]]
         if isinstance(value, dict):
-            return ["d", [[self.encode(k, depth), self.encode(dict.__getitem__(value, k), depth)] for k in dict.__iter__(value)]]
+            return ["d", [[self.encode(k, depth), self.encode(dict.__getitem__(value, k), depth)]
+                          for k in dict.__iter__(value)]]
         if isinstance(value, frozenset):
             return ["f", [self.encode(item, depth) for item in frozenset.__iter__(value)]]
         if isinstance(value, set):
