@@ -164,7 +164,7 @@ def start_process(what, argv, work, env):
             start_new_session=True,
         )
     except OSError as error:
-        sys.stderr.write("grader-api: could not start the %s: %s\n" % (what, error))
+        sys.stderr.write("grader-api: could not start %s: %s\n" % (what, error))
         return None
 
 

@@ -518,7 +518,7 @@ class MemoryTests(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                 package.insert(0, parts[index])
             stem = parts[-1][:-3]
             is_package = stem == "__init__"
-            dotted = ".".join(package[:-1] if is_package else package + [stem]) if (package or not is_package) else None
+            dotted = ".".join(package if is_package else package + [stem]) if (package or not is_package) else None
             if dotted:
                 self.modules[dotted] = (os.path.join(work, name), source, is_package)
 

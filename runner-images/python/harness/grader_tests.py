@@ -99,12 +99,13 @@ class Relay:
                                "summary": summary or "collection failed", "message": message})
         elif kind == "start" and self.collected is not None:
             test_id = event.get("id")
-            if test_id in self.collected and test_id not in self.results:
+            if isinstance(test_id, str) and test_id in self.collected and test_id not in self.results:
                 self.channel.emit({"event": "start", "id": test_id})
         elif kind == "result" and self.collected is not None:
             test_id = event.get("id")
             outcome = event.get("outcome")
-            if test_id not in self.collected or test_id in self.results or outcome not in OUTCOMES:
+            known = isinstance(test_id, str) and test_id in self.collected
+            if not known or test_id in self.results or outcome not in OUTCOMES:
                 return
             self.results.add(test_id)
             message, _ = capped(event.get("message"), self.message_cap)
@@ -260,9 +261,10 @@ def run(work, config, key, held, prestarted=None):
             *lines, pending = pending.split(b"\n")
             for line in lines:
                 try:
-                    relay.event(json.loads(line))
-                except ValueError:  # noqa: S110 - a line that is not JSON is no event, as nonsense in one is not
-                    pass
+                    event = json.loads(line)
+                except (ValueError, RecursionError):  # noqa: S112 - not JSON, or nested too deep: no event
+                    continue
+                relay.event(event)
     code = child.process.wait()
     if relay.finished is not None and code == relay.finished:
         channel.emit({"event": "done", "exit_code": relay.finished,
