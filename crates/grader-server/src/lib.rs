@@ -67,49 +67,29 @@ pub async fn run<S: Store, R: Runner + 'static>(
             "could not record this node in the database: {error}"
         )));
     }
-    let reaper = tokio::spawn(worker::reap(state.clone()));
-    // A node without the secret could only send unsigned results: it
-    // leaves deliveries to the nodes that have it.
-    let sender = (!state.config.webhooks.secret.is_empty())
-        .then(|| tokio::spawn(webhook::send(state.clone())));
-    let listening = {
-        let store = Arc::clone(&state.store);
-        let (updates, wake) = (state.updates.clone(), Arc::clone(&state.wake));
-        tokio::spawn(async move { store.listen(updates, wake).await })
-    };
-    let grader = Arc::new(grader);
+    let background = Background::start(&state);
     let (stop, stopping) = tokio::sync::watch::channel(None);
-    let workers: Vec<_> = (0..state.config.workers)
-        .map(|index| {
-            tokio::spawn(worker::work(
-                index,
-                state.clone(),
-                Arc::clone(&grader),
-                stopping.clone(),
-            ))
-        })
-        .collect();
+    let mut workers = tokio::task::JoinSet::new();
+    let grader = Arc::new(grader);
+    for index in 0..state.config.workers {
+        workers.spawn(worker::work(
+            index,
+            state.clone(),
+            Arc::clone(&grader),
+            stopping.clone(),
+        ));
+    }
     let (stop_serving, serving_stopped) = tokio::sync::oneshot::channel::<()>();
-    let mut server = match listener {
-        Some(listener) => {
-            tracing::info!(address = %listener.local_addr()?, workers = workers.len(), "serving");
-            let serve =
-                axum::serve(listener, app(state.clone())).with_graceful_shutdown(async move {
-                    let _ = serving_stopped.await;
-                });
-            tokio::spawn(async move { serve.await })
-        }
-        None => {
-            tracing::info!(workers = workers.len(), "grading");
-            tokio::spawn(async move {
-                let _ = serving_stopped.await;
-                Ok(())
-            })
-        }
-    };
+    let mut server = serve(listener, &state, serving_stopped)?;
+    // A worker runs until the stop: one that ends before it panicked.
+    let mut failure = None;
     let ended_early = tokio::select! {
         () = shutdown => None,
         served = &mut server => Some(served),
+        Some(ended) = workers.join_next() => {
+            failure = Some(worker_failure(ended));
+            None
+        }
     };
     let grace = state.config.grace;
     let deadline = tokio::time::Instant::now() + grace;
@@ -119,20 +99,12 @@ pub async fn run<S: Store, R: Runner + 'static>(
     );
     let _ = stop.send(Some(deadline));
     let _ = stop_serving.send(());
-    for worker in workers {
-        let _ = worker.await;
+    while let Some(ended) = workers.join_next().await {
+        if let Err(error) = ended {
+            failure.get_or_insert(worker_failure(Err(error)));
+        }
     }
-    reaper.abort();
-    if state.config.workers > 0
-        && let Err(error) = state.store.forget(&state.config.node).await
-    {
-        // Its heartbeat runs out on its own.
-        tracing::warn!(%error, "could not remove this node from the database");
-    }
-    listening.abort();
-    if let Some(sender) = sender {
-        sender.abort();
-    }
+    background.stop(&state).await;
     let served = match ended_early {
         Some(served) => served,
         None => match tokio::time::timeout_at(deadline, &mut server).await {
@@ -143,5 +115,90 @@ pub async fn run<S: Store, R: Runner + 'static>(
             }
         },
     };
-    served.map_err(std::io::Error::other)?
+    served.map_err(std::io::Error::other)??;
+    match failure {
+        Some(failure) => Err(failure),
+        None => Ok(()),
+    }
+}
+
+/// What a node runs beside its workers and its server: the reaper (and
+/// heartbeat), the webhook sender, the store's listener.
+struct Background {
+    reaper: tokio::task::JoinHandle<()>,
+    sender: Option<tokio::task::JoinHandle<()>>,
+    listening: tokio::task::JoinHandle<()>,
+}
+
+impl Background {
+    fn start<S: Store>(state: &AppState<S>) -> Background {
+        let reaper = tokio::spawn(worker::reap(state.clone()));
+        // A node without the secret could only send unsigned results: it
+        // leaves deliveries to the nodes that have it.
+        let sender = (!state.config.webhooks.secret.is_empty())
+            .then(|| tokio::spawn(webhook::send(state.clone())));
+        let listening = {
+            let store = Arc::clone(&state.store);
+            let (updates, wake) = (state.updates.clone(), Arc::clone(&state.wake));
+            tokio::spawn(async move { store.listen(updates, wake).await })
+        };
+        Background {
+            reaper,
+            sender,
+            listening,
+        }
+    }
+
+    /// Stops them, and takes this node out of the store's live nodes.
+    async fn stop<S: Store>(self, state: &AppState<S>) {
+        self.reaper.abort();
+        if state.config.workers > 0
+            && let Err(error) = state.store.forget(&state.config.node).await
+        {
+            // Its heartbeat runs out on its own.
+            tracing::warn!(%error, "could not remove this node from the database");
+        }
+        self.listening.abort();
+        if let Some(sender) = self.sender {
+            sender.abort();
+        }
+    }
+}
+
+/// Serves `routes::app` on `listener` until `stopped`; without a listener,
+/// a task that only waits for it.
+fn serve<S: Store>(
+    listener: Option<TcpListener>,
+    state: &AppState<S>,
+    stopped: tokio::sync::oneshot::Receiver<()>,
+) -> std::io::Result<tokio::task::JoinHandle<std::io::Result<()>>> {
+    let workers = state.config.workers;
+    Ok(match listener {
+        Some(listener) => {
+            tracing::info!(address = %listener.local_addr()?, workers, "serving");
+            let serve = axum::serve(listener, app(state.clone())).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            tokio::spawn(async move { serve.await })
+        }
+        None => {
+            tracing::info!(workers, "grading");
+            tokio::spawn(async move {
+                let _ = stopped.await;
+                Ok(())
+            })
+        }
+    })
+}
+
+/// The error a worker's early end is: a panic (a bug), logged where it
+/// happened and returned, so the process exits with an error and its
+/// supervisor starts it again.
+fn worker_failure(ended: Result<(), tokio::task::JoinError>) -> std::io::Error {
+    let why = match ended {
+        Ok(()) => "a worker stopped before the node did".to_owned(),
+        Err(error) => format!("a worker failed: {error}"),
+    };
+    tracing::error!("{why}; this node stops");
+    std::io::Error::other(why)
 }

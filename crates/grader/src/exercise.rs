@@ -370,7 +370,17 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
             message,
         })
     };
+    validate_identity(dir, spec, &mut problem);
+    validate_submission_files(spec, &mut problem);
+    validate_limits(&spec.limits, &mut problem);
+    let listed = validate_tests(dir, files, spec, &mut problem);
+    validate_solutions(dir, spec, &listed, &mut problem);
+    problems
+}
 
+/// The version, slug, title, the kind's section (checked by the kind) and
+/// the statement.
+fn validate_identity(dir: &Path, spec: &ExerciseSpec, problem: &mut dyn FnMut(&str, String)) {
     if spec.version != FORMAT_VERSION {
         problem(
             "version",
@@ -418,15 +428,17 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
             );
         }
     }
-    with_kind!(spec.kind, |kind| kind.validate(dir, spec, &mut problem));
+    with_kind!(spec.kind, |kind| kind.validate(dir, spec, problem));
     if !dir.join("README.md").is_file() {
         problem(
             "README.md",
             "expected a learner-facing README.md beside exercise.yaml".to_owned(),
         );
     }
+}
 
-    // Submission files.
+/// The files a submission holds: plain names, once each, within the cap.
+fn validate_submission_files(spec: &ExerciseSpec, problem: &mut dyn FnMut(&str, String)) {
     if spec.submission.files.is_empty() {
         problem("submission.files", "expected at least one file".to_owned());
     }
@@ -454,9 +466,10 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
             );
         }
     }
+}
 
-    // Limits.
-    let limits = &spec.limits;
+/// The limits an exercise may set, each within its bounds.
+fn validate_limits(limits: &LimitsSpec, problem: &mut dyn FnMut(&str, String)) {
     if let Some(wall_time) = limits.wall_time
         && (wall_time.0 < Duration::from_secs(1) || wall_time.0 > Duration::from_secs(600))
     {
@@ -486,8 +499,16 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
             "expected between 4KiB and 64MiB".to_owned(),
         );
     }
+}
 
-    // Tests.
+/// The test files: what the kind takes, each listed one present and
+/// well-formed, none unlisted. Returns the listed files.
+fn validate_tests(
+    dir: &Path,
+    files: &[PathBuf],
+    spec: &ExerciseSpec,
+    problem: &mut dyn FnMut(&str, String),
+) -> BTreeSet<String> {
     let tests_dir = dir.join("tests");
     let extension = with_kind!(spec.kind, |kind| kind.test_extension());
     match extension {
@@ -505,6 +526,39 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
     }
     let takes_tests = extension.is_some();
     let extension = extension.unwrap_or_default();
+    let listed = validate_test_entries(&tests_dir, spec, extension, problem);
+    if tests_dir.is_dir() {
+        let mut unlisted: Vec<String> = files
+            .iter()
+            .filter_map(|file| file.strip_prefix("tests").ok()?.to_str())
+            .filter(|name| !name.contains('/'))
+            .map(str::to_owned)
+            .filter(|name| {
+                with_kind!(spec.kind, |kind| kind.is_test_file(name)) && !listed.contains(name)
+            })
+            .collect();
+        unlisted.sort();
+        for name in unlisted {
+            problem(
+                "tests",
+                format!("tests/{name} is not listed; list it with its visibility"),
+            );
+        }
+    } else if takes_tests {
+        problem("tests", "expected a tests/ folder".to_owned());
+    }
+
+    listed
+}
+
+/// Each entry of `tests`: an `extension` file under `tests_dir`, listed
+/// once, its points and tasks in range.
+fn validate_test_entries(
+    tests_dir: &Path,
+    spec: &ExerciseSpec,
+    extension: &str,
+    problem: &mut dyn FnMut(&str, String),
+) -> BTreeSet<String> {
     let mut listed = BTreeSet::new();
     for (index, test) in spec.tests.iter().enumerate() {
         let field = format!("tests[{index}]");
@@ -562,28 +616,17 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
             }
         }
     }
-    if tests_dir.is_dir() {
-        let mut unlisted: Vec<String> = files
-            .iter()
-            .filter_map(|file| file.strip_prefix("tests").ok()?.to_str())
-            .filter(|name| !name.contains('/'))
-            .map(str::to_owned)
-            .filter(|name| {
-                with_kind!(spec.kind, |kind| kind.is_test_file(name)) && !listed.contains(name)
-            })
-            .collect();
-        unlisted.sort();
-        for name in unlisted {
-            problem(
-                "tests",
-                format!("tests/{name} is not listed; list it with its visibility"),
-            );
-        }
-    } else if takes_tests {
-        problem("tests", "expected a tests/ folder".to_owned());
-    }
+    listed
+}
 
-    // Solutions: reference, starter, mutants each hold the submission files.
+/// Reference, starter and mutants each hold the submission files; each
+/// mutant is named once and fails listed tests.
+fn validate_solutions(
+    dir: &Path,
+    spec: &ExerciseSpec,
+    listed: &BTreeSet<String>,
+    problem: &mut dyn FnMut(&str, String),
+) {
     let expected: Vec<&str> = spec
         .submission
         .files
@@ -591,7 +634,7 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
         .map(|file| file.name.as_str())
         .collect();
     for folder in ["reference", "starter"] {
-        check_solution_folder(&dir.join(folder), folder, &expected, &mut problem);
+        check_solution_folder(&dir.join(folder), folder, &expected, problem);
     }
     let mut mutant_names = BTreeSet::new();
     for (index, mutant) in spec.mutants.iter().enumerate() {
@@ -618,7 +661,7 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
                 &folder,
                 &format!("mutants/{}", mutant.name),
                 &expected,
-                &mut problem,
+                problem,
             ),
             Ok(crate::mutant::Source::Patch(_)) => {}
             Err(crate::mutant::MutantError::Missing { name }) => problem(
@@ -646,14 +689,13 @@ fn validate(dir: &Path, files: &[PathBuf], spec: &ExerciseSpec) -> Vec<Problem> 
             }
         }
     }
-    problems
 }
 
 fn check_solution_folder(
     folder: &Path,
     label: &str,
     expected: &[&str],
-    problem: &mut impl FnMut(&str, String),
+    problem: &mut dyn FnMut(&str, String),
 ) {
     if !folder.is_dir() {
         problem(

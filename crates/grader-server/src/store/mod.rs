@@ -408,6 +408,26 @@ fn view_text(callback: Option<&Callback>) -> Option<&'static str> {
     })
 }
 
+/// A token's row as both databases return it (`SELECT id, name, role`).
+#[derive(Debug, sqlx::FromRow)]
+struct RawCaller {
+    id: i64,
+    name: String,
+    role: String,
+}
+
+impl RawCaller {
+    /// The caller, or None for a role this version does not know (a token
+    /// made by a newer one): refused, as an unknown token is.
+    fn decode(self) -> Option<Caller> {
+        Role::parse(&self.role).map(|role| Caller {
+            token_id: self.id,
+            name: self.name,
+            role,
+        })
+    }
+}
+
 /// A delivery as both databases return it.
 #[derive(Debug, sqlx::FromRow)]
 struct RawDelivery {

@@ -141,17 +141,12 @@ impl Store for PgStore {
     }
 
     async fn caller(&self, hash: &str) -> Result<Option<Caller>, StoreError> {
-        let row = sqlx::query("SELECT id, name, role FROM tokens WHERE hash = $1")
-            .bind(hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        let role: String = row.try_get("role")?;
-        Ok(Role::parse(&role).map(|role| Caller {
-            token_id: row.try_get("id").unwrap_or_default(),
-            name: row.try_get("name").unwrap_or_default(),
-            role,
-        }))
+        let row =
+            sqlx::query_as::<_, RawCaller>("SELECT id, name, role FROM tokens WHERE hash = $1")
+                .bind(hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(RawCaller::decode))
     }
 
     async fn enqueue(
