@@ -23,8 +23,8 @@ import subprocess
 import sys
 import time
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
-PG_TEMPLATE = "/opt/pg/template.tar"
+import grader_postgres
+
 PG_PORT = 5432
 REDIS_PORT = 6379
 # How long a service may take to accept connections.
@@ -65,50 +65,23 @@ def start_postgres(root, schema):
 
     data = os.path.join(root, "pg")
     log = os.path.join(root, "pg.log")
-    # One tar read from the image rather than its thousand small files.
-    unpacked = subprocess.run(
-        ["tar", "-x", "-f", PG_TEMPLATE, "-C", root],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    if unpacked.returncode != 0:
-        raise ServiceFailed("postgres's template could not be unpacked: %s"
-                            % unpacked.stderr.decode("utf-8", "replace")[-500:])
-    os.rename(os.path.join(root, "template"), data)
-    os.chmod(data, 0o700)
-    settings = {
-        "listen_addresses": "127.0.0.1",
-        "port": str(PG_PORT),
-        "unix_socket_directories": root,
-        "fsync": "off",
-        "synchronous_commit": "off",
-        "full_page_writes": "off",
-        "shared_buffers": "16MB",
-        "max_connections": "20",
-        "jit": "off",
-        "max_parallel_workers_per_gather": "0",
-        "max_wal_size": "32MB",
-        "dynamic_shared_memory_type": "mmap",
-        "autovacuum": "off",
-        "log_min_messages": "fatal",
-    }
-    argv = [os.path.join(PG_BIN, "postgres"), "-D", data]
-    for key, value in settings.items():
-        argv += ["-c", "%s=%s" % (key, value)]
-    with open(log, "wb") as out:
-        server = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
-    # The port opens before the server takes connections ("the database
-    # system is starting up"): connect until it does.
-    deadline = time.monotonic() + START_DEADLINE
-    while True:
-        try:
-            admin = psycopg2.connect(
-                host="127.0.0.1", port=PG_PORT, user="grader", dbname="postgres"
-            )
-            break
-        except psycopg2.OperationalError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise ServiceFailed("postgres did not start:\n%s" % tail(log)) from None
-            time.sleep(0.02)
+    try:
+        grader_postgres.unpacked(grader_postgres.unpack(root), root, data)
+        server = grader_postgres.start(data, log, {
+            "listen_addresses": "127.0.0.1",
+            "port": str(PG_PORT),
+            "unix_socket_directories": root,
+            "max_connections": "20",
+        })
+        # The port opens before the server takes connections ("the database
+        # system is starting up"): connect until it does.
+        admin = grader_postgres.ready(
+            server,
+            lambda: psycopg2.connect(host="127.0.0.1", port=PG_PORT, user="grader", dbname="postgres"),
+            psycopg2.OperationalError, log, time.monotonic() + START_DEADLINE, 0.02,
+        )
+    except grader_postgres.Failed as error:
+        raise ServiceFailed(str(error)) from None
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute("CREATE ROLE app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")

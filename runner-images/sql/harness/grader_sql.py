@@ -28,18 +28,16 @@ import json
 import os
 import re
 import select
-import subprocess
 import sqlite3
 import sys
 import threading
 import time
 
+import grader_postgres
 from grader_channel import Channel
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
-# The cluster initdb made at build time, with template1 alone (customize.sh).
-PG_TEMPLATE = "/opt/pg/template.tar"
-# On the job's scratch tmpfs (/work), sized for a cluster and its databases.
+# The server: common/grader_postgres.py, on the cluster made at build time
+# with template1 alone (customize.sh). On the job's scratch tmpfs (/work), sized for a cluster and its databases.
 PG_SOCKET = "/work/.pg"
 PG_DATA = "/work/.pg/data"
 PG_LOG = "/work/.pg/server.log"
@@ -319,53 +317,23 @@ class Server:
         os.makedirs(PG_SOCKET, mode=0o700, exist_ok=True)
         # One tar read from the image, rather than its thousand small files;
         # psycopg2 is imported while tar waits on the image's file system.
-        unpack = subprocess.Popen(
-            ["tar", "-x", "-f", PG_TEMPLATE, "-C", PG_SOCKET],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        unpacking = grader_postgres.unpack(PG_SOCKET)
         self.psycopg2 = load_psycopg2()
-        _, errors = unpack.communicate()
-        if unpack.returncode != 0:
-            raise EngineFailed("the template cluster could not be unpacked: %s"
-                               % errors.decode("utf-8", "replace")[-2000:])
-        os.rename(os.path.join(PG_SOCKET, "template"), PG_DATA)
-        os.chmod(PG_DATA, 0o700)
-        settings = {
-            "listen_addresses": "",
-            "unix_socket_directories": PG_SOCKET,
-            "fsync": "off",
-            "synchronous_commit": "off",
-            "full_page_writes": "off",
-            "shared_buffers": "16MB",
-            "max_connections": "8",
-            "jit": "off",
-            "max_parallel_workers_per_gather": "0",
-            "temp_file_limit": "64MB",
-            "max_wal_size": "32MB",
-            "dynamic_shared_memory_type": "mmap",
-            "autovacuum": "off",
-            "log_min_messages": "fatal",
-        }
-        argv = [os.path.join(PG_BIN, "postgres"), "-D", PG_DATA]
-        for key, value in settings.items():
-            argv += ["-c", "%s=%s" % (key, value)]
-        log = open(PG_LOG, "wb")
-        self.process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log
-        )
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                # template1: the cluster has no other database (and a
-                # database may be made from the one its maker is in).
-                admin = self.connect("template1", SUPERUSER)
-                break
-            except self.psycopg2.OperationalError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise EngineFailed("postgres did not start:\n" + read(PG_LOG)[-2000:]) from None
-                time.sleep(0.005)
+        try:
+            grader_postgres.unpacked(unpacking, PG_SOCKET, PG_DATA)
+            self.process = grader_postgres.start(PG_DATA, PG_LOG, {
+                "listen_addresses": "",
+                "unix_socket_directories": PG_SOCKET,
+                "max_connections": "8",
+            })
+            # template1: the cluster has no other database (and a database
+            # may be made from the one its maker is in).
+            admin = grader_postgres.ready(
+                self.process, lambda: self.connect("template1", SUPERUSER),
+                self.psycopg2.OperationalError, PG_LOG, time.monotonic() + 20, 0.005,
+            )
+        except grader_postgres.Failed as error:
+            raise EngineFailed(str(error)) from None
         admin.autocommit = True
         with admin.cursor() as cursor:
             # The learner's role: no superuser, no file or program access (it
