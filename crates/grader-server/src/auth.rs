@@ -4,51 +4,16 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
+pub use crate::model::{Caller, Role};
 use crate::state::AppState;
-use crate::store::{Caller, Store};
+use crate::store::Store;
 
 /// Prefix of every token, so a leaked one is recognisable in logs and
 /// secret scanners.
 const PREFIX: &str = "grd_";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Submits, and sees only their own submissions in the learner view.
-    Learner,
-    /// Sees every submission in the author view.
-    Author,
-    /// Everything an author may, and the operator's endpoints.
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Learner => "learner",
-            Role::Author => "author",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        match text {
-            "learner" => Some(Role::Learner),
-            "author" => Some(Role::Author),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-
-    /// Whether this role sees everyone's submissions and hidden details.
-    pub fn sees_all(self) -> bool {
-        self != Role::Learner
-    }
-}
 
 /// A new random token.
 pub fn new_token() -> String {

@@ -11,6 +11,10 @@ use serde::Serialize;
 
 use crate::store::StoreError;
 
+/// The most header bytes (names and values) a request may carry: a token,
+/// a cookie of the page's own and the usual headers fit many times over.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
@@ -25,7 +29,7 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("{0}")]
     TooLarge(String),
-    #[error("the request's headers are {0} bytes, over the limit of {limit}", limit = crate::routes::MAX_HEADER_BYTES)]
+    #[error("the request's headers are {0} bytes, over the limit of {limit}", limit = MAX_HEADER_BYTES)]
     HeadersTooLarge(usize),
     #[error("{0}")]
     Unprocessable(String),

@@ -5,9 +5,15 @@
 //! - [`auth`]: bearer tokens with roles, stored hashed.
 //! - [`store`]: the [`store::Store`] trait and its SQLite and PostgreSQL
 //!   implementations: tokens, submissions, and the queue workers claim from.
-//! - [`worker`]: claim, grade, store the result.
-//! - [`limiter`]: per-token rate limits.
-//! - [`webhook`]: results delivered to a submission's `callback_url`.
+//! - `worker`: claim, grade, store the result.
+//! - `limiter`: per-token rate limits.
+//! - [`webhook`]: which callbacks are allowed, and how a delivery is
+//!   signed; `delivery`: the loop that sends them.
+//! - `model`: the plain data below everything else (roles, callers,
+//!   updates). Each module uses only those below it: model < store <
+//!   error < metrics < state < auth < routes, worker, delivery.
+//!
+//! Only what other crates use is `pub`.
 //!
 //! [`run`] serves on a listener and grades until `shutdown` resolves; a
 //! test binds port 0 and drives it. Without a listener it is a grading
@@ -16,14 +22,16 @@
 
 pub mod auth;
 pub mod catalog;
-pub mod error;
-pub mod limiter;
-pub mod metrics;
+mod delivery;
+mod error;
+mod limiter;
+mod metrics;
+mod model;
 pub mod routes;
 pub mod state;
 pub mod store;
 pub mod webhook;
-pub mod worker;
+mod worker;
 
 use std::sync::Arc;
 
@@ -136,7 +144,7 @@ impl Background {
         // A node without the secret could only send unsigned results: it
         // leaves deliveries to the nodes that have it.
         let sender = (!state.config.webhooks.secret.is_empty())
-            .then(|| tokio::spawn(webhook::send(state.clone())));
+            .then(|| tokio::spawn(delivery::send(state.clone())));
         let listening = {
             let store = Arc::clone(&state.store);
             let (updates, wake) = (state.updates.clone(), Arc::clone(&state.wake));

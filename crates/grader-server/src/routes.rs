@@ -49,9 +49,7 @@ pub fn app<S: Store>(state: AppState<S>) -> Router {
         .with_state(state)
 }
 
-/// The most header bytes (names and values) a request may carry: a token,
-/// a cookie of the page's own and the usual headers fit many times over.
-pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+pub use crate::error::MAX_HEADER_BYTES;
 
 /// Refuses a request whose headers are over [`MAX_HEADER_BYTES`] (a 200 KB
 /// `Cookie` was taken in and parsed) with 431.

@@ -8,6 +8,7 @@ use tokio::sync::{Notify, broadcast};
 use crate::catalog::Catalog;
 use crate::limiter::Limiter;
 use crate::metrics::Metrics;
+pub use crate::model::Update;
 use crate::store::Store;
 
 /// The service's settings; `grader serve --help` documents each.
@@ -63,12 +64,6 @@ impl Default for Config {
 /// The shortest lease: a claim must outlive a heartbeat's round trip to
 /// the database.
 pub const MIN_LEASE: Duration = Duration::from_secs(1);
-
-/// A submission's status changed.
-#[derive(Debug, Clone)]
-pub struct Update {
-    pub id: String,
-}
 
 #[derive(Debug)]
 pub struct AppState<S> {

@@ -25,6 +25,7 @@
 pub mod cases;
 pub mod jsonpath;
 pub mod jwt;
+pub mod ready;
 pub mod run;
 pub mod spec;
 pub mod steps;
@@ -40,7 +41,8 @@ use crate::grade::{Grader, JobError};
 use crate::kind::ExerciseKind;
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
 use crate::submission::Submission;
-use run::{Cases, NotReady, Ran, Stop};
+use ready::NotReady;
+use run::{Cases, Ran, Stop};
 
 /// Memory unless the exercise sets it: a web framework and its server.
 const MEMORY: u64 = 512 << 20;
@@ -103,8 +105,8 @@ impl ExerciseKind for Api {
         spec.api.is_some()
     }
 
-    fn scaffold(&self) -> &'static [crate::scaffold::Template] {
-        crate::scaffold::API
+    fn scaffold(&self) -> &'static [crate::templates::Template] {
+        crate::templates::API
     }
 
     fn test_extension(&self) -> Option<&'static str> {
@@ -238,7 +240,7 @@ pub async fn grade<R: Runner>(
         deadline,
     };
 
-    let ready = run::wait_ready(
+    let ready = ready::wait_ready(
         &client,
         &target,
         &tunnel,

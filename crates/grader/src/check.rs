@@ -15,7 +15,6 @@ use grader_sandbox::{Runner, SharedRunner};
 use crate::exercise::{Exercise, TestFileSpec};
 use crate::fsread;
 use crate::grade::{Grader, Images};
-use crate::kind::{ExerciseKind, with_kind};
 use crate::mutant;
 use crate::result::{GradeResult, Status, TestStatus};
 use crate::submission::Submission;
@@ -151,9 +150,7 @@ impl<R: Runner> Grader<R> {
             }
         };
         let mut findings = vec![Finding::new("exercise.yaml", None)];
-        findings.extend(with_kind!(exercise.spec.kind, |kind| kind
-            .check(self, &exercise)
-            .await));
+        findings.extend(solutions(self, &exercise).await);
         ExerciseCheck {
             exercise: exercise.id.clone(),
             findings,

@@ -1,11 +1,12 @@
-//! Grading one submission: check it, hand it to its kind (`kind.rs`), once.
-//! Every path ends in a [`GradeResult`]; a failure of the grader itself is
-//! an `infra` error in it, not an `Err`. The kinds run their jobs through
-//! [`Grader::batch`] (a job that runs to its end and reports on stdout) or
-//! [`Grader::runner`] directly (the api kind's session).
+//! The [`Grader`]: a runner and the images' recipes, and what every kind
+//! uses to run its jobs — [`Grader::batch`] (a job that runs to its end
+//! and reports on stdout) or [`Grader::runner`] directly (the api kind's
+//! session). `Grader::grade`, which hands a submission to its kind, is
+//! `crate::dispatch`'s: above the kinds, as this is below them. Every path
+//! ends in a [`GradeResult`]; a failure of the grader itself is an `infra`
+//! error in it, not an `Err`.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use grader_sandbox::archive::ArchiveError;
 use grader_sandbox::images::Recipe;
@@ -14,9 +15,7 @@ use grader_sandbox::{Archive, Job, Outcome, Runner, SandboxError};
 use crate::channel::Key;
 use crate::exercise::Exercise;
 use crate::fsread::FsReadError;
-use crate::kind::{ExerciseKind, with_kind};
 use crate::result::{ErrorKind, GradeResult};
-use crate::submission::Submission;
 
 /// Where the runner image recipes are; an image's tag is the hash of its
 /// recipe.
@@ -86,26 +85,6 @@ pub struct Grader<R> {
 impl<R: Runner> Grader<R> {
     pub fn new(runner: R, images: Images) -> Self {
         Grader { runner, images }
-    }
-
-    /// Grades `submission`; the result is in the author's view.
-    #[tracing::instrument(skip_all, fields(exercise = %exercise.id))]
-    pub async fn grade(&self, exercise: &Exercise, submission: &Submission) -> GradeResult {
-        let started = Instant::now();
-        if let Err(error) = submission.check(exercise) {
-            return GradeResult::error(
-                &exercise.id,
-                ErrorKind::InvalidSubmission,
-                error.to_string(),
-            );
-        }
-        let mut result = with_kind!(exercise.spec.kind, |kind| kind
-            .grade(self, exercise, submission)
-            .await);
-        if result.duration_ms == 0 {
-            result.duration_ms = started.elapsed().as_millis() as u64;
-        }
-        result
     }
 
     /// The sandbox this grader runs its jobs in.

@@ -2,14 +2,14 @@
 //! its own module implementing [`ExerciseKind`]: it validates its section
 //! of exercise.yaml, grades a checked submission (packing its jobs,
 //! running them through the [`Grader`], interpreting what came back) and
-//! says what `grader check` runs for it. [`with_kind!`] is the one place a
-//! kind is wired in: `Grader::grade`, `Grader::check` and `Exercise::load`
-//! dispatch through it, once each.
+//! gives the files `grader new` writes. `crate::dispatch::with_kind!` is
+//! the one place a kind is wired in: `Grader::grade`, `Grader::check`,
+//! `Exercise::load` and `scaffold::create` dispatch through it.
 //!
 //! A new kind is a module with a type implementing [`ExerciseKind`] (its
 //! section of exercise.yaml, its checks, its grading, its `grader new`
 //! templates), a variant of [`Kind`](crate::exercise::Kind) (with its name
-//! and its place in `Kind::ALL`) and an arm of [`with_kind!`]; every list
+//! and its place in `Kind::ALL`) and an arm of `with_kind!`; every list
 //! of kinds — the sections, `grader new --kind`, the metrics' labels — is
 //! derived from those.
 
@@ -18,7 +18,6 @@ use std::path::Path;
 
 use grader_sandbox::Runner;
 
-use crate::check::Finding;
 use crate::exercise::{Exercise, ExerciseSpec};
 use crate::grade::Grader;
 use crate::result::GradeResult;
@@ -37,7 +36,7 @@ pub(crate) trait ExerciseKind: Sync {
     fn has_section(&self, spec: &ExerciseSpec) -> bool;
 
     /// The files `grader new` writes for an exercise of this kind.
-    fn scaffold(&self) -> &'static [crate::scaffold::Template];
+    fn scaffold(&self) -> &'static [crate::templates::Template];
 
     /// The extension of the exercise's own test files under `tests/`, which
     /// exercise.yaml lists; `None` when the kind has none (its `tests` list
@@ -59,41 +58,4 @@ pub(crate) trait ExerciseKind: Sync {
         exercise: &Exercise,
         submission: &Submission,
     ) -> impl Future<Output = GradeResult> + Send;
-
-    /// What `grader check` runs once exercise.yaml has loaded; by default
-    /// the reference, the `overrides` keys, the starter and the mutants
-    /// (`check::solutions`).
-    fn check<R: Runner>(
-        &self,
-        grader: &Grader<R>,
-        exercise: &Exercise,
-    ) -> impl Future<Output = Vec<Finding>> + Send {
-        crate::check::solutions(grader, exercise)
-    }
 }
-
-/// Runs `$body` with `$k` bound to the implementation of `$kind`, a
-/// [`Kind`](crate::exercise::Kind): the one place a kind is wired in.
-macro_rules! with_kind {
-    ($kind:expr, |$k:ident| $body:expr) => {
-        match $kind {
-            $crate::exercise::Kind::Python => {
-                let $k = &$crate::python::Python;
-                $body
-            }
-            $crate::exercise::Kind::Sql => {
-                let $k = &$crate::sql::Sql;
-                $body
-            }
-            $crate::exercise::Kind::Api => {
-                let $k = &$crate::api::Api;
-                $body
-            }
-            $crate::exercise::Kind::Pytest => {
-                let $k = &$crate::pytest::Pytest;
-                $body
-            }
-        }
-    };
-}
-pub(crate) use with_kind;

@@ -2,41 +2,56 @@
 //! renderings. It knows nothing of Docker; it hands [`grader_sandbox::Job`]s
 //! to a [`grader_sandbox::Runner`].
 //!
-//! - [`exercise`]: exercise.yaml and its folder, loaded and validated.
-//! - [`submission`]: a learner's files, checked before anything runs.
+//! - [`exercise`]: exercise.yaml as data; `package.rs` loads and
+//!   validates a folder into an [`Exercise`].
+//! - `submission.rs`: a learner's files, checked before anything runs.
 //! - [`fsread`]: reading their files and an exercise's, never through a link.
-//! - [`grade`]: one submission through its kind to a [`result::GradeResult`];
-//!   `kind.rs` is the seam every kind implements.
-//! - [`python`] + [`report`]: the python kind and its harness's report.
+//! - `grade.rs`: the [`Grader`] and its jobs; `dispatch.rs`: one submission
+//!   through its kind to a [`result::GradeResult`]; `kind.rs` is the seam
+//!   every kind implements.
+//! - `python.rs` + [`report`]: the python kind and its harness's report.
 //! - [`pytest`]: the pytest kind: the learner's tests against a correct
 //!   implementation and its described bugs.
 //! - [`sql`]: the sql kind, its query check and its row comparison.
 //! - [`api`]: the api kind: the learner's app behind a tunnel, HTTP scenarios.
 //! - [`mutant`]: a mutant's files, from its folder or its patch.
 //! - [`render`]: the result for people (terminal) and machines (JSON).
+//!
+//! Layers, each using only those below it: `units`, `fsread`, `channel`,
+//! `spec` (the kinds' sections as data) < `exercise` (exercise.yaml as
+//! data) < `result`, `submission`, `mutant`, `report`, `ending` < `grade`
+//! (the `Grader` and its jobs) < `kind` (the trait) < the kinds (`python`,
+//! `pytest`, `sql`, `api`) < `dispatch` (`with_kind!`, `Grader::grade`) <
+//! `package` (`Exercise::load`), `check`, `scaffold` < `junit`, `export`,
+//! `render`. Only what other crates use is `pub`.
 
 pub mod api;
 pub mod channel;
 pub mod check;
+mod dispatch;
 mod ending;
 pub mod exercise;
 pub mod export;
 pub mod fsread;
-pub mod grade;
+mod grade;
 pub mod junit;
 mod kind;
 pub mod mutant;
+mod package;
 pub mod pytest;
-pub mod python;
+mod python;
 pub mod render;
 pub mod report;
 pub mod result;
 pub mod scaffold;
+mod spec;
 pub mod sql;
-pub mod submission;
+mod submission;
+mod templates;
 pub mod units;
 
-pub use exercise::{Exercise, ExerciseError};
+pub use exercise::Exercise;
 pub use grade::{Grader, Images, JobError};
+pub use package::ExerciseError;
 pub use result::{GradeResult, Status, View};
 pub use submission::{Submission, SubmissionError};

@@ -100,8 +100,8 @@ impl ExerciseKind for Pytest {
         spec.pytest.is_some()
     }
 
-    fn scaffold(&self) -> &'static [crate::scaffold::Template] {
-        crate::scaffold::PYTEST
+    fn scaffold(&self) -> &'static [crate::templates::Template] {
+        crate::templates::PYTEST
     }
 
     fn test_extension(&self) -> Option<&'static str> {

@@ -52,8 +52,8 @@ impl ExerciseKind for Python {
         spec.python.is_some()
     }
 
-    fn scaffold(&self) -> &'static [crate::scaffold::Template] {
-        crate::scaffold::PYTHON
+    fn scaffold(&self) -> &'static [crate::templates::Template] {
+        crate::templates::PYTHON
     }
 
     fn test_extension(&self) -> Option<&'static str> {

@@ -70,8 +70,8 @@ impl ExerciseKind for Sql {
         spec.sql.is_some()
     }
 
-    fn scaffold(&self) -> &'static [crate::scaffold::Template] {
-        crate::scaffold::SQL
+    fn scaffold(&self) -> &'static [crate::templates::Template] {
+        crate::templates::SQL
     }
 
     fn test_extension(&self) -> Option<&'static str> {

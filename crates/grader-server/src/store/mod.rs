@@ -17,8 +17,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Role;
-use crate::state::Update;
+pub use crate::model::Caller;
+use crate::model::{Role, Update};
 
 mod postgres;
 mod sqlite;
@@ -102,14 +102,6 @@ impl SubmissionStatus {
             _ => SubmissionStatus::Done,
         }
     }
-}
-
-/// A token's holder, as the service knows them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub token_id: i64,
-    pub name: String,
-    pub role: Role,
 }
 
 /// A stored submission.

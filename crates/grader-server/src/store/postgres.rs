@@ -15,7 +15,7 @@ use sqlx::{Connection, Row};
 use tokio::sync::{Notify, broadcast, mpsc, oneshot};
 
 use super::*;
-use crate::auth::Role;
+use crate::model::Role;
 
 /// The schema, versioned: applied at [`PgStore::open`] under sqlx's
 /// migration lock (an advisory lock), so nodes starting together apply

@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use super::*;
-use crate::auth::Role;
+use crate::model::Role;
 
 /// The SQLite store: one file.
 #[derive(Debug, Clone)]

@@ -13,7 +13,8 @@ use tokio::time::Instant;
 use serde_json::Value;
 
 use crate::api::cases::{Expect, Request, Scenario, Step, variables};
-use crate::api::run::{self, NotReady};
+pub use crate::api::ready::Target;
+use crate::api::ready::{self, NotReady};
 use crate::api::tunnel::Tunnel;
 use crate::api::{jsonpath, jwt};
 
@@ -21,31 +22,6 @@ use crate::api::{jsonpath, jwt};
 const BODY_SHOWN: usize = 600;
 /// Bytes of a response body read at all.
 const BODY_CAP: usize = 1 << 20;
-
-/// What a scenario needs from the job: where the app is, its key, and how
-/// long a request may take.
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub base: String,
-    pub jwt_secret: String,
-    /// The exercise's request timeout.
-    pub timeout: Duration,
-    /// The job's deadline: no request waits past it.
-    pub deadline: Instant,
-}
-
-impl Target {
-    /// How long a request started now may wait, and whether the job's
-    /// deadline rather than the request timeout is what limits it.
-    fn limit(&self) -> (Duration, bool) {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        if left < self.timeout {
-            (left, true)
-        } else {
-            (self.timeout, false)
-        }
-    }
-}
 
 /// Why a scenario did not pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,7 +128,7 @@ async fn restart(
             "{shown}\nthe app's container is gone"
         )));
     }
-    let ready = run::wait_ready(
+    let ready = ready::wait_ready(
         client,
         target,
         restarter.tunnel,

@@ -48,26 +48,7 @@ pub struct Rows {
     pub more: bool,
 }
 
-/// How rows are compared (`sql.compare` in exercise.yaml).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Rules {
-    pub ordered: bool,
-    pub column_names: bool,
-    pub tolerance: f64,
-    pub coerce: bool,
-}
-
-impl Default for Rules {
-    fn default() -> Self {
-        Rules {
-            ordered: false,
-            column_names: true,
-            tolerance: 1e-6,
-            coerce: false,
-        }
-    }
-}
+pub use crate::spec::sql::Rules;
 
 /// Compares `actual` with `expected`; the error is the account for the
 /// learner.
