@@ -192,6 +192,8 @@ impl DockerSandbox {
     }
 }
 
+impl crate::Isolated for DockerSandbox {}
+
 impl Runner for DockerSandbox {
     async fn run(&self, job: &Job, input: Archive) -> Result<Outcome, SandboxError> {
         self.prepare(job).await?.run(input).await

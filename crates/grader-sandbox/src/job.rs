@@ -99,6 +99,28 @@ pub trait Runner: Send + Sync {
     ) -> impl Future<Output = Result<Session, SandboxError>> + Send;
 }
 
+/// A [`Runner`] that gives every job a container of its own, created for
+/// it and removed after it: the only kind a learner's submission may run
+/// on (the service asks for it). [`DockerSandbox`](crate::DockerSandbox)
+/// and [`WarmPool`](crate::WarmPool) are; [`SharedRunner`](crate::SharedRunner),
+/// which runs an author's jobs one after another in one container, is not:
+///
+/// ```compile_fail
+/// fn for_learners(_: &impl grader_sandbox::Isolated) {}
+/// fn shared(runner: &grader_sandbox::SharedRunner) {
+///     for_learners(runner);
+/// }
+/// ```
+///
+/// ```
+/// fn for_learners(_: &impl grader_sandbox::Isolated) {}
+/// fn pooled(runner: &grader_sandbox::WarmPool, sandbox: &grader_sandbox::DockerSandbox) {
+///     for_learners(runner);
+///     for_learners(sandbox);
+/// }
+/// ```
+pub trait Isolated: Runner {}
+
 /// A job that is running and talking: see [`Runner::session`].
 #[derive(Debug)]
 pub struct Session {

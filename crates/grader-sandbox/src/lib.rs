@@ -25,7 +25,7 @@ pub use archive::{Archive, ArchiveError};
 pub use capture::Captured;
 pub use docker::{DockerSandbox, Prepared};
 pub use error::SandboxError;
-pub use job::{Ending, Job, Limits, Outcome, Runner, Session};
+pub use job::{Ending, Isolated, Job, Limits, Outcome, Runner, Session};
 pub use pool::WarmPool;
 pub use shared::SharedRunner;
 

@@ -182,6 +182,8 @@ fn key(job: &Job) -> String {
     format!("{job:?}")
 }
 
+impl crate::Isolated for WarmPool {}
+
 impl Runner for WarmPool {
     async fn run(&self, job: &Job, input: Archive) -> Result<Outcome, SandboxError> {
         self.ready(job).await?.run(input).await

@@ -22,7 +22,8 @@
 //! What one job may leave for the next is what the author's own code puts
 //! beyond those (say, a System V shared memory segment): fine for an
 //! author's solutions, never for learners' submissions, which keep one
-//! container each ([`DockerSandbox`], [`crate::WarmPool`]).
+//! container each ([`DockerSandbox`], [`crate::WarmPool`]): it is not
+//! [`crate::Isolated`], which the service requires of its runner.
 //!
 //! Where the engine runs on this machine, jobs skip `docker exec` too:
 //! the container gets a folder of the grader's, read-only, where the

@@ -36,7 +36,7 @@ mod worker;
 use std::sync::Arc;
 
 use grader::Grader;
-use grader_sandbox::Runner;
+use grader_sandbox::Isolated;
 use tokio::net::TcpListener;
 
 pub use routes::app;
@@ -54,7 +54,7 @@ pub use store::{PgStore, SqliteStore, Store};
 /// a request still open is dropped. Returns when every worker has ended
 /// (the containers of a cancelled grading are being removed: a caller that
 /// owns the runner should clear what is left, as `grader serve` does).
-pub async fn run<S: Store, R: Runner + 'static>(
+pub async fn run<S: Store, R: Isolated + 'static>(
     listener: Option<TcpListener>,
     state: AppState<S>,
     grader: Grader<R>,

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use grader::result::ErrorKind;
 use grader::{GradeResult, Grader, Submission};
-use grader_sandbox::Runner;
+use grader_sandbox::{Isolated, Runner};
 
 use crate::state::{AppState, Update};
 use crate::store::{NewDelivery, Store, StoredSubmission};
@@ -29,7 +29,7 @@ pub type Stop = tokio::sync::watch::Receiver<Option<tokio::time::Instant>>;
 
 /// Runs worker number `index` until `stop` is asked and its grading in
 /// hand is done or handed back.
-pub async fn work<S: Store, R: Runner + Send + Sync + 'static>(
+pub async fn work<S: Store, R: Isolated + Send + Sync + 'static>(
     index: usize,
     state: AppState<S>,
     grader: Arc<Grader<R>>,
