@@ -141,43 +141,12 @@ pub async fn create<S: Store>(
 ) -> Result<Response, AppError> {
     let idempotency_key = idempotency_key(request.headers())?;
     let new = read_submission(request, &state).await?;
-    let callback = match &new.callback_url {
-        Some(url) => {
-            state
-                .config
-                .webhooks
-                .check(url)
-                .map_err(AppError::BadRequest)?;
-            Some(crate::store::Callback {
-                url: url.clone(),
-                view: if caller.role.sees_all() {
-                    grader::View::Author
-                } else {
-                    grader::View::Learner
-                },
-            })
-        }
-        None => None,
-    };
+    let callback = callback(&state, &caller, new.callback_url.as_deref())?;
     let exercise = state
         .catalog
         .get(&new.exercise)
         .ok_or_else(|| AppError::NotFound(format!("no exercise {}", new.exercise)))?;
-    if new.files.len() > MAX_FILES {
-        return Err(AppError::Unprocessable(format!(
-            "a submission holds at most {MAX_FILES} files"
-        )));
-    }
-    let submission = grader::Submission {
-        files: new
-            .files
-            .iter()
-            .map(|(name, text)| (name.clone(), text.clone().into_bytes()))
-            .collect(),
-    };
-    submission
-        .check(exercise)
-        .map_err(|error| AppError::Unprocessable(error.to_string()))?;
+    checked(exercise, &new.files)?;
     let stored = StoredSubmission {
         id: new_id(),
         token_id: caller.token_id,
@@ -197,30 +166,7 @@ pub async fn create<S: Store>(
     };
     match state.store.enqueue(&stored, limits).await? {
         Enqueued::Queued => {}
-        Enqueued::Existing(id) => {
-            // A retry: the first submission with this key, as it is now.
-            let earlier = state.store.get(&id).await?.ok_or_else(|| not_found(&id))?;
-            let status = if earlier.status == SubmissionStatus::Done {
-                StatusCode::OK
-            } else {
-                StatusCode::ACCEPTED
-            };
-            let mut view = SubmissionView::new(&earlier, &caller);
-            view.queue_position = position(&state, &earlier).await?;
-            let location = format!("/v1/submissions/{}", earlier.id);
-            return Ok((
-                status,
-                [
-                    (header::LOCATION, location),
-                    (
-                        HeaderName::from_static("idempotent-replayed"),
-                        "true".to_owned(),
-                    ),
-                ],
-                Json(view),
-            )
-                .into_response());
-        }
+        Enqueued::Existing(id) => return replayed(&state, &caller, &id).await,
         Enqueued::TooManyPending(pending) => return Err(AppError::TooManyPending(pending)),
         Enqueued::QueueFull(queued) => {
             // A rough wait: the queue ahead, at ~2 s a grading per worker.
@@ -252,6 +198,79 @@ pub async fn create<S: Store>(
     let mut view = SubmissionView::new(&current, &caller);
     view.queue_position = position(&state, &current).await?;
     Ok((status, [(header::LOCATION, location)], Json(view)).into_response())
+}
+
+/// Where the result goes, if the submitter asked, in the view they may
+/// see; 400 for a URL the operator does not allow.
+fn callback<S: Store>(
+    state: &AppState<S>,
+    caller: &Caller,
+    url: Option<&str>,
+) -> Result<Option<crate::store::Callback>, AppError> {
+    let Some(url) = url else {
+        return Ok(None);
+    };
+    state
+        .config
+        .webhooks
+        .check(url)
+        .map_err(AppError::BadRequest)?;
+    Ok(Some(crate::store::Callback {
+        url: url.to_owned(),
+        view: if caller.role.sees_all() {
+            grader::View::Author
+        } else {
+            grader::View::Learner
+        },
+    }))
+}
+
+/// 422 unless `files` are what `exercise` takes (names, sizes, count).
+fn checked(exercise: &grader::Exercise, files: &BTreeMap<String, String>) -> Result<(), AppError> {
+    if files.len() > MAX_FILES {
+        return Err(AppError::Unprocessable(format!(
+            "a submission holds at most {MAX_FILES} files"
+        )));
+    }
+    let submission = grader::Submission {
+        files: files
+            .iter()
+            .map(|(name, text)| (name.clone(), text.clone().into_bytes()))
+            .collect(),
+    };
+    submission
+        .check(exercise)
+        .map_err(|error| AppError::Unprocessable(error.to_string()))
+}
+
+/// The answer to a retry: the first submission with its key, as it is
+/// now, marked `Idempotent-Replayed`.
+async fn replayed<S: Store>(
+    state: &AppState<S>,
+    caller: &Caller,
+    id: &str,
+) -> Result<Response, AppError> {
+    let earlier = state.store.get(id).await?.ok_or_else(|| not_found(id))?;
+    let status = if earlier.status == SubmissionStatus::Done {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    let mut view = SubmissionView::new(&earlier, caller);
+    view.queue_position = position(state, &earlier).await?;
+    let location = format!("/v1/submissions/{}", earlier.id);
+    Ok((
+        status,
+        [
+            (header::LOCATION, location),
+            (
+                HeaderName::from_static("idempotent-replayed"),
+                "true".to_owned(),
+            ),
+        ],
+        Json(view),
+    )
+        .into_response())
 }
 
 /// The longest `Idempotency-Key` taken.
@@ -477,72 +496,10 @@ async fn read_submission<S: Store>(
         .unwrap_or_default()
         .to_owned();
     if content_type.starts_with("multipart/form-data") {
-        let mut multipart = Multipart::from_request(request, state)
+        let multipart = Multipart::from_request(request, state)
             .await
             .map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
-        let mut exercise = None;
-        let mut callback_url = None;
-        let mut files = BTreeMap::new();
-        while let Some(field) = multipart.next_field().await.map_err(|error| {
-            if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::TooLarge(too_large(state))
-            } else {
-                AppError::BadRequest(error.body_text())
-            }
-        })? {
-            let name = field.name().unwrap_or_default().to_owned();
-            let file_name = field.file_name().map(str::to_owned);
-            let bytes = field.bytes().await.map_err(|error| {
-                if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::TooLarge(too_large(state))
-                } else {
-                    AppError::BadRequest(error.body_text())
-                }
-            })?;
-            let text = String::from_utf8(bytes.to_vec())
-                .map_err(|_| AppError::Unprocessable(format!("`{name}` is not UTF-8 text")))?;
-            // A second part of one name would silently replace the
-            // first: which one the learner meant is theirs to say.
-            match file_name {
-                Some(file_name) => {
-                    if files.contains_key(&file_name) {
-                        return Err(AppError::Unprocessable(format!(
-                            "the file `{file_name}` is sent twice"
-                        )));
-                    }
-                    files.insert(file_name, text);
-                }
-                None if name == "exercise" => {
-                    if exercise.is_some() {
-                        return Err(AppError::BadRequest(
-                            "the form has two `exercise` fields".to_owned(),
-                        ));
-                    }
-                    exercise = Some(text);
-                }
-                None if name == "callback_url" => {
-                    if callback_url.is_some() {
-                        return Err(AppError::BadRequest(
-                            "the form has two `callback_url` fields".to_owned(),
-                        ));
-                    }
-                    callback_url = Some(text);
-                }
-                None => {
-                    return Err(AppError::BadRequest(format!(
-                        "unexpected form field `{name}`: send `exercise`, file parts and \
-                         optionally `callback_url`"
-                    )));
-                }
-            }
-        }
-        let exercise = exercise
-            .ok_or_else(|| AppError::BadRequest("the form has no `exercise` field".to_owned()))?;
-        return Ok(NewSubmission {
-            exercise,
-            files,
-            callback_url,
-        });
+        return read_form(multipart, state).await;
     }
     let Json(new) = Json::<NewSubmission>::from_request(request, state)
         .await
@@ -554,6 +511,63 @@ async fn read_submission<S: Store>(
             _ => AppError::BadRequest(rejection.body_text()),
         })?;
     Ok(new)
+}
+
+/// A multipart form: an `exercise` field, one part per file, optionally a
+/// `callback_url`; each once.
+async fn read_form<S: Store>(
+    mut multipart: Multipart,
+    state: &AppState<S>,
+) -> Result<NewSubmission, AppError> {
+    let refused = |error: axum::extract::multipart::MultipartError| {
+        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge(too_large(state))
+        } else {
+            AppError::BadRequest(error.body_text())
+        }
+    };
+    let mut exercise = None;
+    let mut callback_url = None;
+    let mut files = BTreeMap::new();
+    while let Some(field) = multipart.next_field().await.map_err(refused)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(refused)?;
+        let text = String::from_utf8(bytes.to_vec())
+            .map_err(|_| AppError::Unprocessable(format!("`{name}` is not UTF-8 text")))?;
+        // A second part of one name would silently replace the first:
+        // which one the learner meant is theirs to say.
+        let (slot, twice) = match (file_name, name.as_str()) {
+            (Some(file_name), _) => {
+                if files.contains_key(&file_name) {
+                    return Err(AppError::Unprocessable(format!(
+                        "the file `{file_name}` is sent twice"
+                    )));
+                }
+                files.insert(file_name, text);
+                continue;
+            }
+            (None, "exercise") => (&mut exercise, "the form has two `exercise` fields"),
+            (None, "callback_url") => (&mut callback_url, "the form has two `callback_url` fields"),
+            (None, _) => {
+                return Err(AppError::BadRequest(format!(
+                    "unexpected form field `{name}`: send `exercise`, file parts and \
+                     optionally `callback_url`"
+                )));
+            }
+        };
+        if slot.is_some() {
+            return Err(AppError::BadRequest(twice.to_owned()));
+        }
+        *slot = Some(text);
+    }
+    let exercise = exercise
+        .ok_or_else(|| AppError::BadRequest("the form has no `exercise` field".to_owned()))?;
+    Ok(NewSubmission {
+        exercise,
+        files,
+        callback_url,
+    })
 }
 
 fn too_large<S>(state: &AppState<S>) -> String {

@@ -222,21 +222,33 @@ fn validate_step(step: &Step, field: &str, captured: &BTreeSet<&str>, problems: 
         return;
     };
     if let Some(poll) = &step.poll {
-        let within = poll.within.0;
-        if within < std::time::Duration::from_millis(100)
-            || within > std::time::Duration::from_secs(60)
-        {
-            problems.push(format!(
-                "{field}.poll.within: expected between 100ms and 60s"
-            ));
-        }
-        let every = poll.every();
-        if every < std::time::Duration::from_millis(10) || every > within {
-            problems.push(format!(
-                "{field}.poll.every: expected between 10ms and poll.within"
-            ));
-        }
+        validate_poll(poll, field, problems);
     }
+    validate_request(request, field, problems);
+    validate_variables(request, field, captured, problems);
+    validate_expect(&step.expect, field, problems);
+    validate_captures(step, field, problems);
+}
+
+/// A poll's window and pace.
+fn validate_poll(poll: &Poll, field: &str, problems: &mut Vec<String>) {
+    let within = poll.within.0;
+    if within < std::time::Duration::from_millis(100) || within > std::time::Duration::from_secs(60)
+    {
+        problems.push(format!(
+            "{field}.poll.within: expected between 100ms and 60s"
+        ));
+    }
+    let every = poll.every();
+    if every < std::time::Duration::from_millis(10) || every > within {
+        problems.push(format!(
+            "{field}.poll.every: expected between 10ms and poll.within"
+        ));
+    }
+}
+
+/// The request's method, path, and at most one body and one credential.
+fn validate_request(request: &Request, field: &str, problems: &mut Vec<String>) {
     if !METHODS.contains(&request.method.as_str()) {
         problems.push(format!(
             "{field}.request.method: expected one of {}, found `{}`",
@@ -265,7 +277,15 @@ fn validate_step(step: &Step, field: &str, captured: &BTreeSet<&str>, problems: 
             "{field}.request: expected at most one of token, jwt"
         ));
     }
-    // Every {{variable}} must be captured by an earlier step.
+}
+
+/// Every `{{variable}}` of the request is captured by an earlier step.
+fn validate_variables(
+    request: &Request,
+    field: &str,
+    captured: &BTreeSet<&str>,
+    problems: &mut Vec<String>,
+) {
     let mut texts: Vec<&str> = vec![&request.path];
     texts.extend(request.query.values().map(String::as_str));
     texts.extend(request.headers.values().map(String::as_str));
@@ -291,7 +311,10 @@ fn validate_step(step: &Step, field: &str, captured: &BTreeSet<&str>, problems: 
             }
         }
     }
-    let expect = &step.expect;
+}
+
+/// The expectations: a real status, one JSON form, paths and types known.
+fn validate_expect(expect: &Expect, field: &str, problems: &mut Vec<String>) {
     if let Some(status) = expect.status
         && !(100..=599).contains(&status)
     {
@@ -317,6 +340,10 @@ fn validate_step(step: &Step, field: &str, captured: &BTreeSet<&str>, problems: 
             ));
         }
     }
+}
+
+/// What the step keeps: plain names, valid paths.
+fn validate_captures(step: &Step, field: &str, problems: &mut Vec<String>) {
     for (name, path) in &step.capture {
         let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {

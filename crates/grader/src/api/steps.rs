@@ -168,9 +168,43 @@ async fn send(
     if limit.is_zero() {
         return Err(StepError::OutOfTime(shown));
     }
-    let mut builder = client
+    let builder = client
         .request(method, format!("{}{path}", target.base))
         .timeout(limit);
+    let builder = with_body(
+        with_auth(with_head(builder, request, vars), request, target, vars),
+        request,
+        vars,
+    );
+    let started = Instant::now();
+    let response = builder
+        .send()
+        .await
+        .map_err(|error| unanswered(&error, &shown, by_deadline, target))?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let (limit, by_deadline) = target.limit();
+    let (body, whole) = read_body(response, limit).await;
+    if !whole && by_deadline {
+        return Err(StepError::OutOfTime(shown));
+    }
+    let answer = Answer {
+        shown,
+        status,
+        headers,
+        elapsed: started.elapsed(),
+        text: String::from_utf8_lossy(&body).into_owned(),
+        json: serde_json::from_slice(&body).ok(),
+    };
+    judge(step, &answer, vars)
+}
+
+/// The request's query and headers, with the scenario's values.
+fn with_head(
+    mut builder: reqwest::RequestBuilder,
+    request: &Request,
+    vars: &BTreeMap<String, Value>,
+) -> reqwest::RequestBuilder {
     if !request.query.is_empty() {
         let query: Vec<(String, String)> = request
             .query
@@ -182,106 +216,150 @@ async fn send(
     for (name, value) in &request.headers {
         builder = builder.header(name.as_str(), substitute(value, vars));
     }
+    builder
+}
+
+/// The request's bearer token: given, or a JWT signed here as the step
+/// asks (expired, with the wrong key, tampered with).
+fn with_auth(
+    mut builder: reqwest::RequestBuilder,
+    request: &Request,
+    target: &Target,
+    vars: &BTreeMap<String, Value>,
+) -> reqwest::RequestBuilder {
     if let Some(token) = &request.token {
         builder = builder.bearer_auth(substitute(token, vars));
     }
-    if let Some(spec) = &request.jwt {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs() as i64;
-        let mut claims = serde_json::Map::new();
-        for (key, value) in &spec.claims {
-            claims.insert(key.clone(), substitute_json(value, vars));
-        }
-        claims.insert("sub".to_owned(), Value::String(substitute(&spec.sub, vars)));
-        claims.insert("iat".to_owned(), Value::from(now - 60));
-        let exp = if spec.expired { now - 3600 } else { now + 3600 };
-        claims.insert("exp".to_owned(), Value::from(exp));
-        let key = if spec.wrong_key {
-            format!("not-{}", target.jwt_secret)
-        } else {
-            target.jwt_secret.clone()
-        };
-        let mut token = jwt::sign(&Value::Object(claims), key.as_bytes());
-        if spec.tampered {
-            token = jwt::tamper(&token);
-        }
-        builder = builder.bearer_auth(token);
+    let Some(spec) = &request.jwt else {
+        return builder;
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64;
+    let mut claims = serde_json::Map::new();
+    for (key, value) in &spec.claims {
+        claims.insert(key.clone(), substitute_json(value, vars));
     }
+    claims.insert("sub".to_owned(), Value::String(substitute(&spec.sub, vars)));
+    claims.insert("iat".to_owned(), Value::from(now - 60));
+    let exp = if spec.expired { now - 3600 } else { now + 3600 };
+    claims.insert("exp".to_owned(), Value::from(exp));
+    let key = if spec.wrong_key {
+        format!("not-{}", target.jwt_secret)
+    } else {
+        target.jwt_secret.clone()
+    };
+    let mut token = jwt::sign(&Value::Object(claims), key.as_bytes());
+    if spec.tampered {
+        token = jwt::tamper(&token);
+    }
+    builder.bearer_auth(token)
+}
+
+/// The request's body: JSON, a form, or text, with the scenario's values.
+fn with_body(
+    builder: reqwest::RequestBuilder,
+    request: &Request,
+    vars: &BTreeMap<String, Value>,
+) -> reqwest::RequestBuilder {
     if let Some(json) = &request.json {
-        builder = builder.json(&substitute_json(json, vars));
+        builder.json(&substitute_json(json, vars))
     } else if let Some(form) = &request.form {
         let form: Vec<(String, String)> = form
             .iter()
             .map(|(key, value)| (key.clone(), substitute(value, vars)))
             .collect();
-        builder = builder.form(&form);
+        builder.form(&form)
     } else if let Some(body) = &request.body {
-        builder = builder.body(substitute(body, vars));
+        builder.body(substitute(body, vars))
+    } else {
+        builder
+    }
+}
+
+/// What a request that got no response is to the learner.
+fn unanswered(
+    error: &reqwest::Error,
+    shown: &str,
+    by_deadline: bool,
+    target: &Target,
+) -> StepError {
+    if error.is_timeout() && by_deadline {
+        StepError::OutOfTime(shown.to_owned())
+    } else if error.is_timeout() {
+        StepError::Failed(format!(
+            "{shown}\nno response within the {} limit",
+            show_duration(target.timeout)
+        ))
+    } else if error.is_builder() {
+        StepError::Failed(format!(
+            "{shown}\nthe request could not be built from the captured values: {error}"
+        ))
+    } else {
+        StepError::Failed(format!(
+            "{shown}\nno response: the app closed the connection or is not running"
+        ))
+    }
+}
+
+/// A response, read: what a step's expectations are judged against.
+struct Answer {
+    /// The request as the learner reads it.
+    shown: String,
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    elapsed: Duration,
+    text: String,
+    json: Option<Value>,
+}
+
+impl Answer {
+    fn got(&self) -> String {
+        format!("got: {} {}", self.status, shorten(&self.text))
     }
 
-    let started = Instant::now();
-    let response = builder.send().await.map_err(|error| {
-        if error.is_timeout() && by_deadline {
-            StepError::OutOfTime(shown.clone())
-        } else if error.is_timeout() {
-            StepError::Failed(format!(
-                "{shown}\nno response within the {} limit",
-                show_duration(target.timeout)
-            ))
-        } else if error.is_builder() {
-            StepError::Failed(format!(
-                "{shown}\nthe request could not be built from the captured values: {error}"
-            ))
-        } else {
-            StepError::Failed(format!(
-                "{shown}\nno response: the app closed the connection or is not running"
-            ))
-        }
-    })?;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let (limit, by_deadline) = target.limit();
-    let (body, whole) = read_body(response, limit).await;
-    if !whole && by_deadline {
-        return Err(StepError::OutOfTime(shown));
+    fn expected(&self, expected: &str) -> StepError {
+        StepError::Failed(format!(
+            "{}\nexpected {expected}\n{}",
+            self.shown,
+            self.got()
+        ))
     }
-    let elapsed = started.elapsed();
-    let text = String::from_utf8_lossy(&body).into_owned();
-    let json: Option<Value> = serde_json::from_slice(&body).ok();
-    let got = || format!("got: {status} {}", shorten(&text));
+}
 
+/// Judges `answer` by the step's expectations, then keeps its captures.
+fn judge(
+    step: &Step,
+    answer: &Answer,
+    vars: &mut BTreeMap<String, Value>,
+) -> Result<(), StepError> {
     let expect = &step.expect;
-    let fail = |expected: String| {
-        Err(StepError::Failed(format!(
-            "{shown}\nexpected {expected}\n{}",
-            got()
-        )))
-    };
     if let Some(wanted) = expect.status
-        && wanted != status
+        && wanted != answer.status
     {
-        return fail(format!("status {wanted}"));
+        return Err(answer.expected(&format!("status {wanted}")));
     }
     for (name, part) in &expect.headers {
-        let value = headers
+        let value = answer
+            .headers
             .get(name.as_str())
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default();
         if !value.to_lowercase().contains(&part.to_lowercase()) {
-            return fail(format!(
+            return Err(answer.expected(&format!(
                 "the header {name} to contain `{part}`, it was `{value}`"
-            ));
+            )));
         }
     }
     if let Some(limit) = expect.max_time
-        && elapsed > limit.0
+        && answer.elapsed > limit.0
     {
         return Err(StepError::Failed(format!(
-            "{shown}\nexpected a response within {}, it took {} ms",
+            "{}\nexpected a response within {}, it took {} ms",
+            answer.shown,
             show_duration(limit.0),
-            elapsed.as_millis()
+            answer.elapsed.as_millis()
         )));
     }
     let needs_json = expect.json.is_some()
@@ -289,26 +367,22 @@ async fn send(
         || !expect.values.is_empty()
         || !expect.types.is_empty()
         || !step.capture.is_empty();
-    let Some(json) = json else {
+    let Some(json) = &answer.json else {
         return if needs_json {
-            fail("a JSON body".to_owned())
+            Err(answer.expected("a JSON body"))
         } else {
             Ok(())
         };
     };
-    judge_json(expect, &json, vars)
-        .map_err(|expected| format!("{shown}\nexpected {expected}\n{}", got()))?;
+    judge_json(expect, json, vars).map_err(|expected| answer.expected(&expected))?;
     for (name, path) in &step.capture {
-        let steps = jsonpath::parse(path).map_err(|error| format!("{shown}\n{error}"))?;
-        match jsonpath::get(&json, &steps) {
+        let steps = jsonpath::parse(path).map_err(|error| format!("{}\n{error}", answer.shown))?;
+        match jsonpath::get(json, &steps) {
             Some(value) => {
                 vars.insert(name.clone(), value.clone());
             }
             None => {
-                return Err(StepError::Failed(format!(
-                    "{shown}\nexpected a value at {path} to keep as `{name}`\n{}",
-                    got()
-                )));
+                return Err(answer.expected(&format!("a value at {path} to keep as `{name}`")));
             }
         }
     }

@@ -41,6 +41,29 @@ pub fn validate(dir: &Path, spec: &ExerciseSpec, problem: &mut dyn FnMut(&str, S
             "expected the implementation's files, e.g. `[slugify.py]`".to_owned(),
         );
     }
+    validate_files(dir, spec, pytest, problem);
+    if pytest.bugs.is_empty() {
+        problem(
+            "pytest.bugs",
+            "expected at least one bug for the learner's tests to catch".to_owned(),
+        );
+    }
+    validate_bugs(dir, pytest, problem);
+    if let Some(timeout) = pytest.test_timeout
+        && timeout.0 < Duration::from_millis(100)
+    {
+        problem("pytest.test_timeout", "expected at least 100ms".to_owned());
+    }
+}
+
+/// The implementation's files: plain module names, once each, present,
+/// none a submission file or one pytest would collect or read.
+fn validate_files(
+    dir: &Path,
+    spec: &ExerciseSpec,
+    pytest: &PytestSpec,
+    problem: &mut dyn FnMut(&str, String),
+) {
     let mut names = BTreeSet::new();
     for (index, file) in pytest.files.iter().enumerate() {
         let field = format!("pytest.files[{index}]");
@@ -75,12 +98,11 @@ pub fn validate(dir: &Path, spec: &ExerciseSpec, problem: &mut dyn FnMut(&str, S
             );
         }
     }
-    if pytest.bugs.is_empty() {
-        problem(
-            "pytest.bugs",
-            "expected at least one bug for the learner's tests to catch".to_owned(),
-        );
-    }
+}
+
+/// The described bugs: named once, described, pointed, each with its
+/// source.
+fn validate_bugs(dir: &Path, pytest: &PytestSpec, problem: &mut dyn FnMut(&str, String)) {
     let mut bug_names = BTreeSet::new();
     for (index, bug) in pytest.bugs.iter().enumerate() {
         let field = format!("pytest.bugs[{index}]");
@@ -112,41 +134,47 @@ pub fn validate(dir: &Path, spec: &ExerciseSpec, problem: &mut dyn FnMut(&str, S
                 format!("expected a number ≥ 0, found {}", bug.points),
             );
         }
-        let folder = dir.join("bugs").join(&bug.name);
-        let patch = dir.join("bugs").join(format!("{}.patch", bug.name));
-        let is_folder = folder.symlink_metadata().is_ok_and(|meta| meta.is_dir());
-        let is_patch = patch.symlink_metadata().is_ok_and(|meta| meta.is_file());
-        let name = &bug.name;
-        match (is_folder, is_patch) {
-            (false, false) => problem(
-                &format!("bugs/{name}"),
-                format!(
-                    "expected a patch bugs/{name}.patch against implementation/, or a folder bugs/{name}/ with {}",
-                    pytest.files.join(", ")
-                ),
+        validate_bug_source(dir, bug, &pytest.files, problem);
+    }
+}
+
+/// A bug's source: a patch against implementation/, or a folder with
+/// every implementation file; not both.
+fn validate_bug_source(
+    dir: &Path,
+    bug: &BugSpec,
+    files: &[String],
+    problem: &mut dyn FnMut(&str, String),
+) {
+    let folder = dir.join("bugs").join(&bug.name);
+    let patch = dir.join("bugs").join(format!("{}.patch", bug.name));
+    let is_folder = folder.symlink_metadata().is_ok_and(|meta| meta.is_dir());
+    let is_patch = patch.symlink_metadata().is_ok_and(|meta| meta.is_file());
+    let name = &bug.name;
+    match (is_folder, is_patch) {
+        (false, false) => problem(
+            &format!("bugs/{name}"),
+            format!(
+                "expected a patch bugs/{name}.patch against implementation/, or a folder bugs/{name}/ with {}",
+                files.join(", ")
             ),
-            (true, true) => problem(
-                &format!("bugs/{name}"),
-                format!("bugs/{name}/ and bugs/{name}.patch both exist; keep one"),
-            ),
-            (true, false) => {
-                for file in &pytest.files {
-                    if !folder.join(file).is_file() {
-                        problem(
-                            &format!("bugs/{name}"),
-                            format!("bugs/{name}/{file} does not exist"),
-                        );
-                    }
+        ),
+        (true, true) => problem(
+            &format!("bugs/{name}"),
+            format!("bugs/{name}/ and bugs/{name}.patch both exist; keep one"),
+        ),
+        (true, false) => {
+            for file in files {
+                if !folder.join(file).is_file() {
+                    problem(
+                        &format!("bugs/{name}"),
+                        format!("bugs/{name}/{file} does not exist"),
+                    );
                 }
             }
-            // Applied, and a stale one reported, by the grading.
-            (false, true) => {}
         }
-    }
-    if let Some(timeout) = pytest.test_timeout
-        && timeout.0 < Duration::from_millis(100)
-    {
-        problem("pytest.test_timeout", "expected at least 100ms".to_owned());
+        // Applied, and a stale one reported, by the grading.
+        (false, true) => {}
     }
 }
 
