@@ -184,15 +184,10 @@ pub async fn grade<R: Runner>(
     let Some(api) = exercise.spec.api.as_ref() else {
         return infra(format!("{} has no `api` section", exercise.id));
     };
-    let mut files = Vec::new();
-    for test in &exercise.spec.tests {
-        match cases::load(&exercise.tests_dir().join(&test.file)) {
-            Ok(cases) => files.push((test.file.clone(), cases)),
-            Err(problems) => {
-                return infra(format!("tests/{}: {}", test.file, problems.join("; ")));
-            }
-        }
-    }
+    let files = match case_files(exercise) {
+        Ok(files) => files,
+        Err(error) => return infra(error),
+    };
     let jwt_secret = hex::encode(rand::random::<[u8; 32]>());
     let key = Key::new();
     let archive = match archive(exercise, submission, &jwt_secret, &key) {
@@ -216,17 +211,7 @@ pub async fn grade<R: Runner>(
             return infra(format!("could not open the tunnel to the app: {error}"));
         }
     };
-    // Redirects are answers to judge, never followed: following one would
-    // let a learner's app make the grader fetch any address it names.
-    // A fresh connection per request: a kept-alive one may have been
-    // closed by the app (after a 500, or by a restart) just as it is
-    // reused, which would fail a step for the grader's own reuse.
-    let client = match reqwest::Client::builder()
-        .no_proxy()
-        .pool_max_idle_per_host(0)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
+    let client = match http_client() {
         Ok(client) => client,
         Err(error) => {
             done.abort();
@@ -257,25 +242,9 @@ pub async fn grade<R: Runner>(
     drop(tunnel);
     let out_of_time =
         cases.stop == Some(Stop::Deadline) || matches!(ready, Err((NotReady::TimeLimit, _)));
-    let outcome = match tokio::time::timeout_at(deadline + SHUTDOWN_GRACE, &mut done).await {
-        Ok(Ok(Ok(outcome))) => outcome,
-        Ok(Ok(Err(error))) => return infra(format!("the app's container failed: {error}")),
-        Ok(Err(error)) => return infra(format!("watching the app's container failed: {error}")),
-        // The run reached its deadline and the engine is slow to stop it:
-        // the time limit is what ended it; the container is still removed
-        // by the task left behind.
-        Err(_) if out_of_time => Outcome {
-            ending: Ending::TimedOut,
-            stdout: Default::default(),
-            stderr: Default::default(),
-            duration: job.limits.wall_time,
-        },
-        Err(_) => {
-            return infra(format!(
-                "the app's container did not stop within {}s of its time limit",
-                SHUTDOWN_GRACE.as_secs()
-            ));
-        }
+    let outcome = match ended(&mut done, deadline, out_of_time, job.limits.wall_time).await {
+        Ok(outcome) => outcome,
+        Err(error) => return infra(error),
     };
     interpret(
         exercise,
@@ -286,6 +255,63 @@ pub async fn grade<R: Runner>(
         started.elapsed(),
         &key,
     )
+}
+
+/// The exercise's case files, each loaded and checked; the error names
+/// the file.
+fn case_files(exercise: &Exercise) -> Result<Vec<(String, cases::CaseFile)>, String> {
+    let mut files = Vec::new();
+    for test in &exercise.spec.tests {
+        match cases::load(&exercise.tests_dir().join(&test.file)) {
+            Ok(cases) => files.push((test.file.clone(), cases)),
+            Err(problems) => {
+                return Err(format!("tests/{}: {}", test.file, problems.join("; ")));
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// The grader's HTTP client for an app. Redirects are answers to judge,
+/// never followed: following one would let a learner's app make the
+/// grader fetch any address it names. A fresh connection per request: a
+/// kept-alive one may have been closed by the app (after a 500, or by a
+/// restart) just as it is reused, which would fail a step for the
+/// grader's own reuse.
+fn http_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(0)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+}
+
+/// How the app's job ended, waited for until its deadline and a grace;
+/// the error is an `infra` message.
+async fn ended(
+    done: &mut tokio::task::JoinHandle<Result<Outcome, grader_sandbox::SandboxError>>,
+    deadline: tokio::time::Instant,
+    out_of_time: bool,
+    wall_time: std::time::Duration,
+) -> Result<Outcome, String> {
+    match tokio::time::timeout_at(deadline + SHUTDOWN_GRACE, done).await {
+        Ok(Ok(Ok(outcome))) => Ok(outcome),
+        Ok(Ok(Err(error))) => Err(format!("the app's container failed: {error}")),
+        Ok(Err(error)) => Err(format!("watching the app's container failed: {error}")),
+        // The run reached its deadline and the engine is slow to stop it:
+        // the time limit is what ended it; the container is still removed
+        // by the task left behind.
+        Err(_) if out_of_time => Ok(Outcome {
+            ending: Ending::TimedOut,
+            stdout: Default::default(),
+            stderr: Default::default(),
+            duration: wall_time,
+        }),
+        Err(_) => Err(format!(
+            "the app's container did not stop within {}s of its time limit",
+            SHUTDOWN_GRACE.as_secs()
+        )),
+    }
 }
 
 /// The job's files: the submission and the manifest that starts it.
@@ -386,29 +412,7 @@ fn interpret(
     let tests = cases
         .runs
         .into_iter()
-        .map(|case| {
-            let (status, message) = match case.ran {
-                None => (TestStatus::Error, Some(format!("not run: {why}"))),
-                Some(Ran::Judged(None)) => (TestStatus::Passed, None),
-                Some(Ran::Judged(Some(message))) => (TestStatus::Failed, Some(message)),
-                Some(Ran::OutOfTime(Some(step))) => (
-                    TestStatus::Error,
-                    Some(format!("{step}\n{why} while this scenario was running")),
-                ),
-                Some(Ran::OutOfTime(None) | Ran::Cut) => (
-                    TestStatus::Error,
-                    Some(format!("{why} while this scenario was running")),
-                ),
-            };
-            TestResult::judged(
-                case.id,
-                case.name,
-                case.settings,
-                status,
-                message,
-                case.duration.as_millis() as u64,
-            )
-        })
+        .map(|case| scenario_result(case, &why))
         .collect();
 
     let app_output = outcome.stderr.text();
@@ -418,48 +422,25 @@ fn interpret(
         tests,
         Output::tail(&app_output, LOG_CAP, outcome.stderr.truncated()),
     );
-    let path = exercise
-        .spec
-        .api
-        .as_ref()
-        .map_or("/", |api| api.ready.path.as_str());
-    let shown = Output::tail(&app_output, STARTUP_SHOWN, false).text;
-    let its_output = if shown.trim().is_empty() {
-        "it printed nothing".to_owned()
-    } else {
-        format!("its output:\n{shown}")
-    };
-    let error = match (stopped, ready) {
+    let error = match stopped {
         // Whichever limit stopped the wait, the time limit ended the job
         // before the app ever answered.
-        (Some((ErrorKind::Timeout, _)), Err(_)) => Some((
+        Some((ErrorKind::Timeout, _)) if ready.is_err() => Some((
             ErrorKind::Timeout,
             format!(
-                "the time limit of {} was reached before the app answered GET {path}; {its_output}",
-                steps::show_duration(limits.wall_time)
+                "the time limit of {} was reached before the app answered GET {}; {}",
+                steps::show_duration(limits.wall_time),
+                ready_path(exercise),
+                its_output(&app_output)
             ),
         )),
-        (Some(stopped), _) => Some(stopped),
-        (None, Err((why, waited))) => {
-            let what = match why {
-                NotReady::Exited(code) => {
-                    format!("the app stopped (exit code {code}) before it answered GET {path}")
-                }
-                NotReady::Deadline | NotReady::TimeLimit => format!(
-                    "the app did not answer GET {path} within {:.0}s",
-                    waited.as_secs_f64()
-                ),
-                NotReady::Ended(tunnel::Ended::Broken) => {
-                    format!("{} before the app answered GET {path}", Why::TunnelBroke)
-                }
-                NotReady::Ended(tunnel::Ended::Closed) => format!(
-                    "{} before the app answered GET {path}",
-                    Why::ContainerEnded(exit_code(&outcome))
-                ),
-            };
-            Some((ErrorKind::Crashed, format!("{what}; {its_output}")))
-        }
-        (None, Ok(())) => None,
+        Some(stopped) => Some(stopped),
+        None => ready.err().map(|(why, waited)| {
+            (
+                ErrorKind::Crashed,
+                never_ready(exercise, why, waited, &outcome, &app_output),
+            )
+        }),
     };
     if let Some((kind, message)) = error {
         result.error = Some(GradeError {
@@ -470,6 +451,79 @@ fn interpret(
     }
     result.settle();
     result
+}
+
+/// A scenario's row: judged, or why it was not (`why` the job stopped).
+fn scenario_result(case: run::CaseRun, why: &Why) -> TestResult {
+    let (status, message) = match case.ran {
+        None => (TestStatus::Error, Some(format!("not run: {why}"))),
+        Some(Ran::Judged(None)) => (TestStatus::Passed, None),
+        Some(Ran::Judged(Some(message))) => (TestStatus::Failed, Some(message)),
+        Some(Ran::OutOfTime(Some(step))) => (
+            TestStatus::Error,
+            Some(format!("{step}\n{why} while this scenario was running")),
+        ),
+        Some(Ran::OutOfTime(None) | Ran::Cut) => (
+            TestStatus::Error,
+            Some(format!("{why} while this scenario was running")),
+        ),
+    };
+    TestResult::judged(
+        case.id,
+        case.name,
+        case.settings,
+        status,
+        message,
+        case.duration.as_millis() as u64,
+    )
+}
+
+/// The path of the app's readiness probe.
+fn ready_path(exercise: &Exercise) -> &str {
+    exercise
+        .spec
+        .api
+        .as_ref()
+        .map_or("/", |api| api.ready.path.as_str())
+}
+
+/// The start of what the app printed, for a learner whose app never
+/// answered.
+fn its_output(app_output: &str) -> String {
+    let shown = Output::tail(app_output, STARTUP_SHOWN, false).text;
+    if shown.trim().is_empty() {
+        "it printed nothing".to_owned()
+    } else {
+        format!("its output:\n{shown}")
+    }
+}
+
+/// Why the app never answered its readiness probe, for the learner.
+fn never_ready(
+    exercise: &Exercise,
+    why: NotReady,
+    waited: Duration,
+    outcome: &Outcome,
+    app_output: &str,
+) -> String {
+    let path = ready_path(exercise);
+    let what = match why {
+        NotReady::Exited(code) => {
+            format!("the app stopped (exit code {code}) before it answered GET {path}")
+        }
+        NotReady::Deadline | NotReady::TimeLimit => format!(
+            "the app did not answer GET {path} within {:.0}s",
+            waited.as_secs_f64()
+        ),
+        NotReady::Ended(tunnel::Ended::Broken) => {
+            format!("{} before the app answered GET {path}", Why::TunnelBroke)
+        }
+        NotReady::Ended(tunnel::Ended::Closed) => format!(
+            "{} before the app answered GET {path}",
+            Why::ContainerEnded(exit_code(outcome))
+        ),
+    };
+    format!("{what}; {}", its_output(app_output))
 }
 
 /// The container's exit code; -1 if it was stopped rather than exited.

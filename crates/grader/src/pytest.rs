@@ -473,69 +473,79 @@ fn judge_correct(
     ran: &Ran,
 ) -> (Vec<TestResult>, Option<(ErrorKind, String)>) {
     let report = &ran.report;
-    let stopped = crate::ending::stopped(&ran.outcome, &ran.job.limits, Some(&ran.key));
-    let mut tests = Vec::new();
     let learners = |id: &str| {
         id.split_once("::")
             .is_some_and(|(file, _)| submission.files.contains_key(file))
     };
-    for test in report
+    let tests = report
         .collected
         .iter()
         .flatten()
         .filter(|test| learners(&test.id))
-    {
-        let settings = TestSettings {
-            points: 0.0,
-            visibility: Visibility::Visible,
-            task: None,
-            tags: Vec::new(),
-        };
-        let (status, message, output, duration) = match report.results.get(&test.id) {
-            Some(event) => {
-                let status = match event.outcome {
-                    report::Outcome::Passed => TestStatus::Passed,
-                    report::Outcome::Failed => TestStatus::Failed,
-                    report::Outcome::Error => TestStatus::Error,
-                    report::Outcome::Skipped => TestStatus::Skipped,
-                };
-                let message = match status {
-                    TestStatus::Passed => None,
-                    TestStatus::Skipped => Some(format!("skipped: {}", event.message)),
-                    _ => Some(format!(
-                        "this test fails on correct code:\n{}",
-                        event.message
-                    )),
-                };
-                let output = (!event.output.is_empty()).then(|| Output {
-                    text: event.output.clone(),
-                    truncated: event.output_truncated,
-                });
-                (status, message, output, event.duration)
-            }
-            None => {
-                let why = if report.running.as_deref() == Some(test.id.as_str()) {
-                    "this test was running on correct code when the run stopped"
-                } else {
-                    "not run: the run on correct code stopped before this test"
-                };
-                (TestStatus::Error, Some(why.to_owned()), None, 0.0)
-            }
-        };
-        let mut result = TestResult::judged(
-            test.id.clone(),
-            test.name.clone(),
-            settings,
-            status,
-            message,
-            (duration * 1000.0) as u64,
-        );
-        result.output = output;
-        result.line = test.line;
-        tests.push(result);
-    }
+        .map(|test| correct_row(report, test))
+        .collect();
+    (tests, correct_run_error(ran))
+}
+
+/// A learner's test as it went on correct code.
+fn correct_row(report: &report::Report, test: &report::CollectedTest) -> TestResult {
+    let settings = TestSettings {
+        points: 0.0,
+        visibility: Visibility::Visible,
+        task: None,
+        tags: Vec::new(),
+    };
+    let (status, message, output, duration) = match report.results.get(&test.id) {
+        Some(event) => {
+            let status = match event.outcome {
+                report::Outcome::Passed => TestStatus::Passed,
+                report::Outcome::Failed => TestStatus::Failed,
+                report::Outcome::Error => TestStatus::Error,
+                report::Outcome::Skipped => TestStatus::Skipped,
+            };
+            let message = match status {
+                TestStatus::Passed => None,
+                TestStatus::Skipped => Some(format!("skipped: {}", event.message)),
+                _ => Some(format!(
+                    "this test fails on correct code:\n{}",
+                    event.message
+                )),
+            };
+            let output = (!event.output.is_empty()).then(|| Output {
+                text: event.output.clone(),
+                truncated: event.output_truncated,
+            });
+            (status, message, output, event.duration)
+        }
+        None => {
+            let why = if report.running.as_deref() == Some(test.id.as_str()) {
+                "this test was running on correct code when the run stopped"
+            } else {
+                "not run: the run on correct code stopped before this test"
+            };
+            (TestStatus::Error, Some(why.to_owned()), None, 0.0)
+        }
+    };
+    let mut result = TestResult::judged(
+        test.id.clone(),
+        test.name.clone(),
+        settings,
+        status,
+        message,
+        (duration * 1000.0) as u64,
+    );
+    result.output = output;
+    result.line = test.line;
+    result
+}
+
+/// What stopped the run on correct code, if anything did: the learner's
+/// to mend (a test that cannot load, exits, or finds nothing).
+fn correct_run_error(ran: &Ran) -> Option<(ErrorKind, String)> {
+    let report = &ran.report;
+    let stopped = crate::ending::stopped(&ran.outcome, &ran.job.limits, Some(&ran.key));
     let on_correct = |message: String| format!("on the correct implementation, {message}");
-    let error = if let Some((kind, message)) = stopped {
+    if let Some((kind, message)) = stopped {
         Some((kind, on_correct(message)))
     } else if report.cut {
         Some((
@@ -577,8 +587,7 @@ fn judge_correct(
         ))
     } else {
         None
-    };
-    (tests, error)
+    }
 }
 
 /// What a bug's run says of it.
