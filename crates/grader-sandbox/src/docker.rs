@@ -375,6 +375,51 @@ impl Watched {
     }
 }
 
+/// Writes `tar`, then in a session what the caller sends after it, to
+/// the job's stdin, and closes it.
+async fn feed(
+    mut input: InputSink,
+    tar: Vec<u8>,
+    mut more_input: Option<tokio::sync::mpsc::UnboundedReceiver<bytes::Bytes>>,
+) -> std::io::Result<()> {
+    input.write_all(&tar).await?;
+    input.flush().await?;
+    if let Some(more) = &mut more_input {
+        while let Some(bytes) = more.recv().await {
+            input.write_all(&bytes).await?;
+            input.flush().await?;
+        }
+    }
+    input.shutdown().await
+}
+
+/// Keeps one frame of output under the cap (stdout forwarded to the
+/// caller in a session, counted, not kept); false once over it.
+fn keep(
+    frame: LogOutput,
+    stdout: &mut Captured,
+    stderr: &mut Captured,
+    forward: Option<&tokio::sync::mpsc::UnboundedSender<bytes::Bytes>>,
+    cap: usize,
+) -> bool {
+    match frame {
+        LogOutput::StdOut { message } => match forward {
+            Some(forward) => {
+                // A caller that stopped listening is not the job's problem.
+                stdout.total += message.len() as u64;
+                if stdout.total > cap as u64 {
+                    return false;
+                }
+                let _ = forward.send(message);
+                true
+            }
+            None => stdout.push(&message, cap),
+        },
+        LogOutput::StdErr { message } => stderr.push(&message, cap),
+        _ => true,
+    }
+}
+
 /// Sends `tar` (and, in a session, what the caller sends after it), keeps
 /// the output under the caps, and stops at the wall-clock limit, an
 /// output cap, or the end: the output closed and, when `wait` is given,
@@ -388,22 +433,11 @@ pub(crate) async fn pump(
     wait: Option<ExitStream>,
 ) -> Result<Watched, SandboxError> {
     let started = Instant::now();
-    let mut input = input;
-    let (mut more_input, forward) = match talk {
+    let (more_input, forward) = match talk {
         Some(Talk { input, output }) => (Some(input), Some(output)),
         None => (None, None),
     };
-    let writer = tokio::spawn(async move {
-        input.write_all(&tar).await?;
-        input.flush().await?;
-        if let Some(more) = &mut more_input {
-            while let Some(bytes) = more.recv().await {
-                input.write_all(&bytes).await?;
-                input.flush().await?;
-            }
-        }
-        input.shutdown().await
-    });
+    let writer = tokio::spawn(feed(input, tar, more_input));
 
     let waits = wait.is_some();
     let mut wait = wait.unwrap_or_else(|| futures_util::stream::pending().boxed());
@@ -418,25 +452,11 @@ pub(crate) async fn pump(
     let killed = loop {
         tokio::select! {
             frame = output.next(), if !output_done => match frame {
-                Some(Ok(LogOutput::StdOut { message })) => {
-                    if let Some(forward) = &forward {
-                        // Counted, not kept: the caller reads it. A caller
-                        // that stopped listening is not the job's problem.
-                        stdout.total += message.len() as u64;
-                        if stdout.total > cap as u64 {
-                            break Some(Ending::OutputLimit);
-                        }
-                        let _ = forward.send(message);
-                    } else if !stdout.push(&message, cap) {
+                Some(Ok(frame)) => {
+                    if !keep(frame, &mut stdout, &mut stderr, forward.as_ref(), cap) {
                         break Some(Ending::OutputLimit);
                     }
                 }
-                Some(Ok(LogOutput::StdErr { message })) => {
-                    if !stderr.push(&message, cap) {
-                        break Some(Ending::OutputLimit);
-                    }
-                }
-                Some(Ok(_)) => {}
                 Some(Err(error)) => {
                     tracing::warn!(%error, "output stream broke off");
                     output_done = true;

@@ -385,6 +385,36 @@ async fn bootstrap(
         image: recipe.tag(),
         message,
     };
+    let mut command = mmdebstrap(recipe, out);
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = command.spawn().map_err(|error| {
+        fail(format!(
+            "could not run mmdebstrap ({error}); install it with `apt-get install mmdebstrap`"
+        ))
+    })?;
+    let tail = follow(&mut child, progress).await;
+    let status = child
+        .wait()
+        .await
+        .map_err(|error| fail(format!("mmdebstrap: {error}")))?;
+    if !status.success() {
+        return Err(fail(format!(
+            "mmdebstrap failed ({status}); its last lines:\n{}",
+            tail.join("\n")
+        )));
+    }
+    Ok(())
+}
+
+/// The mmdebstrap command that makes `recipe`'s root filesystem as a tar
+/// at `out`: its packages, without what a job never reads, with the
+/// harness (and the shared folders) in /opt/grader and its customize
+/// script run.
+fn mmdebstrap(recipe: &Recipe, out: &Path) -> tokio::process::Command {
     let harness = recipe.dir.join("harness");
     let mut command = tokio::process::Command::new("mmdebstrap");
     command
@@ -421,23 +451,20 @@ async fn bootstrap(
         ));
     }
     command.arg(SUITE).arg(out);
-    let sources = std::env::var("GRADER_DEBIAN_SOURCES").ok();
-    match &sources {
+    match std::env::var("GRADER_DEBIAN_SOURCES").ok() {
         Some(sources) => command.args(sources.split('|').map(str::trim)),
         None => command.args(DEFAULT_SOURCES),
     };
     command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    let mut child = command.spawn().map_err(|error| {
-        fail(format!(
-            "could not run mmdebstrap ({error}); install it with `apt-get install mmdebstrap`"
-        ))
-    })?;
-    // Both streams are read to their end, as they come: a pipe left full
-    // would stall mmdebstrap.
+}
+
+/// Reads the child's stdout and stderr to their end, as they come (a pipe
+/// left full would stall it), each line to `progress`; returns the last
+/// twenty lines.
+async fn follow(
+    child: &mut tokio::process::Child,
+    progress: &mut impl FnMut(BuildEvent),
+) -> Vec<String> {
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
     let mut out = tokio::io::BufReader::new(stdout).lines();
@@ -467,17 +494,7 @@ async fn bootstrap(
         tail.push(line.clone());
         progress(BuildEvent::Progress { line });
     }
-    let status = child
-        .wait()
-        .await
-        .map_err(|error| fail(format!("mmdebstrap: {error}")))?;
-    if !status.success() {
-        return Err(fail(format!(
-            "mmdebstrap failed ({status}); its last lines:\n{}",
-            tail.join("\n")
-        )));
-    }
-    Ok(())
+    tail
 }
 
 #[cfg(test)]

@@ -204,18 +204,11 @@ pub async fn grade<R: Runner>(
     // the sandbox's does.
     let deadline = tokio::time::Instant::now() + job.limits.wall_time;
     let mut done = session.done;
-    let tunnel = match tunnel::Tunnel::start(session.input, session.output).await {
-        Ok(tunnel) => tunnel,
+    let (tunnel, client) = match connect(session.input, session.output).await {
+        Ok(connected) => connected,
         Err(error) => {
             done.abort();
-            return infra(format!("could not open the tunnel to the app: {error}"));
-        }
-    };
-    let client = match http_client() {
-        Ok(client) => client,
-        Err(error) => {
-            done.abort();
-            return infra(format!("could not make an HTTP client: {error}"));
+            return infra(error);
         }
     };
     let target = steps::Target {
@@ -270,6 +263,20 @@ fn case_files(exercise: &Exercise) -> Result<Vec<(String, cases::CaseFile)>, Str
         }
     }
     Ok(files)
+}
+
+/// The tunnel to the app's job and the client that speaks through it; the
+/// error is an `infra` message.
+async fn connect(
+    input: tokio::sync::mpsc::UnboundedSender<bytes::Bytes>,
+    output: tokio::sync::mpsc::UnboundedReceiver<bytes::Bytes>,
+) -> Result<(tunnel::Tunnel, reqwest::Client), String> {
+    let tunnel = tunnel::Tunnel::start(input, output)
+        .await
+        .map_err(|error| format!("could not open the tunnel to the app: {error}"))?;
+    let client =
+        http_client().map_err(|error| format!("could not make an HTTP client: {error}"))?;
+    Ok((tunnel, client))
 }
 
 /// The grader's HTTP client for an app. Redirects are answers to judge,

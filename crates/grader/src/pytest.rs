@@ -144,61 +144,21 @@ impl ExerciseKind for Pytest {
         let verdicts: Vec<Verdict> = if catchers.is_empty() || result.error.is_some() {
             bugs.iter().map(|_| Verdict::NotRun).collect()
         } else {
-            // The bugs' runs, and more runs on correct code among them, at
-            // the same concurrency: a test counts only if it passed in every
-            // run on correct code, so chance, timing and load catch nothing.
-            let plan = interleaved(bugs.len());
-            // Collected with a loop, not `map`: a closure returning the
-            // future would not be general enough for the grading to be Send.
-            let mut runs = Vec::new();
-            for step in &plan {
-                let files = step.map_or(&correct, |bug| &bugs[bug].1);
-                let image = image.clone();
-                runs.push(
-                    async move { run(grader, exercise, spec, submission, files, image).await },
-                );
-            }
-            let ran: Vec<Ran> = match futures_util::stream::iter(runs)
-                .buffered(BUG_RUNS_AT_ONCE)
-                .collect::<Vec<_>>()
-                .await
-                .into_iter()
-                .collect::<Result<_, _>>()
-            {
-                Ok(ran) => ran,
-                Err(message) => return infra(message),
+            let grading = Grading {
+                grader,
+                exercise,
+                spec,
+                submission,
+                image,
             };
-            let again: Vec<&Ran> = plan
-                .iter()
-                .zip(&ran)
-                .filter_map(|(step, ran)| step.is_none().then_some(ran))
-                .collect();
-            for ran in &again {
-                let ending = crate::ending::stopped(&ran.outcome, &ran.job.limits, Some(&ran.key));
-                if let Some((ErrorKind::Infra, message)) = ending {
-                    return infra(message);
-                }
-            }
-            match steady(&catchers, &on_correct, &again) {
-                Ok(()) => {
-                    let mut verdicts = Vec::new();
-                    for (step, ran) in plan.iter().zip(&ran) {
-                        if step.is_some() {
-                            match judge_bug(ran, &catchers) {
-                                Ok(verdict) => verdicts.push(verdict),
-                                Err(message) => return infra(message),
-                            }
-                        }
-                    }
-                    verdicts
-                }
-                Err(unsteady) => {
-                    unsteady.mark(&mut result.tests);
-                    let why = unsteady.reason();
-                    bugs.iter()
-                        .map(|_| Verdict::Unsteady(why.clone()))
-                        .collect()
-                }
+            let baseline = Baseline {
+                correct: &correct,
+                ran: &on_correct,
+                catchers: &catchers,
+            };
+            match bug_verdicts(&grading, &baseline, &bugs, &mut result.tests).await {
+                Ok(verdicts) => verdicts,
+                Err(message) => return infra(message),
             }
         };
         for (number, ((bug, _), verdict)) in bugs.iter().zip(verdicts).enumerate() {
@@ -207,6 +167,84 @@ impl ExerciseKind for Pytest {
         result.settle();
         result
     }
+}
+
+/// What every run of one grading shares.
+struct Grading<'a, R> {
+    grader: &'a Grader<R>,
+    exercise: &'a Exercise,
+    spec: &'a PytestSpec,
+    submission: &'a Submission,
+    image: String,
+}
+
+/// The first run on correct code: its files, how it went, and the tests
+/// that passed there (the ones that may catch a bug).
+struct Baseline<'a> {
+    correct: &'a Files,
+    ran: &'a Ran,
+    catchers: &'a BTreeSet<String>,
+}
+
+/// The bugs' runs, and more runs on correct code among them, at the same
+/// concurrency: a test counts only if it passed in every run on correct
+/// code, so chance, timing and load catch nothing. Unsteady tests are
+/// marked in `tests`; the error is an `infra` message.
+async fn bug_verdicts<R: Runner>(
+    grading: &Grading<'_, R>,
+    baseline: &Baseline<'_>,
+    bugs: &[(&BugSpec, Files)],
+    tests: &mut [TestResult],
+) -> Result<Vec<Verdict>, String> {
+    let plan = interleaved(bugs.len());
+    // Collected with a loop, not `map`: a closure returning the future
+    // would not be general enough for the grading to be Send.
+    let mut runs = Vec::new();
+    for step in &plan {
+        let files = step.map_or(baseline.correct, |bug| &bugs[bug].1);
+        let image = grading.image.clone();
+        runs.push(async move {
+            run(
+                grading.grader,
+                grading.exercise,
+                grading.spec,
+                grading.submission,
+                files,
+                image,
+            )
+            .await
+        });
+    }
+    let ran: Vec<Ran> = futures_util::stream::iter(runs)
+        .buffered(BUG_RUNS_AT_ONCE)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    let again: Vec<&Ran> = plan
+        .iter()
+        .zip(&ran)
+        .filter_map(|(step, ran)| step.is_none().then_some(ran))
+        .collect();
+    for ran in &again {
+        let ending = crate::ending::stopped(&ran.outcome, &ran.job.limits, Some(&ran.key));
+        if let Some((ErrorKind::Infra, message)) = ending {
+            return Err(message);
+        }
+    }
+    if let Err(unsteady) = steady(baseline.catchers, baseline.ran, &again) {
+        unsteady.mark(tests);
+        let why = unsteady.reason();
+        return Ok(bugs
+            .iter()
+            .map(|_| Verdict::Unsteady(why.clone()))
+            .collect());
+    }
+    plan.iter()
+        .zip(&ran)
+        .filter(|(step, _)| step.is_some())
+        .map(|(_, ran)| judge_bug(ran, baseline.catchers))
+        .collect()
 }
 
 /// More runs on correct code beside the bugs' (beside the first, which

@@ -10,21 +10,9 @@ use crate::exercise::Visibility;
 use crate::result::{GradeResult, Status, TestStatus};
 
 pub fn human(result: &GradeResult, color: bool) -> String {
-    let paint = |text: &str, style: Style| {
-        if color {
-            text.style(style).to_string()
-        } else {
-            text.to_owned()
-        }
-    };
-    let green = Style::new().green();
-    let red = Style::new().red();
-    let yellow = Style::new().yellow();
-    let dim = Style::new().dimmed();
-    let bold = Style::new().bold();
-
+    let paint = Paint { color };
     let mut out = String::new();
-    let _ = writeln!(out, "{}", paint(&result.exercise, bold));
+    let _ = writeln!(out, "{}", paint.text(&result.exercise, Style::new().bold()));
     let width = result
         .tests
         .iter()
@@ -36,43 +24,7 @@ pub fn human(result: &GradeResult, color: bool) -> String {
         out.push('\n');
     }
     for test in &result.tests {
-        let (mark, style) = match test.status {
-            TestStatus::Passed => ("✓", green),
-            TestStatus::Failed => ("✗", red),
-            TestStatus::Error => ("!", red),
-            TestStatus::Skipped => ("-", yellow),
-        };
-        let hidden = if test.visibility == Visibility::Hidden {
-            "hidden"
-        } else {
-            ""
-        };
-        // Padded by the plain text's width: a painted one is longer by its
-        // escape codes, which take no room on the screen.
-        let _ = writeln!(
-            out,
-            "  {} {:<width$}  {}{}  {:>5}/{}",
-            paint(mark, style),
-            test.id,
-            paint(hidden, dim),
-            " ".repeat(6 - hidden.len()),
-            points(test.score),
-            points(test.max_score),
-        );
-        if let Some(message) = &test.message {
-            for line in message.trim_end().lines() {
-                let _ = writeln!(out, "      {}", paint(line, dim));
-            }
-        }
-        if let Some(output) = &test.output {
-            let _ = writeln!(out, "      {}", paint("output:", dim));
-            for line in output.text.trim_end().lines() {
-                let _ = writeln!(out, "      | {line}");
-            }
-            if output.truncated {
-                let _ = writeln!(out, "      | {}", paint("… (output cut)", dim));
-            }
-        }
+        test_rows(&mut out, test, width, paint);
     }
     out.push('\n');
     if let Some(error) = &result.error {
@@ -84,7 +36,7 @@ pub fn human(result: &GradeResult, color: bool) -> String {
         let _ = writeln!(
             out,
             "{} ({}){whose}:",
-            paint("could not grade", red),
+            paint.text("could not grade", Style::new().red()),
             error.kind.as_str()
         );
         for line in error.message.lines() {
@@ -98,20 +50,78 @@ pub fn human(result: &GradeResult, color: bool) -> String {
         .filter(|test| test.status == TestStatus::Passed)
         .count();
     let (word, style) = match result.status {
-        Status::Passed => ("passed", green),
-        Status::Failed => ("failed", red),
-        Status::Error => ("error", red),
+        Status::Passed => ("passed", Style::new().green()),
+        Status::Failed => ("failed", Style::new().red()),
+        Status::Error => ("error", Style::new().red()),
     };
     let _ = writeln!(
         out,
         "{}: {}/{} points, {passed}/{} tests passed ({:.1}s)",
-        paint(word, style.bold()),
+        paint.text(word, style.bold()),
         points(result.score),
         points(result.max_score),
         result.tests.len(),
         result.duration_ms as f64 / 1000.0,
     );
     out
+}
+
+/// Colours, or plain text.
+#[derive(Clone, Copy)]
+struct Paint {
+    color: bool,
+}
+
+impl Paint {
+    fn text(self, text: &str, style: Style) -> String {
+        if self.color {
+            text.style(style).to_string()
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+/// A test's line in the table, then its message and output under it.
+fn test_rows(out: &mut String, test: &crate::result::TestResult, width: usize, paint: Paint) {
+    let dim = Style::new().dimmed();
+    let (mark, style) = match test.status {
+        TestStatus::Passed => ("✓", Style::new().green()),
+        TestStatus::Failed => ("✗", Style::new().red()),
+        TestStatus::Error => ("!", Style::new().red()),
+        TestStatus::Skipped => ("-", Style::new().yellow()),
+    };
+    let hidden = if test.visibility == Visibility::Hidden {
+        "hidden"
+    } else {
+        ""
+    };
+    // Padded by the plain text's width: a painted one is longer by its
+    // escape codes, which take no room on the screen.
+    let _ = writeln!(
+        out,
+        "  {} {:<width$}  {}{}  {:>5}/{}",
+        paint.text(mark, style),
+        test.id,
+        paint.text(hidden, dim),
+        " ".repeat(6 - hidden.len()),
+        points(test.score),
+        points(test.max_score),
+    );
+    if let Some(message) = &test.message {
+        for line in message.trim_end().lines() {
+            let _ = writeln!(out, "      {}", paint.text(line, dim));
+        }
+    }
+    if let Some(output) = &test.output {
+        let _ = writeln!(out, "      {}", paint.text("output:", dim));
+        for line in output.text.trim_end().lines() {
+            let _ = writeln!(out, "      | {line}");
+        }
+        if output.truncated {
+            let _ = writeln!(out, "      | {}", paint.text("… (output cut)", dim));
+        }
+    }
 }
 
 fn points(value: f64) -> String {

@@ -96,23 +96,7 @@ async fn run_node<S: Store>(
             args.exercises.display()
         );
     }
-    // What waits in the queue for an exercise that neither this node nor
-    // any live one grades: most likely a folder that is not the course's.
-    let waiting: Vec<String> = store
-        .unserved()
-        .await
-        .with_context(|| format!("could not read the queue in {}", store::redacted(&args.db)))?
-        .into_iter()
-        .filter(|each| catalog.get(&each.exercise).is_none() || config.workers == 0)
-        .map(|each| format!("{} ({} queued)", each.exercise, each.queued))
-        .collect();
-    if !waiting.is_empty() {
-        eprintln!(
-            "grader: warning: no live node grades {}; they wait until one that serves them              starts (this node's --exercises is {})",
-            waiting.join(", "),
-            args.exercises.display()
-        );
-    }
+    warn_of_unserved(&store, &catalog, &config, args).await?;
     let listener = match listen {
         Some(address) => Some(
             TcpListener::bind(address)
@@ -144,18 +128,7 @@ async fn run_node<S: Store>(
     // A node killed on this machine leaves its containers; whichever node
     // lives on removes them, every half lease (the lease its submissions
     // come back to the queue after).
-    let sweeper = {
-        let sandbox = sandbox.clone();
-        let mut every = tokio::time::interval(state.config.lease / 2);
-        tokio::spawn(async move {
-            loop {
-                every.tick().await;
-                if let Err(error) = sandbox.sweep().await {
-                    tracing::warn!(%error, "could not sweep leftover containers");
-                }
-            }
-        })
-    };
+    let sweeper = tokio::spawn(sweep_every(sandbox.clone(), state.config.lease / 2));
     let served = grader_server::run(listener, state, grader, shutdown()).await;
     sweeper.abort();
     // Every grading has ended or been handed back: no container of this
@@ -168,6 +141,45 @@ async fn run_node<S: Store>(
     served?;
     eprintln!("grader: stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says what waits in the queue for an exercise that neither this node
+/// nor any live one grades: most likely a folder that is not the course's.
+async fn warn_of_unserved<S: Store>(
+    store: &S,
+    catalog: &grader_server::catalog::Catalog,
+    config: &Config,
+    args: &NodeArgs,
+) -> anyhow::Result<()> {
+    let waiting: Vec<String> = store
+        .unserved()
+        .await
+        .with_context(|| format!("could not read the queue in {}", store::redacted(&args.db)))?
+        .into_iter()
+        .filter(|each| catalog.get(&each.exercise).is_none() || config.workers == 0)
+        .map(|each| format!("{} ({} queued)", each.exercise, each.queued))
+        .collect();
+    if !waiting.is_empty() {
+        eprintln!(
+            "grader: warning: no live node grades {}; they wait until one that serves them \
+             starts (this node's --exercises is {})",
+            waiting.join(", "),
+            args.exercises.display()
+        );
+    }
+    Ok(())
+}
+
+/// Removes, every `period`, the containers that grader processes which
+/// died on this machine left.
+async fn sweep_every(sandbox: DockerSandbox, period: std::time::Duration) {
+    let mut every = tokio::time::interval(period);
+    loop {
+        every.tick().await;
+        if let Err(error) = sandbox.sweep().await {
+            tracing::warn!(%error, "could not sweep leftover containers");
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM.

@@ -56,6 +56,12 @@ pub fn validate(dir: &Path, sql: &SqlSpec, problem: &mut impl FnMut(&str, String
             format!("expected a number ≥ 0, found {tolerance}"),
         );
     }
+    validate_checks(sql, problem);
+}
+
+/// A script's checks (none for a query): named once each, plainly, one
+/// read-only statement each.
+fn validate_checks(sql: &SqlSpec, problem: &mut impl FnMut(&str, String)) {
     match sql.mode {
         Mode::Query if !sql.checks.is_empty() => problem(
             "sql.checks",
