@@ -76,6 +76,13 @@ impl Archive {
         self.add(MANIFEST, json)
     }
 
+    /// The contents of the file `name`, if the archive holds one (the
+    /// manifest is [`MANIFEST`]): what a stand-in for the harness reads in
+    /// tests.
+    pub fn file(&self, name: &str) -> Option<&[u8]> {
+        self.files.get(name).map(Vec::as_slice)
+    }
+
     pub fn len(&self) -> usize {
         self.files.len()
     }

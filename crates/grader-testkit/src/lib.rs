@@ -2,6 +2,9 @@
 //!
 //! [`bench`]: the benchmarks' knobs and what they print of the machine.
 //!
+//! [`fake`]: [`FakeRunner`], a runner without an engine for unit tests of
+//! the kinds' judgement.
+//!
 //! [`TempPostgres`]: a PostgreSQL server of its own in a temporary
 //! directory, from Debian's `postgresql` package (`.ci/run` installs it),
 //! on a loopback port, removed when dropped. Tests that need PostgreSQL
@@ -9,6 +12,9 @@
 //! never skip.
 
 pub mod bench;
+pub mod fake;
+
+pub use fake::FakeRunner;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

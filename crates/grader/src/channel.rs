@@ -28,6 +28,12 @@ impl Key {
         Key(hex::encode(rand::random::<[u8; 32]>()))
     }
 
+    /// The key a job manifest carries (`as_str`): what a stand-in for the
+    /// harness signs with in tests.
+    pub fn from_manifest(text: &str) -> Key {
+        Key(text.to_owned())
+    }
+
     /// The key as the job manifest carries it.
     pub fn as_str(&self) -> &str {
         &self.0

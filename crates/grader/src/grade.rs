@@ -88,7 +88,7 @@ impl<R: Runner> Grader<R> {
     }
 
     /// The sandbox this grader runs its jobs in.
-    pub(crate) fn runner(&self) -> &R {
+    pub fn runner(&self) -> &R {
         &self.runner
     }
 

@@ -13,6 +13,7 @@ mod exercism;
 mod forks;
 mod format;
 mod hostile;
+mod judgement;
 mod links;
 mod mutants;
 mod one_process;
