@@ -14,10 +14,11 @@ use grader_sandbox::{Archive, Captured, Ending, Job, Outcome, Runner, SandboxErr
 /// What a stand-in harness does with a job.
 pub type Harness = dyn Fn(&Job, &Archive) -> Outcome + Send + Sync;
 
-/// Runs every job through a stand-in harness; keeps the jobs it saw.
+/// Runs every job through a stand-in harness; keeps the jobs it saw and
+/// their archives (a session's too, which it refuses).
 pub struct FakeRunner {
     harness: Box<Harness>,
-    seen: Mutex<Vec<Job>>,
+    seen: Mutex<Vec<(Job, Archive)>>,
 }
 
 impl std::fmt::Debug for FakeRunner {
@@ -37,19 +38,34 @@ impl FakeRunner {
         }
     }
 
-    /// The jobs run so far, in order.
+    /// The jobs asked for so far, in order.
     pub fn jobs(&self) -> Vec<Job> {
-        self.seen.lock().expect("not poisoned").clone()
+        let seen = self.seen.lock().expect("not poisoned");
+        seen.iter().map(|(job, _)| job.clone()).collect()
+    }
+
+    /// Their archives, in the same order.
+    pub fn archives(&self) -> Vec<Archive> {
+        let seen = self.seen.lock().expect("not poisoned");
+        seen.iter().map(|(_, archive)| archive.clone()).collect()
     }
 }
 
 impl Runner for FakeRunner {
     async fn run(&self, job: &Job, input: Archive) -> Result<Outcome, SandboxError> {
-        self.seen.lock().expect("not poisoned").push(job.clone());
-        Ok((self.harness)(job, &input))
+        let outcome = (self.harness)(job, &input);
+        self.seen
+            .lock()
+            .expect("not poisoned")
+            .push((job.clone(), input));
+        Ok(outcome)
     }
 
-    async fn session(&self, _job: &Job, _input: Archive) -> Result<Session, SandboxError> {
+    async fn session(&self, job: &Job, input: Archive) -> Result<Session, SandboxError> {
+        self.seen
+            .lock()
+            .expect("not poisoned")
+            .push((job.clone(), input));
         Err(SandboxError::Other {
             message: "a FakeRunner runs batch jobs only".to_owned(),
         })

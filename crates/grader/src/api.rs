@@ -39,6 +39,7 @@ use crate::channel::Key;
 use crate::exercise::{Exercise, ExerciseSpec};
 use crate::grade::{Grader, JobError};
 use crate::kind::ExerciseKind;
+use crate::manifest::{self, Manifest};
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
 use crate::submission::Submission;
 use ready::NotReady;
@@ -345,19 +346,19 @@ pub fn archive(
         )?),
         None => None,
     };
-    let manifest = serde_json::json!({
-        "key": key.as_str(),
-        "api": {
-            "start": api.start,
-            "port": api.port,
-            "jwt_secret": jwt_secret,
-            "services": api.services,
-            "schema": schema,
-            "worker": api.worker,
-            "env": api.env,
-        }
-    });
-    archive.set_manifest(manifest.to_string())?;
+    let manifest = Manifest {
+        key: key.as_str(),
+        job: manifest::Job::Api(manifest::ApiJob {
+            start: &api.start,
+            port: api.port,
+            jwt_secret,
+            services: &api.services,
+            schema,
+            worker: api.worker.as_deref(),
+            env: &api.env,
+        }),
+    };
+    archive.set_manifest(manifest.to_json())?;
     Ok(archive)
 }
 

@@ -36,6 +36,7 @@ pub mod fsread;
 mod grade;
 pub mod junit;
 mod kind;
+pub mod manifest;
 pub mod mutant;
 mod package;
 pub mod pytest;

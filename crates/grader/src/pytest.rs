@@ -55,6 +55,7 @@ use crate::channel::Key;
 use crate::exercise::{Exercise, ExerciseSpec, TestSettings, Visibility};
 use crate::grade::{Grader, JobError};
 use crate::kind::ExerciseKind;
+use crate::manifest::{self, Manifest};
 use crate::mutant::{self, Base};
 use crate::report::{self, Report};
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
@@ -487,18 +488,18 @@ pub fn archive(
     for (name, contents) in submission.files.iter().chain(implementation) {
         archive.add(name, contents.clone())?;
     }
-    let manifest = serde_json::json!({
-        "key": key.as_str(),
-        "tests": {
-            "files": submission.files.keys().collect::<Vec<_>>(),
-            "implementation": implementation.keys().collect::<Vec<_>>(),
-            "test_timeout": spec.test_timeout().map(|timeout| timeout.as_secs_f64()),
-            "repeat": REPEATS,
-            "output_cap": TEST_OUTPUT_CAP,
-            "message_cap": MESSAGE_CAP,
-        }
-    });
-    archive.set_manifest(manifest.to_string())?;
+    let manifest = Manifest {
+        key: key.as_str(),
+        job: manifest::Job::Tests(manifest::TestsJob {
+            files: submission.files.keys().map(String::as_str).collect(),
+            implementation: implementation.keys().map(String::as_str).collect(),
+            test_timeout: spec.test_timeout().map(|timeout| timeout.as_secs_f64()),
+            repeat: REPEATS,
+            output_cap: TEST_OUTPUT_CAP,
+            message_cap: MESSAGE_CAP,
+        }),
+    };
+    archive.set_manifest(manifest.to_json())?;
     Ok(archive)
 }
 

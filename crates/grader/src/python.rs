@@ -10,6 +10,7 @@ use crate::channel::Key;
 use crate::exercise::{Exercise, ExerciseSpec, Visibility};
 use crate::grade::{Grader, JobError};
 use crate::kind::ExerciseKind;
+use crate::manifest::{self, Manifest};
 use crate::report::{self, Report};
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
 use crate::submission::Submission;
@@ -103,9 +104,10 @@ pub fn archive(
         archive.add(name, contents.clone())?;
     }
     add_tree(&mut archive, &exercise.tests_dir(), "tests")?;
-    let check_syntax: Vec<&String> = submission
+    let check_syntax: Vec<&str> = submission
         .files
         .keys()
+        .map(String::as_str)
         .filter(|name| name.ends_with(".py"))
         .collect();
     let args: Vec<String> = exercise
@@ -114,18 +116,18 @@ pub fn archive(
         .iter()
         .map(|test| format!("tests/{}", test.file))
         .collect();
-    let manifest = serde_json::json!({
-        "key": key.as_str(),
-        "pytest": {
-            "args": args,
-            "tests_dir": "tests",
-            "test_timeout": exercise.test_timeout().map(|timeout| timeout.as_secs_f64()),
-            "output_cap": TEST_OUTPUT_CAP,
-            "message_cap": MESSAGE_CAP,
-            "check_syntax": check_syntax,
-        }
-    });
-    archive.set_manifest(manifest.to_string())?;
+    let manifest = Manifest {
+        key: key.as_str(),
+        job: manifest::Job::Pytest(manifest::PythonJob {
+            args,
+            tests_dir: "tests",
+            test_timeout: exercise.test_timeout().map(|timeout| timeout.as_secs_f64()),
+            output_cap: TEST_OUTPUT_CAP,
+            message_cap: MESSAGE_CAP,
+            check_syntax,
+        }),
+    };
+    archive.set_manifest(manifest.to_json())?;
     Ok(archive)
 }
 

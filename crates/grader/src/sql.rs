@@ -23,6 +23,7 @@ use crate::exercise::{Exercise, ExerciseSpec, TestSettings};
 use crate::fsread::FsReadError;
 use crate::grade::{Grader, JobError};
 use crate::kind::ExerciseKind;
+use crate::manifest::{self, Manifest};
 use crate::result::{ErrorKind, GradeError, GradeResult, Output, TestResult, TestStatus};
 use crate::sql::compare::Rows;
 use crate::sql::spec::{Engine, Mode, SqlSpec};
@@ -194,7 +195,10 @@ pub fn archive(
     for test in &exercise.spec.tests {
         let path = format!("datasets/{}", test.file);
         add(&mut archive, &path, read(format!("tests/{}", test.file))?)?;
-        datasets.push(serde_json::json!({"name": test.file, "file": path}));
+        datasets.push(manifest::Dataset {
+            name: test.file.clone(),
+            file: path,
+        });
     }
     add(
         &mut archive,
@@ -202,40 +206,43 @@ pub fn archive(
         read(format!("reference/{name}"))?,
     )?;
     // A reference of its own for an engine whose dialect needs one.
-    let mut references = serde_json::Map::new();
+    let mut references = std::collections::BTreeMap::new();
     for engine in &sql.engines {
         let Some(relative) = engine_reference(exercise, name, *engine)? else {
             continue;
         };
         let path = format!("reference/solution.{}.sql", engine.as_str());
         add(&mut archive, &path, read(relative)?)?;
-        references.insert(engine.as_str().to_owned(), path.into());
+        references.insert(engine.as_str(), path);
     }
     let submitted = submitted_sql(exercise, submission)
         .ok_or(JobError::Exercise("the submission has no SQL file"))?;
     add(&mut archive, "submission/solution.sql", submitted.to_vec())?;
-    let checks: Vec<_> = sql
+    let checks = sql
         .checks
         .iter()
-        .map(|check| serde_json::json!({"name": check.name, "sql": check.sql}))
+        .map(|check| manifest::Check {
+            name: &check.name,
+            sql: &check.sql,
+        })
         .collect();
-    let manifest = serde_json::json!({
-        "key": key.as_str(),
-        "sql": {
-            "engines": sql.engines,
-            "mode": sql.mode,
-            "schema": "schema.sql",
-            "datasets": datasets,
-            "reference": "reference/solution.sql",
-            "submission": "submission/solution.sql",
-            "checks": checks,
-            "references": references,
-            "search_path": sql.search_path,
-            "timeout": sql.timeout().as_secs_f64(),
-            "max_rows": sql.max_rows(),
-        }
-    });
-    archive.set_manifest(manifest.to_string())?;
+    let manifest = Manifest {
+        key: key.as_str(),
+        job: manifest::Job::Sql(manifest::SqlJob {
+            engines: &sql.engines,
+            mode: sql.mode,
+            schema: "schema.sql",
+            datasets,
+            reference: "reference/solution.sql",
+            submission: "submission/solution.sql",
+            checks,
+            references,
+            search_path: &sql.search_path,
+            timeout: sql.timeout().as_secs_f64(),
+            max_rows: sql.max_rows(),
+        }),
+    };
+    archive.set_manifest(manifest.to_json())?;
     Ok(archive)
 }
 

@@ -15,6 +15,7 @@ mod format;
 mod hostile;
 mod judgement;
 mod links;
+mod manifests;
 mod mutants;
 mod one_process;
 mod outputs;
