@@ -15,8 +15,10 @@ pub struct Job {
     pub env: Vec<(String, String)>,
 }
 
-/// Resource limits of one job. Each one is enforced by the kernel or the
-/// engine, not by the code in the container.
+/// Resource limits of one job, never by the code in the container: memory,
+/// CPU, processes, open files and file size by the kernel through the
+/// engine; the wall clock and the output caps by the grader's watcher
+/// (`docker::pump`), which kills the container.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
     /// Wall-clock time from the moment the files are sent; then the whole

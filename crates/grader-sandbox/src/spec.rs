@@ -1,6 +1,7 @@
 //! The hardened container spec: the one place a container's settings are
 //! decided. Every rule here has a test in `tests/it/rules.rs` that fails when
-//! the rule is removed.
+//! the rule is removed (the mounts: this module's unit tests), but for
+//! `memory_swap` = `memory`, which no test tells from swap being on.
 
 use std::collections::HashMap;
 

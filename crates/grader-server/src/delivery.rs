@@ -1,4 +1,5 @@
-//! The webhook sender: every node's loop that claims due deliveries from
+//! The webhook sender: the loop, on every node with the webhook secret,
+//! that claims due deliveries from
 //! the store, POSTs each signed ([`crate::webhook::Webhooks`]) and records
 //! what came of it.
 
@@ -15,7 +16,8 @@ const HOLD: Duration = Duration::from_secs(30);
 /// How long one attempt may take.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Delivers due webhooks until the task is aborted: every node runs one.
+/// Delivers due webhooks until the task is aborted: every node with the
+/// webhook secret runs one.
 pub async fn send<S: Store>(state: AppState<S>) {
     let client = match reqwest::Client::builder()
         .timeout(TIMEOUT)

@@ -1,4 +1,5 @@
-//! Every error the API answers, mapped to a response in one place. A
+//! Every error a handler answers, mapped to a response in one place
+//! (`/v1/health` answers its own 503, with the body it documents). A
 //! caller's mistake says what was wrong; a failure of the service is
 //! logged with its detail and answered with a short, stable message.
 

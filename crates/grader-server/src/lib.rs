@@ -10,8 +10,9 @@
 //! - [`webhook`]: which callbacks are allowed, and how a delivery is
 //!   signed; `delivery`: the loop that sends them.
 //! - `model`: the plain data below everything else (roles, callers,
-//!   updates). Each module uses only those below it: model < store <
-//!   error < metrics < state < auth < routes, worker, delivery.
+//!   updates). A module uses only those before it in this list: model,
+//!   catalog, limiter, webhook, store, error, metrics, state, auth, then
+//!   routes, worker, delivery.
 //!
 //! Only what other crates use is `pub`.
 //!

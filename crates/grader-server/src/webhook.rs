@@ -3,8 +3,8 @@
 //!
 //! Only hosts the operator allows are accepted ([`Webhooks::check`]). The
 //! delivery is stored with the result, in one transaction
-//! ([`crate::store::Store::finish`]); every node's
-//! [`crate::delivery::send`] loop claims
+//! ([`crate::store::Store::finish`]); the [`crate::delivery::send`] loop
+//! of every node with the secret claims
 //! due deliveries from the store, so none is lost when a node stops, and
 //! tries each again with exponential backoff, a bounded number of times.
 //!

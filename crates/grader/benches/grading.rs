@@ -11,7 +11,7 @@
 //!   as `grader grade` does: create, attach, start, send the tar, wait,
 //!   remove, all on the clock.
 //! - **grader, warm pool** — `Grader::grade()` with a `WarmPool`, as
-//!   `grader serve` and `grader check` do: the job takes a container already
+//!   `grader serve` does: the job takes a container already
 //!   started, with pytest imported, and a fresh one is prepared behind it.
 //!
 //! Latency is measured one submission at a time, each after an idle pause (a

@@ -1,19 +1,23 @@
 //! The pytest kind's benchmark: grading a learner's tests against an
 //! exercise with 5 bugs (`pytest/test-slugify`, the reference tests, which
-//! catch all of them) — six runs of the learner's tests, each a container of
-//! its own — side by side in one run with:
+//! catch all of them) — nine runs of the learner's tests since the runs on
+//! correct code are repeated among the bugs' (1 alone, 5 bugs, 3 more on
+//! correct code), each a container of its own — side by side in one run
+//! with:
 //!
-//! - **pytest on the host** — the same six runs with bare `python3 -m
-//!   pytest` in fresh temporary folders, one after another, no container:
-//!   the floor;
+//! - **pytest on the host** — six runs (correct code and the five bugs,
+//!   as gradings once were) with bare `python3 -m pytest` in fresh
+//!   temporary folders, one after another, no container: the floor, which
+//!   the grader's three extra runs now make it pay for;
 //! - **a python job, warm** — one python-kind grading (`python/fizzbuzz`'s
 //!   reference) with the warm pool: what one plain job costs, so the pytest
 //!   kind's cost reads as a number of jobs;
 //! - **grader, cold** and **grader, warm pool** — `Grader::grade()` of the
 //!   pytest exercise with a `DockerSandbox` (as `grader grade`) and with a
 //!   `WarmPool` of one container per kind of job (as `grader serve`'s
-//!   default `--warm 1` and `grader check`), and with one of six, enough for
-//!   every run of a grading (`grader serve --warm 6`).
+//!   default `--warm 1`), and with one of six (`grader serve --warm 6`).
+//!   (`grader check` runs an author's code in one shared container:
+//!   `benches/README.md`'s check figures.)
 //!
 //! Latency only, one grading at a time after a 4 s idle pause, the methods
 //! in a new random order each round. Every grading is checked to earn full

@@ -94,7 +94,7 @@ impl ExerciseKind for Api {
             {
                 continue;
             }
-            if let Err(case_problems) = cases::load(&path) {
+            if let Err(case_problems) = cases::load(dir, &test.file) {
                 for case_problem in case_problems {
                     problem(&format!("tests/{}", test.file), case_problem);
                 }
@@ -256,7 +256,7 @@ pub async fn grade<R: Runner>(
 fn case_files(exercise: &Exercise) -> Result<Vec<(String, cases::CaseFile)>, String> {
     let mut files = Vec::new();
     for test in &exercise.spec.tests {
-        match cases::load(&exercise.tests_dir().join(&test.file)) {
+        match cases::load(&exercise.dir, &test.file) {
             Ok(cases) => files.push((test.file.clone(), cases)),
             Err(problems) => {
                 return Err(format!("tests/{}: {}", test.file, problems.join("; ")));

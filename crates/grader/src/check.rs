@@ -172,7 +172,7 @@ impl<R: Runner> Grader<R> {
     }
 }
 
-/// What `grader check` runs for most kinds: the reference earns full
+/// What `grader check` runs for every kind: the reference earns full
 /// marks, every `overrides` key names a test it collected, the starter does
 /// not pass, each mutant fails exactly the tests it declares.
 pub(crate) async fn solutions<R: Runner>(grader: &Grader<R>, exercise: &Exercise) -> Vec<Finding> {

@@ -1,7 +1,7 @@
-//! The [`Grader`]: a runner and the images' recipes, and what every kind
-//! uses to run its jobs — [`Grader::batch`] (a job that runs to its end
-//! and reports on stdout) or [`Grader::runner`] directly (the api kind's
-//! session). `Grader::grade`, which hands a submission to its kind, is
+//! The [`Grader`]: a runner and the images' recipes, and what the kinds
+//! run their jobs with — [`Grader::batch`] (a job that runs to its end and
+//! reports on stdout: python, sql), `Grader::run` (each of the pytest
+//! kind's runs) or [`Grader::runner`] directly (the api kind's session). `Grader::grade`, which hands a submission to its kind, is
 //! `crate::dispatch`'s: above the kinds, as this is below them. Every path
 //! ends in a [`GradeResult`]; a failure of the grader itself is an `infra`
 //! error in it, not an `Err`.

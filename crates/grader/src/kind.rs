@@ -3,8 +3,8 @@
 //! of exercise.yaml, grades a checked submission (packing its jobs,
 //! running them through the [`Grader`], interpreting what came back) and
 //! gives the files `grader new` writes. `crate::dispatch::with_kind!` is
-//! the one place a kind is wired in: `Grader::grade`, `Grader::check`,
-//! `Exercise::load` and `scaffold::create` dispatch through it.
+//! the one place a kind is wired in: `Grader::grade`, `Exercise::load` and
+//! `scaffold::create` dispatch through it.
 //!
 //! A new kind is a module with a type implementing [`ExerciseKind`] (its
 //! section of exercise.yaml, its checks, its grading, its `grader new`

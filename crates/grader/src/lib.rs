@@ -15,14 +15,16 @@
 //! - [`sql`]: the sql kind, its query check and its row comparison.
 //! - [`api`]: the api kind: the learner's app behind a tunnel, HTTP scenarios.
 //! - [`mutant`]: a mutant's files, from its folder or its patch.
-//! - [`render`]: the result for people (terminal) and machines (JSON).
+//! - [`render`]: the result for people (terminal); machines get
+//!   `GradeResult::to_json`.
 //!
-//! Layers, each using only those below it: `units`, `fsread`, `channel`,
-//! `spec` (the kinds' sections as data) < `exercise` (exercise.yaml as
-//! data) < `result`, `submission`, `mutant`, `report`, `ending` < `grade`
-//! (the `Grader` and its jobs) < `kind` (the trait) < the kinds (`python`,
-//! `pytest`, `sql`, `api`) < `dispatch` (`with_kind!`, `Grader::grade`) <
-//! `package` (`Exercise::load`), `check`, `scaffold` < `junit`, `export`,
+//! In layers: a module uses only those before it in this list (no import
+//! circle): `units`, `fsread`, `channel`, `templates`, `spec` (the kinds'
+//! sections as data), `exercise` (exercise.yaml as data), `result`,
+//! `submission`, `mutant`, `report`, `ending`, `manifest`, `grade` (the
+//! `Grader` and its jobs), `kind` (the trait), the kinds (`python`,
+//! `pytest`, `sql`, `api`), `dispatch` (`with_kind!`, `Grader::grade`),
+//! `package` (`Exercise::load`), `check`, `scaffold`, `junit`, `export`,
 //! `render`. Only what other crates use is `pub`.
 
 pub mod api;

@@ -448,3 +448,29 @@ print("core", resource.getrlimit(resource.RLIMIT_CORE))
          shm MiB 8\ncore (0, 0)"
     );
 }
+
+/// `/tmp` is a small tmpfs of its own: filling it stops at its size.
+#[tokio::test]
+async fn tmp_fill_is_stopped_by_its_size() {
+    let code = r#"
+import errno
+written = 0
+try:
+    # Files of 4 MiB, each under the file size limit: only the mount's
+    # size can stop them.
+    for number in range(16):
+        with open("/tmp/fill-%d" % number, "wb") as out:
+            for _ in range(64):
+                out.write(b"x" * 65536)
+                out.flush()
+                written += 65536
+    print("wrote", written)
+except OSError as error:
+    print("stopped", errno.errorcode[error.errno], written // (1024 * 1024))
+"#;
+    let outcome = run(&job(quick_limits()), python(code)).await;
+    let out = stdout(&outcome);
+    assert!(out.starts_with("stopped ENOSPC "), "{out}");
+    let mib: u64 = out.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(mib <= 16, "{out}");
+}

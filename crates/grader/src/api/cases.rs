@@ -150,9 +150,14 @@ pub struct Expect {
     pub max_time: Option<HumanDuration>,
 }
 
-/// Reads and validates the case file at `path`; problems name the field.
-pub fn load(path: &Path) -> Result<CaseFile, Vec<String>> {
-    let text = std::fs::read_to_string(path).map_err(|error| vec![format!("read: {error}")])?;
+/// Reads and validates the case file `tests/<file>` of the exercise in
+/// `dir` — never through a link, within the cap on an exercise's files
+/// (`fsread`), as at load time so at every grading; problems name the
+/// field.
+pub fn load(dir: &Path, file: &str) -> Result<CaseFile, Vec<String>> {
+    let relative = Path::new("tests").join(file);
+    let text = crate::fsread::read_to_string_in(dir, &relative, crate::exercise::MAX_EXERCISE_FILE)
+        .map_err(|error| vec![format!("read: {}", error.with_cause())])?;
     let cases: CaseFile = serde_saphyr::from_str(&text).map_err(|error| vec![error.to_string()])?;
     let problems = validate(&cases);
     if problems.is_empty() {

@@ -318,3 +318,36 @@ async fn a_query_passes_on_the_references_rows_in_order_and_fails_on_others() {
         "{graded:#?}"
     );
 }
+
+/// Regression (found in review): the api kind read its case files again at
+/// every grading with a plain read, which follows a link put there after
+/// the exercise loaded. It reads them as at load time: never through a
+/// link.
+#[tokio::test]
+async fn a_case_file_replaced_by_a_link_after_loading_is_not_read_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("api/notes-crud");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(root().join("exercises/api/notes-crud"))
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let exercise = Exercise::load(&copy).unwrap();
+    let visible = copy.join("tests/visible.yaml");
+    std::fs::remove_file(&visible).unwrap();
+    std::os::unix::fs::symlink(
+        root().join("exercises/api/notes-crud/tests/visible.yaml"),
+        &visible,
+    )
+    .unwrap();
+    let grader = grader(|_, _| outcome(Ending::Exited { code: 0 }, "", ""));
+    let reference = Submission::from_paths(&exercise, &[exercise.dir.join("reference")]).unwrap();
+    let graded = grader.grade(&exercise, &reference).await;
+    let error = graded.error.as_ref().expect("refused");
+    assert_eq!(error.kind, ErrorKind::Infra, "{graded:#?}");
+    assert!(error.message.contains("tests/visible.yaml"), "{graded:#?}");
+    assert!(grader.runner().jobs().is_empty(), "nothing ran");
+}

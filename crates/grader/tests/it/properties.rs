@@ -291,9 +291,10 @@ proptest! {
         )
         .unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("cases.yaml");
+        std::fs::create_dir(dir.path().join("tests")).unwrap();
+        let path = dir.path().join("tests/cases.yaml");
         std::fs::write(&path, mutated(&seed, &edits)).unwrap();
-        if let Err(messages) = grader::api::cases::load(&path) {
+        if let Err(messages) = grader::api::cases::load(dir.path(), "cases.yaml") {
             prop_assert!(!messages.is_empty());
             prop_assert!(messages.iter().all(|message| !message.trim().is_empty()));
         }
@@ -404,9 +405,9 @@ fn an_alias_bomb_in_a_case_files_json_body_is_refused_unexpanded() {
         alias_bomb("            ")
     );
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cases.yaml");
-    std::fs::write(&path, &text).unwrap();
-    let messages = grader::api::cases::load(&path).unwrap_err();
+    std::fs::create_dir(dir.path().join("tests")).unwrap();
+    std::fs::write(dir.path().join("tests/cases.yaml"), &text).unwrap();
+    let messages = grader::api::cases::load(dir.path(), "cases.yaml").unwrap_err();
     assert!(
         messages.iter().any(|message| message.contains("budget")),
         "{messages:?}\n{text}"
