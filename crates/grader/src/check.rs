@@ -19,6 +19,23 @@ use crate::mutant;
 use crate::result::{GradeResult, Status, TestStatus};
 use crate::submission::Submission;
 
+/// Why a reference, a starter or a mutant could not be graded at all.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SolutionError {
+    #[error("{folder}: {}", source.with_cause())]
+    Folder {
+        folder: String,
+        source: fsread::FsReadError,
+    },
+    #[error("{folder}: {source}")]
+    Files {
+        folder: String,
+        source: crate::submission::SubmissionError,
+    },
+    #[error(transparent)]
+    Mutant(mutant::MutantError),
+}
+
 /// What was checked of one exercise, and how it went.
 #[derive(Debug, Clone)]
 pub struct ExerciseCheck {
@@ -162,12 +179,19 @@ impl<R: Runner> Grader<R> {
         &self,
         exercise: &Exercise,
         folder: &str,
-    ) -> Result<GradeResult, String> {
+    ) -> Result<GradeResult, SolutionError> {
         // The folder is inside the exercise: not followed if it is a link.
-        let dir = fsread::dir_in(&exercise.dir, Path::new(folder))
-            .map_err(|error| format!("{folder}: {}", error.with_cause()))?;
-        let submission = Submission::from_paths(exercise, &[dir])
-            .map_err(|error| format!("{folder}: {error}"))?;
+        let dir = fsread::dir_in(&exercise.dir, Path::new(folder)).map_err(|source| {
+            SolutionError::Folder {
+                folder: folder.to_owned(),
+                source,
+            }
+        })?;
+        let submission =
+            Submission::from_paths(exercise, &[dir]).map_err(|source| SolutionError::Files {
+                folder: folder.to_owned(),
+                source,
+            })?;
         Ok(self.grade(exercise, &submission).await)
     }
 }
@@ -202,7 +226,7 @@ pub(crate) async fn solutions<R: Runner>(grader: &Grader<R>, exercise: &Exercise
         }
         Ok(result) if is_infra(result) => Some(error_text(result)),
         Ok(_) => None,
-        Err(message) => Some(message.clone()),
+        Err(error) => Some(error.to_string()),
     };
     findings.push(Finding::new("starter", starter_problem));
 
@@ -210,7 +234,7 @@ pub(crate) async fn solutions<R: Runner>(grader: &Grader<R>, exercise: &Exercise
         // A patch that no longer applies is this mutant's failure.
         let result = match mutant::load(exercise, &mutant.name) {
             Ok(submission) => Ok(grader.grade(exercise, &submission).await),
-            Err(error) => Err(error.to_string()),
+            Err(error) => Err(SolutionError::Mutant(error)),
         };
         let expected: BTreeSet<&str> = mutant.fails.iter().map(String::as_str).collect();
         findings.push(Finding::new(
@@ -250,10 +274,10 @@ fn not_passed(result: &GradeResult) -> BTreeSet<&str> {
         .collect()
 }
 
-fn reference_problem(result: &Result<GradeResult, String>) -> Option<String> {
+fn reference_problem(result: &Result<GradeResult, SolutionError>) -> Option<String> {
     let result = match result {
         Ok(result) => result,
-        Err(message) => return Some(message.clone()),
+        Err(error) => return Some(error.to_string()),
     };
     if result.error.is_some() {
         return Some(error_text(result));
@@ -324,12 +348,12 @@ fn unknown_overrides(files: &[TestFileSpec], collected: &[&str]) -> Option<Strin
 }
 
 fn mutant_problem(
-    result: &Result<GradeResult, String>,
+    result: &Result<GradeResult, SolutionError>,
     expected: &BTreeSet<&str>,
 ) -> Option<String> {
     let result = match result {
         Ok(result) => result,
-        Err(message) => return Some(message.clone()),
+        Err(error) => return Some(error.to_string()),
     };
     if result.error.is_some() {
         return Some(error_text(result));

@@ -125,18 +125,18 @@ impl ExerciseKind for Pytest {
         };
         let correct = match implementation(exercise, spec) {
             Ok(files) => files,
-            Err(message) => return infra(message),
+            Err(error) => return infra(error.to_string()),
         };
         // Every bug is made before anything runs: one that cannot be is
         // the exercise's fault, not the learner's.
         let bugs = match make_bugs(exercise, spec, &correct) {
             Ok(bugs) => bugs,
-            Err(message) => return infra(message),
+            Err(error) => return infra(error.to_string()),
         };
         let on_correct =
             match run(grader, exercise, spec, submission, &correct, image.clone()).await {
                 Ok(ran) => ran,
-                Err(message) => return infra(message),
+                Err(error) => return infra(error.to_string()),
             };
         let (mut result, catchers) = on_correct_code(exercise, submission, &on_correct);
         // A run on correct code that did not finish is no baseline: a test
@@ -159,7 +159,7 @@ impl ExerciseKind for Pytest {
             };
             match bug_verdicts(&grading, &baseline, &bugs, &mut result.tests).await {
                 Ok(verdicts) => verdicts,
-                Err(message) => return infra(message),
+                Err(error) => return infra(error.to_string()),
             }
         };
         for (number, ((bug, _), verdict)) in bugs.iter().zip(verdicts).enumerate() {
@@ -196,7 +196,7 @@ async fn bug_verdicts<R: Runner>(
     baseline: &Baseline<'_>,
     bugs: &[(&BugSpec, Files)],
     tests: &mut [TestResult],
-) -> Result<Vec<Verdict>, String> {
+) -> Result<Vec<Verdict>, Failure> {
     let plan = interleaved(bugs.len());
     // Collected with a loop, not `map`: a closure returning the future
     // would not be general enough for the grading to be Send.
@@ -230,7 +230,7 @@ async fn bug_verdicts<R: Runner>(
     for ran in &again {
         let ending = crate::ending::stopped(&ran.outcome, &ran.job.limits, Some(&ran.key));
         if let Some((ErrorKind::Infra, message)) = ending {
-            return Err(message);
+            return Err(Failure::Run(message));
         }
     }
     if let Err(unsteady) = steady(baseline.catchers, baseline.ran, &again) {
@@ -346,18 +346,49 @@ fn steady(catchers: &BTreeSet<String>, first: &Ran, again: &[&Ran]) -> Result<()
 /// An implementation's files, by name.
 type Files = BTreeMap<String, Vec<u8>>;
 
+/// Why a grading of this kind could not be done: the exercise's or the
+/// grader's fault, never the learner's, so an `infra` result.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    /// A job could not be packed or run.
+    #[error(transparent)]
+    Job(#[from] JobError),
+    /// A bug's files could not be made from its folder or its patch.
+    #[error("could not make bug {name}: {source}")]
+    Bug {
+        name: String,
+        #[source]
+        source: Box<BugError>,
+    },
+    /// A run ended by the grader's fault (`ErrorKind::Infra`).
+    #[error("{0}")]
+    Run(String),
+}
+
+/// Why a bug's files could not be made.
+#[derive(Debug, thiserror::Error)]
+enum BugError {
+    #[error("{}", .0.with_cause())]
+    Read(#[from] crate::fsread::FsReadError),
+    #[error(transparent)]
+    Patch(#[from] mutant::MutantError),
+}
+
 /// Every bug's files, or why one cannot be made.
 fn make_bugs<'a>(
     exercise: &Exercise,
     spec: &'a PytestSpec,
     correct: &Files,
-) -> Result<Vec<(&'a BugSpec, Files)>, String> {
+) -> Result<Vec<(&'a BugSpec, Files)>, Failure> {
     spec.bugs
         .iter()
         .map(|bug| {
             bug_files(exercise, spec, correct, bug)
                 .map(|files| (bug, files))
-                .map_err(|message| format!("could not make bug {}: {message}", bug.name))
+                .map_err(|source| Failure::Bug {
+                    name: bug.name.clone(),
+                    source: Box::new(source),
+                })
         })
         .collect()
 }
@@ -395,12 +426,16 @@ fn on_correct_code(
 }
 
 /// The correct implementation's files.
-fn implementation(exercise: &Exercise, spec: &PytestSpec) -> Result<Files, String> {
-    read_files(exercise, "implementation", &spec.files)
+fn implementation(exercise: &Exercise, spec: &PytestSpec) -> Result<Files, JobError> {
+    Ok(read_files(exercise, "implementation", &spec.files)?)
 }
 
 /// The files `names` of the exercise's folder `folder`.
-fn read_files(exercise: &Exercise, folder: &str, names: &[String]) -> Result<Files, String> {
+fn read_files(
+    exercise: &Exercise,
+    folder: &str,
+    names: &[String],
+) -> Result<Files, crate::fsread::FsReadError> {
     names
         .iter()
         .map(|name| {
@@ -411,7 +446,6 @@ fn read_files(exercise: &Exercise, folder: &str, names: &[String]) -> Result<Fil
                 crate::exercise::MAX_EXERCISE_FILE,
             )
             .map(|contents| (name.clone(), contents))
-            .map_err(|error| error.with_cause())
         })
         .collect()
 }
@@ -422,18 +456,25 @@ fn bug_files(
     spec: &PytestSpec,
     correct: &Files,
     bug: &BugSpec,
-) -> Result<Files, String> {
+) -> Result<Files, BugError> {
     let patch = format!("bugs/{}.patch", bug.name);
     match crate::fsread::read_to_string_in(&exercise.dir, Path::new(&patch), MAX_PATCH) {
         Ok(text) => {
             let names: Vec<&str> = spec.files.iter().map(String::as_str).collect();
-            mutant::patch_files(&IMPLEMENTATION, correct.clone(), &names, &patch, &text)
-                .map_err(|error| error.to_string())
+            Ok(mutant::patch_files(
+                &IMPLEMENTATION,
+                correct.clone(),
+                &names,
+                &patch,
+                &text,
+            )?)
         }
-        Err(error) if error.is_not_found() => {
-            read_files(exercise, &format!("bugs/{}", bug.name), &spec.files)
-        }
-        Err(error) => Err(error.with_cause()),
+        Err(error) if error.is_not_found() => Ok(read_files(
+            exercise,
+            &format!("bugs/{}", bug.name),
+            &spec.files,
+        )?),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -452,10 +493,9 @@ async fn run<R: Runner>(
     submission: &Submission,
     implementation: &Files,
     image: String,
-) -> Result<Ran, String> {
+) -> Result<Ran, JobError> {
     let key = Key::new();
-    let archive =
-        archive(spec, submission, implementation, &key).map_err(|error| error.to_string())?;
+    let archive = archive(spec, submission, implementation, &key)?;
     let job = Job {
         image,
         limits: exercise.limits(),
@@ -463,10 +503,7 @@ async fn run<R: Runner>(
         // imported, before the job comes (`grader_tests.py`).
         env: vec![("GRADER_PRELOAD".to_owned(), "tests".to_owned())],
     };
-    let outcome = grader
-        .run(&job, archive)
-        .await
-        .map_err(|error| error.to_string())?;
+    let outcome = grader.run(&job, archive).await?;
     let report = Report::parse(&outcome.stdout.bytes, &key);
     Ok(Ran {
         outcome,
@@ -658,12 +695,12 @@ fn unfinished(ran: &Ran) -> Option<String> {
     .then(|| "crashed".to_owned())
 }
 
-fn judge_bug(ran: &Ran, catchers: &BTreeSet<String>) -> Result<Verdict, String> {
+fn judge_bug(ran: &Ran, catchers: &BTreeSet<String>) -> Result<Verdict, Failure> {
     let report = &ran.report;
     if let Some((ErrorKind::Infra, message)) =
         crate::ending::stopped(&ran.outcome, &ran.job.limits, Some(&ran.key))
     {
-        return Err(message);
+        return Err(Failure::Run(message));
     }
     if let Some(how) = unfinished(ran) {
         return Ok(Verdict::Stopped(how));
