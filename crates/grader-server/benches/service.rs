@@ -89,14 +89,7 @@ async fn row(workers: usize, submissions: usize) -> Row {
     };
     let catalog = Catalog::load(&root().join("exercises"));
     let state = AppState::new(store, catalog, config);
-    let mut secrets = Vec::new();
-    for index in 0..TOKENS {
-        secrets.push(
-            auth::create_token(&*state.store, &format!("bench{index}"), Role::Learner)
-                .await
-                .unwrap(),
-        );
-    }
+    let secrets = tokens(&state).await;
     let sandbox = DockerSandbox::connect()
         .await
         .expect("this benchmark needs a running Docker engine");
@@ -114,14 +107,7 @@ async fn row(workers: usize, submissions: usize) -> Row {
         },
     ));
     let client = reqwest::Client::new();
-    let solution =
-        std::fs::read_to_string(root().join("exercises/python/fizzbuzz/reference/fizzbuzz.py"))
-            .unwrap();
-    let body = serde_json::json!({
-        "exercise": "python/fizzbuzz",
-        "files": {"fizzbuzz.py": solution},
-    })
-    .to_string();
+    let body = fizzbuzz_body();
     for secret in secrets.iter().take(2) {
         submit(&client, &base, secret, &body).await;
     }
@@ -176,4 +162,29 @@ async fn submit(client: &reqwest::Client, base: &str, secret: &str, body: &str) 
     let answer: serde_json::Value = response.json().await.unwrap();
     let status = answer["result"]["status"].as_str().unwrap_or_default();
     assert_eq!(status, "passed", "a submission did not pass: {answer:#}");
+}
+
+/// A learner token for each of the `TOKENS` simulated learners.
+async fn tokens(state: &AppState<SqliteStore>) -> Vec<String> {
+    let mut secrets = Vec::new();
+    for index in 0..TOKENS {
+        secrets.push(
+            auth::create_token(&*state.store, &format!("bench{index}"), Role::Learner)
+                .await
+                .unwrap(),
+        );
+    }
+    secrets
+}
+
+/// A submission of fizzbuzz's reference, as JSON.
+fn fizzbuzz_body() -> String {
+    let solution =
+        std::fs::read_to_string(root().join("exercises/python/fizzbuzz/reference/fizzbuzz.py"))
+            .unwrap();
+    serde_json::json!({
+        "exercise": "python/fizzbuzz",
+        "files": {"fizzbuzz.py": solution},
+    })
+    .to_string()
 }

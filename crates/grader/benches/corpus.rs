@@ -115,29 +115,7 @@ async fn main() {
     if !left_out.is_empty() {
         println!("left out, not full marks: {}", left_out.join(", "));
     }
-    let floor_median = if samples[0].0.is_empty() {
-        f64::NAN
-    } else {
-        samples[0].percentile(0.5)
-    };
-    println!(
-        "{:<32} {:>6} {:>10} {:>10} {:>14}",
-        "way", "runs", "median", "p95", "median ÷ floor"
-    );
-    for (method, samples) in METHODS.iter().zip(&samples) {
-        if samples.0.is_empty() {
-            continue;
-        }
-        let median = samples.percentile(0.5);
-        println!(
-            "{:<32} {:>6} {:>8.0}ms {:>8.0}ms {:>13.2}×",
-            method.label(),
-            samples.0.len(),
-            median * 1000.0,
-            samples.percentile(0.95) * 1000.0,
-            median / floor_median
-        );
-    }
+    print_table(&samples);
 }
 
 /// Every exercise folder (one with an exercise.yaml) two levels down, by
@@ -186,4 +164,31 @@ fn shuffled<T: Clone>(items: &[T]) -> Vec<T> {
     let mut order = items.to_vec();
     order.shuffle(&mut rand::rng());
     order
+}
+
+/// Each way's median and p95, the median as a ratio of the floor's.
+fn print_table(samples: &[Samples]) {
+    let floor_median = if samples[0].0.is_empty() {
+        f64::NAN
+    } else {
+        samples[0].percentile(0.5)
+    };
+    println!(
+        "{:<32} {:>6} {:>10} {:>10} {:>14}",
+        "way", "runs", "median", "p95", "median ÷ floor"
+    );
+    for (method, samples) in METHODS.iter().zip(samples) {
+        if samples.0.is_empty() {
+            continue;
+        }
+        let median = samples.percentile(0.5);
+        println!(
+            "{:<32} {:>6} {:>8.0}ms {:>8.0}ms {:>13.2}×",
+            method.label(),
+            samples.0.len(),
+            median * 1000.0,
+            samples.percentile(0.95) * 1000.0,
+            median / floor_median
+        );
+    }
 }

@@ -76,29 +76,7 @@ async fn main() {
     let cold = Grader::new(sandbox, images.clone());
     let warm = Grader::new(pool.clone(), images);
 
-    let rows = vec![
-        one_engine(&root, "sql/cheap-products", "sqlite", "sql query, SQLite"),
-        one_engine(
-            &root,
-            "sql/cheap-products",
-            "postgres",
-            "sql query, PostgreSQL",
-        ),
-        one_engine(&root, "sql/design-reviews", "sqlite", "sql script, SQLite"),
-        one_engine(
-            &root,
-            "sql/design-reviews",
-            "postgres",
-            "sql script, PostgreSQL",
-        ),
-        bundled(&root, "api/notes-crud", "api/notes-crud"),
-        bundled(&root, "python/fizzbuzz", "python/fizzbuzz"),
-        bundled(
-            &root,
-            "api/cached-products",
-            "api/cached-products (PostgreSQL + Redis)",
-        ),
-    ];
+    let rows = rows(&root);
     for row in &rows {
         let result = cold.grade(&row.exercise, &row.submission).await;
         assert_passed(row.label, &result);
@@ -134,6 +112,38 @@ async fn main() {
     );
     pool.drain().await;
 
+    print_tables(&rows, &cells, &samples);
+}
+
+/// Every row: each sql exercise on each engine, the api exercises, python.
+fn rows(root: &Path) -> Vec<Row> {
+    vec![
+        one_engine(root, "sql/cheap-products", "sqlite", "sql query, SQLite"),
+        one_engine(
+            root,
+            "sql/cheap-products",
+            "postgres",
+            "sql query, PostgreSQL",
+        ),
+        one_engine(root, "sql/design-reviews", "sqlite", "sql script, SQLite"),
+        one_engine(
+            root,
+            "sql/design-reviews",
+            "postgres",
+            "sql script, PostgreSQL",
+        ),
+        bundled(root, "api/notes-crud", "api/notes-crud"),
+        bundled(root, "python/fizzbuzz", "python/fizzbuzz"),
+        bundled(
+            root,
+            "api/cached-products",
+            "api/cached-products (PostgreSQL + Redis)",
+        ),
+    ]
+}
+
+/// The table of p50s (and means), then the ratios between rows.
+fn print_tables(rows: &[Row], cells: &[(usize, Mode)], samples: &[Vec<f64>]) {
     let p50 = |row: usize, mode: Mode| {
         let index = cells
             .iter()

@@ -139,12 +139,7 @@ async fn main() {
     let plain = Exercise::load(&plain_dir).expect("the plain exercise loads");
     let plain_submission = submission_of(&plain_dir, &plain);
     let all = implementations(&dir);
-    let host_python = std::process::Command::new(&python)
-        .args(["-c", "import sys, pytest; print(sys.executable)"])
-        .output()
-        .ok()
-        .filter(|output| output.status.success())
-        .map(|output| PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()));
+    let host_python = host_pytest(&python);
 
     let sandbox = DockerSandbox::connect().await.expect("a Docker engine");
     sandbox.sweep().await.expect("the sweep");
@@ -201,6 +196,22 @@ async fn main() {
     pool.close(Duration::from_secs(30)).await;
     pool_six.close(Duration::from_secs(30)).await;
 
+    print_table(&samples);
+    println!("load average {} at the end", one_minute_load());
+}
+
+/// The interpreter `python` names, if it has pytest: the floor's.
+fn host_pytest(python: &str) -> Option<PathBuf> {
+    std::process::Command::new(python)
+        .args(["-c", "import sys, pytest; print(sys.executable)"])
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .map(|output| PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()))
+}
+
+/// Each method's mean and p50, as ratios of the floor and of one job.
+fn print_table(samples: &BTreeMap<Method, Vec<Duration>>) {
     let mean = |times: &[Duration]| times.iter().sum::<Duration>() / times.len() as u32;
     let p50 = |times: &[Duration]| {
         let mut sorted = times.to_vec();
@@ -213,7 +224,7 @@ async fn main() {
         "\n{:<44} {:>10} {:>8} {:>10} {:>12}",
         "latency", "mean", "p50", "× floor", "× one job"
     );
-    for (method, times) in &samples {
+    for (method, times) in samples {
         let mean = mean(times);
         let ratio = |base: Duration| format!("{:.2}×", mean.as_secs_f64() / base.as_secs_f64());
         println!(
@@ -225,5 +236,4 @@ async fn main() {
             ratio(plain_mean),
         );
     }
-    println!("load average {} at the end", one_minute_load());
 }

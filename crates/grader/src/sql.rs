@@ -177,15 +177,7 @@ pub fn archive(
         .first()
         .ok_or(JobError::Exercise("the exercise names no submission file"))?
         .name;
-    // Every file is inside the exercise: a link there is refused.
-    let read = |relative: String| {
-        crate::fsread::read_in(
-            &exercise.dir,
-            std::path::Path::new(&relative),
-            crate::exercise::MAX_EXERCISE_FILE,
-        )
-        .map_err(JobError::from)
-    };
+    let read = |relative: String| exercise_file(exercise, &relative);
     let add = |archive: &mut Archive, name: &str, contents: Vec<u8>| {
         archive.add(name, contents).map_err(JobError::from)
     };
@@ -244,6 +236,16 @@ pub fn archive(
     };
     archive.set_manifest(manifest.to_json())?;
     Ok(archive)
+}
+
+/// A file of the exercise, by its path in the folder: never through a
+/// link, within the cap.
+fn exercise_file(exercise: &Exercise, relative: &str) -> Result<Vec<u8>, JobError> {
+    Ok(crate::fsread::read_in(
+        &exercise.dir,
+        std::path::Path::new(relative),
+        crate::exercise::MAX_EXERCISE_FILE,
+    )?)
 }
 
 /// `reference/<stem>.<engine>.sql` (`query.postgres.sql` for `query.sql`)
