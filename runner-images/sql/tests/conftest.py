@@ -5,36 +5,16 @@ here. The image has no pytest: these tests run on the host's python3
 the PostgreSQL engine, which needs a server, is left to the Rust tests."""
 
 import os
-import signal
 import sys
 
-import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 IMAGES = os.path.dirname(os.path.dirname(HERE))
 
-for folder in (os.path.join(IMAGES, "common"), os.path.join(IMAGES, "sql", "harness")):
+for folder in (os.path.join(IMAGES, "testing"), os.path.join(IMAGES, "common"), os.path.join(IMAGES, "sql", "harness")):
     if folder not in sys.path:
         sys.path.insert(0, folder)
 
 
-# Longest a test may take: one that hangs (a harness loop waiting for
-# what never comes) fails instead of holding up the run.
-TIME_LIMIT = 60
-
-
-class Hung(BaseException):
-    """A test past TIME_LIMIT. Not an Exception: no `except Exception` in
-    the harness takes it for its own."""
-
-
-@pytest.fixture(autouse=True)
-def time_limit():
-    def expire(signum, frame):
-        raise Hung("this test ran past %ds" % TIME_LIMIT)
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
-    yield
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    signal.signal(signal.SIGALRM, previous)
+# Each test under a time limit (harness_testing.TIME_LIMIT).
+from harness_testing import time_limit  # noqa: E402, F401 - an autouse fixture: imported is used

@@ -18,7 +18,7 @@ use grader_server::store::{self, Database, StoredSubmission, SubmissionStatus};
 use grader_server::webhook::signature;
 use grader_testkit::{Durability, TempPostgres};
 
-use crate::support::{Node, containers_of, free_port, learner_token, root};
+use crate::support::{Node, containers_of, free_port, learner_token, root, wait_healthy};
 
 const SUBMISSIONS: usize = 30;
 const SECRET: &str = "chaos-secret";
@@ -127,19 +127,7 @@ async fn a_stopped_node_a_killed_node_and_a_database_restart_lose_and_double_not
     let mut killed = Node::start(&node, &db);
 
     let client = reqwest::Client::new();
-    let started = Instant::now();
-    while client
-        .get(format!("{base}/v1/health"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "serve did not come up"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_healthy(&base).await;
     let reference =
         std::fs::read_to_string(root().join("exercises/python/fizzbuzz/reference/fizzbuzz.py"))
             .unwrap();

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use grader_server::Store;
 use grader_server::store::{self, Database, StoredSubmission, SubmissionStatus};
 
-use crate::support::{Node, containers_of, free_port, learner_token, root};
+use crate::support::{Node, containers_of, free_port, learner_token, root, wait_healthy};
 
 const SUBMISSIONS: usize = 30;
 
@@ -46,19 +46,7 @@ async fn a_node_killed_mid_grading_loses_nothing(db: &str) {
     let mut survivor = Node::start(&node, db);
 
     let client = reqwest::Client::new();
-    let started = Instant::now();
-    while client
-        .get(format!("{base}/v1/health"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "serve did not come up"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_healthy(&base).await;
     let reference =
         std::fs::read_to_string(root().join("exercises/python/fizzbuzz/reference/fizzbuzz.py"))
             .unwrap();

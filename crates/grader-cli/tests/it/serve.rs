@@ -315,14 +315,7 @@ async fn a_node_names_queued_work_no_live_node_grades_when_it_starts() {
         &["serve", "--workers", "0", "--listen", &listen],
         db.to_str().unwrap(),
     );
-    let started = Instant::now();
-    while reqwest::get(format!("http://{listen}/v1/health"))
-        .await
-        .is_err()
-    {
-        assert!(started.elapsed() < Duration::from_secs(30), "no front end");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    crate::support::wait_healthy(&format!("http://{listen}")).await;
     let response = reqwest::Client::new()
         .post(format!("http://{listen}/v1/submissions"))
         .bearer_auth(&token)

@@ -51,17 +51,7 @@ impl Served {
             child,
             base: format!("http://127.0.0.1:{port}"),
         };
-        let started = Instant::now();
-        while reqwest::get(format!("{}/v1/health", served.base))
-            .await
-            .is_err()
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "grader serve did not come up (is the Docker engine running?)"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_healthy(&served.base).await;
         served
     }
 
@@ -76,6 +66,19 @@ impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Waits, up to 30 s, until the service at `base` answers its health
+/// check.
+pub async fn wait_healthy(base: &str) {
+    let started = Instant::now();
+    while reqwest::get(format!("{base}/v1/health")).await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "grader serve did not come up at {base} (is the Docker engine running?)"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
