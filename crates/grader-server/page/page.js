@@ -501,8 +501,11 @@
       parts.push(el("div", { class: "summary passed" },
         el("strong", { text: `All ${result.tests.length} tests passed: ${score}` })));
     } else if (result.status === "failed") {
+      // Hints from the exercise's known mistakes, as text (never HTML).
+      const hints = (result.hints || []).map((hint) => el("p", { class: "hint", text: `Hint: ${hint}` }));
       parts.push(el("div", { class: "summary failed" },
         el("strong", { text: `${failing} of ${result.tests.length} tests did not pass: ${score}` }),
+        ...hints,
         el("p", { text: "The failing visible tests come first, with what went wrong." })));
     } else {
       const kind = result.error ? result.error.kind : "crashed";

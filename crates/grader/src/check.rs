@@ -16,7 +16,7 @@ use crate::exercise::{Exercise, TestFileSpec};
 use crate::fsread;
 use crate::grade::{Grader, Images};
 use crate::mutant;
-use crate::result::{GradeResult, Status, TestStatus};
+use crate::result::{GradeResult, Status};
 use crate::submission::Submission;
 
 /// Why a reference, a starter or a mutant could not be graded at all.
@@ -237,12 +237,25 @@ pub(crate) async fn solutions<R: Runner>(grader: &Grader<R>, exercise: &Exercise
             Err(error) => Err(SolutionError::Mutant(error)),
         };
         let expected: BTreeSet<&str> = mutant.fails.iter().map(String::as_str).collect();
-        findings.push(Finding::new(
-            format!("mutant {}", mutant.name),
-            mutant_problem(&result, &expected),
-        ));
+        let problem = mutant_problem(&result, &expected)
+            .or_else(|| hint_problem(result.as_ref().ok()?, mutant.hint.as_deref()));
+        findings.push(Finding::new(format!("mutant {}", mutant.name), problem));
     }
     findings
+}
+
+/// A mutant graded as a learner's submission shows its own hint (when it
+/// has one).
+fn hint_problem(result: &GradeResult, hint: Option<&str>) -> Option<String> {
+    let hint = hint?;
+    if result.hints.iter().any(|shown| shown == hint) {
+        return None;
+    }
+    Some(format!(
+        "its hint is not the one shown for it: another mutant's failing tests match it \
+         as well or better (shown: {:?})",
+        result.hints
+    ))
 }
 
 fn is_infra(result: &GradeResult) -> bool {
@@ -263,16 +276,7 @@ fn error_text(result: &GradeResult) -> String {
     }
 }
 
-fn not_passed(result: &GradeResult) -> BTreeSet<&str> {
-    result
-        .tests
-        .iter()
-        // A test with a failed case has failed; its cases are not tests
-        // a mutant declares.
-        .filter(|test| test.status != TestStatus::Passed && test.parent.is_none())
-        .map(|test| test.id.as_str())
-        .collect()
-}
+use crate::hints::not_passed;
 
 fn reference_problem(result: &Result<GradeResult, SolutionError>) -> Option<String> {
     let result = match result {

@@ -56,6 +56,7 @@ impl<R: Runner> Grader<R> {
         if result.duration_ms == 0 {
             result.duration_ms = started.elapsed().as_millis() as u64;
         }
+        result.hints = crate::hints::for_result(exercise, &result);
         result
     }
 }

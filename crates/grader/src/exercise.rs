@@ -205,6 +205,11 @@ pub struct MutantSpec {
     /// Exactly the test ids (`<file>::<name>`) it must fail.
     #[serde(default)]
     pub fails: Vec<String>,
+    /// For the learner whose submission fails as this mutant does: the
+    /// likely mistake, in a sentence or two of Markdown, without the code
+    /// (`crate::hints`). `description` is the author's.
+    #[serde(default)]
+    pub hint: Option<String>,
 }
 
 /// What the grader settles for one test from the exercise: its points,

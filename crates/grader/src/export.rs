@@ -63,6 +63,14 @@ pub fn gradescope(result: &GradeResult) -> String {
             error.kind.as_str(),
             error.message
         ));
+    } else if !result.hints.is_empty() {
+        // Gradescope shows the top-level output above the tests.
+        let hints: Vec<String> = result
+            .hints
+            .iter()
+            .map(|hint| format!("Hint: {hint}"))
+            .collect();
+        root["output"] = json!(hints.join("\n\n"));
     }
     serde_json::to_string_pretty(&root).expect("JSON values serialise")
 }

@@ -21,7 +21,7 @@
 //! In layers: a module uses only those before it in this list (no import
 //! circle): `units`, `fsread`, `channel`, `templates`, `spec` (the kinds'
 //! sections as data), `exercise` (exercise.yaml as data), `result`,
-//! `submission`, `mutant`, `report`, `ending`, `manifest`, `grade` (the
+//! `submission`, `mutant`, `report`, `ending`, `hints`, `manifest`, `grade` (the
 //! `Grader` and its jobs), `kind` (the trait), the kinds (`python`,
 //! `pytest`, `sql`, `api`), `dispatch` (`with_kind!`, `Grader::grade`),
 //! `package` (`Exercise::load`), `check`, `scaffold`, `junit`, `export`,
@@ -36,6 +36,7 @@ pub mod exercise;
 pub mod export;
 pub mod fsread;
 mod grade;
+pub mod hints;
 pub mod junit;
 mod kind;
 pub mod manifest;

@@ -407,6 +407,66 @@ fn validate_solutions(
             }
         }
     }
+    validate_hints(spec, problem);
+}
+
+/// Each hint: not empty, naming no hidden test (its file, or its own
+/// name: one with an `_`); mutants that fail the same tests share one
+/// hint (grading either shows both otherwise).
+fn validate_hints(spec: &ExerciseSpec, problem: &mut dyn FnMut(&str, String)) {
+    let hidden: Vec<&str> = spec
+        .tests
+        .iter()
+        .filter(|test| test.visibility == crate::exercise::Visibility::Hidden)
+        .map(|test| test.file.as_str())
+        .collect();
+    let hidden_names: BTreeSet<&str> = spec
+        .mutants
+        .iter()
+        .flat_map(|mutant| &mutant.fails)
+        .filter_map(|id| id.split_once("::"))
+        .filter(|(file, _)| hidden.contains(file))
+        .map(|(_, name)| name.split('[').next().unwrap_or(name))
+        // A test's own name (`test_first_fifteen`, `a_missing_name_is_422`),
+        // not a word any hint may use (an sql exercise's `query`).
+        .filter(|name| name.contains('_'))
+        .collect();
+    for (index, mutant) in spec.mutants.iter().enumerate() {
+        let Some(hint) = &mutant.hint else { continue };
+        let field = format!("mutants[{index}].hint");
+        if hint.trim().is_empty() {
+            problem(
+                &field,
+                "expected a sentence for the learner, found an empty one".to_owned(),
+            );
+        }
+        let named = hidden
+            .iter()
+            .copied()
+            .chain(hidden_names.iter().copied())
+            .find(|name| hint.contains(name));
+        if let Some(name) = named {
+            problem(
+                &field,
+                format!("names the hidden test `{name}`: a hint never shows a hidden test"),
+            );
+        }
+        let fails: BTreeSet<&String> = mutant.fails.iter().collect();
+        let twin = spec.mutants[..index].iter().find(|other| {
+            other.fails.iter().collect::<BTreeSet<_>>() == fails
+                && other.hint.as_ref().is_some_and(|other| other != hint)
+        });
+        if let Some(twin) = twin {
+            problem(
+                &field,
+                format!(
+                    "`{}` fails the same tests with another hint: a submission that fails them \
+                     cannot tell the two apart; give both one hint",
+                    twin.name
+                ),
+            );
+        }
+    }
 }
 
 fn check_solution_folder(
@@ -426,5 +486,52 @@ fn check_solution_folder(
         if !folder.join(name).is_file() {
             problem(label, format!("{label}/{name} does not exist"));
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn problems_of_hints(edit: impl Fn(&mut ExerciseSpec)) -> Vec<String> {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../exercises/python/fizzbuzz/exercise.yaml"),
+        )
+        .unwrap();
+        let mut spec = parse(&text).unwrap();
+        edit(&mut spec);
+        let mut problems = Vec::new();
+        validate_hints(&spec, &mut |field, message| {
+            problems.push(format!("{field}: {message}"));
+        });
+        problems
+    }
+
+    #[test]
+    fn the_bundled_hints_hold() {
+        assert_eq!(problems_of_hints(|_| {}), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_hint_never_names_a_hidden_test() {
+        let problems = problems_of_hints(|spec| {
+            spec.mutants[1].hint = Some("Look at what `test_first_fifteen` expects.".to_owned());
+        });
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("names the hidden test `test_first_fifteen`"));
+    }
+
+    #[test]
+    fn mutants_failing_the_same_tests_share_one_hint() {
+        let problems = problems_of_hints(|spec| {
+            let mut twin = spec.mutants[1].clone();
+            twin.name = "checks-five-first".to_owned();
+            twin.hint = Some("Another hint.".to_owned());
+            spec.mutants.push(twin);
+        });
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("`checks-three-first` fails the same tests"));
     }
 }

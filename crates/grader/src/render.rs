@@ -63,6 +63,19 @@ pub fn human(result: &GradeResult, color: bool) -> String {
         result.tests.len(),
         result.duration_ms as f64 / 1000.0,
     );
+    for hint in &result.hints {
+        let mut lines = hint.trim().lines();
+        if let Some(first) = lines.next() {
+            let _ = writeln!(
+                out,
+                "{} {first}",
+                paint.text("hint:", Style::new().yellow())
+            );
+        }
+        for line in lines {
+            let _ = writeln!(out, "      {line}");
+        }
+    }
     out
 }
 

@@ -29,6 +29,10 @@ pub struct GradeResult {
     /// The run's own stdout and stderr, outside any test: author view only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<Output>,
+    /// What the known mistakes this submission most likely makes say to
+    /// the learner (`crate::hints`); in every view.
+    #[serde(default)]
+    pub hints: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -271,6 +275,7 @@ impl GradeResult {
             view: View::Author,
             tests,
             log: Some(log),
+            hints: Vec::new(),
         }
     }
 
@@ -291,6 +296,7 @@ impl GradeResult {
             view: View::Author,
             tests: Vec::new(),
             log: None,
+            hints: Vec::new(),
         }
     }
 

@@ -232,6 +232,7 @@ fn grade_result() -> impl Strategy<Value = GradeResult> {
                 view: View::Author,
                 tests,
                 log: None,
+                hints: Vec::new(),
             };
             if learner {
                 result.for_view(View::Learner)

@@ -1,0 +1,164 @@
+//! Hints from known mistakes: an exercise's mutants describe the mistakes
+//! authors expect (`fails`, the tests each one fails), and a mutant may
+//! carry a `hint` for the learner. A graded submission that fails tests
+//! gets the hints of the mutants whose failing sets best match its own.
+//!
+//! The rule: for each mutant with a hint, the Jaccard similarity of its
+//! `fails` and the submission's failing tests (|both| / |either|); the
+//! hints of the mutants at the highest similarity, if it is at least
+//! [`MIN_MATCH`], each once. An exact match scores 1; a submission that
+//! fails much more than a mutant (a starter) or something else entirely
+//! gets none. A passing submission, and one whose grading stopped in an
+//! error, get none.
+
+use std::collections::BTreeSet;
+
+use crate::exercise::Exercise;
+use crate::result::{GradeResult, Status, TestStatus};
+
+/// The least similarity at which a mutant's hint is shown.
+pub const MIN_MATCH: f64 = 0.5;
+
+/// The tests a result did not pass: its top-level rows (a test with a
+/// failed case has failed; its cases are not tests a mutant declares).
+pub fn not_passed(result: &GradeResult) -> BTreeSet<&str> {
+    result
+        .tests
+        .iter()
+        .filter(|test| test.status != TestStatus::Passed && test.parent.is_none())
+        .map(|test| test.id.as_str())
+        .collect()
+}
+
+/// The hints `result` earns from `exercise`'s known mistakes, best first
+/// (the order of the mutants in exercise.yaml among equals).
+pub fn for_result(exercise: &Exercise, result: &GradeResult) -> Vec<String> {
+    if result.status != Status::Failed {
+        return Vec::new();
+    }
+    let failing = not_passed(result);
+    let scored: Vec<(f64, &str)> = exercise
+        .spec
+        .mutants
+        .iter()
+        .filter_map(|mutant| {
+            let hint = mutant.hint.as_deref()?;
+            let fails: BTreeSet<&str> = mutant.fails.iter().map(String::as_str).collect();
+            let both = fails.intersection(&failing).count();
+            let either = fails.union(&failing).count();
+            (either > 0).then(|| (both as f64 / either as f64, hint))
+        })
+        .collect();
+    let best = scored.iter().map(|(score, _)| *score).fold(0.0, f64::max);
+    if best < MIN_MATCH {
+        return Vec::new();
+    }
+    let mut hints: Vec<String> = Vec::new();
+    for (score, hint) in scored {
+        if score == best && !hints.iter().any(|kept| kept == hint) {
+            hints.push(hint.to_owned());
+        }
+    }
+    hints
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::exercise::{TestSettings, Visibility};
+    use crate::result::{Output, TestResult};
+
+    fn fizzbuzz() -> Exercise {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../exercises/python/fizzbuzz");
+        Exercise::load(&dir).unwrap()
+    }
+
+    /// A result in which exactly `failing` of the exercise's mutants'
+    /// tests (and one more test that passes) did not pass.
+    fn failing(ids: &[&str]) -> GradeResult {
+        let settings = TestSettings {
+            points: 1.0,
+            visibility: Visibility::Visible,
+            task: None,
+            tags: Vec::new(),
+        };
+        let mut tests: Vec<TestResult> = ids
+            .iter()
+            .map(|id| {
+                let (_, name) = id.split_once("::").unwrap();
+                TestResult::judged(
+                    (*id).to_owned(),
+                    name.to_owned(),
+                    settings.clone(),
+                    TestStatus::Failed,
+                    None,
+                    1,
+                )
+            })
+            .collect();
+        tests.push(TestResult::judged(
+            "test_fizzbuzz.py::test_returns_a_list".to_owned(),
+            "returns a list".to_owned(),
+            settings,
+            TestStatus::Passed,
+            None,
+            1,
+        ));
+        let mut result = GradeResult::graded(
+            "python/fizzbuzz",
+            std::time::Duration::ZERO,
+            tests,
+            Output {
+                text: String::new(),
+                truncated: false,
+            },
+        );
+        result.settle();
+        result
+    }
+
+    fn hint_of(exercise: &Exercise, mutant: &str) -> String {
+        let mutant = exercise.spec.mutants.iter().find(|m| m.name == mutant);
+        mutant.unwrap().hint.clone().unwrap()
+    }
+
+    #[test]
+    fn a_submission_failing_as_a_mutant_does_gets_its_hint() {
+        let exercise = fizzbuzz();
+        let fifteen = [
+            "test_fizzbuzz.py::test_single_value[fifteen-is-fizzbuzz]",
+            "test_fizzbuzz_hidden.py::test_first_fifteen",
+            "test_fizzbuzz_hidden.py::test_every_multiple_of_15_is_fizzbuzz",
+            "test_fizzbuzz_hidden.py::test_up_to_one_hundred[45]",
+        ];
+        assert_eq!(
+            for_result(&exercise, &failing(&fifteen)),
+            [hint_of(&exercise, "checks-three-first")]
+        );
+        // Close enough (3 of its 4, and one more): the same hint.
+        let mut more = fifteen[1..].to_vec();
+        more.push("test_fizzbuzz.py::test_numbers_are_strings");
+        assert_eq!(
+            for_result(&exercise, &failing(&more)),
+            [hint_of(&exercise, "checks-three-first")]
+        );
+    }
+
+    #[test]
+    fn a_submission_failing_much_else_or_passing_gets_none() {
+        let exercise = fizzbuzz();
+        // One of a mutant's tests among several others: below the match.
+        let scattered = [
+            "test_fizzbuzz_hidden.py::test_first_fifteen",
+            "test_fizzbuzz.py::test_numbers_are_strings",
+            "test_fizzbuzz.py::test_zero_gives_an_empty_list",
+        ];
+        assert!(for_result(&exercise, &failing(&scattered)).is_empty());
+        assert!(for_result(&exercise, &failing(&[])).is_empty());
+        let mut error = failing(&["test_fizzbuzz_hidden.py::test_first_fifteen"]);
+        error.status = Status::Error;
+        assert!(for_result(&exercise, &error).is_empty());
+    }
+}
