@@ -10,6 +10,10 @@
 //! fails much more than a mutant (a starter) or something else entirely
 //! gets none. A passing submission, and one whose grading stopped in an
 //! error, get none.
+//!
+//! In the pytest kind the known mistakes are the described bugs, and the
+//! learner writes the tests: a bug their tests miss shows its hint (what
+//! to try), once their tests pass on the correct implementation.
 
 use std::collections::BTreeSet;
 
@@ -30,11 +34,38 @@ pub fn not_passed(result: &GradeResult) -> BTreeSet<&str> {
         .collect()
 }
 
+/// The pytest kind: the hints of the bugs the learner's tests missed, in
+/// the exercise's order — once their tests all pass on the correct
+/// implementation (before that, every bug is missed for another reason).
+fn missed_bugs(bugs: &[crate::spec::pytest::BugSpec], result: &GradeResult) -> Vec<String> {
+    let own_tests_pass = result
+        .tests
+        .iter()
+        .filter(|test| !test.id.starts_with("bugs::"))
+        .all(|test| matches!(test.status, TestStatus::Passed | TestStatus::Skipped));
+    if !own_tests_pass {
+        return Vec::new();
+    }
+    bugs.iter()
+        .filter(|bug| {
+            let id = format!("bugs::{}", bug.name);
+            result
+                .tests
+                .iter()
+                .any(|test| test.id == id && test.status != TestStatus::Passed)
+        })
+        .filter_map(|bug| bug.hint.clone())
+        .collect()
+}
+
 /// The hints `result` earns from `exercise`'s known mistakes, best first
 /// (the order of the mutants in exercise.yaml among equals).
 pub fn for_result(exercise: &Exercise, result: &GradeResult) -> Vec<String> {
     if result.status != Status::Failed {
         return Vec::new();
+    }
+    if let Some(pytest) = &exercise.spec.pytest {
+        return missed_bugs(&pytest.bugs, result);
     }
     let failing = not_passed(result);
     let scored: Vec<(f64, &str)> = exercise
@@ -160,5 +191,69 @@ mod tests {
         let mut error = failing(&["test_fizzbuzz_hidden.py::test_first_fifteen"]);
         error.status = Status::Error;
         assert!(for_result(&exercise, &error).is_empty());
+    }
+
+    /// A pytest-kind result: the learner's test `A` (passed or not), and
+    /// each bug caught or missed.
+    fn slugify_result(own_passes: bool, missed: &[&str]) -> (Exercise, GradeResult) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../exercises/pytest/test-slugify");
+        let exercise = Exercise::load(&dir).unwrap();
+        let settings = TestSettings {
+            points: 1.0,
+            visibility: Visibility::Visible,
+            task: None,
+            tags: Vec::new(),
+        };
+        let row = |id: String, passed: bool| {
+            let status = if passed {
+                TestStatus::Passed
+            } else {
+                TestStatus::Failed
+            };
+            TestResult::judged(id.clone(), id, settings.clone(), status, None, 1)
+        };
+        let mut tests = vec![row("test_slugify.py::test_a".to_owned(), own_passes)];
+        for bug in &exercise.spec.pytest.as_ref().unwrap().bugs {
+            tests.push(row(
+                format!("bugs::{}", bug.name),
+                !missed.contains(&bug.name.as_str()),
+            ));
+        }
+        let mut result = GradeResult::graded(
+            "pytest/test-slugify",
+            std::time::Duration::ZERO,
+            tests,
+            Output {
+                text: String::new(),
+                truncated: false,
+            },
+        );
+        result.settle();
+        (exercise, result)
+    }
+
+    #[test]
+    fn a_bug_the_learners_tests_miss_shows_what_to_try() {
+        let (exercise, result) = slugify_result(true, &["drops-digits", "cut-one-short"]);
+        let bugs = &exercise.spec.pytest.as_ref().unwrap().bugs;
+        let hint = |name: &str| {
+            bugs.iter()
+                .find(|bug| bug.name == name)
+                .unwrap()
+                .hint
+                .clone()
+                .unwrap()
+        };
+        assert_eq!(
+            for_result(&exercise, &result),
+            [hint("drops-digits"), hint("cut-one-short")]
+        );
+        // Tests that fail on the correct implementation first: no hint.
+        let (exercise, result) = slugify_result(false, &["drops-digits"]);
+        assert!(for_result(&exercise, &result).is_empty());
+        // Every bug caught: passed, no hint.
+        let (exercise, result) = slugify_result(true, &[]);
+        assert!(for_result(&exercise, &result).is_empty());
     }
 }

@@ -122,6 +122,12 @@ fn validate_bugs(dir: &Path, pytest: &PytestSpec, problem: &mut dyn FnMut(&str, 
                 format!("`{}` is listed twice", bug.name),
             );
         }
+        if bug.hint.as_ref().is_some_and(|hint| hint.trim().is_empty()) {
+            problem(
+                &format!("{field}.hint"),
+                "expected a sentence for the learner, found an empty one".to_owned(),
+            );
+        }
         if bug.description.trim().is_empty() {
             problem(
                 &format!("{field}.description"),

@@ -34,6 +34,10 @@ pub struct BugSpec {
     /// Earned when a learner test catches it.
     #[serde(default = "one")]
     pub points: f64,
+    /// For the learner whose tests miss it: what to try, without the
+    /// implementation's code (`crate::hints`).
+    #[serde(default)]
+    pub hint: Option<String>,
 }
 
 fn one() -> f64 {
