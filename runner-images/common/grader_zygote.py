@@ -25,8 +25,9 @@ its next job on that connection, pipes of its own for the streams, the
 same way, with `"direct": true`, and the zygote connects again for the
 one after. For such a job the zygote makes the working directory, and
 once the job has ended it clears up after it (every process but init and
-itself killed; /work, /tmp and /dev/shm emptied) and answers
-`<status> <OOM kills before> <OOM kills after>`: what the exec's shell
+itself killed; /work, /tmp, /dev/shm and /dev/mqueue emptied) and answers
+`<status> <OOM kills before> <OOM kills after> <retire>`, where <retire>
+is `-` or what the container should be retired for, comma-separated: what the exec's shell
 does around an exec'd job (shared.rs), without runc, a shell and a client
 interpreter for every job.
 
@@ -37,15 +38,25 @@ killed with the rest of the job by shared.rs's cleanup, which spares this
 process by its name (`grader-zygote`) and its parent (the container's
 init). Being the container's main process, it lives as long as the
 container: a job that kills it stops the container, and shared.rs makes
-another for the next job. Nothing here is ever used for a learner's submission: those run in
-a container each, from a fresh `entry.py`.
+another for the next job.
+
+A learners' container (crates/grader-sandbox/src/forks.rs) runs this
+zygote too, with $GRADER_ZYGOTE_UIDS (`<first>:<count>`): then it stays
+root (with only SETUID and SETGID, which no job ever holds), listens for
+no exec'd job, takes jobs only from the grader's socket, and runs each
+under a uid of its own from that range, never used twice: the fork becomes
+the job's user before anything of the job's runs. After the job a fork
+that becomes the same user kills every process of it, removes its System V
+IPC objects, and empties /work, /tmp, /dev/shm and /dev/mqueue; then the
+zygote itself checks that nothing is left (processes, files, IPC objects)
+and answers with what the container should be retired for: a limit the
+job hit (processes, a full scratch folder) or anything left over.
 """
 
 import contextlib
 import json
 import os
 import select
-import shutil
 import signal
 import socket
 import sys
@@ -53,7 +64,6 @@ import time
 
 ADDRESS = "\0grader-zygote"
 GRADER_SOCKET = "grader.sock"
-SCRATCH = ("/work", "/tmp", "/dev/shm")
 HARNESS = os.path.dirname(os.path.abspath(__file__))
 ENTRY = os.path.join(HARNESS, "entry.py")
 REQUEST_CAP = 1 << 20
@@ -107,8 +117,9 @@ def receive(connection):
     return request, fds
 
 
-def run_job(request, fds):
-    """The fork's side: entry.py on the job's streams; never returns."""
+def run_job(request, fds, uid=None):
+    """The fork's side: entry.py on the job's streams, as user `uid` if
+    given; never returns."""
     import grader_fork
 
     grader_fork.ENABLED = True
@@ -118,6 +129,12 @@ def run_job(request, fds):
     # that does not let it is left as it is.
     with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adj:
         adj.write("500")
+    if uid is not None:
+        # After the score: a process that changed its user is no longer
+        # dumpable, and its /proc files are root's.
+        import grader_leftovers
+
+        grader_leftovers.become(uid)
     grader_fork.become(
         flags={"-I"},
         script=ENTRY,
@@ -147,6 +164,8 @@ def oom_kills():
 def clear():
     """Kills every process but init and this one, and empties the scratch
     folders, as shared.rs's CLEAR does after an exec'd job."""
+    import grader_leftovers
+
     me = os.getpid()
     for _ in range(20):
         others = [int(name) for name in os.listdir("/proc") if name.isdigit() and int(name) not in (1, me)]
@@ -156,35 +175,21 @@ def clear():
             with contextlib.suppress(OSError):  # it ended since the listing
                 os.kill(pid, signal.SIGKILL)
         time.sleep(0.002)
-    for folder in SCRATCH:
-        try:
-            entries = os.listdir(folder)
-        except OSError:  # noqa: S112 - a scratch folder this container lacks
-            continue
-        for name in entries:
-            path = os.path.join(folder, name)
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
-                if os.path.lexists(path):
-                    # A folder the job took its own rights from.
-                    loosen(path)
-                    shutil.rmtree(path, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):  # gone already
-                    os.unlink(path)
+    for folder in grader_leftovers.SCRATCH:
+        grader_leftovers.empty(folder)
 
 
-def loosen(folder):
-    """Gives the job's user back every right on `folder` and the folders
-    in it, so that they can be removed."""
-    try:
-        os.chmod(folder, 0o700)
-        entries = list(os.scandir(folder))
-    except OSError:
-        return
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            loosen(entry.path)
+def job_uids():
+    """The uids a learners' zygote gives its jobs ($GRADER_ZYGOTE_UIDS,
+    `<first>:<count>`), or None for an author's zygote."""
+    spec = os.environ.get("GRADER_ZYGOTE_UIDS")
+    if not spec:
+        return None
+    first, _, count = spec.partition(":")
+    first, count = int(first), int(count)
+    if first < 1000 or count < 1:
+        raise SystemExit("grader-zygote: GRADER_ZYGOTE_UIDS must be <first>:<count>, first >= 1000")
+    return range(first, first + count)
 
 
 def listen(address):
@@ -211,27 +216,39 @@ def reach_grader():
         return None
 
 
-def serve():
+def serve(uids=None):
+    """Serves jobs until the container stops; with `uids`, a learners'
+    zygote (see the module's documentation)."""
     import gc
 
     # Listening first: a job that comes while the imports go on waits in
-    # the backlog.
-    listener = listen(ADDRESS)
+    # the backlog. A learners' zygote, root, takes no exec'd job: only the
+    # grader's.
+    listener = listen(ADDRESS) if uids is None else None
     grader = reach_grader()
+    if uids is not None and grader is None:
+        raise SystemExit("grader-zygote: a learners' zygote needs the grader's socket")
     container_env = {
-        name: value for name, value in os.environ.items() if name != "GRADER_ZYGOTE_DIR"
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("GRADER_ZYGOTE_DIR", "GRADER_ZYGOTE_UIDS")
     }
     base = list(sys.path)
     sys.path.insert(0, HARNESS)
     import grader_fork
+    import grader_leftovers
 
     grader_fork.BASE_PATH = base
     grader_fork.set_name("grader-zygote")
     preload(os.environ.get("GRADER_PRELOAD"))
     # What was imported stays put: no collection in a fork writes to it.
     gc.freeze()
+    used = set()
     while True:
-        ready, _, _ = select.select([listener] + ([grader] if grader else []), [], [])
+        waiting = [each for each in (listener, grader) if each is not None]
+        if not waiting:
+            raise SystemExit("grader-zygote: the grader's socket is gone")
+        ready, _, _ = select.select(waiting, [], [])
         if ready[0] is listener:
             connection, _ = listener.accept()
         else:
@@ -245,29 +262,48 @@ def serve():
                 continue
             # Only the grader's own socket may ask for the clearing.
             owned = ready[0] is not listener and request.get("direct") is True
+            uid = request.get("uid") if uids is not None else None
+            if uids is not None and (type(uid) is not int or uid not in uids or uid in used):
+                for fd in fds:
+                    os.close(fd)
+                sys.stderr.write("grader-zygote: a job's uid was refused: %r\n" % (uid,))
+                with contextlib.suppress(OSError):
+                    connection.sendall(b"refused\n")
+                continue
+            used.add(uid)
             if owned:
                 # What an exec would get: the container's environment
                 # under the job's own.
                 request["env"] = dict(container_env, **request["env"])
                 before = oom_kills()
-                # If it cannot be made, the fork says so, failing to enter it.
-                with contextlib.suppress(OSError):
-                    os.makedirs(request["cwd"], exist_ok=True)
+                pids_before = grader_leftovers.pids_refused()
+                if uid is None:
+                    # If it cannot be made, the fork says so, failing to enter it.
+                    with contextlib.suppress(OSError):
+                        os.makedirs(request["cwd"], exist_ok=True)
             pid = os.fork()
             if pid == 0:
-                listener.close()
+                if listener is not None:
+                    listener.close()
                 if grader is not None:
                     grader.close()
                 connection.close()
-                run_job(request, fds)
+                run_job(request, fds, uid)
             for fd in fds:
                 os.close(fd)
             _, status = os.waitpid(pid, 0)
             code = os.waitstatus_to_exitcode(status)
             reply = b"%d" % (128 - code if code < 0 else code)
             if owned:
-                clear()
-                reply += b" %d %d" % (before, oom_kills())
+                retire = grader_leftovers.limits_hit(pids_before)
+                if uid is None:
+                    clear()
+                else:
+                    if grader_leftovers.clear_user(uid):
+                        retire += grader_leftovers.leftovers({1, os.getpid()})
+                    else:
+                        retire.append("clearing")
+                reply += b" %d %d %s" % (before, oom_kills(), ",".join(retire).encode() or b"-")
             # A job that was stopped took its client with it: no one to tell.
             with contextlib.suppress(OSError):
                 connection.sendall(reply + b"\n")
@@ -316,11 +352,15 @@ if __name__ == "__main__":
         job()
     else:
         # The container's first process, root until now (grader_user.py).
-        # The harness's folder leaves sys.path again: forks start from this
+        # An author's zygote becomes the job's user; a learners' stays
+        # root, and each of its forks becomes a user of its own. The
+        # harness's folder leaves sys.path again: forks start from this
         # process's, as a fresh interpreter would have it.
         sys.path.insert(0, HARNESS)
         import grader_user
 
         sys.path.pop(0)
-        grader_user.drop()
-        serve()
+        learners = job_uids()
+        if learners is None:
+            grader_user.drop()
+        serve(learners)

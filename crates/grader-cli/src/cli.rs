@@ -87,6 +87,13 @@ pub struct WorkerArgs {
     pub node: NodeArgs,
 }
 
+/// How learners' jobs are kept apart (`--isolation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Isolation {
+    Fork,
+    Container,
+}
+
 /// What every node of the service has: a database, exercises, workers.
 #[derive(Debug, Args)]
 pub struct NodeArgs {
@@ -106,6 +113,13 @@ pub struct NodeArgs {
     /// submission skips the container's start (0 turns this off).
     #[arg(long, env = "GRADER_WARM", default_value_t = 1)]
     pub warm: usize,
+    /// How learners' jobs are kept apart: `fork` runs each in a
+    /// long-lived container, forked from a process that imported what its
+    /// kind needs, as a user of its own, and clears everything of it
+    /// before the next (needs the engine on this machine); `container`
+    /// gives each a container of its own, created and removed.
+    #[arg(long, env = "GRADER_ISOLATION", value_enum, default_value_t = Isolation::Fork)]
+    pub isolation: Isolation,
     /// How long a claimed submission stays this node's without a
     /// heartbeat (renewed every third of it while grading): if the node
     /// dies, its submissions are queued again this long after, by any

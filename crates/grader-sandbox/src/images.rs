@@ -49,8 +49,14 @@ const EXCLUDED: &[&str] = &[
 const CUSTOMIZE: &[&str] = &[
     r#"rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/cache/debconf/*-old "$1"/var/log/*"#,
     r#"mkdir -p "$1"/opt/grader "$1"/work"#,
+    // The scratch tmpfs mounted there takes this folder's mode (spec.rs):
+    // open to every job's user, each entry its maker's, as /tmp.
+    r#"chmod 1777 "$1"/work"#,
     r#"echo 'grader:x:1000:1000:grader:/work:/usr/sbin/nologin' >> "$1"/etc/passwd"#,
     r#"echo 'grader:x:1000:' >> "$1"/etc/group"#,
+    // The users learners' jobs run as, one each (spec::POOL_FIRST_UID,
+    // spec::POOL_UIDS): PostgreSQL will not start as a uid without a name.
+    r#"for uid in $(seq 20000 21023); do echo "job$uid:x:$uid:$uid:grader job:/work:/usr/sbin/nologin" >> "$1"/etc/passwd; echo "job$uid:x:$uid:" >> "$1"/etc/group; done"#,
 ];
 
 /// One runner image's recipe.
@@ -500,6 +506,17 @@ async fn follow(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The users the images name are the ones learners' jobs run as.
+    #[test]
+    fn the_images_name_every_uid_of_the_pool() {
+        use crate::spec::{POOL_FIRST_UID, POOL_UIDS};
+        let range = format!("$(seq {POOL_FIRST_UID} {})", POOL_FIRST_UID + POOL_UIDS - 1);
+        assert!(
+            CUSTOMIZE.iter().any(|step| step.contains(&range)),
+            "no step adds the users {range}"
+        );
+    }
 
     /// A recipe `demo` beside `common/` and `build/`, in a temporary folder.
     fn recipes() -> tempfile::TempDir {

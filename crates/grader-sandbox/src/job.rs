@@ -101,11 +101,14 @@ pub trait Runner: Send + Sync {
     ) -> impl Future<Output = Result<Session, SandboxError>> + Send;
 }
 
-/// A [`Runner`] that gives every job a container of its own, created for
-/// it and removed after it: the only kind a learner's submission may run
-/// on (the service asks for it). [`DockerSandbox`](crate::DockerSandbox)
-/// and [`WarmPool`](crate::WarmPool) are; [`SharedRunner`](crate::SharedRunner),
-/// which runs an author's jobs one after another in one container, is not:
+/// A [`Runner`] that keeps every learner's job apart from every other:
+/// the only kind a learner's submission may run on (the service asks for
+/// it). [`DockerSandbox`](crate::DockerSandbox) and
+/// [`WarmPool`](crate::WarmPool) give each job a container of its own;
+/// [`ForkPool`](crate::ForkPool) forks each in a long-lived container as a
+/// user of its own and clears everything of it after. [`SharedRunner`](crate::SharedRunner),
+/// which runs an author's jobs one after another in one container as one
+/// user, is not:
 ///
 /// ```compile_fail
 /// fn for_learners(_: &impl grader_sandbox::Isolated) {}
@@ -116,8 +119,13 @@ pub trait Runner: Send + Sync {
 ///
 /// ```
 /// fn for_learners(_: &impl grader_sandbox::Isolated) {}
-/// fn pooled(runner: &grader_sandbox::WarmPool, sandbox: &grader_sandbox::DockerSandbox) {
+/// fn pooled(
+///     runner: &grader_sandbox::WarmPool,
+///     forks: &grader_sandbox::ForkPool,
+///     sandbox: &grader_sandbox::DockerSandbox,
+/// ) {
 ///     for_learners(runner);
+///     for_learners(forks);
 ///     for_learners(sandbox);
 /// }
 /// ```

@@ -14,6 +14,7 @@ pub mod archive;
 mod capture;
 pub mod docker;
 mod error;
+mod forks;
 mod guard;
 pub mod images;
 mod job;
@@ -25,9 +26,10 @@ pub use archive::{Archive, ArchiveError};
 pub use capture::Captured;
 pub use docker::{DockerSandbox, Prepared};
 pub use error::SandboxError;
+pub use forks::{ForkPool, JOBS_PER_CONTAINER, Learners};
 pub use job::{Ending, Isolated, Job, Limits, Outcome, Runner, Session};
 pub use pool::WarmPool;
-pub use shared::SharedRunner;
+pub use shared::{SharedRunner, engine_is_local};
 
 /// Label carried by every container this crate creates; the sweep finds
 /// leftovers by it.

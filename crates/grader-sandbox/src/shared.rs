@@ -50,6 +50,7 @@
 use std::collections::HashMap;
 use std::io::IoSlice;
 use std::mem::MaybeUninit;
+use std::ops::Range;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
@@ -193,7 +194,7 @@ impl SharedRunner {
         }
         if slot.is_none() {
             let direct = !self.execs_only && !self.socket_failed.load(Ordering::Relaxed);
-            *slot = Some(self.sandbox.shared(job, direct).await?);
+            *slot = Some(self.sandbox.shared(job, direct, None).await?);
         }
         Ok(slot)
     }
@@ -231,9 +232,9 @@ impl Runner for SharedRunner {
 
 /// A started container whose main process is the zygote.
 #[derive(Debug)]
-struct SharedContainer {
+pub(crate) struct SharedContainer {
     docker: Docker,
-    guard: ContainerGuard,
+    pub(crate) guard: ContainerGuard,
     image: String,
     limits: Limits,
     env: Vec<(String, String)>,
@@ -242,6 +243,8 @@ struct SharedContainer {
     stopped: AtomicBool,
     /// The grader's own way to the zygote, if the engine is on this machine.
     direct: Option<Direct>,
+    /// A learners' container's uids, one a job, in order.
+    users: Option<Range<u32>>,
 }
 
 /// A folder of the grader's, bound read-only into a shared container,
@@ -260,6 +263,9 @@ struct Direct {
     zygote: AtomicI32,
     /// Cleared when it did not come: jobs are exec'd from then on.
     usable: AtomicBool,
+    /// The zygote's connection for the next job, taken off the socket's
+    /// backlog by [`Direct::drain`].
+    pending: std::sync::Mutex<Option<UnixStream>>,
 }
 
 impl Direct {
@@ -268,9 +274,7 @@ impl Direct {
     /// enter, holding the one the container gets, with the grader's socket
     /// in it, which the container's user may connect to and nothing more.
     fn new() -> Option<Direct> {
-        let local = std::env::var("DOCKER_HOST")
-            .map_or(true, |host| host.is_empty() || host.starts_with("unix://"));
-        if !local {
+        if !engine_is_local() {
             return None;
         }
         let made = || -> std::io::Result<Direct> {
@@ -289,6 +293,7 @@ impl Direct {
                 listener,
                 zygote: AtomicI32::new(0),
                 usable: AtomicBool::new(true),
+                pending: std::sync::Mutex::new(None),
             })
         };
         made()
@@ -315,6 +320,9 @@ impl Direct {
     async fn connect(&self) -> Option<UnixStream> {
         if !self.usable.load(Ordering::Relaxed) {
             return None;
+        }
+        if let Some(stream) = self.take_pending() {
+            return Some(stream);
         }
         let zygote = self.zygote.load(Ordering::Relaxed);
         let patience = if zygote == 0 {
@@ -363,14 +371,70 @@ impl Direct {
     }
 }
 
+impl Direct {
+    fn take_pending(&self) -> Option<UnixStream> {
+        self.pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
+
+    /// Takes every connection waiting on the grader's socket once a job
+    /// has ended: the zygote's (it comes back as soon as it takes a job,
+    /// before the job starts) is kept for the next job; any other
+    /// process's is dropped. Whether there was any other: then a job
+    /// reached the grader's socket.
+    fn drain(&self) -> bool {
+        use futures_util::FutureExt;
+        let zygote = self.zygote.load(Ordering::Relaxed);
+        let mut intruded = false;
+        while let Some(accepted) = self.listener.accept().now_or_never() {
+            let Ok((stream, _)) = accepted else { break };
+            let pid = stream.peer_cred().ok().and_then(|cred| cred.pid());
+            let kept = pid == Some(zygote)
+                && stream
+                    .into_std()
+                    .and_then(|stream| {
+                        stream.set_nonblocking(false)?;
+                        *self
+                            .pending
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(stream);
+                        Ok(())
+                    })
+                    .is_ok();
+            if !kept {
+                tracing::warn!(?pid, zygote, "a job connected to the grader's socket");
+                intruded = true;
+            }
+        }
+        intruded
+    }
+}
+
 impl DockerSandbox {
     /// Creates and starts a container to run several jobs like `job`,
     /// reached without an exec if `direct` and the engine is local.
-    async fn shared(&self, job: &Job, direct: bool) -> Result<SharedContainer, SandboxError> {
+    /// With `users`, a learners' container ([`crate::ForkPool`]): it
+    /// must be reached directly, and runs each job as a uid of that range.
+    pub(crate) async fn shared(
+        &self,
+        job: &Job,
+        direct: bool,
+        users: Option<Range<u32>>,
+    ) -> Result<SharedContainer, SandboxError> {
         let direct = if direct { Direct::new() } else { None };
+        if users.is_some() && direct.is_none() {
+            return Err(SandboxError::Other {
+                message: "a learners' container needs the engine on this machine (DOCKER_HOST \
+                          a unix socket): use --isolation container"
+                    .to_owned(),
+            });
+        }
         let socket = direct.as_ref().map(Direct::shared);
         let start = spec::Start::Zygote {
             socket: socket.as_deref(),
+            users: users.clone(),
         };
         let body = spec::hardened_container(job, self.owner(), start);
         let docker = self.docker().clone();
@@ -396,6 +460,7 @@ impl DockerSandbox {
             runs: AtomicU64::new(0),
             stopped: AtomicBool::new(false),
             direct,
+            users,
         })
     }
 }
@@ -404,7 +469,7 @@ impl SharedContainer {
     /// Whether `job` may run here: the same image, environment and the
     /// limits the container enforces (the wall clock and the output caps
     /// are each job's own, kept by the watcher).
-    fn serves(&self, job: &Job) -> bool {
+    pub(crate) fn serves(&self, job: &Job) -> bool {
         let enforced = |limits: &Limits| Limits {
             wall_time: Duration::ZERO,
             output: 0,
@@ -431,9 +496,8 @@ impl SharedContainer {
         if let Some(direct) = &self.direct
             && let Some(connection) = direct.connect().await
         {
-            return self
-                .exec_direct(connection, job, &workdir, env, tar, talk)
-                .await;
+            let request = handover(&env, &workdir, None);
+            return self.exec_direct(connection, job, request, tar, talk).await;
         }
         let script = RUN.replace("CLEAR", CLEAR);
         let (exec, output, input) = self
@@ -481,6 +545,61 @@ impl SharedContainer {
         Ok(watched.into_outcome(ending))
     }
 
+    /// The zygote's connection for a learner's job; None if the zygote
+    /// cannot be reached (the container is to be retired, and the job run
+    /// elsewhere: it has not started).
+    pub(crate) async fn learner_connection(&self) -> Option<UnixStream> {
+        let connection = self.direct.as_ref()?.connect().await;
+        if connection.is_none() {
+            self.stopped.store(true, Ordering::Relaxed);
+        }
+        connection
+    }
+
+    /// Runs a learner's job on `connection` (from
+    /// [`SharedContainer::learner_connection`]) as the next uid of the
+    /// container's range, in `/work`, as in a container of its own.
+    pub(crate) async fn run_learner(
+        &self,
+        connection: UnixStream,
+        job: &Job,
+        tar: Vec<u8>,
+        talk: Option<Talk>,
+    ) -> Result<Outcome, SandboxError> {
+        let users = self.users.clone().expect("a learners' container");
+        let run = self.runs.fetch_add(1, Ordering::Relaxed);
+        let uid = u32::try_from(run)
+            .ok()
+            .and_then(|run| users.start.checked_add(run))
+            .filter(|uid| users.contains(uid));
+        let Some(uid) = uid else {
+            self.stopped.store(true, Ordering::Relaxed);
+            return Err(SandboxError::Other {
+                message: format!("container {} has no uid left for a job", self.guard.id()),
+            });
+        };
+        let request = handover(&spec::job_env(job), WORKDIR, Some(uid));
+        let outcome = self.exec_direct(connection, job, request, tar, talk).await;
+        let direct = self
+            .direct
+            .as_ref()
+            .expect("a learners' container is reached directly");
+        if direct.drain() {
+            self.stopped.store(true, Ordering::Relaxed);
+        }
+        outcome
+    }
+
+    /// Whether the container may take another learner's job: it is still
+    /// up, nothing called for its retirement, and it has a uid left.
+    pub(crate) fn reusable(&self) -> bool {
+        let left = self
+            .users
+            .as_ref()
+            .is_some_and(|users| self.runs.load(Ordering::Relaxed) < users.len() as u64);
+        left && !self.stopped.load(Ordering::Relaxed)
+    }
+
     /// Runs the job through the zygote's socket in the grader's folder:
     /// its streams are pipes of the grader's, and the zygote's answer
     /// after its cleanup is the job's status and OOM count.
@@ -488,8 +607,7 @@ impl SharedContainer {
         &self,
         connection: UnixStream,
         job: &Job,
-        workdir: &str,
-        env: Vec<String>,
+        request: serde_json::Value,
         tar: Vec<u8>,
         talk: Option<Talk>,
     ) -> Result<Outcome, SandboxError> {
@@ -499,11 +617,6 @@ impl SharedContainer {
                 message: format!("could not {action} container {container}'s zygote: {error}"),
             }
         };
-        let env: HashMap<&str, &str> = env
-            .iter()
-            .filter_map(|entry| entry.split_once('='))
-            .collect();
-        let request = serde_json::json!({"env": env, "cwd": workdir, "direct": true});
         let (stdin_read, stdin_write) = pipe_pair().map_err(failed("make pipes for"))?;
         let (stdout_read, stdout_write) = pipe_pair().map_err(failed("make pipes for"))?;
         let (stderr_read, stderr_write) = pipe_pair().map_err(failed("make pipes for"))?;
@@ -525,16 +638,41 @@ impl SharedContainer {
         );
         let watched = pump(output, Box::pin(input), tar, &job.limits, talk, None).await?;
         let ending = match watched.killed {
+            // A learner's job stopped by the watcher may leave processes
+            // of its own user, which only removing the container stops.
+            Some(ending) if self.users.is_some() => {
+                self.stopped.store(true, Ordering::Relaxed);
+                ending
+            }
             Some(ending) => {
                 self.clear().await;
                 ending
             }
             None => match answer(connection).await {
-                Some(answer) if answer.oom_kills_after > answer.oom_kills_before => {
-                    Ending::OutOfMemory
+                Err(Refused) => {
+                    self.stopped.store(true, Ordering::Relaxed);
+                    return Err(SandboxError::Other {
+                        message: format!(
+                            "container {}'s zygote refused a job's uid",
+                            self.guard.id()
+                        ),
+                    });
                 }
-                Some(answer) => Ending::Exited { code: answer.code },
-                None => {
+                Ok(Some(answer)) => {
+                    if let Some(reasons) = &answer.retire {
+                        tracing::debug!(container = %self.guard.id(), %reasons, "a container to retire");
+                        self.stopped
+                            .fetch_or(self.users.is_some(), Ordering::Relaxed);
+                    }
+                    if answer.oom_kills_after > answer.oom_kills_before {
+                        self.stopped
+                            .fetch_or(self.users.is_some(), Ordering::Relaxed);
+                        Ending::OutOfMemory
+                    } else {
+                        Ending::Exited { code: answer.code }
+                    }
+                }
+                Ok(None) => {
                     // The job took the zygote, the container's main
                     // process, with it: the container stopped, as its own
                     // would have.
@@ -616,6 +754,12 @@ impl SharedContainer {
     }
 }
 
+/// Whether the engine runs on this machine (`DOCKER_HOST` unset or a unix
+/// socket): only then can a container reach a socket of the grader's.
+pub fn engine_is_local() -> bool {
+    std::env::var("DOCKER_HOST").map_or(true, |host| host.is_empty() || host.starts_with("unix://"))
+}
+
 /// A pipe: its read end, its write end, both closed on exec.
 fn pipe_pair() -> std::io::Result<(OwnedFd, OwnedFd)> {
     Ok(rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?)
@@ -663,25 +807,42 @@ fn merged_output(stdout: pipe::Receiver, stderr: pipe::Receiver) -> OutputStream
 }
 
 /// What the zygote answers after a job it was handed directly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Answer {
     code: i64,
     oom_kills_before: u64,
     oom_kills_after: u64,
+    /// What the container should be retired for (a limit the job hit,
+    /// something it left), if anything: comma-separated.
+    retire: Option<String>,
 }
+
+/// The zygote refused the job (a learners' zygote, a uid out of its range
+/// or used before): the grader's own mistake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Refused;
 
 /// Reads the zygote's answer on `connection`: None if none came (the
 /// zygote is gone) within [`ANSWER_WAIT`].
-async fn answer(connection: UnixStream) -> Option<Answer> {
-    connection.set_nonblocking(true).ok()?;
-    let mut connection = tokio::net::UnixStream::from_std(connection).ok()?.take(256);
-    let mut said = Vec::new();
-    let read = connection.read_to_end(&mut said);
-    tokio::time::timeout(ANSWER_WAIT, read).await.ok()?.ok()?;
-    parse_answer(&said)
+async fn answer(connection: UnixStream) -> Result<Option<Answer>, Refused> {
+    let read = async {
+        connection.set_nonblocking(true).ok()?;
+        let mut connection = tokio::net::UnixStream::from_std(connection)
+            .ok()?
+            .take(4096);
+        let mut said = Vec::new();
+        let read = connection.read_to_end(&mut said);
+        tokio::time::timeout(ANSWER_WAIT, read).await.ok()?.ok()?;
+        Some(said)
+    };
+    match read.await {
+        Some(said) if said == b"refused\n" => Err(Refused),
+        Some(said) => Ok(parse_answer(&said)),
+        None => Ok(None),
+    }
 }
 
-/// `<status> <OOM kills before> <OOM kills after>\n`.
+/// `<status> <OOM kills before> <OOM kills after> <retire or ->\n`.
 fn parse_answer(said: &[u8]) -> Option<Answer> {
     let said = std::str::from_utf8(said).ok()?;
     let mut fields = said.split_whitespace();
@@ -689,8 +850,26 @@ fn parse_answer(said: &[u8]) -> Option<Answer> {
         code: fields.next()?.parse().ok()?,
         oom_kills_before: fields.next()?.parse().ok()?,
         oom_kills_after: fields.next()?.parse().ok()?,
+        retire: match fields.next()? {
+            "-" => None,
+            reasons => Some(reasons.to_owned()),
+        },
     };
     fields.next().is_none().then_some(answer)
+}
+
+/// The request that hands a job to the zygote directly: its environment,
+/// working directory and, in a learners' container, its uid.
+fn handover(env: &[String], workdir: &str, uid: Option<u32>) -> serde_json::Value {
+    let env: HashMap<&str, &str> = env
+        .iter()
+        .filter_map(|entry| entry.split_once('='))
+        .collect();
+    let mut request = serde_json::json!({"env": env, "cwd": workdir, "direct": true});
+    if let Some(uid) = uid {
+        request["uid"] = uid.into();
+    }
+    request
 }
 
 /// What the job's shell reported after the job.
@@ -731,17 +910,23 @@ mod tests {
     #[test]
     fn the_zygotes_answer_is_read_whole_or_not_at_all() {
         assert_eq!(
-            parse_answer(b"3 0 1\n"),
+            parse_answer(b"3 0 1 -\n"),
             Some(Answer {
                 code: 3,
                 oom_kills_before: 0,
-                oom_kills_after: 1
+                oom_kills_after: 1,
+                retire: None,
             })
+        );
+        assert_eq!(
+            parse_answer(b"0 0 0 pids,files\n").and_then(|answer| answer.retire),
+            Some("pids,files".to_owned())
         );
         assert_eq!(parse_answer(b""), None);
         assert_eq!(parse_answer(b"3\n"), None);
-        assert_eq!(parse_answer(b"3 0 1 9\n"), None);
-        assert_eq!(parse_answer(b"x 0 1\n"), None);
+        assert_eq!(parse_answer(b"3 0 1\n"), None);
+        assert_eq!(parse_answer(b"3 0 1 - 9\n"), None);
+        assert_eq!(parse_answer(b"x 0 1 -\n"), None);
     }
 
     #[test]

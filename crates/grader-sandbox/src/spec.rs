@@ -20,7 +20,8 @@ pub const JOB_USER: &str = "1000:1000";
 pub const CONTAINER_USER: &str = "0:0";
 /// Capabilities the container's first process holds until it drops them.
 pub const CONTAINER_CAPABILITIES: &[&str] = &["SETUID", "SETGID"];
-/// The job's working directory, a tmpfs the job user owns.
+/// The job's working directory, a tmpfs the job user owns (root, with the
+/// sticky bit, in a learners' container).
 pub const WORKDIR: &str = "/work";
 /// The command every container starts with: it waits for the job on stdin.
 pub const ENTRY: &[&str] = &["/usr/bin/python3", "-I", "/opt/grader/entry.py"];
@@ -71,17 +72,29 @@ pub(crate) fn nonce() -> String {
 pub const ZYGOTE: &[&str] = &["/usr/bin/python3", "-I", "/opt/grader/grader_zygote.py"];
 /// Where a shared container sees the grader's socket folder.
 pub const DIRECT_DIR: &str = "/run/grader-zygote";
+/// The first of the uids learners' jobs run as, one each
+/// ([`crate::ForkPool`]); the runner images' `/etc/passwd` names every one
+/// (`job<uid>`, `images.rs`).
+pub const POOL_FIRST_UID: u32 = 20000;
+/// How many uids there are from [`POOL_FIRST_UID`] on.
+pub const POOL_UIDS: u32 = 1024;
 
 /// What a container runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Start<'a> {
     /// One job, read from stdin ([`ENTRY`]).
     Job,
     /// The zygote, for several jobs one after another
     /// ([`crate::SharedRunner`]): no stdin. With `socket`, the grader's
     /// folder where the zygote connects, mounted read-only at
-    /// [`DIRECT_DIR`]: the one host path a container may see.
-    Zygote { socket: Option<&'a std::path::Path> },
+    /// [`DIRECT_DIR`]: the one host path a container may see. With
+    /// `users`, a learners' zygote ([`crate::ForkPool`]): it stays root
+    /// and runs each job as a uid of its own from that range; the scratch
+    /// folders are root's, open to all with the sticky bit, as `/tmp` is.
+    Zygote {
+        socket: Option<&'a std::path::Path>,
+        users: Option<std::ops::Range<u32>>,
+    },
 }
 
 /// Builds the container spec for `job`: no network, read-only root, an init
@@ -89,8 +102,12 @@ pub enum Start<'a> {
 /// limits, no logs kept by the engine; stdin open for the job's files
 /// ([`Start::Job`]), or the zygote and its socket folder ([`Start::Zygote`]).
 pub fn hardened_container(job: &Job, owner: &Owner, start: Start<'_>) -> ContainerCreateBody {
-    let mut body = hardened(job, owner);
-    if let Start::Zygote { socket } = start {
+    let scratch_owner = match &start {
+        Start::Zygote { users: Some(_), .. } => ScratchOwner::Root,
+        _ => ScratchOwner::JobUser,
+    };
+    let mut body = hardened(job, owner, scratch_owner);
+    if let Start::Zygote { socket, users } = start {
         body.cmd = Some(ZYGOTE.iter().map(|arg| (*arg).to_owned()).collect());
         body.attach_stdin = Some(false);
         body.attach_stdout = Some(false);
@@ -104,26 +121,49 @@ pub fn hardened_container(job: &Job, owner: &Owner, start: Start<'_>) -> Contain
                 .get_or_insert_with(Vec::new)
                 .push(format!("GRADER_ZYGOTE_DIR={DIRECT_DIR}"));
         }
+        if let Some(users) = users {
+            body.env.get_or_insert_with(Vec::new).push(format!(
+                "GRADER_ZYGOTE_UIDS={}:{}",
+                users.start,
+                users.len()
+            ));
+        }
     }
     body
 }
 
+/// Who owns the scratch folders (`/work`, `/tmp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScratchOwner {
+    /// The job's user, the only one: `/work` is its alone.
+    JobUser,
+    /// Root: every job's user makes its files there, and removes them
+    /// after (a learners' container).
+    Root,
+}
+
 /// What every container shares, whatever it runs.
-fn hardened(job: &Job, owner: &Owner) -> ContainerCreateBody {
+fn hardened(job: &Job, owner: &Owner, scratch_owner: ScratchOwner) -> ContainerCreateBody {
     let limits = &job.limits;
     let env = job_env(job);
 
+    let owner_option = match scratch_owner {
+        ScratchOwner::JobUser => "uid=1000,gid=1000",
+        ScratchOwner::Root => "uid=0,gid=0",
+    };
+    // The engine gives a tmpfs the mode of the image's folder beneath it,
+    // whatever `mode=` says: the images make both 1777 (images.rs).
     let tmpfs = HashMap::from([
         (
             WORKDIR.to_owned(),
             format!(
-                "rw,nosuid,nodev,noexec,size={},uid=1000,gid=1000,mode=0700",
+                "rw,nosuid,nodev,noexec,size={},{owner_option},mode=1777",
                 limits.scratch
             ),
         ),
         (
             "/tmp".to_owned(),
-            format!("rw,nosuid,nodev,noexec,size={TMP_SIZE},uid=1000,gid=1000,mode=1777"),
+            format!("rw,nosuid,nodev,noexec,size={TMP_SIZE},{owner_option},mode=1777"),
         ),
     ]);
 
@@ -205,7 +245,17 @@ mod tests {
 
     #[test]
     fn the_spec_never_mounts_host_paths_or_grants_privileges() {
-        for start in [Start::Job, Start::Zygote { socket: None }] {
+        for start in [
+            Start::Job,
+            Start::Zygote {
+                socket: None,
+                users: None,
+            },
+            Start::Zygote {
+                socket: None,
+                users: Some(POOL_FIRST_UID..POOL_FIRST_UID + 64),
+            },
+        ] {
             let spec = hardened_container(&job(), &Owner::current(), start);
             assert_eq!(spec.host_config.expect("host config").binds, None);
         }
@@ -248,6 +298,7 @@ mod tests {
             &Owner::current(),
             Start::Zygote {
                 socket: Some(socket),
+                users: None,
             },
         );
         let host = spec.host_config.expect("host config");

@@ -34,12 +34,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use grader::{Grader, Images, Status};
-use grader_sandbox::{DockerSandbox, WarmPool};
+use grader_sandbox::{DockerSandbox, ForkPool, WarmPool};
 use grader_testkit::bench::{load_average, setting};
-use methods::{Case, Method};
+use methods::{Case, Graders, Method};
 use report::Samples;
 
-const METHODS: [Method; 3] = [Method::HostPytest, Method::GraderCold, Method::GraderWarm];
+const METHODS: [Method; 4] = [
+    Method::HostPytest,
+    Method::GraderCold,
+    Method::GraderWarm,
+    Method::GraderFork,
+];
 /// How long a warm container may wait, as in `grader serve`.
 const WARM_AGE: Duration = Duration::from_secs(600);
 
@@ -65,8 +70,12 @@ async fn main() {
         .await
         .expect("this benchmark needs a running Docker engine; start dockerd");
     let pool = WarmPool::new(sandbox.clone(), 1, WARM_AGE);
-    let cold = Arc::new(Grader::new(sandbox, images.clone()));
-    let warm = Arc::new(Grader::new(pool.clone(), images));
+    let forks = ForkPool::new(sandbox.clone(), 1, WARM_AGE);
+    let graders = Graders {
+        cold: Arc::new(Grader::new(sandbox, images.clone())),
+        warm: Arc::new(Grader::new(pool.clone(), images.clone())),
+        forked: Arc::new(Grader::new(forks.clone(), images)),
+    };
     let floor = host_python(&python);
 
     let dirs = exercises(&corpus);
@@ -85,12 +94,15 @@ async fn main() {
         let case = Case::from_dir(
             id,
             dir,
-            Arc::clone(&cold),
-            Arc::clone(&warm),
+            graders.clone(),
             image.clone(),
             floor.as_ref().map(|(path, _)| path.clone()),
         );
-        let first = case.cold.grade(&case.exercise, &case.submission).await;
+        let first = case
+            .graders
+            .cold
+            .grade(&case.exercise, &case.submission)
+            .await;
         if first.status != Status::Passed {
             left_out.push(format!("{id} ({}/{})", first.score, first.max_score));
             continue;
@@ -107,6 +119,7 @@ async fn main() {
         }
     }
     pool.drain().await;
+    forks.close(Duration::from_secs(30)).await;
 
     println!(
         "load average {load_before} before, {} after",

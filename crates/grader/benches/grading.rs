@@ -11,8 +11,12 @@
 //!   as `grader grade` does: create, attach, start, send the tar, wait,
 //!   remove, all on the clock.
 //! - **grader, warm pool** — `Grader::grade()` with a `WarmPool`, as
-//!   `grader serve` does: the job takes a container already
-//!   started, with pytest imported, and a fresh one is prepared behind it.
+//!   `grader serve --isolation container` does: the job takes a container
+//!   already started, with pytest imported, and a fresh one is prepared
+//!   behind it.
+//! - **grader, fork pool** — `Grader::grade()` with a `ForkPool`, as
+//!   `grader serve` does: the job is forked, as a user of its own, in a
+//!   long-lived container whose zygote imported pytest and the harness.
 //!
 //! Latency is measured one submission at a time, each after an idle pause (a
 //! submission to a quiet grader, whose pool has refilled); throughput with 1
@@ -50,10 +54,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use grader::{Grader, Images};
-use grader_sandbox::{DockerSandbox, WarmPool};
+use grader_sandbox::{DockerSandbox, ForkPool, WarmPool};
 
 use grader_testkit::bench::one_minute_load;
-use methods::{Case, Method, check_result};
+use methods::{Case, Graders, Method, check_result};
 use report::{Samples, Throughput};
 
 /// Concurrency levels the throughput is measured at (the machine has 2 cores).
@@ -163,11 +167,20 @@ async fn main() {
         .await
         .expect("sweeping containers left by dead grader processes");
     let pool = WarmPool::new(sandbox.clone(), config.warm, WARM_AGE);
-    let cold = Arc::new(Grader::new(sandbox, images.clone()));
-    let warm = Arc::new(Grader::new(pool.clone(), images));
+    let forks = ForkPool::new(sandbox.clone(), config.warm.max(2), WARM_AGE);
+    let graders = Graders {
+        cold: Arc::new(Grader::new(sandbox, images.clone())),
+        warm: Arc::new(Grader::new(pool.clone(), images.clone())),
+        forked: Arc::new(Grader::new(forks.clone(), images)),
+    };
 
     let floor = find_pytest(&config.python);
-    let mut methods = vec![Method::DockerRun, Method::GraderCold, Method::GraderWarm];
+    let mut methods = vec![
+        Method::DockerRun,
+        Method::GraderCold,
+        Method::GraderWarm,
+        Method::GraderFork,
+    ];
     let python = match &floor {
         Ok((python, version)) => {
             methods.insert(0, Method::HostPytest);
@@ -199,18 +212,22 @@ async fn main() {
         let case = Arc::new(Case::load(
             id,
             &root,
-            Arc::clone(&cold),
-            Arc::clone(&warm),
+            graders.clone(),
             image.clone(),
             python.clone(),
         ));
         bench_case(&case, &methods, &config).await;
     }
     pool.drain().await;
+    forks.close(Duration::from_secs(30)).await;
 }
 
 async fn bench_case(case: &Arc<Case>, methods: &[Method], config: &Config) {
-    let first = case.cold.grade(&case.exercise, &case.submission).await;
+    let first = case
+        .graders
+        .cold
+        .grade(&case.exercise, &case.submission)
+        .await;
     check_result("grader", &case.id, &first);
     println!();
     println!(

@@ -197,15 +197,6 @@ def test_a_malformed_request_is_refused_and_its_descriptors_closed(payload, coun
         theirs.close()
 
 
-def test_loosen_gives_back_the_rights_on_every_folder(tmp_path):
-    top = tmp_path / "job"
-    (top / "a" / "b").mkdir(parents=True)
-    for folder in (top / "a" / "b", top / "a", top):
-        folder.chmod(0)
-    grader_zygote.loosen(str(top))
-    assert [oct(folder.stat().st_mode & 0o777) for folder in (top, top / "a", top / "a" / "b")] == ["0o700"] * 3
-
-
 def test_every_preloaded_module_is_a_harness_module():
     harness = set()
     for folder in ("common", "python/harness", "sql/harness", "api/harness"):

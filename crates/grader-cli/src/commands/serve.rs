@@ -7,12 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use grader::{Grader, Images};
-use grader_sandbox::{DockerSandbox, WarmPool};
+use grader_sandbox::{DockerSandbox, ForkPool, Learners, WarmPool};
 use grader_server::store::{self, Database};
 use grader_server::{AppState, Config, Store};
 use tokio::net::TcpListener;
 
-use crate::cli::{NodeArgs, ServeArgs, WorkerArgs};
+use crate::cli::{Isolation, NodeArgs, ServeArgs, WorkerArgs};
 use crate::locate;
 
 /// How long a warm container may wait for its job.
@@ -85,6 +85,13 @@ async fn run_node<S: Store>(
     config: Config,
     listen: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
+    if args.isolation == Isolation::Fork && !grader_sandbox::engine_is_local() {
+        anyhow::bail!(
+            "--isolation fork needs the Docker engine on this machine (DOCKER_HOST is {}): \
+             its containers reach a socket of this process; use --isolation container",
+            std::env::var("DOCKER_HOST").unwrap_or_default()
+        );
+    }
     let catalog = grader_server::catalog::Catalog::load(&args.exercises);
     let served = catalog.all().count();
     if served == 0 {
@@ -123,7 +130,17 @@ async fn run_node<S: Store>(
     let sandbox = DockerSandbox::connect().await?;
     sandbox.sweep().await?;
     let state = AppState::new(store, catalog, config);
-    let pool = WarmPool::new(sandbox.clone(), args.warm, WARM_AGE);
+    let pool = match args.isolation {
+        // A container for each grading at once, kept between them.
+        Isolation::Fork => Learners::Fork(ForkPool::new(
+            sandbox.clone(),
+            args.warm.max(state.config.workers),
+            WARM_AGE,
+        )),
+        Isolation::Container => {
+            Learners::Container(WarmPool::new(sandbox.clone(), args.warm, WARM_AGE))
+        }
+    };
     let grader = Grader::new(pool.clone(), images);
     // A node killed on this machine leaves its containers; whichever node
     // lives on removes them, every half lease (the lease its submissions

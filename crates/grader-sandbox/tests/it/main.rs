@@ -6,6 +6,7 @@
 // A test that unwraps fails with the error it met.
 #![allow(clippy::unwrap_used)]
 
+mod forks;
 mod pool;
 mod rules;
 mod shared;

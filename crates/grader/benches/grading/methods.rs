@@ -1,4 +1,4 @@
-//! The four ways of grading one submission that the benchmark compares, and
+//! The five ways of grading one submission that the benchmark compares, and
 //! the check that each run really passed, so that a broken method cannot
 //! look fast.
 
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use grader::{Exercise, Grader, Status, Submission};
-use grader_sandbox::{DockerSandbox, Limits, Runner, WarmPool};
+use grader_sandbox::{DockerSandbox, ForkPool, Limits, Runner, WarmPool};
 use tokio::io::AsyncWriteExt;
 
 /// No single run may take longer than this; a hang is a failure, not a number.
@@ -20,6 +20,7 @@ pub enum Method {
     DockerRun,
     GraderCold,
     GraderWarm,
+    GraderFork,
 }
 
 impl Method {
@@ -29,8 +30,22 @@ impl Method {
             Method::DockerRun => "docker run --rm",
             Method::GraderCold => "grader, cold container",
             Method::GraderWarm => "grader, warm pool",
+            Method::GraderFork => "grader, fork pool",
         }
     }
+}
+
+/// The grader's ways of running jobs, each behind a `Grader`.
+#[derive(Clone)]
+pub struct Graders {
+    /// What `grader grade` uses: a container created per submission.
+    pub cold: Arc<Grader<DockerSandbox>>,
+    /// What `grader serve --isolation container` uses: a container
+    /// started and waiting before the submission comes.
+    pub warm: Arc<Grader<WarmPool>>,
+    /// What `grader serve` uses: each job forked in a long-lived
+    /// container, as a user of its own.
+    pub forked: Arc<Grader<ForkPool>>,
 }
 
 /// One exercise, graded with its reference solution, and everything each
@@ -43,11 +58,7 @@ pub struct Case {
     tests: Vec<(String, Vec<u8>)>,
     /// pytest's arguments: the listed test files.
     test_args: Vec<String>,
-    /// What `grader grade` uses: a container created per submission.
-    pub cold: Arc<Grader<DockerSandbox>>,
-    /// What `grader serve` and `grader check` use: a container started and
-    /// waiting before the submission comes.
-    warm: Arc<Grader<WarmPool>>,
+    pub graders: Graders,
     image: String,
     python: Option<PathBuf>,
 }
@@ -56,8 +67,7 @@ impl Case {
     pub fn load(
         id: &str,
         root: &Path,
-        cold: Arc<Grader<DockerSandbox>>,
-        warm: Arc<Grader<WarmPool>>,
+        graders: Graders,
         image: String,
         python: Option<PathBuf>,
     ) -> Case {
@@ -66,15 +76,14 @@ impl Case {
             Some(name) => root.join("crates/grader/benches/grading").join(name),
             None => root.join("exercises").join(id),
         };
-        Case::from_dir(id, &dir, cold, warm, image, python)
+        Case::from_dir(id, &dir, graders, image, python)
     }
 
     /// The exercise in `dir`, named `id` in what is printed.
     pub fn from_dir(
         id: &str,
         dir: &Path,
-        cold: Arc<Grader<DockerSandbox>>,
-        warm: Arc<Grader<WarmPool>>,
+        graders: Graders,
         image: String,
         python: Option<PathBuf>,
     ) -> Case {
@@ -96,8 +105,7 @@ impl Case {
             submission,
             tests,
             test_args,
-            cold,
-            warm,
+            graders,
             image,
             python,
         }
@@ -119,8 +127,9 @@ impl Case {
             match method {
                 Method::HostPytest => self.host_pytest().await,
                 Method::DockerRun => self.docker_run().await,
-                Method::GraderCold => grade(&self.cold, self, method).await,
-                Method::GraderWarm => grade(&self.warm, self, method).await,
+                Method::GraderCold => grade(&self.graders.cold, self, method).await,
+                Method::GraderWarm => grade(&self.graders.warm, self, method).await,
+                Method::GraderFork => grade(&self.graders.forked, self, method).await,
             }
         };
         tokio::time::timeout(RUN_TIMEOUT, run)

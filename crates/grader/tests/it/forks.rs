@@ -3,11 +3,13 @@
 //! (`runner-images/common/grader_fork.py`). The learner's code must find
 //! its process as a fresh interpreter would have made it.
 
-use grader::{Exercise, Grader, Images, Submission};
-use grader_sandbox::{Runner, SharedRunner};
+use std::time::Duration;
+
+use grader::{Exercise, GradeResult, Grader, Images, Submission};
+use grader_sandbox::{ForkPool, Runner, SharedRunner};
 use serde_json::{Map, Value};
 
-use crate::support::{grader_sandbox, root, scratch_copy};
+use crate::support::{exercise_dir, grader, grader_sandbox, root, scratch_copy};
 
 /// What the learner's process says of itself, with the job's working
 /// directory (`/work` in a container of its own, `/work/run-<n>` in a
@@ -91,13 +93,78 @@ async fn a_forked_learner_process_looks_like_a_fresh_one() {
     let shared = SharedRunner::new(grader_sandbox().await);
     let mut forked = facts(shared.clone(), &exercise).await;
     shared.close().await;
+    let learners = ForkPool::new(grader_sandbox().await, 1, Duration::from_secs(600));
+    let mut learner_forked = facts(learners.clone(), &exercise).await;
+    learners.close(Duration::from_secs(10)).await;
 
     // The one difference: a fork has the zygote's imports.
     assert_eq!(fresh.remove("pytest_imported"), Some(Value::Bool(false)));
     assert_eq!(forked.remove("pytest_imported"), Some(Value::Bool(true)));
     assert_eq!(
+        learner_forked.remove("pytest_imported"),
+        Some(Value::Bool(true))
+    );
+    assert_eq!(
         Value::Object(forked),
-        Value::Object(fresh),
+        Value::Object(fresh.clone()),
         "forked (left) and fresh (right)"
     );
+    assert_eq!(
+        Value::Object(learner_forked),
+        Value::Object(fresh),
+        "forked for a learner (left) and fresh (right)"
+    );
+}
+
+/// Statuses and points of every test, and the result's own.
+fn verdict(result: &GradeResult) -> String {
+    let mut lines = vec![format!(
+        "{:?} {}/{} {:?}",
+        result.status, result.score, result.max_score, result.error
+    )];
+    for test in &result.tests {
+        lines.push(format!("{} {:?} {}", test.id, test.status, test.score));
+    }
+    lines.join("\n")
+}
+
+/// A learner's grading forked in a learners' container ends as in a
+/// container of its own, in every kind: the reference's full marks, a
+/// known mistake's (or the starter's) failures, test by test; the
+/// exercises of a kind share one container, job after job.
+#[tokio::test]
+async fn learners_forks_grade_every_kind_as_containers_of_their_own_do() {
+    let pool = ForkPool::new(grader_sandbox().await, 1, Duration::from_secs(600));
+    let forked = Grader::new(pool.clone(), Images::new(root().join("runner-images")));
+    let own = grader().await;
+    let cases = [
+        ("python/fizzbuzz", "mutants/checks-three-first"),
+        ("python/shopping-cart", "starter"),
+        ("pytest/test-slugify", "starter"),
+        ("sql/cheap-products", "starter"),
+        ("api/notes-crud", "starter"),
+        ("api/tasks-postgres", "mutants/tasks-in-memory"),
+    ];
+    for (id, wrong) in cases {
+        let exercise = Exercise::load(&exercise_dir(id)).unwrap();
+        for folder in ["reference", wrong] {
+            let submission =
+                Submission::from_paths(&exercise, &[exercise_dir(id).join(folder)]).unwrap();
+            let (forked, own) = tokio::join!(
+                forked.grade(&exercise, &submission),
+                own.grade(&exercise, &submission)
+            );
+            assert_eq!(
+                verdict(&forked),
+                verdict(&own),
+                "{id} {folder}: forked (left), a container of its own (right)"
+            );
+            if folder == "reference" {
+                assert_eq!(forked.score, forked.max_score, "{id}: {forked:?}");
+            } else {
+                assert!(forked.score < forked.max_score, "{id} {folder}: {forked:?}");
+            }
+        }
+    }
+    pool.close(Duration::from_secs(20)).await;
 }
