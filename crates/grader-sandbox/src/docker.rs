@@ -128,14 +128,27 @@ impl DockerSandbox {
     /// stopping process that cancelled its jobs calls it last). Returns how
     /// many there were.
     pub async fn remove_own(&self) -> Result<usize, SandboxError> {
-        let own = self.own_containers().await?;
-        for (id, _) in &own {
-            guard::remove(&self.docker, id).await;
+        let mut removed = std::collections::HashSet::new();
+        // A container whose removal another task began (a cancelled
+        // grading's guard) stays listed until the engine is done with it:
+        // look again, for a few seconds, until none is left.
+        for round in 0..20 {
+            let own = self.own_containers().await?;
+            if own.is_empty() {
+                break;
+            }
+            if round > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            for (id, _) in own {
+                guard::remove(&self.docker, &id).await;
+                removed.insert(id);
+            }
         }
-        if !own.is_empty() {
-            tracing::info!(removed = own.len(), "removed this process's containers");
+        if !removed.is_empty() {
+            tracing::info!(removed = removed.len(), "removed this process's containers");
         }
-        Ok(own.len())
+        Ok(removed.len())
     }
 
     /// Every container, running or not, with the label `label` (`key` or
