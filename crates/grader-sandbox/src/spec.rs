@@ -30,6 +30,37 @@ const TMP_SIZE: u64 = 16 * 1024 * 1024;
 /// Size of `/dev/shm`.
 const SHM_SIZE: i64 = 8 * 1024 * 1024;
 
+/// Paths a job reads as empty (the engine binds `/dev/null` over a file
+/// and an empty read-only tmpfs over a folder). The engine's own defaults
+/// first (setting the list replaces them), then what shows the whole
+/// machine's activity, by which a run could tell whether other runs go on
+/// beside it (the pytest kind's correct implementation runs among its
+/// bugs): CPU time, forks and the last pid, load, memory and paging
+/// counters, interrupts, disk and pressure statistics.
+pub const MASKED_PATHS: &[&str] = &[
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+    "/proc/stat",
+    "/proc/loadavg",
+    "/proc/uptime",
+    "/proc/vmstat",
+    "/proc/schedstat",
+    "/proc/softirqs",
+    "/proc/interrupts",
+    "/proc/diskstats",
+    "/proc/meminfo",
+    "/proc/pressure",
+];
+
 /// Labels that tell who made a container, so a sweep can tell leftovers from
 /// containers another live grader process is using.
 #[derive(Debug, Clone)]
@@ -202,6 +233,7 @@ fn hardened(job: &Job, owner: &Owner, scratch_owner: ScratchOwner) -> ContainerC
                     .collect(),
             ),
             security_opt: Some(vec!["no-new-privileges".to_owned()]),
+            masked_paths: Some(MASKED_PATHS.iter().map(|path| (*path).to_owned()).collect()),
             privileged: Some(false),
             init: Some(true),
             memory: Some(memory),

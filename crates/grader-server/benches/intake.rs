@@ -9,6 +9,12 @@
 //! pending count stays small while its history grows long: intake must
 //! cost the same whatever the history.
 //!
+//! The rows `+ grading` do the same with one token while two workers of
+//! the service grade flat out in the real engine (learners' jobs forked in
+//! long-lived containers, `grader serve`'s default): whatever they claim
+//! before the drain is graded, so the cores are busy with grading while
+//! intake is measured.
+//!
 //! `cargo bench -p grader-server --bench intake`; run it on a quiet
 //! machine. `GRADER_INTAKE_RATE` and `GRADER_INTAKE_SECONDS` change the
 //! load; `GRADER_INTAKE_HISTORY` the done submissions per store (default
@@ -20,6 +26,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use grader::{Grader, Images};
+use grader_sandbox::{DockerSandbox, ForkPool};
 use grader_server::auth::{self, Role};
 use grader_server::catalog::Catalog;
 use grader_server::store::{Enqueued, Limits, StoredSubmission, SubmissionStatus};
@@ -51,25 +59,46 @@ fn main() {
         load_average()
     );
     println!(
-        "{:<10} {:>6} {:>6} {:>6} {:>7} {:>8} {:>8} {:>8} {:>8}",
+        "{:<20} {:>6} {:>6} {:>6} {:>7} {:>8} {:>8} {:>8} {:>8}",
         "store", "tokens", "sent", "202", "other", "p50 ms", "p95 ms", "p99 ms", "max ms"
     );
-    for tokens in [1usize, 100] {
+    let load = Load {
+        rate,
+        seconds,
+        history,
+    };
+    for (tokens, grading) in [(1usize, false), (100, false), (1, true)] {
+        let label = |store: &str| {
+            if grading {
+                format!("{store} + grading")
+            } else {
+                store.to_owned()
+            }
+        };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("grader.db");
         let sqlite = runtime
             .block_on(SqliteStore::open(path.to_str().unwrap()))
             .unwrap();
         let drain = Drain::Sqlite(format!("sqlite://{}", path.display()));
-        let measured = runtime.block_on(run(sqlite, drain, tokens, rate, seconds, history));
-        report("sqlite", tokens, &measured);
+        let measured = runtime.block_on(run(sqlite, drain, tokens, grading, &load));
+        report(&label("sqlite"), tokens, &measured);
 
         let server = TempPostgres::start(Durability::Durable);
         let postgres = runtime.block_on(PgStore::open(&server.url())).unwrap();
         let drain = Drain::Postgres(server.url());
-        let measured = runtime.block_on(run(postgres, drain, tokens, rate, seconds, history));
-        report("postgres", tokens, &measured);
+        let measured = runtime.block_on(run(postgres, drain, tokens, grading, &load));
+        report(&label("postgres"), tokens, &measured);
     }
+    println!("load average after: {}", load_average());
+}
+
+/// The open loop's settings.
+#[derive(Clone, Copy)]
+struct Load {
+    rate: u64,
+    seconds: u64,
+    history: u64,
 }
 
 fn report(store: &str, tokens: usize, measured: &Measured) {
@@ -84,7 +113,7 @@ fn report(store: &str, tokens: usize, measured: &Measured) {
     };
     let other: usize = measured.other.values().sum();
     println!(
-        "{store:<10} {tokens:>6} {:>6} {:>6} {other:>7} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+        "{store:<20} {tokens:>6} {:>6} {:>6} {other:>7} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
         sorted.len() + other,
         sorted.len(),
         at(0.50),
@@ -101,12 +130,16 @@ async fn run<S: Store>(
     store: S,
     drain: Drain,
     tokens: usize,
-    rate: u64,
-    seconds: u64,
-    history: u64,
+    grading: bool,
+    load: &Load,
 ) -> Measured {
+    let Load {
+        rate,
+        seconds,
+        history,
+    } = *load;
     let config = Config {
-        workers: 0,
+        workers: if grading { 2 } else { 0 },
         queue_capacity: 100_000,
         pending_per_token: 1_000,
         rate_burst: 1_000_000,
@@ -127,8 +160,29 @@ async fn run<S: Store>(
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = grader_server::app(state.clone());
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (server, pool) = if grading {
+        let sandbox = DockerSandbox::connect()
+            .await
+            .expect("the grading rows need a running Docker engine");
+        let pool = ForkPool::new(sandbox, 2, Duration::from_secs(600));
+        let grader = Grader::new(pool.clone(), Images::new(root().join("runner-images")));
+        let service = grader_server::run(Some(listener), state.clone(), grader, async move {
+            let _ = stopped.await;
+        });
+        (
+            tokio::spawn(async move { service.await.map_err(|error| error.to_string()) }),
+            Some(pool),
+        )
+    } else {
+        let app = grader_server::app(state.clone());
+        let serve = async move {
+            axum::serve(listener, app)
+                .await
+                .map_err(|error| error.to_string())
+        };
+        (tokio::spawn(serve), None)
+    };
     let drain = tokio::spawn(drain.run());
 
     let client = reqwest::Client::builder()
@@ -172,7 +226,13 @@ async fn run<S: Store>(
         }
     }
     drain.abort();
-    server.abort();
+    let _ = stop.send(());
+    if let Some(pool) = pool {
+        let _ = server.await;
+        pool.close(Duration::from_secs(10)).await;
+    } else {
+        server.abort();
+    }
     measured
 }
 

@@ -1,16 +1,20 @@
 //! The service end to end: submissions posted over HTTP, graded by the
 //! service's workers in the real engine, each answered when its result is
-//! in (`?wait=`), with 1, 2 and 4 workers side by side.
+//! in (`?wait=`), with 1, 2 and 4 workers side by side, for both ways of
+//! keeping learners apart (`--isolation fork`, the default, and
+//! `container`), beside bare pytest on the host running the same tests as
+//! many times, two at a time (the floor).
 //!
-//! Each row starts a fresh service (SQLite store, a warm pool with
-//! `grader serve`'s default of one waiting container per kind of job),
+//! Each row starts a fresh service (SQLite store; a fork pool with a
+//! container per worker, or a warm pool with `grader serve`'s default of
+//! one waiting container per kind of job),
 //! sends two submissions to warm it, then posts `GRADER_SERVICE_SUBMISSIONS`
 //! (24) reference solutions of `python/fizzbuzz` at once, from four tokens,
 //! and measures until the last result: gradings per second, the latency of
 //! each from its post to its result, and the machine's CPU seconds per
 //! grading (from /proc/stat, so everything on the machine counts: run it
-//! on a quiet machine). Every result must be a pass. The ratio is each
-//! row's rate ÷ the one-worker row's.
+//! on a quiet machine). Every result must be a pass. The ratios are each
+//! row's rate ÷ the one-worker container row's, and ÷ bare pytest's.
 //!
 //! `cargo bench -p grader-server --bench service` once the runner images are
 //! built (`cargo run -p grader-cli -- images build`).
@@ -21,7 +25,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use grader::{Grader, Images};
-use grader_sandbox::{DockerSandbox, WarmPool};
+use grader_sandbox::{DockerSandbox, ForkPool, Learners, WarmPool};
 use grader_server::auth::{self, Role};
 use grader_server::catalog::Catalog;
 use grader_server::{AppState, Config, SqliteStore};
@@ -35,6 +39,7 @@ fn root() -> PathBuf {
 }
 
 struct Row {
+    isolation: &'static str,
     workers: usize,
     rate: f64,
     p50: Duration,
@@ -52,28 +57,68 @@ fn main() {
         "service end to end: {submissions} python/fizzbuzz submissions at once, load average {}",
         load_average()
     );
-    let rows: Vec<Row> = [1, 2, 4]
-        .into_iter()
-        .map(|workers| runtime.block_on(row(workers, submissions)))
-        .collect();
+    let floor = runtime.block_on(bare_pytest(submissions));
+    let mut rows = Vec::new();
+    for workers in [1, 2, 4] {
+        for isolation in ["container", "fork"] {
+            rows.push(runtime.block_on(row(isolation, workers, submissions)));
+        }
+    }
     println!(
-        "{:>7} {:>10} {:>8} {:>8} {:>10} {:>9}",
-        "workers", "gradings/s", "p50 s", "p95 s", "CPU s/gr.", "÷ 1 wkr"
+        "bare pytest on the host, 2 at a time: {floor:.2} runs/s; load average after {}",
+        load_average()
+    );
+    println!(
+        "{:>9} {:>7} {:>10} {:>8} {:>8} {:>10} {:>9} {:>9}",
+        "isolation", "workers", "gradings/s", "p50 s", "p95 s", "CPU s/gr.", "÷ 1 wkr", "÷ pytest"
     );
     for row in &rows {
         println!(
-            "{:>7} {:>10.2} {:>8.2} {:>8.2} {:>10.2} {:>8.2}×",
+            "{:>9} {:>7} {:>10.2} {:>8.2} {:>8.2} {:>10.2} {:>8.2}× {:>8.2}×",
+            row.isolation,
             row.workers,
             row.rate,
             row.p50.as_secs_f64(),
             row.p95.as_secs_f64(),
             row.cpu_per_grading,
-            row.rate / rows[0].rate
+            row.rate / rows[0].rate,
+            row.rate / floor
         );
     }
 }
 
-async fn row(workers: usize, submissions: usize) -> Row {
+/// Bare pytest on the host: fizzbuzz's tests on its reference, `runs`
+/// times, two at a time; runs a second.
+async fn bare_pytest(runs: usize) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let exercise = root().join("exercises/python/fizzbuzz");
+    std::fs::copy(
+        exercise.join("reference/fizzbuzz.py"),
+        dir.path().join("fizzbuzz.py"),
+    )
+    .unwrap();
+    for entry in std::fs::read_dir(exercise.join("tests")).unwrap().flatten() {
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    let once = |dir: PathBuf| async move {
+        let status = tokio::process::Command::new("python3")
+            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .await
+            .unwrap();
+        assert!(status.success(), "bare pytest failed on the reference");
+    };
+    once(dir.path().to_owned()).await;
+    let began = Instant::now();
+    for _ in 0..runs.div_ceil(2) {
+        tokio::join!(once(dir.path().to_owned()), once(dir.path().to_owned()));
+    }
+    (runs.div_ceil(2) * 2) as f64 / began.elapsed().as_secs_f64()
+}
+
+async fn row(isolation: &'static str, workers: usize, submissions: usize) -> Row {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("grader.db").to_str().unwrap())
         .await
@@ -93,7 +138,10 @@ async fn row(workers: usize, submissions: usize) -> Row {
     let sandbox = DockerSandbox::connect()
         .await
         .expect("this benchmark needs a running Docker engine");
-    let pool = WarmPool::new(sandbox, 1, WARM_AGE);
+    let pool = match isolation {
+        "fork" => Learners::Fork(ForkPool::new(sandbox, workers, WARM_AGE)),
+        _ => Learners::Container(WarmPool::new(sandbox, 1, WARM_AGE)),
+    };
     let grader = Grader::new(pool.clone(), Images::new(root().join("runner-images")));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -141,6 +189,7 @@ async fn row(workers: usize, submissions: usize) -> Row {
         latencies[index - 1]
     };
     Row {
+        isolation,
         workers,
         rate: submissions as f64 / wall.as_secs_f64(),
         p50: at(0.5),

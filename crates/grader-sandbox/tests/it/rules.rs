@@ -32,6 +32,49 @@ print(sorted(name for _, name in socket.if_nameindex()))
     assert!(out.ends_with("['lo']"), "only loopback may exist: {out}");
 }
 
+/// What shows the machine's activity reads as empty: a job cannot tell
+/// from it whether other jobs run beside it.
+#[tokio::test]
+async fn the_machines_activity_counters_are_masked() {
+    let code = r#"
+import os
+for path in ("/proc/stat", "/proc/loadavg", "/proc/uptime", "/proc/vmstat", "/proc/meminfo",
+             "/proc/interrupts", "/proc/softirqs", "/proc/diskstats", "/proc/schedstat"):
+    try:
+        print(path, len(open(path).read()))
+    except OSError as error:
+        print(path, "refused", error.errno)
+print("pressure", os.listdir("/proc/pressure") if os.path.isdir("/proc/pressure") else "none")
+print("cpus", os.cpu_count())
+print("self", len(open("/proc/self/stat").read()) > 0)
+"#;
+    let outcome = run(&job(quick_limits()), python(code)).await;
+    let out = stdout(&outcome);
+    for path in grader_sandbox::spec::MASKED_PATHS
+        .iter()
+        .filter(|path| path.starts_with("/proc/") && !path.ends_with("pressure"))
+    {
+        for line in out
+            .lines()
+            .filter(|line| line.starts_with(&format!("{path} ")))
+        {
+            assert!(
+                line.ends_with(" 0") || line.contains(" refused "),
+                "{path} shows something: {line}\n{out}"
+            );
+        }
+    }
+    assert!(out.contains("/proc/stat 0"), "{out}");
+    assert!(out.contains("/proc/loadavg 0"), "{out}");
+    assert!(
+        out.contains("pressure []") || out.contains("pressure none"),
+        "{out}"
+    );
+    // What a job needs of its own still works.
+    assert!(out.contains("self True"), "{out}");
+    assert!(!out.contains("cpus None"), "{out}");
+}
+
 #[tokio::test]
 async fn root_filesystem_is_read_only() {
     let code = r#"
