@@ -50,6 +50,11 @@ pub enum Command {
     ///
     /// Exit code: 0 = all tests passed, 1 = some failed, 2 = could not grade.
     Submit(SubmitArgs),
+    /// What a class did with an exercise, from a running service (an
+    /// author's or admin's token): learners, attempts, the share passing,
+    /// the median attempts to a first pass, best scores, the tests failed
+    /// and the hints shown most.
+    Stats(StatsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -195,6 +200,28 @@ pub struct SubmitArgs {
     /// Only submit; print the submission's id and do not wait.
     #[arg(long)]
     pub no_wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The exercise's id, `<track>/<slug>`.
+    pub exercise: String,
+    /// The service's base URL.
+    #[arg(long, env = "GRADER_SERVER", default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// An author's or admin's API token.
+    #[arg(long, env = "GRADER_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatsFormat::Human)]
+    pub format: StatsFormat,
+}
+
+/// `grader stats --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatsFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Args)]

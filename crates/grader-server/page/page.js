@@ -1,7 +1,8 @@
 // The learner's page: sign in with a token, pick an exercise, read its
 // statement and visible tests, edit the files (CodeMirror 5), submit,
 // follow the grading live (the API's server-sent events), read the result
-// grouped by task, and reopen earlier submissions.
+// grouped by task, and reopen earlier submissions. An author or admin also
+// sees how the class does on the exercise (a chart drawn by Chart.js).
 //
 // It only calls the /v1 API. The token lives in this browser alone:
 // sessionStorage, or localStorage when "Remember on this device" is ticked.
@@ -20,6 +21,9 @@
     editor: null,
     following: null, // AbortController of the submission being followed
     opened: null, // id of the submission whose result is shown
+    seesAll: false, // an author's or admin's token (GET /v1/me)
+    classRefused: false, // the service said 403 to this token's figures
+    chart: null, // the Chart of the class's scores, once drawn
   };
 
   // --- small helpers ---------------------------------------------------
@@ -38,6 +42,10 @@
   }
 
   const points = (value) => String(Math.round(value * 100) / 100);
+  const percent = (share) => Math.round(share * 100) + "%";
+
+  /// The API's address of the exercise `id` (`<track>/<slug>`).
+  const exercisePath = (id) => "/v1/exercises/" + id.split("/").map(encodeURIComponent).join("/");
 
   class ApiError extends Error {
     constructor(status, code, message, retryAfter) {
@@ -144,6 +152,13 @@
     } finally {
       $("load").disabled = false;
     }
+    try {
+      const me = await api("/v1/me");
+      state.seesAll = me.role === "author" || me.role === "admin";
+    } catch (error) {
+      // Without it the page is the learner's, which it is for most.
+      state.seesAll = false;
+    }
     if (!saved) {
       forgetToken();
       (remember ? localStorage : sessionStorage).setItem(TOKEN_KEY, token);
@@ -208,7 +223,7 @@
     state.opened = null;
     let exercise;
     try {
-      exercise = await api("/v1/exercises/" + id.split("/").map(encodeURIComponent).join("/"));
+      exercise = await api(exercisePath(id));
     } catch (error) {
       $("statement").replaceChildren(el("p", { class: "message", text: "Could not load this exercise: " + explain(error) }));
       return;
@@ -226,6 +241,7 @@
     showVisibleTests(exercise);
     setUpEditor(exercise);
     await refreshHistory();
+    await refreshClass();
   }
 
   function showVisibleTests(exercise) {
@@ -409,6 +425,7 @@
     showProgress("done");
     showResult(done);
     await refreshHistory();
+    await refreshClass();
     $("result").focus();
   }
 
@@ -688,6 +705,120 @@
     }
   }
 
+  // --- the class: an author's or admin's figures -----------------------------
+
+  // The figures answer an author's or admin's token and refuse a
+  // learner's (403); the page asks only for the former (GET /v1/me says
+  // the token's role at sign-in), so a learner's page never sends the
+  // request. Should the service still say 403, the page stops asking
+  // until the next sign-in.
+
+  function hideClass() {
+    $("class-stats").hidden = true;
+    $("class-jump").hidden = true;
+  }
+
+  async function refreshClass() {
+    if (!state.exercise || !state.seesAll || state.classRefused) return;
+    const id = state.exercise.id;
+    let stats;
+    try {
+      stats = await api(exercisePath(id) + "/stats");
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 403) {
+        state.classRefused = true;
+        $("class-stats").dataset.state = "refused";
+        hideClass();
+      } else if (!$("class-stats").hidden && state.exercise && state.exercise.id === id) {
+        // An author who saw the figures is told why they did not change.
+        $("class-message").textContent = "The class's figures could not be read: " + explain(error);
+        $("class-message").hidden = false;
+      }
+      return;
+    }
+    if (!state.exercise || state.exercise.id !== id) return;
+    showClass(stats);
+  }
+
+  function showClass(stats) {
+    const box = $("class-stats");
+    $("class-message").hidden = true;
+    const known = (value) => value !== null && value !== undefined;
+    $("class-about").textContent =
+      `Figures of every submission to ${stats.exercise}; each token counts as one learner. Only authors and admins see this section.`;
+    $("class-learners").textContent = String(stats.learners);
+    $("class-submissions").textContent = String(stats.submissions);
+    $("class-passing").textContent = known(stats.passing_share) ? percent(stats.passing_share) : "—";
+    $("class-attempts").textContent =
+      known(stats.median_attempts_to_pass) ? points(stats.median_attempts_to_pass) : "—";
+
+    const failed = stats.tests_failed_most || [];
+    $("class-failed-empty").hidden = failed.length > 0;
+    $("class-failed").replaceChildren(...failed.map((test) =>
+      el("li", { "data-id": test.id, "data-visibility": test.visible ? "visible" : "hidden" },
+        el("div", { class: "line" },
+          el("span", { class: "name", title: test.id, text: test.name },
+            test.visible ? null : el("span", { class: "muted hidden-note", text: " (hidden)" })),
+          el("span", { class: "share", text: `${percent(test.share)} · ${learnersWord(test.learners)}` })))));
+
+    // A hint is the author's Markdown: shown as the text it is, never
+    // as HTML.
+    const hints = stats.hints_shown_most || [];
+    $("class-hints-empty").hidden = hints.length > 0;
+    $("class-hints").replaceChildren(...hints.map((hint) =>
+      el("li", {},
+        el("div", { class: "line" },
+          el("span", { class: "hint-text", text: hint.hint }),
+          el("span", { class: "share", text: `${percent(hint.share)} · ${learnersWord(hint.learners)}` })))));
+
+    box.dataset.state = "shown";
+    box.hidden = false;
+    $("class-jump").hidden = false;
+    // Drawn once the section is shown, so that Chart.js sizes the canvas
+    // to its box.
+    drawScores(stats.score_distribution || []);
+  }
+
+  function learnersWord(count) {
+    return count === 1 ? "1 learner" : `${count} learners`;
+  }
+
+  /// The bar chart of how many learners are in each score bucket. Without
+  /// Chart.js (its file did not load) the figures are still in the
+  /// canvas's description.
+  function drawScores(buckets) {
+    const labels = buckets.map((bucket) => bucket.label);
+    const counts = buckets.map((bucket) => bucket.learners);
+    $("class-scores-text").textContent =
+      buckets.map((bucket) => `${bucket.label}: ${learnersWord(bucket.learners)}`).join(", ") + ".";
+    if (!window.Chart) return;
+    const colors = labels.map((label) => (label === "100%" ? "#1f8a3a" : "#0a58ca"));
+    if (state.chart) {
+      state.chart.data.labels = labels;
+      state.chart.data.datasets[0].data = counts;
+      state.chart.data.datasets[0].backgroundColor = colors;
+      state.chart.update();
+      return;
+    }
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    Chart.defaults.color = "#5f5f66";
+    state.chart = new Chart($("class-scores"), {
+      type: "bar",
+      data: { labels, datasets: [{ label: "Learners", data: counts, backgroundColor: colors }] },
+      options: {
+        // The figures change after a submission; bars that grow each time
+        // would only slow the reading.
+        animation: false,
+        maintainAspectRatio: false,
+        plugins: { legend: { display: false } },
+        scales: {
+          x: { title: { display: true, text: "Best score" } },
+          y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "Learners" } },
+        },
+      },
+    });
+  }
+
   // --- wiring ---------------------------------------------------------------
 
   $("signin").addEventListener("submit", (event) => {
@@ -705,6 +836,12 @@
     forgetWork();
     state.token = "";
     state.exercise = null;
+    // The next token may be a learner's: the class's figures go, and
+    // whether they may be read is found out again.
+    state.seesAll = false;
+    state.classRefused = false;
+    delete $("class-stats").dataset.state;
+    hideClass();
     setSignedIn(false);
     $("token").focus();
   });

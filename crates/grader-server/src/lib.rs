@@ -30,6 +30,7 @@ mod metrics;
 mod model;
 pub mod routes;
 pub mod state;
+pub mod stats;
 pub mod store;
 pub mod webhook;
 mod worker;

@@ -26,8 +26,13 @@ pub fn app<S: Store>(state: AppState<S>) -> Router {
         .route("/v1/health", get(ops::health::<S>))
         .route("/v1/metrics", get(ops::metrics::<S>))
         .route("/v1/openapi.json", get(ops::openapi))
+        .route("/v1/me", get(ops::me))
         .route("/v1/exercises", get(exercises::list::<S>))
         .route("/v1/exercises/{track}/{slug}", get(exercises::show::<S>))
+        .route(
+            "/v1/exercises/{track}/{slug}/stats",
+            get(exercises::stats::<S>),
+        )
         .route(
             "/v1/submissions",
             get(submissions::list::<S>).post(submissions::create::<S>),
@@ -73,13 +78,15 @@ async fn headers_within_limit(
 #[openapi(
     info(title = "grader", description = "Submit solutions to exercises and read their grading."),
     paths(
-        ops::health, ops::metrics, ops::openapi,
-        exercises::list, exercises::show,
+        ops::health, ops::metrics, ops::openapi, ops::me,
+        exercises::list, exercises::show, exercises::stats,
         submissions::create, submissions::show, submissions::list, submissions::events,
     ),
     components(schemas(
-        crate::error::ErrorBody, ops::Health, crate::store::Unserved,
+        crate::error::ErrorBody, ops::Health, ops::Me, crate::model::Role, crate::store::Unserved,
         exercises::ExerciseSummary, exercises::ExerciseDetail, exercises::SubmissionFile,
+        crate::stats::ExerciseStats, crate::stats::ScoreBucket, crate::stats::TestFailures,
+        crate::stats::HintShown,
         submissions::NewSubmission, submissions::SubmissionView,
         crate::store::SubmissionStatus,
     )),

@@ -5,6 +5,7 @@ pub mod grade;
 mod images;
 mod new;
 mod serve;
+mod stats;
 mod submit;
 mod tokens;
 
@@ -23,5 +24,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Worker(args) => serve::worker(images_dir.as_deref(), args).await,
         Command::Tokens(command) => tokens::run(command).await,
         Command::Submit(args) => submit::run(args).await,
+        Command::Stats(args) => stats::run(args).await,
     }
 }

@@ -120,7 +120,9 @@ async fn follow(
 }
 
 /// The body as `T`, or the service's error message as an error.
-async fn read<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> anyhow::Result<T> {
+pub(crate) async fn read<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+) -> anyhow::Result<T> {
     let status = response.status();
     let text = response.text().await.context("could not read the answer")?;
     if !status.is_success() {

@@ -1,17 +1,18 @@
 //! The learner's page in a real browser (headless Chromium through
 //! WebDriver) against a real `grader serve`: sign in, pick an exercise,
 //! edit with the keyboard, submit a failing solution, read why; the same
-//! on a 390 px phone; a wrong token. Screenshots land in
+//! on a 390 px phone; a wrong token; an author's figures of the class,
+//! which a learner never sees. Screenshots land in
 //! `target/page-screenshots/` for a person to look at.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 
 use crate::browser::{Driver, assert_no_horizontal_overflow, console_errors, screenshot};
-use crate::support::{Served, learner_token, root};
+use crate::support::{Served, learner_token, root, token};
 
 /// How long a grading may take to show up on the page.
 const GRADING: Duration = Duration::from_secs(120);
@@ -129,6 +130,26 @@ async fn summary(browser: &Client) -> String {
         .await
         .unwrap_or_else(|error| panic!("no result on the page within {GRADING:?}: {error}"));
     text(browser, "#result .summary").await
+}
+
+/// Waits until the text `css` shows is `expected`: the page fills some
+/// parts when an answer arrives, after what the test waited for.
+async fn wait_for_text(browser: &Client, css: &str, expected: &str) {
+    let started = Instant::now();
+    loop {
+        let shown = match browser.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if shown == expected {
+            return;
+        }
+        assert!(
+            started.elapsed() < PAGE,
+            "{css} shows {shown:?}, not {expected:?}, after {PAGE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn no_console_errors(browser: &Client, when: &str) {
@@ -483,5 +504,188 @@ async fn signing_out_forgets_the_learners_drafts_and_code() {
     let code = editor_text(&browser).await;
     assert!(!code.contains("ann's draft"), "{code}");
     no_console_errors(&browser, "after sign-out").await;
+    browser.close().await.unwrap();
+}
+
+/// What Chart.js drew of the class's scores: the learners it counts in
+/// each bucket, and whether any pixel of the canvas is painted; null
+/// when no chart is on the canvas.
+async fn drawn_scores(browser: &Client) -> serde_json::Value {
+    script(
+        browser,
+        "const canvas = document.getElementById('class-scores'); \
+         const chart = Chart.getChart(canvas); \
+         if (chart === undefined) return null; \
+         const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data; \
+         return {counts: chart.data.datasets[0].data, painted: pixels.some((value) => value !== 0)};",
+    )
+    .await
+}
+
+/// An author submits a failing solution, then the reference, and the Class
+/// section follows: the figures, the scores drawn by Chart.js, the tests
+/// failed (a hidden one said to be hidden) and the hint shown. A learner's
+/// page, graded result and all, never asks for the figures: no Class
+/// section, no refused request in the console.
+#[tokio::test]
+async fn an_author_reads_the_class_figures_and_a_learner_sees_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("grader.db");
+    let author = token(&db, "pat", "author");
+    let learner = learner_token(&db, "ann");
+    let served = Served::start(&db, &[]).await;
+    let driver = Driver::start().await;
+
+    let browser = driver.browser(1280, 900, false).await;
+    browser.goto(&served.base).await.unwrap();
+    sign_in(&browser, &author).await;
+    wait_for(&browser, "#exercise option[value='python/fizzbuzz']").await;
+    choose(&browser, "python/fizzbuzz", "fizzbuzz.py").await;
+
+    // A solution that gets 15 wrong: the mistake the exercise knows, with
+    // its hint.
+    let mutant = std::fs::read_to_string(
+        root().join("exercises/python/fizzbuzz/mutants/checks-three-first/fizzbuzz.py"),
+    )
+    .unwrap();
+    paste(&browser, &mutant).await;
+    click(&browser, "#submit").await;
+    browser
+        .wait()
+        .at_most(GRADING)
+        .for_element(Locator::Css("#result .summary.failed"))
+        .await
+        .unwrap_or_else(|error| panic!("no failed result within {GRADING:?}: {error}"));
+    // An author's page (GET /v1/me said so) shows the figures, and asks
+    // again after each result.
+    wait_for(&browser, "#class-stats[data-state=shown]").await;
+    wait_for_text(&browser, "#class-submissions", "1").await;
+    assert_eq!(text(&browser, "#class-learners").await, "1");
+    assert_eq!(text(&browser, "#class-passing").await, "0%");
+    assert_eq!(
+        text(&browser, "#class-attempts").await,
+        "—",
+        "no learner has passed yet"
+    );
+    let api = newest(&served.base, &author).await;
+    let result = &api["result"];
+    assert_eq!(result["status"], "failed", "{api:#}");
+    let failed: Vec<&str> = result["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|test| test["status"] == "failed" && test.get("parent").is_none())
+        .map(|test| test["name"].as_str().unwrap())
+        .collect();
+    assert!(!failed.is_empty(), "{api:#}");
+    let listed = text(&browser, "#class-failed").await;
+    for name in &failed {
+        assert!(listed.contains(name), "{listed:?} does not name {name:?}");
+    }
+    assert!(
+        !browser
+            .find_all(Locator::Css(
+                "#class-failed li[data-visibility=hidden] .hidden-note"
+            ))
+            .await
+            .unwrap()
+            .is_empty(),
+        "a hidden test failed, and is said to be hidden: {listed:?}"
+    );
+    let hint = result["hints"][0]
+        .as_str()
+        .unwrap_or_else(|| panic!("the mutant's hint is in the result: {api:#}"));
+    let hints = text(&browser, "#class-hints").await;
+    assert!(hints.contains(hint), "{hints:?} lacks {hint:?}");
+
+    // The reference: passed at the second attempt.
+    let reference =
+        std::fs::read_to_string(root().join("exercises/python/fizzbuzz/reference/fizzbuzz.py"))
+            .unwrap();
+    wait_for(&browser, "#submit:not([disabled])").await;
+    paste(&browser, &reference).await;
+    click(&browser, "#submit").await;
+    browser
+        .wait()
+        .at_most(GRADING)
+        .for_element(Locator::Css("#result .summary.passed"))
+        .await
+        .unwrap_or_else(|error| panic!("no passed result within {GRADING:?}: {error}"));
+    wait_for_text(&browser, "#class-submissions", "2").await;
+    assert_eq!(text(&browser, "#class-learners").await, "1");
+    assert_eq!(text(&browser, "#class-passing").await, "100%");
+    assert_eq!(text(&browser, "#class-attempts").await, "2");
+    let listed = text(&browser, "#class-failed").await;
+    assert!(
+        failed.iter().any(|name| listed.contains(name)),
+        "the tests failed on the way are still counted: {listed:?}"
+    );
+    let drawn = drawn_scores(&browser).await;
+    assert_eq!(
+        drawn,
+        serde_json::json!({"counts": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], "painted": true}),
+        "Chart.js drew the one learner at 100%"
+    );
+    assert_no_horizontal_overflow(&browser, "desktop, the class").await;
+    script(
+        &browser,
+        "document.getElementById('class-stats').scrollIntoView();",
+    )
+    .await;
+    screenshot(&browser, "desktop-class").await;
+    no_console_errors(&browser, "desktop, the class").await;
+    browser.close().await.unwrap();
+
+    // The same figures on a 390 px phone.
+    let phone = driver.browser(390, 844, true).await;
+    phone
+        .goto(&format!("{}/#python/fizzbuzz", served.base))
+        .await
+        .unwrap();
+    sign_in(&phone, &author).await;
+    wait_for(&phone, "#class-stats[data-state=shown]").await;
+    wait_for_text(&phone, "#class-submissions", "2").await;
+    assert_eq!(
+        drawn_scores(&phone).await["painted"],
+        true,
+        "the chart is drawn on a phone too"
+    );
+    assert_no_horizontal_overflow(&phone, "phone, the class").await;
+    click(&phone, "[data-jump=class-stats]").await;
+    screenshot(&phone, "phone-class").await;
+    no_console_errors(&phone, "phone, the class").await;
+    phone.close().await.unwrap();
+
+    // A learner submits too: the page never asks for the figures.
+    let browser = driver.browser(1280, 900, false).await;
+    browser.goto(&served.base).await.unwrap();
+    sign_in(&browser, &learner).await;
+    wait_for(&browser, "#exercise option[value='python/fizzbuzz']").await;
+    choose(&browser, "python/fizzbuzz", "fizzbuzz.py").await;
+    paste(&browser, &reference).await;
+    click(&browser, "#submit").await;
+    browser
+        .wait()
+        .at_most(GRADING)
+        .for_element(Locator::Css("#result .summary.passed"))
+        .await
+        .unwrap_or_else(|error| panic!("no passed result within {GRADING:?}: {error}"));
+    // Submit is enabled again once the page has done all it does after a
+    // result, asking for the figures included.
+    wait_for(&browser, "#submit:not([disabled])").await;
+    choose(&browser, "sql/cheap-products", "query.sql").await;
+    assert_eq!(
+        script(
+            &browser,
+            "return [document.getElementById('class-stats').hidden, \
+             document.getElementById('class-jump').hidden, \
+             performance.getEntriesByType('resource') \
+               .filter((entry) => entry.name.endsWith('/stats')).length];",
+        )
+        .await,
+        serde_json::json!([true, true, 0]),
+        "no Class section for a learner, and no request for it"
+    );
+    no_console_errors(&browser, "a learner, after a result").await;
     browser.close().await.unwrap();
 }

@@ -85,8 +85,14 @@ pub async fn wait_healthy(base: &str) {
 /// A new learner token `name` in the database `db`, made with
 /// `grader tokens create`.
 pub fn learner_token(db: impl AsRef<std::ffi::OsStr>, name: &str) -> String {
+    token(db, name, "learner")
+}
+
+/// A new token `name` with `role` (`learner`, `author` or `admin`) in the
+/// database `db`, made with `grader tokens create --role`.
+pub fn token(db: impl AsRef<std::ffi::OsStr>, name: &str, role: &str) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_grader"))
-        .args(["tokens", "create", "--name", name, "--db"])
+        .args(["tokens", "create", "--name", name, "--role", role, "--db"])
         .arg(db)
         .output()
         .unwrap();

@@ -113,3 +113,29 @@ pub async fn show<S: Store>(
         visible_tests,
     }))
 }
+
+/// What the class did with one exercise (authors and admins only):
+/// learners, attempts, the share passing, the median attempts to a first
+/// pass, the spread of best scores, the tests failed and the hints shown
+/// most (see `stats.rs` for what counts).
+#[utoipa::path(get, path = "/v1/exercises/{track}/{slug}/stats", tag = "exercises",
+    security(("bearer" = [])),
+    params(("track" = String, Path), ("slug" = String, Path)),
+    responses((status = 200, body = crate::stats::ExerciseStats), (status = 403, body = crate::error::ErrorBody, description = "a learner's token"), (status = 404, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody, description = "no token, or not a valid one"), (status = 429, body = crate::error::ErrorBody, description = "over the token's rate")))]
+pub async fn stats<S: Store>(
+    State(state): State<AppState<S>>,
+    caller: Caller,
+    Path((track, slug)): Path<(String, String)>,
+) -> Result<Json<crate::stats::ExerciseStats>, AppError> {
+    if !caller.role.sees_all() {
+        return Err(AppError::Forbidden(
+            "a class's stats are for its authors: an author's or admin's token",
+        ));
+    }
+    let id = format!("{track}/{slug}");
+    if state.catalog.get(&id).is_none() {
+        return Err(AppError::NotFound(format!("no exercise {id}")));
+    }
+    let graded = state.store.graded(&id).await?;
+    Ok(Json(crate::stats::compute(&id, &graded)))
+}

@@ -9,7 +9,7 @@ use utoipa::OpenApi;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::Store;
+use crate::store::{Caller, Store};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
@@ -95,4 +95,23 @@ pub async fn metrics<S: Store>(
     responses((status = 200, content_type = "application/json", body = Object)))]
 pub async fn openapi() -> impl IntoResponse {
     Json(crate::routes::ApiDoc::openapi())
+}
+
+/// Who the token is: its name and role. The page asks, to show an author
+/// what only an author may read.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub name: String,
+    pub role: crate::model::Role,
+}
+
+/// The caller's token: its name and role.
+#[utoipa::path(get, path = "/v1/me", tag = "operations",
+    security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = crate::error::ErrorBody, description = "no token, or not a valid one"), (status = 429, body = crate::error::ErrorBody, description = "over the token's rate")))]
+pub async fn me(caller: Caller) -> Json<Me> {
+    Json(Me {
+        name: caller.name,
+        role: caller.role,
+    })
 }

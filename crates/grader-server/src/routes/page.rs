@@ -40,7 +40,8 @@ const CSS: &str = "text/css; charset=utf-8";
 const TEXT: &str = "text/plain; charset=utf-8";
 
 /// The page and the files under `/assets/`. CodeMirror comes from Debian's
-/// `libjs-codemirror` (see `page/vendor/codemirror/README.md`).
+/// `libjs-codemirror` (see `page/vendor/codemirror/README.md`), Chart.js
+/// from `libjs-chart.js` (see `page/vendor/chartjs/README.md`).
 static ASSETS: &[Asset] = &[
     asset!("index.html", "text/html; charset=utf-8"),
     asset!("page.js", JS),
@@ -52,6 +53,8 @@ static ASSETS: &[Asset] = &[
     asset!("vendor/codemirror/runmode.js", JS),
     asset!("vendor/codemirror/matchbrackets.js", JS),
     asset!("vendor/codemirror/LICENSE", TEXT),
+    asset!("vendor/chartjs/chart.min.js", JS),
+    asset!("vendor/chartjs/LICENSE", TEXT),
 ];
 
 /// The learner's page: sign in with a token, pick an exercise, read it,

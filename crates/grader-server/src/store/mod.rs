@@ -239,6 +239,12 @@ pub trait Store: Send + Sync + 'static {
         token_id: Option<i64>,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<StoredSubmission>, StoreError>> + Send;
+    /// Every graded submission of `exercise`, oldest first, without their
+    /// files: what the class did (`stats.rs`).
+    fn graded(
+        &self,
+        exercise: &str,
+    ) -> impl Future<Output = Result<Vec<StoredSubmission>, StoreError>> + Send;
     fn queued(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
     /// Where `id` stands in the queue (1: next to be claimed), or None when
     /// it is not queued. Costs at most the queue's length.

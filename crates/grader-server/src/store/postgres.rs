@@ -202,6 +202,18 @@ impl Store for PgStore {
         rows.iter().map(decode).collect()
     }
 
+    async fn graded(&self, exercise: &str) -> Result<Vec<StoredSubmission>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {STATUS_COLUMNS} FROM submissions
+             WHERE exercise = $1 AND status = 'done'
+             ORDER BY created_at, seq"
+        ))
+        .bind(exercise)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(decode).collect()
+    }
+
     async fn queued(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM submissions WHERE status = 'queued'")
             .fetch_one(&self.pool)

@@ -479,6 +479,7 @@ async fn the_learners_page_and_its_files_are_served_from_the_binary() {
         "/assets/vendor/codemirror/codemirror.js",
         "/assets/vendor/codemirror/python.js",
         "/assets/vendor/codemirror/sql.js",
+        "/assets/vendor/chartjs/chart.min.js",
     ] {
         assert!(html.contains(asset), "the page loads {asset}");
         let response = service.client.get(service.url(asset)).send().await.unwrap();
@@ -642,4 +643,62 @@ async fn a_retry_with_the_same_idempotency_key_gets_the_first_submission() {
 
     let bad = post("has spaces").await.unwrap();
     assert_eq!(bad.status(), 400);
+}
+
+/// An author reads what the class did with an exercise; a learner may not.
+#[tokio::test]
+async fn an_author_reads_the_class_stats_and_a_learner_is_refused() {
+    let service = Service::start(Config::default(), true).await;
+    let ann = service.token("ann", Role::Learner).await;
+    let bob = service.token("bob", Role::Learner).await;
+    let prof = service.token("prof", Role::Author).await;
+    let wrong = read("exercises/python/fizzbuzz/mutants/checks-three-first/fizzbuzz.py");
+    let right = read("exercises/python/fizzbuzz/reference/fizzbuzz.py");
+    for (token, source) in [(&ann, &wrong), (&ann, &right), (&bob, &wrong)] {
+        let (status, body) = service
+            .submit(
+                token,
+                "python/fizzbuzz",
+                &[("fizzbuzz.py", source)],
+                Some(60),
+            )
+            .await;
+        assert_eq!(status, 200, "{body:#}");
+    }
+    let stats = service
+        .get_json(&prof, "/v1/exercises/python/fizzbuzz/stats")
+        .await;
+    assert_eq!(stats["exercise"], "python/fizzbuzz", "{stats:#}");
+    assert_eq!(stats["learners"], 2, "{stats:#}");
+    assert_eq!(stats["submissions"], 3, "{stats:#}");
+    assert_eq!(stats["passing_share"], 0.5, "{stats:#}");
+    assert_eq!(stats["median_attempts_to_pass"], 2.0, "{stats:#}");
+    let buckets = stats["score_distribution"].as_array().unwrap();
+    assert_eq!(buckets.len(), 11);
+    assert_eq!(buckets[10]["learners"], 1, "ann's best is full marks");
+    let failed = stats["tests_failed_most"].as_array().unwrap();
+    assert!(!failed.is_empty(), "{stats:#}");
+    assert_eq!(failed[0]["learners"], 2, "both failed it once: {stats:#}");
+    let hint = &stats["hints_shown_most"][0];
+    assert_eq!(
+        hint["learners"], 2,
+        "the mistake's hint, to both: {stats:#}"
+    );
+
+    let refused = service
+        .client
+        .get(service.url("/v1/exercises/python/fizzbuzz/stats"))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let missing = service
+        .client
+        .get(service.url("/v1/exercises/python/nothing-here/stats"))
+        .bearer_auth(&prof)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
 }
