@@ -12,6 +12,9 @@
 //! - the grading ends within the wall limit and [`SLACK`];
 //! - the container it ran in is gone.
 //!
+//! Each attack runs twice: in a container of its own, and forked in a
+//! learners' container as `grader serve` runs it by default.
+//!
 //! Against the harness that ran pytest in the learner's own process, 11 of
 //! these attacks succeeded (issue 12); learner code now runs in a process of
 //! its own (ARCHITECTURE.md, "Learner Python never runs in the test
@@ -25,7 +28,9 @@ use std::time::{Duration, Instant};
 use grader::exercise::Visibility;
 use grader::result::{ErrorKind, TestStatus};
 use grader::{Exercise, GradeResult, Grader, Images, Status, Submission, View};
-use grader_sandbox::{Archive, DockerSandbox, Job, Outcome, Runner, SandboxError, Session};
+use grader_sandbox::{
+    Archive, DockerSandbox, ForkPool, Job, Outcome, Runner, SandboxError, Session,
+};
 
 use crate::support::{grader_sandbox, root, scratch_copy};
 
@@ -316,15 +321,29 @@ async fn attack(target: &Target, parts: &[&str]) {
             .unwrap_or_else(|error| panic!("read {}: {error}", path.display()));
         source.push_str(&text);
     }
-    let graded = grade(&exercise, target.file, source).await;
-    // Shown with the failure, or with --nocapture: how the grading went.
-    println!("{}", summary(&graded));
-    let achieved = broken_rules(target, &exercise, &graded, target.honest_score);
-    assert!(
-        achieved.is_empty(),
-        "the attack `{name}`:\n- {}",
-        achieved.join("\n- ")
-    );
+    // In a container of its own, and forked in a learners' container as
+    // `grader serve` runs it by default.
+    for isolation in [Isolation::Container, Isolation::Fork] {
+        let graded = grade_in(&exercise, target.file, source.clone(), isolation).await;
+        // Shown with the failure, or with --nocapture: how the grading went.
+        println!("{isolation:?}: {}", summary(&graded));
+        let achieved = broken_rules(target, &exercise, &graded, target.honest_score);
+        assert!(
+            achieved.is_empty(),
+            "the attack `{name}` ({isolation:?}):\n- {}",
+            achieved.join("\n- ")
+        );
+    }
+}
+
+/// How a grading keeps the learner apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Isolation {
+    /// A container of its own ([`DockerSandbox`]).
+    Container,
+    /// Forked, as a user of its own, in a learners' container
+    /// ([`ForkPool`], here one for the grading alone).
+    Fork,
 }
 
 /// What a grading broke of the rules in this module's comment, each said
@@ -399,9 +418,11 @@ fn broken_rules(
         ));
     }
 
-    if graded.containers.is_empty() {
+    // A forked job's container may have been retired (and removed) at
+    // once: that its job ran is what its output says.
+    if graded.containers.is_empty() && graded.stdouts.is_empty() {
         achieved.push(format!(
-            "was graded without a container (the sandbox never ran it): {:?}",
+            "was graded without a job (the sandbox never ran it): {:?}",
             result.error
         ));
     }
@@ -446,6 +467,10 @@ struct Graded {
 /// Grades `source` as the submission's one file `file`, on the real
 /// engine, with at most [`SLOTS`] gradings at once.
 async fn grade(exercise: &Exercise, file: &str, source: String) -> Graded {
+    grade_in(exercise, file, source, Isolation::Container).await
+}
+
+async fn grade_in(exercise: &Exercise, file: &str, source: String, isolation: Isolation) -> Graded {
     let _slot = SLOTS
         .acquire()
         .await
@@ -453,8 +478,11 @@ async fn grade(exercise: &Exercise, file: &str, source: String) -> Graded {
     let sandbox = grader_sandbox().await;
     let containers = Arc::new(Mutex::new(Vec::new()));
     let stdouts = Arc::new(Mutex::new(Vec::new()));
+    let forks = (isolation == Isolation::Fork)
+        .then(|| ForkPool::new(sandbox.clone(), 1, Duration::from_secs(600)));
     let runner = Watched {
         sandbox: sandbox.clone(),
+        forks: forks.clone(),
         containers: Arc::clone(&containers),
         stdouts: Arc::clone(&stdouts),
     };
@@ -465,6 +493,13 @@ async fn grade(exercise: &Exercise, file: &str, source: String) -> Graded {
     let started = Instant::now();
     let result = grader.grade(exercise, &submission).await;
     let elapsed = started.elapsed();
+    if let Some(forks) = forks {
+        // The learners' container, if it was kept for another job, is
+        // removed now; one retired after the job was removed already, or
+        // is by the time `close` returns.
+        containers.lock().unwrap().extend(forks.idle_containers());
+        forks.close(Duration::from_secs(20)).await;
+    }
 
     let containers = containers.lock().unwrap().clone();
     let existing: BTreeSet<String> = sandbox
@@ -494,12 +529,22 @@ async fn grade(exercise: &Exercise, file: &str, source: String) -> Graded {
 /// neighbour's running one by its id.
 struct Watched {
     sandbox: DockerSandbox,
+    /// Jobs go here instead when there is one.
+    forks: Option<ForkPool>,
     containers: Arc<Mutex<Vec<String>>>,
     stdouts: Arc<Mutex<Vec<Vec<u8>>>>,
 }
 
 impl Runner for Watched {
     async fn run(&self, job: &Job, input: Archive) -> Result<Outcome, SandboxError> {
+        if let Some(forks) = &self.forks {
+            let outcome = forks.run(job, input).await?;
+            self.stdouts
+                .lock()
+                .unwrap()
+                .push(outcome.stdout.bytes.to_vec());
+            return Ok(outcome);
+        }
         let prepared = self.sandbox.prepare(job).await?;
         self.note(prepared.container_id());
         let outcome = prepared.run(input).await?;
@@ -511,6 +556,9 @@ impl Runner for Watched {
     }
 
     async fn session(&self, job: &Job, input: Archive) -> Result<Session, SandboxError> {
+        if let Some(forks) = &self.forks {
+            return forks.session(job, input).await;
+        }
         let prepared = self.sandbox.prepare(job).await?;
         self.note(prepared.container_id());
         Ok(prepared.session(input))

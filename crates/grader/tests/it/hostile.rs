@@ -29,6 +29,24 @@ async fn grade(app: &str) -> GradeResult {
     let started = Instant::now();
     let (result, made) = support::grade_recorded(&fixture(), &[("app.py", app)]).await;
     let took = started.elapsed();
+    holds(&result, took);
+    let left = made.left_behind().await;
+    assert!(left.is_empty(), "containers left behind: {left:?}");
+    result
+}
+
+/// The same, forked in a learners' container, as `grader serve` runs it
+/// by default.
+async fn grade_forked(app: &str) -> GradeResult {
+    let started = Instant::now();
+    let (result, left) = support::grade_forked(&fixture(), &[("app.py", app)]).await;
+    holds(&result, started.elapsed());
+    assert!(left.is_empty(), "containers left behind: {left:?}");
+    result
+}
+
+/// What holds for every app's grading that took `took`.
+fn holds(result: &GradeResult, took: Duration) {
     if let Some(error) = &result.error {
         assert_ne!(
             error.kind,
@@ -42,9 +60,6 @@ async fn grade(app: &str) -> GradeResult {
         took < WALL + MARGIN,
         "the grading took {took:?}, past the wall limit of {WALL:?} and a margin: {result:#?}"
     );
-    let left = made.left_behind().await;
-    assert!(left.is_empty(), "containers left behind: {left:?}");
-    result
 }
 
 fn test<'a>(result: &'a GradeResult, name: &str) -> &'a grader::result::TestResult {
@@ -151,11 +166,13 @@ def anything(path):
 
 app.run(host="127.0.0.1", port=int(os.environ["PORT"]), threaded=True)
 "#;
-    let result = grade(app).await;
-    // Its only answers are wrong: whatever the bomb does to the rest, it
-    // earns nothing.
-    assert_eq!(result.score, 0.0, "{result:#?}");
-    assert_eq!(result.tests.len(), 4, "{result:#?}");
+    // In a container of its own, then forked in a learners' container.
+    for result in [grade(app).await, grade_forked(app).await] {
+        // Its only answers are wrong: whatever the bomb does to the rest, it
+        // earns nothing.
+        assert_eq!(result.score, 0.0, "{result:#?}");
+        assert_eq!(result.tests.len(), 4, "{result:#?}");
+    }
 }
 
 #[tokio::test]
@@ -211,9 +228,11 @@ sys.stdout.flush()
 os.close(1)
 uvicorn.run(app, host="127.0.0.1", port=int(os.environ["PORT"]))
 "#;
-    let result = grade(app).await;
-    assert_eq!(result.status, Status::Passed, "{result:#?}");
-    assert_eq!(result.score, 4.0);
+    // In a container of its own, then forked in a learners' container.
+    for result in [grade(app).await, grade_forked(app).await] {
+        assert_eq!(result.status, Status::Passed, "{result:#?}");
+        assert_eq!(result.score, 4.0);
+    }
 }
 
 #[tokio::test]
@@ -309,16 +328,18 @@ def escape():
 
 app.run(host="127.0.0.1", port=PORT, threaded=True)
 "#;
-    let result = grade(app).await;
-    let probe = test(&result, "nothing_got_out");
-    assert_eq!(
-        probe.status,
-        TestStatus::Passed,
-        "{}",
-        probe.message.as_deref().unwrap_or_default()
-    );
-    assert_eq!(result.status, Status::Passed, "{result:#?}");
-    assert_eq!(result.score, 4.0);
+    // In a container of its own, then forked in a learners' container.
+    for result in [grade(app).await, grade_forked(app).await] {
+        let probe = test(&result, "nothing_got_out");
+        assert_eq!(
+            probe.status,
+            TestStatus::Passed,
+            "{}",
+            probe.message.as_deref().unwrap_or_default()
+        );
+        assert_eq!(result.status, Status::Passed, "{result:#?}");
+        assert_eq!(result.score, 4.0);
+    }
 }
 
 #[tokio::test]
@@ -341,20 +362,22 @@ def anything(path):
 
 app.run(host="127.0.0.1", port=int(os.environ["PORT"]))
 "#;
-    let result = grade(app).await;
-    assert_eq!(result.error, None, "{result:#?}");
-    assert_eq!(result.status, Status::Failed);
-    assert_eq!(result.score, 0.0);
-    // The last case either finds the app already gone (the harness said so
-    // first) or gets no answer from it: which one is a race, and either is
-    // the app's own failure.
-    let last = test(&result, "nothing_got_out")
-        .message
-        .as_deref()
-        .unwrap_or_default();
-    assert!(
-        last == "not run: the app had stopped (exit code 125)"
-            || last.ends_with("no response: the app closed the connection or is not running"),
-        "{result:#?}"
-    );
+    // In a container of its own, then forked in a learners' container.
+    for result in [grade(app).await, grade_forked(app).await] {
+        assert_eq!(result.error, None, "{result:#?}");
+        assert_eq!(result.status, Status::Failed);
+        assert_eq!(result.score, 0.0);
+        // The last case either finds the app already gone (the harness said so
+        // first) or gets no answer from it: which one is a race, and either is
+        // the app's own failure.
+        let last = test(&result, "nothing_got_out")
+            .message
+            .as_deref()
+            .unwrap_or_default();
+        assert!(
+            last == "not run: the app had stopped (exit code 125)"
+                || last.ends_with("no response: the app closed the connection or is not running"),
+            "{result:#?}"
+        );
+    }
 }

@@ -17,6 +17,15 @@ async fn grade((exercise, file): (&str, &str), tests: &str) -> GradeResult {
     support::grade(exercise, &[(file, tests)]).await
 }
 
+/// The same, forked in learners' containers, as `grader serve` runs it by
+/// default; no container of theirs is left.
+async fn grade_forked((exercise, file): (&str, &str), tests: &str) -> GradeResult {
+    let (result, left) =
+        support::grade_forked(&support::exercise_dir(exercise), &[(file, tests)]).await;
+    assert!(left.is_empty(), "containers left behind: {left:?}");
+    result
+}
+
 /// No bug caught, no point earned, and not the grader's failure.
 fn assert_nothing_earned(result: &GradeResult, what: &str) {
     assert!(
@@ -104,8 +113,13 @@ def test_quiet():
         running = int(load.read().split()[3].split("/")[0])
     assert running <= 2
 "#;
-    let result = grade(SLUGIFY, tests).await;
-    assert_nothing_earned(&result, "siblings");
+    // In containers of their own, then forked in learners' containers.
+    for result in [
+        grade(SLUGIFY, tests).await,
+        grade_forked(SLUGIFY, tests).await,
+    ] {
+        assert_nothing_earned(&result, "siblings");
+    }
 }
 
 /// A learner report that names tests the grader's way (`bugs::<name>`),
@@ -127,25 +141,30 @@ def pytest_collection_modifyitems(session, config, items):
     for item in items:
         item._nodeid = "bugs::keeps-case"
 "#;
-    let result = grade(SLUGIFY, tests).await;
-    let learner_rows: Vec<&str> = result
-        .tests
-        .iter()
-        .filter(|test| test.max_score == 0.0)
-        .map(|test| test.id.as_str())
-        .collect();
-    assert!(
-        learner_rows
+    // In containers of their own, then forked in learners' containers.
+    for result in [
+        grade(SLUGIFY, tests).await,
+        grade_forked(SLUGIFY, tests).await,
+    ] {
+        let learner_rows: Vec<&str> = result
+            .tests
             .iter()
-            .all(|id| id.starts_with("test_slugify.py::")),
-        "{learner_rows:?}"
-    );
-    let bug_rows = result
-        .tests
-        .iter()
-        .filter(|test| test.id == "bugs::keeps-case")
-        .count();
-    assert_eq!(bug_rows, 1, "{result:#?}");
+            .filter(|test| test.max_score == 0.0)
+            .map(|test| test.id.as_str())
+            .collect();
+        assert!(
+            learner_rows
+                .iter()
+                .all(|id| id.starts_with("test_slugify.py::")),
+            "{learner_rows:?}"
+        );
+        let bug_rows = result
+            .tests
+            .iter()
+            .filter(|test| test.id == "bugs::keeps-case")
+            .count();
+        assert_eq!(bug_rows, 1, "{result:#?}");
+    }
 }
 
 /// An honest suite still catches what it catches: four runs on correct

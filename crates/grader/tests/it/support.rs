@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use grader::{Exercise, GradeResult, Grader, Images, Submission};
-use grader_sandbox::{Archive, DockerSandbox, Job, Outcome, Runner, SandboxError, Session};
+use grader_sandbox::{
+    Archive, DockerSandbox, ForkPool, Job, Outcome, Runner, SandboxError, Session,
+};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -89,6 +91,32 @@ pub async fn grade_recorded(dir: &Path, files: &[(&str, &str)]) -> (GradeResult,
     let (runner, made) = Recording::new().await;
     let grader = Grader::new(runner, Images::new(root().join("runner-images")));
     (grader.grade(&exercise, &submission).await, made)
+}
+
+/// Grades `files` as a submission of the exercise in `dir`, forked in
+/// learners' containers as `grader serve` runs learners' jobs by default
+/// (a `ForkPool` of its own, closed after): the result, and whether a
+/// container of the pool's is left.
+pub async fn grade_forked(dir: &Path, files: &[(&str, &str)]) -> (GradeResult, Vec<String>) {
+    let exercise = Exercise::load(dir).unwrap();
+    let submission = Submission {
+        files: files
+            .iter()
+            .map(|(name, contents)| (name.to_string(), contents.as_bytes().to_vec()))
+            .collect(),
+    };
+    let sandbox = grader_sandbox().await;
+    let pool = ForkPool::new(sandbox.clone(), 1, std::time::Duration::from_secs(600));
+    let grader = Grader::new(pool.clone(), Images::new(root().join("runner-images")));
+    let result = grader.grade(&exercise, &submission).await;
+    let kept = pool.idle_containers();
+    pool.close(std::time::Duration::from_secs(20)).await;
+    let existing = sandbox.own_containers().await.unwrap();
+    let left = kept
+        .into_iter()
+        .filter(|id| existing.iter().any(|(other, _)| other == id))
+        .collect();
+    (result, left)
 }
 
 pub fn reference(id: &str, file: &str) -> String {
