@@ -81,12 +81,14 @@ def clear_user(uid):
 
 def kill_all():
     """Sends SIGKILL to every process this one may signal (its user's, in
-    this container's pid namespace) until there is none but itself."""
+    this container's pid namespace) until none of its user's is left.
+    (`kill(-1)` does not say when there is none: it succeeds while any
+    other process exists, signalled or not.)"""
     deadline = time.monotonic() + 2.0
-    while time.monotonic() < deadline:
-        try:
+    while True:
+        with contextlib.suppress(OSError):
             os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
+        if not processes({os.getpid()}, os.getuid()) or time.monotonic() > deadline:
             return
         # A fork under way when the signal went may have brought a child.
         time.sleep(0.001)
@@ -165,9 +167,9 @@ def loosen(folder):
             loosen(entry.path)
 
 
-def processes(spared):
-    """The processes in this pid namespace but `spared`, zombies left out
-    (init reaps them)."""
+def processes(spared, uid=None):
+    """The processes in this pid namespace but `spared` (of user `uid`
+    only, if given), zombies left out (init reaps them)."""
     found = []
     for name in os.listdir("/proc"):
         if not name.isdigit() or int(name) in spared:
@@ -175,11 +177,22 @@ def processes(spared):
         try:
             with open("/proc/%s/stat" % name) as stat:
                 state = stat.read().rpartition(")")[2].split()[0]
-        except (OSError, IndexError):  # noqa: S112 - ended since the listing
+            owner = real_uid(name) if uid is not None else None
+        except (OSError, IndexError, ValueError):  # noqa: S112 - ended since the listing
             continue
-        if state != "Z":
+        if state != "Z" and owner == uid:
             found.append(int(name))
     return found
+
+
+def real_uid(pid):
+    """The real uid of process `pid` (its /proc folder is root's once it
+    changed its user: it is no longer dumpable)."""
+    with open("/proc/%s/status" % pid) as status:
+        for line in status:
+            if line.startswith("Uid:"):
+                return int(line.split()[1])
+    raise ValueError("no Uid line")
 
 
 def leftovers(spared):

@@ -47,12 +47,15 @@ for folder in ("/work", "/tmp", "/dev/shm", "/dev/mqueue"):
     except OSError as error:
         found[folder] = error.strerror
 print("files", found)
-# Processes of any user but this job's and root (the zygote, init).
+# Processes of any user but this job's and root (the zygote, init), by
+# their real uid (the /proc folder of a process that changed its user is
+# root's).
 strangers = []
 for pid in os.listdir("/proc"):
     if pid.isdigit():
         try:
-            uid = os.stat(f"/proc/{pid}").st_uid
+            status = open(f"/proc/{pid}/status").read()
+            uid = int(status.split("\nUid:")[1].split()[0])
             if uid not in (0, os.getuid()):
                 strangers.append(open(f"/proc/{pid}/cmdline").read().replace("\0", " ").strip())
         except OSError:
