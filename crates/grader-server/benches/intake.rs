@@ -84,7 +84,10 @@ fn main() {
         let measured = runtime.block_on(run(sqlite, drain.clone(), tokens, grading, &load));
         report(&label("sqlite"), tokens, &measured);
         if grading {
-            println!("           graded meanwhile: {}", runtime.block_on(drain.graded()));
+            println!(
+                "           graded meanwhile: {}",
+                runtime.block_on(drain.graded())
+            );
         }
 
         let server = TempPostgres::start(Durability::Durable);
@@ -93,7 +96,10 @@ fn main() {
         let measured = runtime.block_on(run(postgres, drain.clone(), tokens, grading, &load));
         report(&label("postgres"), tokens, &measured);
         if grading {
-            println!("           graded meanwhile: {}", runtime.block_on(drain.graded()));
+            println!(
+                "           graded meanwhile: {}",
+                runtime.block_on(drain.graded())
+            );
         }
     }
     println!("load average after: {}", load_average());
