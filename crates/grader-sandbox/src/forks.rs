@@ -116,7 +116,19 @@ impl ForkPool {
     /// Keeps up to `per_job` containers waiting for each kind of job seen,
     /// each for at most `max_age` between two jobs.
     pub fn new(sandbox: DockerSandbox, per_job: usize, max_age: Duration) -> ForkPool {
-        let ranges = POOL_UIDS / JOBS_PER_CONTAINER;
+        ForkPool::with_ranges(sandbox, per_job, max_age, POOL_UIDS / JOBS_PER_CONTAINER)
+    }
+
+    /// The same with only `ranges` uid ranges (at most the pool's), so at
+    /// most that many containers at once: to see what happens when they
+    /// run out.
+    pub fn with_ranges(
+        sandbox: DockerSandbox,
+        per_job: usize,
+        max_age: Duration,
+        ranges: u32,
+    ) -> ForkPool {
+        let ranges = ranges.min(POOL_UIDS / JOBS_PER_CONTAINER);
         ForkPool {
             inner: Arc::new(Inner {
                 sandbox,
@@ -213,7 +225,7 @@ impl Inner {
     /// A new container for `job`, with a uid range of its own; None if no
     /// range is free.
     async fn make(self: &Arc<Self>, job: &Job) -> Result<Option<Leased>, SandboxError> {
-        let Some(index) = self.lock().free.pop() else {
+        let Some(index) = self.free_range().await else {
             tracing::warn!(
                 "every uid range of the fork pool is in use; a job gets a container of its own"
             );
@@ -225,6 +237,35 @@ impl Inner {
         };
         let container = self.sandbox.shared(job, true, Some(range(index))).await?;
         Ok(Some(Leased { container, lease }))
+    }
+
+    /// A uid range no container holds: a free one, or else the one of
+    /// the container that has waited longest for its kind of job, which is
+    /// removed for it (a course has more kinds of job than ranges: a
+    /// waiting container must not keep a new kind from forking). None if
+    /// every range is in a container that is running a job.
+    async fn free_range(self: &Arc<Self>) -> Option<u32> {
+        let evicted = {
+            let mut state = self.lock();
+            if let Some(index) = state.free.pop() {
+                return Some(index);
+            }
+            let oldest = state
+                .slots
+                .iter()
+                .flat_map(|(key, slot)| {
+                    slot.waiting
+                        .iter()
+                        .enumerate()
+                        .map(move |(at, idle)| (idle.since, key.clone(), at))
+                })
+                .min_by_key(|(since, _, _)| *since);
+            let (_, key, at) = oldest?;
+            state.slots.get_mut(&key)?.waiting.remove(at).container
+        };
+        // The range comes back once the container is gone.
+        evicted.remove().await;
+        self.lock().free.pop()
     }
 
     /// Takes `container` back after a job like `job`: kept waiting if it

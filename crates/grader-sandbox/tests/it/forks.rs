@@ -310,3 +310,35 @@ while True:
     assert_ne!(seen(&first, "host"), seen(&second, "host"));
     pool.close(Duration::from_secs(10)).await;
 }
+
+/// A waiting container gives its uid range up to a new kind of job when
+/// none is free: a course has more kinds of job than ranges, and a job of
+/// a new kind still forks, in a container of its own range.
+#[tokio::test]
+async fn a_waiting_container_makes_room_for_a_new_kind_of_job() {
+    let pool = ForkPool::with_ranges(sandbox().await, 1, Duration::from_secs(600), 1);
+    let mut first_job = job(quick_limits());
+    first_job.env = vec![("KIND".to_owned(), "first".to_owned())];
+    let mut second_job = job(quick_limits());
+    second_job.env = vec![("KIND".to_owned(), "second".to_owned())];
+    let first = pool.run(&first_job, python(LOOK_AROUND)).await.unwrap();
+    assert_eq!(pool.idle(), 1, "the first kind's container waits");
+    let second = pool.run(&second_job, python(LOOK_AROUND)).await.unwrap();
+    for outcome in [&first, &second] {
+        assert_eq!(outcome.ending, Ending::Exited { code: 0 }, "{outcome:?}");
+        assert_eq!(
+            seen(outcome, "parent"),
+            "grader-zygote",
+            "forked: {outcome:?}"
+        );
+    }
+    assert_ne!(seen(&first, "host"), seen(&second, "host"));
+    assert_eq!(
+        seen(&first, "uid"),
+        seen(&second, "uid"),
+        "the one range, given to the second container once the first was gone"
+    );
+    pool.close(Duration::from_secs(10)).await;
+    assert_container_gone(&seen(&first, "host")).await;
+    assert_container_gone(&seen(&second, "host")).await;
+}
