@@ -41,6 +41,9 @@ fn root() -> PathBuf {
 struct Row {
     isolation: &'static str,
     workers: usize,
+    /// With two workers: the p50 of one submission at a time, each after
+    /// a pause, from its post to its result.
+    alone: Option<Duration>,
     rate: f64,
     p50: Duration,
     p95: Duration,
@@ -64,10 +67,23 @@ fn main() {
             rows.push(runtime.block_on(row(isolation, workers, submissions)));
         }
     }
+    let floor_alone = runtime.block_on(bare_pytest_alone(LATENCY_RUNS));
     println!(
-        "bare pytest on the host, 2 at a time: {floor:.2} runs/s; load average after {}",
+        "bare pytest on the host, 2 at a time: {floor:.2} runs/s, one at a time p50 {:.0} ms; \
+         load average after {}",
+        floor_alone.as_secs_f64() * 1000.0,
         load_average()
     );
+    for row in rows.iter().filter(|row| row.alone.is_some()) {
+        let alone = row.alone.unwrap_or_default();
+        println!(
+            "{} isolation, 2 workers, one submission at a time after a pause: p50 {:.0} ms \
+             from post to result, {:.2}× bare pytest's",
+            row.isolation,
+            alone.as_secs_f64() * 1000.0,
+            alone.as_secs_f64() / floor_alone.as_secs_f64()
+        );
+    }
     println!(
         "{:>9} {:>7} {:>10} {:>8} {:>8} {:>10} {:>9} {:>9}",
         "isolation", "workers", "gradings/s", "p50 s", "p95 s", "CPU s/gr.", "÷ 1 wkr", "÷ pytest"
@@ -87,9 +103,11 @@ fn main() {
     }
 }
 
-/// Bare pytest on the host: fizzbuzz's tests on its reference, `runs`
-/// times, two at a time; runs a second.
-async fn bare_pytest(runs: usize) -> f64 {
+/// Runs of one submission at a time, for the latency.
+const LATENCY_RUNS: usize = 10;
+
+/// The folder bare pytest runs in: fizzbuzz's reference and tests.
+fn floor_folder() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let exercise = root().join("exercises/python/fizzbuzz");
     std::fs::copy(
@@ -100,20 +118,46 @@ async fn bare_pytest(runs: usize) -> f64 {
     for entry in std::fs::read_dir(exercise.join("tests")).unwrap().flatten() {
         std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
     }
-    let once = |dir: PathBuf| async move {
-        let status = tokio::process::Command::new("python3")
-            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
-            .current_dir(dir)
-            .stdout(std::process::Stdio::null())
-            .status()
-            .await
-            .unwrap();
-        assert!(status.success(), "bare pytest failed on the reference");
-    };
-    once(dir.path().to_owned()).await;
+    dir
+}
+
+/// Bare pytest once in `dir`, which must pass.
+async fn pytest_once(dir: PathBuf) {
+    let status = tokio::process::Command::new("python3")
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success(), "bare pytest failed on the reference");
+}
+
+/// Bare pytest, one run at a time after a pause: the p50 of `runs`.
+async fn bare_pytest_alone(runs: usize) -> Duration {
+    let dir = floor_folder();
+    let mut took = Vec::new();
+    for _ in 0..runs {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let started = Instant::now();
+        pytest_once(dir.path().to_owned()).await;
+        took.push(started.elapsed());
+    }
+    took.sort();
+    took[took.len() / 2]
+}
+
+/// Bare pytest on the host: fizzbuzz's tests on its reference, `runs`
+/// times, two at a time; runs a second.
+async fn bare_pytest(runs: usize) -> f64 {
+    let dir = floor_folder();
+    pytest_once(dir.path().to_owned()).await;
     let began = Instant::now();
     for _ in 0..runs.div_ceil(2) {
-        tokio::join!(once(dir.path().to_owned()), once(dir.path().to_owned()));
+        tokio::join!(
+            pytest_once(dir.path().to_owned()),
+            pytest_once(dir.path().to_owned())
+        );
     }
     (runs.div_ceil(2) * 2) as f64 / began.elapsed().as_secs_f64()
 }
@@ -160,6 +204,19 @@ async fn row(isolation: &'static str, workers: usize, submissions: usize) -> Row
         submit(&client, &base, secret, &body).await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
+    let alone = if workers == 2 {
+        let mut took = Vec::new();
+        for _ in 0..LATENCY_RUNS {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let started = Instant::now();
+            submit(&client, &base, &secrets[0], &body).await;
+            took.push(started.elapsed());
+        }
+        took.sort();
+        Some(took[took.len() / 2])
+    } else {
+        None
+    };
 
     let busy_before = busy_cpu_seconds();
     let began = Instant::now();
@@ -191,6 +248,7 @@ async fn row(isolation: &'static str, workers: usize, submissions: usize) -> Row
     Row {
         isolation,
         workers,
+        alone,
         rate: submissions as f64 / wall.as_secs_f64(),
         p50: at(0.5),
         p95: at(0.95),

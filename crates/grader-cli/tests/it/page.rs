@@ -121,6 +121,19 @@ async fn paste(browser: &Client, code: &str) {
         .unwrap();
 }
 
+/// Pastes `code` into the editor, submits it, and waits until the result
+/// shows with the summary `outcome` (`passed`, `failed`, `error`).
+async fn submit_code(browser: &Client, code: &str, outcome: &str) {
+    paste(browser, code).await;
+    click(browser, "#submit").await;
+    browser
+        .wait()
+        .at_most(GRADING)
+        .for_element(Locator::Css(&format!("#result .summary.{outcome}")))
+        .await
+        .unwrap_or_else(|error| panic!("no {outcome} result within {GRADING:?}: {error}"));
+}
+
 /// The result's summary once the grading shows up.
 async fn summary(browser: &Client) -> String {
     browser
@@ -548,14 +561,7 @@ async fn an_author_reads_the_class_figures_and_a_learner_sees_none() {
         root().join("exercises/python/fizzbuzz/mutants/checks-three-first/fizzbuzz.py"),
     )
     .unwrap();
-    paste(&browser, &mutant).await;
-    click(&browser, "#submit").await;
-    browser
-        .wait()
-        .at_most(GRADING)
-        .for_element(Locator::Css("#result .summary.failed"))
-        .await
-        .unwrap_or_else(|error| panic!("no failed result within {GRADING:?}: {error}"));
+    submit_code(&browser, &mutant, "failed").await;
     // An author's page (GET /v1/me said so) shows the figures, and asks
     // again after each result.
     wait_for(&browser, "#class-stats[data-state=shown]").await;
@@ -603,14 +609,7 @@ async fn an_author_reads_the_class_figures_and_a_learner_sees_none() {
         std::fs::read_to_string(root().join("exercises/python/fizzbuzz/reference/fizzbuzz.py"))
             .unwrap();
     wait_for(&browser, "#submit:not([disabled])").await;
-    paste(&browser, &reference).await;
-    click(&browser, "#submit").await;
-    browser
-        .wait()
-        .at_most(GRADING)
-        .for_element(Locator::Css("#result .summary.passed"))
-        .await
-        .unwrap_or_else(|error| panic!("no passed result within {GRADING:?}: {error}"));
+    submit_code(&browser, &reference, "passed").await;
     wait_for_text(&browser, "#class-submissions", "2").await;
     assert_eq!(text(&browser, "#class-learners").await, "1");
     assert_eq!(text(&browser, "#class-passing").await, "100%");
@@ -662,14 +661,7 @@ async fn an_author_reads_the_class_figures_and_a_learner_sees_none() {
     sign_in(&browser, &learner).await;
     wait_for(&browser, "#exercise option[value='python/fizzbuzz']").await;
     choose(&browser, "python/fizzbuzz", "fizzbuzz.py").await;
-    paste(&browser, &reference).await;
-    click(&browser, "#submit").await;
-    browser
-        .wait()
-        .at_most(GRADING)
-        .for_element(Locator::Css("#result .summary.passed"))
-        .await
-        .unwrap_or_else(|error| panic!("no passed result within {GRADING:?}: {error}"));
+    submit_code(&browser, &reference, "passed").await;
     // Submit is enabled again once the page has done all it does after a
     // result, asking for the figures included.
     wait_for(&browser, "#submit:not([disabled])").await;
