@@ -1,6 +1,6 @@
 //! The pytest kind's verdict is stable against chance and surroundings
 //! (issue 24): a learner test catches a bug only if it passed every time it
-//! ran on the correct implementation — three times in each of four runs
+//! ran on the correct implementation — five times in each of four runs
 //! (for five bugs), three of them side by side with the bugs' runs — so a
 //! test that flips a
 //! coin, or senses whether other runs are busy beside it, earns nothing;
@@ -168,7 +168,7 @@ def pytest_collection_modifyitems(session, config, items):
 }
 
 /// An honest suite still catches what it catches: four runs on correct
-/// code, three times each, change nothing for a deterministic test.
+/// code, five times each, change nothing for a deterministic test.
 #[tokio::test]
 async fn an_honest_suite_catches_every_bug_as_before() {
     let reference = support::reference("pytest/test-slugify", "test_slugify.py");

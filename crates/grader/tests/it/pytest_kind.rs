@@ -337,7 +337,7 @@ import sys
 
 PLACES = ["/tmp/.seen", "/dev/shm/.seen", "/work/.seen", os.path.expanduser("~/.seen")]
 ADDRESS = "\0grader-seen"
-# A run runs a passing test three times: only its first time looks, so it
+# A run runs a passing test several times: only its first time looks, so it
 # finds only what another run left, never its own traces.
 LOOKED = []
 
