@@ -385,25 +385,22 @@ impl Direct {
     /// process's is dropped. Whether there was any other: then a job
     /// reached the grader's socket.
     fn drain(&self) -> bool {
-        use futures_util::FutureExt;
         let zygote = self.zygote.load(Ordering::Relaxed);
         let mut intruded = false;
-        while let Some(accepted) = self.listener.accept().now_or_never() {
-            let Ok((stream, _)) = accepted else { break };
-            let pid = stream.peer_cred().ok().and_then(|cred| cred.pid());
-            let kept = pid == Some(zygote)
-                && stream
-                    .into_std()
-                    .and_then(|stream| {
-                        stream.set_nonblocking(false)?;
-                        *self
-                            .pending
-                            .lock()
-                            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(stream);
-                        Ok(())
-                    })
-                    .is_ok();
-            if !kept {
+        // Straight from the socket (non-blocking, as the runtime set it):
+        // what is waiting, whether or not the runtime has heard of it yet.
+        while let Ok(fd) =
+            rustix::net::accept_with(&self.listener, rustix::net::SocketFlags::CLOEXEC)
+        {
+            let pid = rustix::net::sockopt::socket_peercred(&fd)
+                .ok()
+                .map(|cred| cred.pid.as_raw_pid());
+            if pid == Some(zygote) && zygote != 0 {
+                *self
+                    .pending
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(UnixStream::from(fd));
+            } else {
                 tracing::warn!(?pid, zygote, "a job connected to the grader's socket");
                 intruded = true;
             }
