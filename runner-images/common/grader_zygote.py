@@ -263,10 +263,14 @@ def serve(uids=None):
             # Only the grader's own socket may ask for the clearing.
             owned = ready[0] is not listener and request.get("direct") is True
             uid = request.get("uid") if uids is not None else None
-            if uids is not None and (type(uid) is not int or uid not in uids or uid in used):
+            # A learners' job comes only from the grader, always to be
+            # cleared after, as a uid of the range never used before.
+            if uids is not None and (
+                not owned or type(uid) is not int or uid not in uids or uid in used
+            ):
                 for fd in fds:
                     os.close(fd)
-                sys.stderr.write("grader-zygote: a job's uid was refused: %r\n" % (uid,))
+                sys.stderr.write("grader-zygote: a learners' job was refused (uid %r)\n" % (uid,))
                 with contextlib.suppress(OSError):
                     connection.sendall(b"refused\n")
                 continue
