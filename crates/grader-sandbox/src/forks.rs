@@ -66,6 +66,8 @@ struct Inner {
     closed: AtomicBool,
     /// Retired containers whose removal is under way.
     removing: AtomicUsize,
+    /// Set when a zygote never came: nothing more is forked.
+    unreachable: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -140,6 +142,7 @@ impl ForkPool {
                 max_age,
                 closed: AtomicBool::new(false),
                 removing: AtomicUsize::new(0),
+                unreachable: AtomicBool::new(false),
             }),
         }
     }
@@ -186,10 +189,28 @@ impl ForkPool {
     /// A container for `job`: a waiting one, or one made now; None if no
     /// uid range is free (the job then gets a container of its own).
     async fn container_for(&self, job: &Job) -> Result<Option<Leased>, SandboxError> {
+        if self.inner.unreachable.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
         if let Some(container) = self.inner.take(job) {
             return Ok(Some(container));
         }
-        Inner::make(&self.inner, job).await
+        Inner::make(&self.inner, job, true).await
+    }
+
+    /// A container's zygote never came to the grader's socket: an engine
+    /// that cannot bind the grader's folder (a VM, a rootless engine). The
+    /// job, and every later one, gets a container of its own, and the
+    /// operator is told once.
+    fn zygote_never_came(&self, leased: Leased) {
+        if !self.inner.unreachable.swap(true, Ordering::Relaxed) {
+            tracing::error!(
+                container = %leased.container.guard.id(),
+                "a learners' zygote did not come to the grader's socket: from now on every job \
+                 gets a container of its own (--isolation container does so from the start)"
+            );
+        }
+        self.inner.remove_in_background(leased);
     }
 }
 
@@ -224,8 +245,20 @@ impl Inner {
 
     /// A new container for `job`, with a uid range of its own; None if no
     /// range is free.
-    async fn make(self: &Arc<Self>, job: &Job) -> Result<Option<Leased>, SandboxError> {
-        let Some(index) = self.free_range().await else {
+    /// A job's own container may take the range of one that waits
+    /// (`evict`); one made in the background to wait takes a free range
+    /// only.
+    async fn make(
+        self: &Arc<Self>,
+        job: &Job,
+        evict: bool,
+    ) -> Result<Option<Leased>, SandboxError> {
+        let index = if evict {
+            self.free_range().await
+        } else {
+            self.lock().free.pop()
+        };
+        let Some(index) = index else {
             tracing::warn!(
                 "every uid range of the fork pool is in use; a job gets a container of its own"
             );
@@ -322,7 +355,7 @@ impl Inner {
         let pool = Arc::clone(self);
         let job = job.clone();
         tokio::spawn(async move {
-            let made = Inner::make(&pool, &job).await;
+            let made = Inner::make(&pool, &job, false).await;
             let closed = pool.closed.load(Ordering::SeqCst);
             let unwanted = {
                 let mut state = pool.lock();
@@ -429,8 +462,7 @@ impl Runner for ForkPool {
                 self.inner.give_back(job, leased);
                 return outcome;
             }
-            tracing::warn!(container = %leased.container.guard.id(), "a learners' zygote did not come; the job gets a container of its own");
-            self.inner.give_back(job, leased);
+            self.zygote_never_came(leased);
         }
         self.inner.sandbox.run(job, input).await
     }
@@ -461,8 +493,7 @@ impl Runner for ForkPool {
                     done,
                 });
             }
-            tracing::warn!(container = %leased.container.guard.id(), "a learners' zygote did not come; the job gets a container of its own");
-            self.inner.give_back(job, leased);
+            self.zygote_never_came(leased);
         }
         self.inner.sandbox.session(job, input).await
     }
