@@ -172,8 +172,9 @@ impl DockerSandbox {
     }
 
     /// Removes containers left behind by grader processes that are gone
-    /// (a crash, a kill -9). Containers of live processes are left alone.
-    /// Returns how many were removed.
+    /// (a crash, a kill -9), and on this machine their zygotes' socket
+    /// folders. Containers of live processes are left alone. Returns how
+    /// many containers were removed.
     pub async fn sweep(&self) -> Result<usize, SandboxError> {
         let containers = self.labelled(CONTAINER_LABEL).await?;
         let now = std::time::SystemTime::now()
@@ -201,6 +202,7 @@ impl DockerSandbox {
         if removed > 0 {
             tracing::info!(removed, "swept leftover containers");
         }
+        crate::shared::sweep_socket_folders();
         Ok(removed)
     }
 }

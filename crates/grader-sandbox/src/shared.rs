@@ -280,7 +280,7 @@ impl Direct {
         let made = || -> std::io::Result<Direct> {
             use std::os::unix::fs::PermissionsExt;
             let folder = tempfile::Builder::new()
-                .prefix("grader-zygote-")
+                .prefix(&format!("{SOCKET_FOLDER_PREFIX}{}-", std::process::id()))
                 .tempdir()?;
             let shared = folder.path().join("shared");
             std::fs::create_dir(&shared)?;
@@ -747,6 +747,35 @@ impl SharedContainer {
             action,
             container,
             source,
+        }
+    }
+}
+
+/// The start of a zygote's socket folder's name in the temporary folder,
+/// followed by the grader process's id and a dash.
+const SOCKET_FOLDER_PREFIX: &str = "grader-zygote-";
+
+/// Removes the zygotes' socket folders that grader processes which are
+/// gone (a kill -9) left in the temporary folder; their containers go with
+/// the sweep.
+pub(crate) fn sweep_socket_folders() {
+    let temp = std::env::temp_dir();
+    let Ok(entries) = std::fs::read_dir(&temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(SOCKET_FOLDER_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !std::path::Path::new("/proc").join(pid.to_string()).exists() {
+            // Another sweeper may be at it too: either way it goes.
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }

@@ -55,3 +55,25 @@ async fn sweep_removes_leftovers_of_dead_processes_only() {
         .await
         .unwrap();
 }
+
+/// A zygote's socket folder is swept with the containers once its grader
+/// process is gone, and only then.
+#[tokio::test]
+async fn sweep_removes_the_socket_folders_of_dead_processes_only() {
+    let dead = {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    };
+    let temp = std::env::temp_dir();
+    let theirs = temp.join(format!("grader-zygote-{dead}-sweeptest"));
+    let ours = temp.join(format!("grader-zygote-{}-sweeptest", std::process::id()));
+    for folder in [&theirs, &ours] {
+        std::fs::create_dir_all(folder.join("shared")).unwrap();
+    }
+    support::sandbox().await.sweep().await.unwrap();
+    assert!(!theirs.exists(), "a dead process's socket folder is left");
+    assert!(ours.exists(), "a live process's socket folder was removed");
+    std::fs::remove_dir_all(&ours).unwrap();
+}
