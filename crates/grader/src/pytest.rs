@@ -575,12 +575,7 @@ fn correct_row(report: &report::Report, test: &report::CollectedTest) -> TestRes
     };
     let (status, message, output, duration) = match report.results.get(&test.id) {
         Some(event) => {
-            let status = match event.outcome {
-                report::Outcome::Passed => TestStatus::Passed,
-                report::Outcome::Failed => TestStatus::Failed,
-                report::Outcome::Error => TestStatus::Error,
-                report::Outcome::Skipped => TestStatus::Skipped,
-            };
+            let status = event.outcome.status();
             let message = match status {
                 TestStatus::Passed => None,
                 TestStatus::Skipped => Some(format!("skipped: {}", event.message)),
@@ -604,17 +599,7 @@ fn correct_row(report: &report::Report, test: &report::CollectedTest) -> TestRes
             (TestStatus::Error, Some(why.to_owned()), None, 0.0)
         }
     };
-    let mut result = TestResult::judged(
-        test.id.clone(),
-        test.name.clone(),
-        settings,
-        status,
-        message,
-        (duration * 1000.0) as u64,
-    );
-    result.output = output;
-    result.line = test.line;
-    result
+    test.row(settings, status, message, output, duration)
 }
 
 /// What stopped the run on correct code, if anything did: the learner's

@@ -315,7 +315,7 @@ fn subtest_result(
         case.id.clone(),
         format!("{} [{}]", parent.name, case.name),
         settings,
-        status_of(case.outcome),
+        case.outcome.status(),
         (!case.message.is_empty()).then(|| case.message.clone()),
         (case.duration * 1000.0) as u64,
     );
@@ -329,15 +329,6 @@ fn subtest_result(
     result
 }
 
-fn status_of(outcome: report::Outcome) -> TestStatus {
-    match outcome {
-        report::Outcome::Passed => TestStatus::Passed,
-        report::Outcome::Failed => TestStatus::Failed,
-        report::Outcome::Error => TestStatus::Error,
-        report::Outcome::Skipped => TestStatus::Skipped,
-    }
-}
-
 fn test_result(
     exercise: &Exercise,
     test: &report::CollectedTest,
@@ -347,7 +338,7 @@ fn test_result(
     let settings = settings_of(exercise, test);
     let (status, message, output, duration) = match report.results.get(&test.id) {
         Some(event) => {
-            let status = status_of(event.outcome);
+            let status = event.outcome.status();
             let message = (!event.message.is_empty()).then(|| event.message.clone());
             let output = (!event.output.is_empty()).then(|| Output {
                 text: event.output.clone(),
@@ -372,17 +363,7 @@ fn test_result(
             (TestStatus::Error, Some(why), None, 0.0)
         }
     };
-    let mut result = TestResult::judged(
-        test.id.clone(),
-        test.name.clone(),
-        settings,
-        status,
-        message,
-        (duration * 1000.0) as u64,
-    );
-    result.output = output;
-    result.line = test.line;
-    result
+    test.row(settings, status, message, output, duration)
 }
 
 /// A test's code, cut out of its test file here (the report says only

@@ -11,6 +11,8 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::channel::{self, Key};
+use crate::exercise::TestSettings;
+use crate::result::{Output, TestResult, TestStatus};
 
 /// Most report lines read; a report with more is defective.
 const MAX_EVENTS: usize = 100_000;
@@ -100,6 +102,43 @@ pub enum Outcome {
     Failed,
     Error,
     Skipped,
+}
+
+impl Outcome {
+    /// The status a result gives a test that ended so.
+    pub fn status(self) -> TestStatus {
+        match self {
+            Outcome::Passed => TestStatus::Passed,
+            Outcome::Failed => TestStatus::Failed,
+            Outcome::Error => TestStatus::Error,
+            Outcome::Skipped => TestStatus::Skipped,
+        }
+    }
+}
+
+impl CollectedTest {
+    /// This test's row in a result, judged by `settings`: its id, name and
+    /// line, and how it went (`seconds` it took).
+    pub(crate) fn row(
+        &self,
+        settings: TestSettings,
+        status: TestStatus,
+        message: Option<String>,
+        output: Option<Output>,
+        seconds: f64,
+    ) -> TestResult {
+        let mut result = TestResult::judged(
+            self.id.clone(),
+            self.name.clone(),
+            settings,
+            status,
+            message,
+            (seconds * 1000.0) as u64,
+        );
+        result.output = output;
+        result.line = self.line;
+        result
+    }
 }
 
 /// Everything the report said, and what was wrong with it.
