@@ -8,6 +8,10 @@ use grader_sandbox::CONTAINER_LABEL;
 
 use crate::support::{self, python_image};
 
+/// The two tests sweep the same engine and temporary folder: run together,
+/// one would sweep the other's dead leftover and leave it nothing to count.
+static ONE_SWEEP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn labelled_container(pid: u32) -> String {
     let docker = bollard::Docker::connect_with_local_defaults().unwrap();
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
@@ -31,6 +35,7 @@ async fn labelled_container(pid: u32) -> String {
 
 #[tokio::test]
 async fn sweep_removes_leftovers_of_dead_processes_only() {
+    let _alone = ONE_SWEEP_AT_A_TIME.lock().await;
     let mut finished = std::process::Command::new("true").spawn().unwrap();
     let dead_pid = finished.id();
     finished.wait().unwrap();
@@ -60,6 +65,7 @@ async fn sweep_removes_leftovers_of_dead_processes_only() {
 /// process is gone, and only then.
 #[tokio::test]
 async fn sweep_removes_the_socket_folders_of_dead_processes_only() {
+    let _alone = ONE_SWEEP_AT_A_TIME.lock().await;
     let dead = {
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = child.id();
