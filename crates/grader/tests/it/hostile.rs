@@ -268,8 +268,21 @@ def gateways():
             if gateway:
                 yield socket.inet_ntoa(struct.pack("<I", gateway))
 
+def listening():
+    """Every port something listens on in this network namespace: what a
+    scan of all 65535 would find, without the seconds it takes."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as lines:
+                for line in list(lines)[1:]:
+                    fields = line.split()
+                    if fields[3] == "0A":  # LISTEN
+                        yield int(fields[1].rsplit(":", 1)[1], 16)
+        except OSError:
+            pass
+
 def scan():
-    for port in range(1, 65536):
+    for port in sorted(set(range(1, 1025)) | set(listening())):
         if port != PORT:
             attempt("127.0.0.1:%d" % port, socket.AF_INET, ("127.0.0.1", port))
     hosts = ["172.17.0.1", "172.18.0.1", "10.0.2.2", "192.168.0.1",
