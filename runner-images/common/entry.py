@@ -21,6 +21,9 @@ directory (a tmpfs) and runs the job:
                                             start the app and relay the
                                             grader's connections to it
                                             (stdin stays open for them)
+  {"key": "…", "shell": {"files": [...], ...}}
+                                            run the exercise's bats files
+                                            against the learner's scripts
 
 Every image gets this file; each harness module comes with its own image.
 
@@ -30,8 +33,11 @@ done off the clock: `pytest` imports pytest and starts the learner's
 process; `api` starts the app's launcher with the web frameworks imported
 (`api-services` with SQLAlchemy, psycopg2 and redis too); `tests` starts
 the pytest kind's learner pytest, which imports pytest and waits;
-`postgres` starts the sql kind's PostgreSQL server. None of it sees
-anything of the job, which does not exist yet.
+`postgres` starts the sql kind's PostgreSQL server; `shell` forks the
+shell kind's broker (grader_broker.py) before this process leaves root, the
+one process of the job that keeps root's SETUID and SETGID, to run the
+learner's scripts as a user of their own. None of it sees anything of the
+job, which does not exist yet.
 
 Only regular files with plain relative names are accepted; anything else
 aborts the job with exit code 125 before any job code runs, and says why in
@@ -45,7 +51,8 @@ the same user, and could otherwise read its memory (the job's key, the
 tests held in memory) through /proc or ptrace. For a pytest job, the
 exercise's test modules (`tests/**.py`) never touch the disk: they stay in
 memory and a placeholder takes their place. For a pytest-kind job, the
-implementation's files stay in memory and nothing takes their place.
+implementation's files stay in memory and nothing takes their place; so do
+a shell job's test files (its harness writes each only while it runs).
 """
 
 import ctypes
@@ -56,6 +63,15 @@ import tarfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import grader_user
+
+# The shell kind's broker stays root; it is forked before anything of the
+# job exists, and only where this process starts as root (a container of
+# its own, never a zygote's fork).
+BROKER = None
+if os.environ.get("GRADER_PRELOAD") == "shell" and os.getuid() == 0:
+    import grader_broker
+
+    BROKER = grader_broker.start()
 
 # Before anything else: the job's user, not root (grader_user.py).
 grader_user.drop()
@@ -141,6 +157,8 @@ def in_memory(manifest):
     if isinstance(tests_job, dict):
         names = {name for name in tests_job.get("implementation", []) if isinstance(name, str)}
         return names.__contains__, None
+    if isinstance(manifest.get("shell"), dict):
+        return (lambda name: name.startswith("tests/")), None
     return (lambda name: False), None
 
 
@@ -219,6 +237,10 @@ def main():
         import grader_sql
 
         sys.exit(grader_sql.run(WORK, manifest["sql"], KEY, PRESTARTED))
+    if "shell" in manifest:
+        import grader_shell
+
+        sys.exit(grader_shell.run(WORK, manifest["shell"], KEY, held, BROKER))
     fail("the job manifest names no command")
 
 

@@ -189,7 +189,7 @@ impl ForkPool {
     /// A container for `job`: a waiting one, or one made now; None if no
     /// uid range is free (the job then gets a container of its own).
     async fn container_for(&self, job: &Job) -> Result<Option<Leased>, SandboxError> {
-        if self.inner.unreachable.load(Ordering::Relaxed) {
+        if job.own_container || self.inner.unreachable.load(Ordering::Relaxed) {
             return Ok(None);
         }
         if let Some(container) = self.inner.take(job) {
@@ -522,6 +522,7 @@ mod tests {
             image: "grader-python:x".to_owned(),
             limits: Limits::default(),
             env: vec![("GRADER_PRELOAD".to_owned(), "tests".to_owned())],
+            own_container: false,
         };
         let mut longer = job.clone();
         longer.limits.wall_time *= 2;

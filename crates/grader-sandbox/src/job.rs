@@ -13,6 +13,12 @@ pub struct Job {
     pub limits: Limits,
     /// Extra environment for the job's process.
     pub env: Vec<(String, String)>,
+    /// The job needs a container of its own, whose first process starts as
+    /// root: its harness keeps a root broker that runs the learner's code
+    /// as a second user (the shell kind). Runners that fork jobs in a
+    /// shared container (`SharedRunner`, `ForkPool`), where a job starts as
+    /// one unprivileged user, give it a container of its own instead.
+    pub own_container: bool,
 }
 
 /// Resource limits of one job, never by the code in the container: memory,

@@ -202,12 +202,18 @@ impl SharedRunner {
 
 impl Runner for SharedRunner {
     async fn run(&self, job: &Job, input: Archive) -> Result<Outcome, SandboxError> {
+        if job.own_container {
+            return self.sandbox.run(job, input).await;
+        }
         let slot = self.container_for(job).await?;
         let container = slot.as_ref().expect("made above");
         container.exec(job, input.to_tar(), None).await
     }
 
     async fn session(&self, job: &Job, input: Archive) -> Result<Session, SandboxError> {
+        if job.own_container {
+            return self.sandbox.session(job, input).await;
+        }
         let slot = self.container_for(job).await?;
         let (input_tx, input_rx) = tokio::sync::mpsc::unbounded_channel();
         let (output_tx, output_rx) = tokio::sync::mpsc::unbounded_channel();

@@ -272,6 +272,7 @@ mod tests {
             image: "grader-python:test".to_owned(),
             limits: Default::default(),
             env: vec![],
+            own_container: false,
         }
     }
 

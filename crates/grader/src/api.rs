@@ -163,6 +163,7 @@ pub fn job(exercise: &Exercise, image: String) -> Job {
         image,
         limits: limits(exercise),
         env: vec![("GRADER_PRELOAD".to_owned(), preload.to_owned())],
+        own_container: false,
     }
 }
 

@@ -33,6 +33,10 @@ macro_rules! with_kind {
                 let $k = &$crate::pytest::Pytest;
                 $body
             }
+            $crate::exercise::Kind::Shell => {
+                let $k = &$crate::shell::Shell;
+                $body
+            }
         }
     };
 }

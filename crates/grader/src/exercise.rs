@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::spec::api::ApiSpec;
 use crate::spec::pytest::PytestSpec;
+use crate::spec::shell::ShellSpec;
 use crate::spec::sql::SqlSpec;
 use crate::units::{ByteSize, HumanDuration};
 
@@ -71,6 +72,8 @@ pub struct ExerciseSpec {
     #[serde(default)]
     pub pytest: Option<PytestSpec>,
     #[serde(default)]
+    pub shell: Option<ShellSpec>,
+    #[serde(default)]
     pub mutants: Vec<MutantSpec>,
 }
 
@@ -81,11 +84,18 @@ pub enum Kind {
     Sql,
     Api,
     Pytest,
+    Shell,
 }
 
 impl Kind {
     /// Every kind, in the order `grader new --kind` lists them.
-    pub const ALL: [Kind; 4] = [Kind::Python, Kind::Sql, Kind::Api, Kind::Pytest];
+    pub const ALL: [Kind; 5] = [
+        Kind::Python,
+        Kind::Sql,
+        Kind::Api,
+        Kind::Pytest,
+        Kind::Shell,
+    ];
 
     /// Its name in exercise.yaml.
     pub fn as_str(self) -> &'static str {
@@ -94,6 +104,7 @@ impl Kind {
             Kind::Sql => "sql",
             Kind::Api => "api",
             Kind::Pytest => "pytest",
+            Kind::Shell => "shell",
         }
     }
 }
@@ -341,16 +352,22 @@ mod tests {
         // A variant missing from ALL would still be named here: the match
         // must name them all.
         let named = |kind: Kind| match kind {
-            Kind::Python | Kind::Sql | Kind::Api | Kind::Pytest => kind.as_str(),
+            Kind::Python | Kind::Sql | Kind::Api | Kind::Pytest | Kind::Shell => kind.as_str(),
         };
-        for kind in [Kind::Python, Kind::Sql, Kind::Api, Kind::Pytest] {
+        for kind in [
+            Kind::Python,
+            Kind::Sql,
+            Kind::Api,
+            Kind::Pytest,
+            Kind::Shell,
+        ] {
             assert!(seen.contains(named(kind)), "{kind:?} is not in Kind::ALL");
         }
         assert!(
-            "shell"
+            "cobol"
                 .parse::<Kind>()
                 .unwrap_err()
-                .contains("python, sql, api, pytest")
+                .contains("python, sql, api, pytest, shell")
         );
     }
 }

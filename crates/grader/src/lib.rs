@@ -14,6 +14,8 @@
 //!   implementation and its described bugs.
 //! - [`sql`]: the sql kind, its query check and its row comparison.
 //! - [`api`]: the api kind: the learner's app behind a tunnel, HTTP scenarios.
+//! - [`shell`]: the shell kind: the learner's scripts against bats files,
+//!   run as a user of their own through a broker.
 //! - [`mutant`]: a mutant's files, from its folder or its patch.
 //! - [`render`]: the result for people (terminal); machines get
 //!   `GradeResult::to_json`.
@@ -23,7 +25,7 @@
 //! sections as data), `exercise` (exercise.yaml as data), `result`,
 //! `submission`, `mutant`, `report`, `ending`, `hints`, `manifest`, `grade` (the
 //! `Grader` and its jobs), `kind` (the trait), the kinds (`python`,
-//! `pytest`, `sql`, `api`), `dispatch` (`with_kind!`, `Grader::grade`),
+//! `pytest`, `sql`, `api`, `shell`), `dispatch` (`with_kind!`, `Grader::grade`),
 //! `package` (`Exercise::load`), `check`, `scaffold`, `junit`, `export`,
 //! `render`. Only what other crates use is `pub`.
 
@@ -48,6 +50,7 @@ pub mod render;
 pub mod report;
 pub mod result;
 pub mod scaffold;
+pub mod shell;
 mod spec;
 pub mod sql;
 mod submission;

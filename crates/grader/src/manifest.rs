@@ -2,7 +2,7 @@
 //! harness in a job's archive — the report channel's key and one kind's
 //! job — typed here, read by `runner-images/common/entry.py` and each
 //! kind's harness (`grader_pytest.run`, `grader_tests.run`,
-//! `grader_sql.run`, `grader_api.run`). Golden files,
+//! `grader_sql.run`, `grader_api.run`, `grader_shell.run`). Golden files,
 //! `runner-images/<image>/tests/manifests/<job>.json`, are written from
 //! these types by `tests/it/manifests.rs` and read by the harness's unit
 //! tests, so a field renamed on one side fails on the other.
@@ -40,6 +40,9 @@ pub enum Job<'a> {
     Tests(TestsJob<'a>),
     Sql(SqlJob<'a>),
     Api(ApiJob<'a>),
+    /// The shell kind: the exercise's bats files against the learner's
+    /// scripts.
+    Shell(ShellJob),
 }
 
 #[derive(Debug, Serialize)]
@@ -110,4 +113,21 @@ pub struct ApiJob<'a> {
     pub schema: Option<String>,
     pub worker: Option<&'a [String]>,
     pub env: &'a BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShellJob {
+    /// The test files in the order they run (visible first), each with its
+    /// tests' names as the grader read them.
+    pub files: Vec<BatsFile>,
+    /// Seconds one call of a learner's script may take.
+    pub call_timeout: f64,
+    pub message_cap: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BatsFile {
+    /// Under `tests/`.
+    pub name: String,
+    pub tests: Vec<String>,
 }

@@ -504,6 +504,7 @@ async fn run<R: Runner>(
         // A warm container has the learner's pytest started, pytest
         // imported, before the job comes (`grader_tests.py`).
         env: vec![("GRADER_PRELOAD".to_owned(), "tests".to_owned())],
+        own_container: false,
     };
     let outcome = grader.run(&job, archive).await?;
     let report = Report::parse(&outcome.stdout.bytes, &key);

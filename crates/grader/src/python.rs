@@ -89,6 +89,7 @@ pub fn job(exercise: &Exercise, image: String) -> Job {
         image,
         limits: exercise.limits(),
         env: vec![("GRADER_PRELOAD".to_owned(), "pytest".to_owned())],
+        own_container: false,
     }
 }
 

@@ -159,6 +159,7 @@ pub fn job(exercise: &Exercise, image: String) -> Job {
         image,
         limits: limits(exercise),
         env,
+        own_container: false,
     }
 }
 

@@ -118,3 +118,39 @@ pub(crate) const PYTEST: &[Template] = &[
         include_str!("../templates/pytest/starter.py"),
     ),
 ];
+
+pub(crate) const SHELL: &[Template] = &[
+    (
+        "exercise.yaml",
+        include_str!("../templates/shell/exercise.yaml"),
+    ),
+    ("README.md", include_str!("../templates/shell/README.md")),
+    (
+        "reference/{{module}}.sh",
+        include_str!("../templates/shell/reference.sh"),
+    ),
+    (
+        "starter/{{module}}.sh",
+        include_str!("../templates/shell/starter.sh"),
+    ),
+    (
+        "mutants/case-sensitive.patch",
+        include_str!("../templates/shell/mutant.patch"),
+    ),
+    (
+        "tests/{{module}}.bats",
+        include_str!("../templates/shell/visible.bats"),
+    ),
+    (
+        "tests/{{module}}_hidden.bats",
+        include_str!("../templates/shell/hidden.bats"),
+    ),
+    (
+        "fixtures/app.log",
+        include_str!("../templates/shell/app.log"),
+    ),
+    (
+        "fixtures/mixed.log",
+        include_str!("../templates/shell/mixed.log"),
+    ),
+];

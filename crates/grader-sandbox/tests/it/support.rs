@@ -23,6 +23,7 @@ pub fn job(limits: Limits) -> Job {
         image: python_image(),
         limits,
         env: vec![],
+        own_container: false,
     }
 }
 

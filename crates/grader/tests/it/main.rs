@@ -25,5 +25,6 @@ mod pytest_chance;
 mod pytest_kind;
 mod scaffold;
 mod services;
+mod shell;
 mod sql;
 mod support;

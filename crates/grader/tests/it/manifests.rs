@@ -64,4 +64,5 @@ async fn each_kinds_manifest_is_the_golden_one_the_harness_is_tested_with() {
     );
     golden("sql", "sql", &first_manifest("sql/cheap-products").await);
     golden("api", "api", &first_manifest("api/cached-products").await);
+    golden("shell", "shell", &first_manifest("shell/log-report").await);
 }

@@ -40,3 +40,8 @@ async fn a_new_api_exercise_passes_check() {
 async fn a_new_pytest_exercise_passes_check() {
     scaffold_passes_check(Kind::Pytest, "pytest").await;
 }
+
+#[tokio::test]
+async fn a_new_shell_exercise_passes_check() {
+    scaffold_passes_check(Kind::Shell, "shell").await;
+}

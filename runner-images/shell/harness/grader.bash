@@ -1,0 +1,51 @@
+# The shell kind's preamble: sourced on the first line of every test file
+# (grader_shell.py puts it there, on the same line, so the file's line
+# numbers stay as the author wrote them), for each test and for the file.
+#
+# It loads bats-support, bats-assert and bats-file, and gives the tests:
+#
+#   learner <file> [arg…]     runs a file of the submission as the learner
+#   as_learner <cmd> [arg…]   runs any command as the learner (set-up)
+#   play_with [fixture…]      a fresh play folder with those fixtures
+#   $PLAY                     the test's play folder, its working folder
+#   $FIXTURES                 the exercise's fixtures/ (the tests' only)
+#   $SUBMISSION               the submitted files
+#
+# The learner's code runs only in a play folder, whose files are the
+# learner's (grader_broker.py); each test starts in a fresh, empty one.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+FIXTURES=/work/.fixtures
+SUBMISSION=/work/submission
+
+learner() {
+  python3 -I /opt/grader/grader_learner.py run "$@"
+}
+
+as_learner() {
+  python3 -I /opt/grader/grader_learner.py as "$@"
+}
+
+export -f learner as_learner
+
+# A fresh play folder, the learner's, holding a copy of each fixture named
+# (a file or a folder under the exercise's fixtures/, by the same name,
+# modes kept); the test moves into it.
+play_with() {
+  GRADER_PLAYS=$((${GRADER_PLAYS:-0} + 1))
+  PLAY="/work/play/${GRADER_FILE_INDEX:-0}-${BATS_TEST_NUMBER:-file}-${GRADER_PLAYS}"
+  cd /work/play || return 1
+  as_learner mkdir -m 0755 -- "$PLAY" || return 1
+  cd "$PLAY" || return 1
+  if (($# > 0)); then
+    (cd "$FIXTURES" && tar -cf - -- "$@") | as_learner tar -xpf - || return 1
+  fi
+  export PLAY
+}
+
+if [[ -n "${BATS_TEST_NUMBER:-}" ]]; then
+  play_with
+fi
