@@ -17,6 +17,7 @@
     exercises: [],
     exercise: null, // the detail of the exercise shown
     docs: new Map(), // file name -> CodeMirror.Doc
+    uploads: new Map(), // binary file name -> { base64, label, size } the learner chose
     active: null, // the file shown in the editor
     editor: null,
     following: null, // AbortController of the submission being followed
@@ -189,6 +190,7 @@
       if (key.startsWith("grader-draft:") || key === SUBMITTED_KEY) localStorage.removeItem(key);
     }
     state.docs = new Map();
+    state.uploads = new Map();
     if (state.editor) state.editor.swapDoc(CodeMirror.Doc(""));
   }
 
@@ -272,7 +274,10 @@
   function setUpEditor(exercise) {
     if (!state.editor) createEditor();
     state.docs = new Map();
+    state.uploads = new Map();
     for (const file of exercise.files) {
+      // A binary file (a git bundle) is uploaded whole, never edited.
+      if (file.binary) continue;
       const starter = exercise.starter[file.name] || "";
       const draft = localStorage.getItem(`grader-draft:${exercise.id}:${file.name}`);
       const doc = CodeMirror.Doc(draft !== null ? draft : starter, modeFor(file.name));
@@ -287,7 +292,7 @@
           type: "button",
           role: "tab",
           id: "tab-" + index,
-          "aria-controls": "editor",
+          "aria-controls": file.binary ? "upload" : "editor",
           "data-file": file.name,
           title: `${file.name}, at most ${file.max_size} bytes`,
           text: file.name,
@@ -311,15 +316,55 @@
 
   function showFile(name) {
     state.active = name;
-    state.editor.swapDoc(state.docs.get(name));
+    const binary = !state.docs.has(name);
+    $("editor").hidden = binary;
+    $("upload").hidden = !binary;
     for (const tab of $("tabs").children) {
       const selected = tab.dataset.file === name;
       tab.setAttribute("aria-selected", String(selected));
       tab.tabIndex = selected ? 0 : -1;
-      if (selected) $("editor").setAttribute("aria-labelledby", tab.id);
+      if (selected) $(binary ? "upload" : "editor").setAttribute("aria-labelledby", tab.id);
     }
+    if (binary) {
+      showUpload(name);
+      return;
+    }
+    state.editor.swapDoc(state.docs.get(name));
     state.editor.getInputField().setAttribute("aria-label", `Code of ${name}`);
     state.editor.refresh();
+  }
+
+  /// A binary file's panel: what is chosen, a file picker, and the
+  /// starter to download when there is one.
+  function showUpload(name) {
+    const file = state.exercise.files.find((candidate) => candidate.name === name);
+    const chosen = state.uploads.get(name);
+    const starter = state.exercise.starter[name];
+    const parts = [
+      el("p", { text: `${name} is a file you upload, not one you edit here (at most ${file.max_size} bytes).` }),
+      el("label", { for: "upload-input", text: `Choose ${name}: ` }),
+      el("input", { type: "file", id: "upload-input", onchange: (event) => choose(name, event.target.files[0]) }),
+      el("p", { id: "upload-chosen", text: chosen ? `Chosen: ${chosen.label}, ${chosen.size} bytes.` : "Nothing chosen yet." }),
+    ];
+    if (starter && typeof starter === "object" && starter.base64) {
+      parts.push(el("p", {}, el("a", {
+        href: "data:application/octet-stream;base64," + starter.base64,
+        download: name,
+        text: `Download the starter ${name}`,
+      })));
+    }
+    $("upload").replaceChildren(...parts);
+  }
+
+  async function choose(name, picked) {
+    if (!picked) return;
+    const bytes = new Uint8Array(await picked.arrayBuffer());
+    let text = "";
+    for (let at = 0; at < bytes.length; at += 0x8000) {
+      text += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
+    }
+    state.uploads.set(name, { base64: btoa(text), label: picked.name, size: bytes.length });
+    showUpload(name);
   }
 
   function createEditor() {
@@ -352,6 +397,11 @@
 
   function resetFile() {
     const name = state.active;
+    if (!state.docs.has(name)) {
+      state.uploads.delete(name);
+      showUpload(name);
+      return;
+    }
     const doc = state.docs.get(name);
     doc.setValue(state.exercise.starter[name] || "");
     localStorage.removeItem(draftKey(name));
@@ -384,6 +434,14 @@
     stopFollowing();
     const files = {};
     for (const [name, doc] of state.docs) files[name] = doc.getValue();
+    for (const file of state.exercise.files.filter((candidate) => candidate.binary)) {
+      const chosen = state.uploads.get(file.name);
+      if (!chosen) {
+        $("progress").replaceChildren(el("span", { class: "message", text: `Choose a file for ${file.name} first.` }));
+        return;
+      }
+      files[file.name] = { base64: chosen.base64 };
+    }
     const exerciseId = state.exercise.id;
     $("submit").disabled = true;
     $("result").replaceChildren();
@@ -609,7 +667,9 @@
     } catch (_) {
       kept = [];
     }
-    kept.unshift({ id, files });
+    // Text only: a binary file would crowd the browser's storage out.
+    const text = Object.fromEntries(Object.entries(files).filter(([, body]) => typeof body === "string"));
+    kept.unshift({ id, files: text });
     try {
       localStorage.setItem(SUBMITTED_KEY, JSON.stringify(kept.slice(0, KEEP_SUBMITTED)));
     } catch (_) {
@@ -630,7 +690,7 @@
   function loadFiles(files) {
     for (const [name, text] of Object.entries(files)) {
       const doc = state.docs.get(name);
-      if (doc) doc.setValue(text);
+      if (doc && typeof text === "string") doc.setValue(text);
     }
     $("progress").replaceChildren(el("span", { text: "That submission's code is in the editor. Ctrl+Z brings back what was there." }));
     state.editor.focus();

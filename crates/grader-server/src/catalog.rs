@@ -42,7 +42,11 @@ impl Catalog {
 /// and the visible tests (with the schema of a sql exercise).
 pub fn learner_files(
     exercise: &Exercise,
-) -> (String, BTreeMap<String, String>, BTreeMap<String, String>) {
+) -> (
+    String,
+    BTreeMap<String, crate::model::FileBody>,
+    BTreeMap<String, String>,
+) {
     // Every file is inside the exercise: a link there is refused (and
     // `Exercise::load` refused the exercise already).
     let read = |relative: String| {
@@ -60,8 +64,14 @@ pub fn learner_files(
         .files
         .iter()
         .map(|file| {
-            let text = read(format!("starter/{}", file.name));
-            (file.name.clone(), text)
+            // A binary starter (a git bundle) goes as it is, base64.
+            let bytes = fsread::read_in(
+                &exercise.dir,
+                &Path::new("starter").join(&file.name),
+                grader::exercise::MAX_EXERCISE_FILE,
+            )
+            .unwrap_or_default();
+            (file.name.clone(), crate::model::FileBody::of(bytes))
         })
         .collect();
     let mut visible: BTreeMap<String, String> = exercise

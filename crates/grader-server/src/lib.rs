@@ -41,6 +41,7 @@ use grader::Grader;
 use grader_sandbox::Isolated;
 use tokio::net::TcpListener;
 
+pub use model::FileBody;
 pub use routes::app;
 pub use state::{AppState, Config};
 pub use store::{PgStore, SqliteStore, Store};

@@ -2,7 +2,49 @@
 //! [`Caller`] and their [`Role`]) and what changed ([`Update`]). It
 //! depends on no other module of the crate.
 
+use base64::Engine;
 use serde::{Deserialize, Serialize};
+
+/// A file's content as the service's JSON carries it: UTF-8 text as a
+/// string, anything else (a git bundle) as `{"base64": "…"}`, the standard
+/// alphabet with padding. Stored as it came.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum FileBody {
+    /// UTF-8 text.
+    Text(String),
+    /// Any bytes.
+    Binary(Base64File),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Base64File {
+    /// The bytes, base64 (standard alphabet, padded).
+    pub base64: String,
+}
+
+impl FileBody {
+    /// `bytes` as text when they are UTF-8, else base64.
+    pub fn of(bytes: Vec<u8>) -> FileBody {
+        match String::from_utf8(bytes) {
+            Ok(text) => FileBody::Text(text),
+            Err(error) => FileBody::Binary(Base64File {
+                base64: base64::engine::general_purpose::STANDARD.encode(error.as_bytes()),
+            }),
+        }
+    }
+
+    /// The file's bytes, or why they cannot be read.
+    pub fn bytes(&self) -> Result<Vec<u8>, String> {
+        match self {
+            FileBody::Text(text) => Ok(text.clone().into_bytes()),
+            FileBody::Binary(file) => base64::engine::general_purpose::STANDARD
+                .decode(&file.base64)
+                .map_err(|error| format!("not valid base64: {error}")),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -249,10 +249,22 @@ async fn grade<S: Store, R: Runner>(
             "this exercise is no longer served",
         );
     };
-    let files: BTreeMap<String, Vec<u8>> = submission
-        .files
-        .iter()
-        .map(|(name, text)| (name.clone(), text.clone().into_bytes()))
-        .collect();
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for (name, body) in &submission.files {
+        match body.bytes() {
+            Ok(bytes) => {
+                files.insert(name.clone(), bytes);
+            }
+            // Checked when it came in: a stored file that no longer
+            // decodes is the store's fault.
+            Err(why) => {
+                return GradeResult::error(
+                    &submission.exercise,
+                    ErrorKind::Infra,
+                    format!("the stored file {name} cannot be read: {why}"),
+                );
+            }
+        }
+    }
     grader.grade(exercise, &Submission { files }).await
 }

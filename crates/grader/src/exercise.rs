@@ -143,6 +143,11 @@ pub struct FileSpec {
     pub name: String,
     #[serde(default)]
     pub max_size: Option<ByteSize>,
+    /// A file uploaded whole, never edited as text (a git bundle): the
+    /// learner page offers a file picker for it, and the service takes it
+    /// base64-encoded.
+    #[serde(default)]
+    pub binary: bool,
 }
 
 impl FileSpec {

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use grader::GradeResult;
+use grader_server::FileBody;
 use serde::Deserialize;
 
 use crate::cli::SubmitArgs;
@@ -141,7 +142,7 @@ pub(crate) async fn read<T: serde::de::DeserializeOwned>(
 fn patched_files(
     dir: &std::path::Path,
     patch: &std::path::Path,
-) -> anyhow::Result<BTreeMap<String, String>> {
+) -> anyhow::Result<BTreeMap<String, FileBody>> {
     let exercise = grader::Exercise::load(dir).with_context(|| {
         format!(
             "a .patch is applied to the exercise's reference, and {} is not an exercise \
@@ -156,13 +157,15 @@ fn patched_files(
         .into_iter()
         .map(|(name, bytes)| {
             String::from_utf8(bytes)
-                .map(|text| (name.clone(), text))
+                .map(|text| (name.clone(), FileBody::Text(text)))
                 .map_err(|_| anyhow::anyhow!("{name}, once patched, is not UTF-8 text"))
         })
         .collect()
 }
 
-fn read_files(paths: &[PathBuf]) -> anyhow::Result<BTreeMap<String, String>> {
+/// The files at `paths` (or in the one folder named), each as text when it
+/// is UTF-8 and base64 otherwise (a git bundle).
+fn read_files(paths: &[PathBuf]) -> anyhow::Result<BTreeMap<String, FileBody>> {
     let mut list = Vec::new();
     if let [dir] = paths
         && dir.is_dir()
@@ -183,8 +186,8 @@ fn read_files(paths: &[PathBuf]) -> anyhow::Result<BTreeMap<String, String>> {
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .with_context(|| format!("{} is not a file", path.display()))?;
-        let text = grader::fsread::read_to_string(&path, grader_sandbox::archive::MAX_FILE)?;
-        files.insert(name, text);
+        let bytes = grader::fsread::read(&path, grader_sandbox::archive::MAX_FILE)?;
+        files.insert(name, FileBody::of(bytes));
     }
     Ok(files)
 }

@@ -31,6 +31,9 @@ pub struct SubmissionFile {
     pub name: String,
     /// Largest size accepted, in bytes.
     pub max_size: u64,
+    /// Uploaded whole, not edited as text (a git bundle); sent as
+    /// `{"base64": "…"}`.
+    pub binary: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -46,8 +49,9 @@ pub struct ExerciseDetail {
     pub statement_html: String,
     /// The files a submission must hold, no others.
     pub files: Vec<SubmissionFile>,
-    /// File name → the starter's content.
-    pub starter: BTreeMap<String, String>,
+    /// File name → the starter's content: text as a string, a binary
+    /// file as `{"base64": "…"}`.
+    pub starter: BTreeMap<String, crate::model::FileBody>,
     /// Path → content of the visible tests (and a sql exercise's schema).
     pub visible_tests: BTreeMap<String, String>,
 }
@@ -107,6 +111,7 @@ pub async fn show<S: Store>(
             .map(|file| SubmissionFile {
                 name: file.name.clone(),
                 max_size: file.max_size(),
+                binary: file.binary,
             })
             .collect(),
         starter,

@@ -50,8 +50,9 @@ where
 pub struct NewSubmission {
     /// `<track>/<slug>`.
     pub exercise: String,
-    /// File name → content (UTF-8 text).
-    pub files: BTreeMap<String, String>,
+    /// File name → content: UTF-8 text as a string, any other file (a
+    /// git bundle) as `{"base64": "…"}`.
+    pub files: BTreeMap<String, crate::model::FileBody>,
     /// Where to POST the result once graded (in the submitter's view,
     /// signed: see the README). Only hosts the operator allows.
     #[serde(default)]
@@ -226,18 +227,23 @@ fn callback<S: Store>(
 }
 
 /// 422 unless `files` are what `exercise` takes (names, sizes, count).
-fn checked(exercise: &grader::Exercise, files: &BTreeMap<String, String>) -> Result<(), AppError> {
+fn checked(
+    exercise: &grader::Exercise,
+    files: &BTreeMap<String, crate::model::FileBody>,
+) -> Result<(), AppError> {
     if files.len() > MAX_FILES {
         return Err(AppError::Unprocessable(format!(
             "a submission holds at most {MAX_FILES} files"
         )));
     }
-    let submission = grader::Submission {
-        files: files
-            .iter()
-            .map(|(name, text)| (name.clone(), text.clone().into_bytes()))
-            .collect(),
-    };
+    let mut bytes = BTreeMap::new();
+    for (name, body) in files {
+        let content = body
+            .bytes()
+            .map_err(|why| AppError::Unprocessable(format!("{name}: {why}")))?;
+        bytes.insert(name.clone(), content);
+    }
+    let submission = grader::Submission { files: bytes };
     submission
         .check(exercise)
         .map_err(|error| AppError::Unprocessable(error.to_string()))
@@ -533,8 +539,6 @@ async fn read_form<S: Store>(
         let name = field.name().unwrap_or_default().to_owned();
         let file_name = field.file_name().map(str::to_owned);
         let bytes = field.bytes().await.map_err(refused)?;
-        let text = String::from_utf8(bytes.to_vec())
-            .map_err(|_| AppError::Unprocessable(format!("`{name}` is not UTF-8 text")))?;
         // A second part of one name would silently replace the first:
         // which one the learner meant is theirs to say.
         let (slot, twice) = match (file_name, name.as_str()) {
@@ -544,7 +548,8 @@ async fn read_form<S: Store>(
                         "the file `{file_name}` is sent twice"
                     )));
                 }
-                files.insert(file_name, text);
+                // A file part may be any bytes (a git bundle).
+                files.insert(file_name, crate::model::FileBody::of(bytes.to_vec()));
                 continue;
             }
             (None, "exercise") => (&mut exercise, "the form has two `exercise` fields"),
@@ -559,6 +564,8 @@ async fn read_form<S: Store>(
         if slot.is_some() {
             return Err(AppError::BadRequest(twice.to_owned()));
         }
+        let text = String::from_utf8(bytes.to_vec())
+            .map_err(|_| AppError::Unprocessable(format!("`{name}` is not UTF-8 text")))?;
         *slot = Some(text);
     }
     let exercise = exercise

@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 pub use crate::model::Caller;
-use crate::model::{Role, Update};
+use crate::model::{FileBody, Role, Update};
 
 mod postgres;
 mod sqlite;
@@ -110,7 +110,7 @@ pub struct StoredSubmission {
     pub id: String,
     pub token_id: i64,
     pub exercise: String,
-    pub files: BTreeMap<String, String>,
+    pub files: BTreeMap<String, FileBody>,
     pub status: SubmissionStatus,
     /// The result in the author's view, once graded.
     pub result: Option<grader::GradeResult>,

@@ -262,6 +262,28 @@ async fn bad_requests_get_clear_json_errors() {
         401
     );
 
+    // A binary file comes as {"base64": …}; one that is not base64 is
+    // named.
+    let response = service
+        .client
+        .post(service.url("/v1/submissions"))
+        .bearer_auth(&ann)
+        .json(&serde_json::json!({
+            "exercise": "python/fizzbuzz",
+            "files": {"fizzbuzz.py": {"base64": "not base64!"}},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("fizzbuzz.py: not valid base64"),
+        "{body:#}"
+    );
     let response = service
         .client
         .post(service.url("/v1/submissions"))

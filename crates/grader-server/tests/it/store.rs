@@ -82,7 +82,17 @@ fn submission(id: &str, token_id: i64) -> StoredSubmission {
         id: id.to_owned(),
         token_id,
         exercise: "python/fizzbuzz".to_owned(),
-        files: BTreeMap::from([("fizzbuzz.py".to_owned(), "pass\n".to_owned())]),
+        files: BTreeMap::from([
+            (
+                "fizzbuzz.py".to_owned(),
+                grader_server::FileBody::Text("pass\n".to_owned()),
+            ),
+            // A file that is not text, as it came.
+            (
+                "notes.bin".to_owned(),
+                grader_server::FileBody::of(vec![0, 159, 146, 150]),
+            ),
+        ]),
         status: SubmissionStatus::Queued,
         result: None,
         attempts: 0,
@@ -523,7 +533,11 @@ mod contract {
             .unwrap()
             .unwrap();
         assert_eq!(claimed.id, "sub-0");
-        assert_eq!(claimed.files.len(), 1);
+        assert_eq!(claimed.files, submission("sub-0", 0).files);
+        assert_eq!(
+            claimed.files["notes.bin"].bytes().unwrap(),
+            [0, 159, 146, 150]
+        );
         assert_eq!(first.position("sub-0").await.unwrap(), None);
         assert_eq!(first.position("sub-2").await.unwrap(), Some(2));
         assert_eq!(first.position("no-such").await.unwrap(), None);
