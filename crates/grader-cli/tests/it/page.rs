@@ -681,3 +681,87 @@ async fn an_author_reads_the_class_figures_and_a_learner_sees_none() {
     no_console_errors(&browser, "a learner, after a result").await;
     browser.close().await.unwrap();
 }
+
+/// A git exercise's file is a bundle, uploaded whole: its tab shows a file
+/// picker and the starter to download (the starter's own bytes), the page
+/// sends the chosen bundle base64-encoded, and the service grades it.
+#[tokio::test]
+async fn a_learner_uploads_a_git_bundle_and_it_is_graded() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("grader.db");
+    let ann = learner_token(&db, "ann");
+    let served = Served::start(&db, &[]).await;
+    let driver = Driver::start().await;
+    let browser = driver.browser(1280, 900, false).await;
+    browser.goto(&served.base).await.unwrap();
+    sign_in(&browser, &ann).await;
+    wait_for(&browser, "#work:not([hidden])").await;
+    choose(&browser, "shell/merge-feature", "repo.bundle").await;
+    wait_for(&browser, "#upload:not([hidden]) input[type=file]").await;
+    assert!(
+        text(&browser, "#upload-chosen")
+            .await
+            .contains("Nothing chosen"),
+        "{}",
+        text(&browser, "#upload").await
+    );
+
+    let exercise = root().join("exercises/shell/merge-feature");
+    let starter = std::fs::read(exercise.join("starter/repo.bundle")).unwrap();
+    let link = script(
+        &browser,
+        "const link = document.querySelector('#upload a[download]'); \
+         return link && [link.getAttribute('download'), link.href];",
+    )
+    .await;
+    let href = link[1].as_str().expect("a link to download the starter");
+    assert_eq!(link[0], "repo.bundle");
+    let encoded = href
+        .strip_prefix("data:application/octet-stream;base64,")
+        .unwrap();
+    use base64::Engine;
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap(),
+        starter,
+        "the starter to download is the starter's own bytes"
+    );
+
+    // Submitting with nothing chosen says what is missing, and sends nothing.
+    click(&browser, "#submit").await;
+    wait_for_text(
+        &browser,
+        "#progress",
+        "Choose a file for repo.bundle first.",
+    )
+    .await;
+
+    let reference = exercise.join("reference/repo.bundle");
+    browser
+        .find(Locator::Id("upload-input"))
+        .await
+        .unwrap()
+        .send_keys(reference.to_str().unwrap())
+        .await
+        .unwrap();
+    let size = std::fs::metadata(&reference).unwrap().len();
+    wait_for_text(
+        &browser,
+        "#upload-chosen",
+        &format!("Chosen: repo.bundle, {size} bytes."),
+    )
+    .await;
+    click(&browser, "#submit").await;
+    browser
+        .wait()
+        .at_most(GRADING)
+        .for_element(Locator::Css("#result .summary.passed"))
+        .await
+        .unwrap_or_else(|error| panic!("no passed result within {GRADING:?}: {error}"));
+    let newest = newest(&served.base, &ann).await;
+    assert_eq!(newest["result"]["score"], newest["result"]["max_score"]);
+    no_console_errors(&browser, "after an upload").await;
+    screenshot(&browser, "upload-bundle").await;
+    browser.close().await.unwrap();
+}

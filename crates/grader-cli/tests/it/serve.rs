@@ -300,6 +300,48 @@ async fn grader_submit_takes_a_mutants_patch_as_grader_grade_does() {
     assert!(result["score"].as_f64().unwrap() > 0.0, "{result:#}");
 }
 
+/// `grader submit` sends a file that is not text (a git bundle) base64-
+/// encoded, and the service grades its bytes: a mutant's bundle fails the
+/// tests its mistake fails, no more.
+#[tokio::test]
+async fn grader_submit_sends_a_git_bundle_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("grader.db");
+    let token = learner_token(&db, "ann");
+    let served = Served::start(&db, &[]).await;
+    let bundle =
+        root().join("exercises/shell/conventional-commits/mutants/merge-commit/repo.bundle");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["submit", "shell/conventional-commits"])
+        .arg(&bundle)
+        .args([
+            "--format",
+            "json",
+            "--server",
+            &served.base,
+            "--token",
+            &token,
+        ])
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let failed: Vec<&str> = result["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|test| test["status"] != "passed")
+        .map(|test| test["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failed,
+        ["history_hidden.bats::the history is linear"],
+        "{result:#}"
+    );
+}
+
 /// Regression (issue 26): a submission for an exercise no live node grades
 /// waited without a word. A node that starts while the queue holds such
 /// work says so, naming the exercises and its own folder, before serving.
