@@ -35,6 +35,15 @@ fn seen(outcome: &Outcome, name: &str) -> String {
 /// folders, the other processes, the IPC objects, a socket and a port an
 /// earlier job listened on, a FIFO's writer.
 const LOOK_AROUND: &str = r#"
+import os as _os
+
+
+def print(*words, **_):
+    # One write a line: a leftover process writing to the same pipe cannot
+    # land in the middle of it.
+    _os.write(1, (" ".join(str(word) for word in words) + "\n").encode())
+
+
 import os, socket
 print("host", socket.gethostname())
 print("uid", os.getuid())
@@ -79,6 +88,15 @@ print("env", sorted(name for name in os.environ if name.startswith(("LEFT", "GRA
 /// Leaves, in every way a job can, something for the next job; then says
 /// what it could do to the zygote.
 const LEAVE_EVERYTHING: &str = r#"
+import os as _os
+
+
+def print(*words, **_):
+    # One write a line: a leftover process writing to the same pipe cannot
+    # land in the middle of it.
+    _os.write(1, (" ".join(str(word) for word in words) + "\n").encode())
+
+
 import ctypes, os, signal, socket, subprocess, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 for place in ("left.txt", "/work/.hidden", "/tmp/left", "/tmp/.left", "/dev/shm/left"):
@@ -111,7 +129,7 @@ t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 t.bind(("127.0.0.1", 47123)); t.listen()
 fifo = os.open("/tmp/fifo", os.O_RDWR)
 while True:
-    print("LEFTOVER still writing", flush=True)
+    os.write(1, b"LEFTOVER still writing\n")
     time.sleep(0.01)
 '''
 subprocess.Popen([sys.executable, "-c", listener], start_new_session=True)
