@@ -55,6 +55,11 @@ pub struct Step {
     /// this long has passed (a job accepted with 202, finished later).
     #[serde(default)]
     pub poll: Option<Poll>,
+    /// Send this many copies of the request, each `CONCURRENT_GAP` after
+    /// the one before, without waiting for the answers; every answer must
+    /// be what the step expects (an app that serves requests at once).
+    #[serde(default)]
+    pub concurrent: Option<u32>,
     #[serde(default)]
     pub expect: Expect,
     /// Variable name → JSON path into the response body, for `{{name}}` in
@@ -62,6 +67,13 @@ pub struct Step {
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
 }
+
+/// Most copies a concurrent step sends.
+pub const MAX_CONCURRENT: u32 = 16;
+/// Time between two copies of a concurrent step's request: long enough
+/// for the app to take the one before (a worker busy with it leaves the
+/// next to another).
+pub const CONCURRENT_GAP: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// How a step polls: its request again every `every` until `within`.
 #[derive(Debug, Clone, Deserialize)]
@@ -213,6 +225,7 @@ fn validate_step(step: &Step, field: &str, captured: &BTreeSet<&str>, problems: 
     if step.restart {
         let extra = step.request.is_some()
             || step.poll.is_some()
+            || step.concurrent.is_some()
             || !step.capture.is_empty()
             || expects_anything(&step.expect);
         if extra {
@@ -228,6 +241,18 @@ fn validate_step(step: &Step, field: &str, captured: &BTreeSet<&str>, problems: 
     };
     if let Some(poll) = &step.poll {
         validate_poll(poll, field, problems);
+    }
+    if let Some(copies) = step.concurrent {
+        if !(2..=MAX_CONCURRENT).contains(&copies) {
+            problems.push(format!(
+                "{field}.concurrent: expected from 2 to {MAX_CONCURRENT} requests"
+            ));
+        }
+        if step.poll.is_some() || !step.capture.is_empty() {
+            problems.push(format!(
+                "{field}: a concurrent step neither polls nor captures (which answer would it take?)"
+            ));
+        }
     }
     validate_request(request, field, problems);
     validate_variables(request, field, captured, problems);
@@ -449,7 +474,7 @@ scenarios:
     }
 
     #[test]
-    fn restart_and_poll_steps_are_checked() {
+    fn restart_poll_and_concurrent_steps_are_checked() {
         let yaml = r#"
 version: 1
 scenarios:
@@ -469,6 +494,16 @@ scenarios:
       - name: nothing
       - request: {method: GET, path: /}
         poll: {within: 1s, every: 2s}
+      - request: {method: GET, path: /}
+        concurrent: 1
+      - request: {method: GET, path: /}
+        concurrent: 2
+        capture: {x: $.x}
+  - name: at_once
+    steps:
+      - request: {method: GET, path: /slow}
+        concurrent: 3
+        expect: {status: 200, max_time: 1500ms}
 "#;
         assert_eq!(
             problems(yaml),
@@ -476,6 +511,8 @@ scenarios:
                 "scenarios[1].steps[0]: a restart step takes only `name` and `restart`",
                 "scenarios[1].steps[1]: expected a `request`, or `restart: true`",
                 "scenarios[1].steps[2].poll.every: expected between 10ms and poll.within",
+                "scenarios[1].steps[3].concurrent: expected from 2 to 16 requests",
+                "scenarios[1].steps[4]: a concurrent step neither polls nor captures (which answer would it take?)",
             ]
         );
     }

@@ -91,6 +91,9 @@ async fn run_step(
         // `cases::validate` refuses such a step.
         return Err(StepError::Failed("the step has no request".to_owned()));
     };
+    if let Some(copies) = step.concurrent {
+        return at_once(client, target, step, request, vars, copies).await;
+    }
     let Some(poll) = &step.poll else {
         return send(client, target, step, request, vars).await;
     };
@@ -113,6 +116,43 @@ async fn run_step(
             done => return done,
         }
     }
+}
+
+/// Sends `copies` of the request, each `CONCURRENT_GAP` after the one
+/// before, without waiting for the answers, and judges every answer; the
+/// first that is not what the step expects is the step's failure.
+async fn at_once(
+    client: &reqwest::Client,
+    target: &Target,
+    step: &Step,
+    request: &Request,
+    vars: &BTreeMap<String, Value>,
+    copies: u32,
+) -> Result<(), StepError> {
+    let sends = (0..copies).map(|index| {
+        // A concurrent step captures nothing: each copy judges with its
+        // own copy of the variables.
+        let mut vars = vars.clone();
+        async move {
+            tokio::time::sleep(crate::api::cases::CONCURRENT_GAP * index).await;
+            send(client, target, step, request, &mut vars).await
+        }
+    });
+    let answers = futures_util::future::join_all(sends).await;
+    for (index, answer) in answers.into_iter().enumerate() {
+        match answer {
+            Ok(()) => {}
+            Err(StepError::Failed(why)) => {
+                return Err(StepError::Failed(format!(
+                    "{why}\n(request {} of {copies} sent {} apart)",
+                    index + 1,
+                    show_duration(crate::api::cases::CONCURRENT_GAP)
+                )));
+            }
+            Err(out_of_time) => return Err(out_of_time),
+        }
+    }
+    Ok(())
 }
 
 /// Restarts the app and waits until it answers its readiness path again.
