@@ -283,6 +283,9 @@ enum Event {
         outcome: Verdict,
         #[serde(default)]
         message: String,
+        /// How long bats says the test took (`--timing`).
+        #[serde(default)]
+        ms: u64,
     },
     Infra {
         message: String,
@@ -306,7 +309,7 @@ enum Verdict {
 /// What the harness reported.
 #[derive(Debug, Default)]
 struct Report {
-    results: HashMap<(String, String), (Verdict, String)>,
+    results: HashMap<(String, String), (Verdict, String, u64)>,
     infra: Vec<String>,
     broker_lost: bool,
     log: String,
@@ -331,8 +334,9 @@ impl Report {
                     name,
                     outcome,
                     message,
+                    ms,
                 }) => {
-                    report.results.insert((file, name), (outcome, message));
+                    report.results.insert((file, name), (outcome, message, ms));
                 }
                 Ok(Event::Infra { message }) => report.infra.push(message),
                 Ok(Event::BrokerLost) => report.broker_lost = true,
@@ -376,10 +380,11 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, key: &Key) -> GradeResu
                 .unwrap_or_else(TestSettings::unlisted);
             let reported = report.results.get(&(file.clone(), test.name.clone()));
             seen.insert((file.clone(), test.name.clone()));
+            let ms = reported.map_or(0, |(_, _, ms)| *ms);
             let (status, message) = match reported {
-                Some((Verdict::Passed, _)) => (TestStatus::Passed, None),
-                Some((Verdict::Skipped, message)) => (TestStatus::Skipped, some(message)),
-                Some((Verdict::Failed, message)) => (TestStatus::Failed, some(message)),
+                Some((Verdict::Passed, _, _)) => (TestStatus::Passed, None),
+                Some((Verdict::Skipped, message, _)) => (TestStatus::Skipped, some(message)),
+                Some((Verdict::Failed, message, _)) => (TestStatus::Failed, some(message)),
                 None => (
                     TestStatus::Error,
                     Some(match &stopped {
@@ -390,7 +395,7 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, key: &Key) -> GradeResu
                     }),
                 ),
             };
-            let mut row = TestResult::judged(id, test.name.clone(), settings, status, message, 0);
+            let mut row = TestResult::judged(id, test.name.clone(), settings, status, message, ms);
             row.line = Some(test.line);
             row.code = Some(test.code.clone());
             result.tests.push(row);

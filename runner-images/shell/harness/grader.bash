@@ -14,19 +14,19 @@
 # The learner's code runs only in a play folder, whose files are the
 # learner's (grader_broker.py); each test starts in a fresh, empty one.
 
-bats_load_library bats-support
-bats_load_library bats-assert
-bats_load_library bats-file
+# The three libraries, joined into one file when the image was built
+# (customize.sh).
+source /usr/local/lib/grader/bats-libraries.bash
 
 FIXTURES=/work/.fixtures
 SUBMISSION=/work/submission
 
 learner() {
-  python3 -I /opt/grader/grader_learner.py run "$@"
+  python3 -I -S /opt/grader/grader_learner.py run "$@"
 }
 
 as_learner() {
-  python3 -I /opt/grader/grader_learner.py as "$@"
+  python3 -I -S /opt/grader/grader_learner.py as "$@"
 }
 
 export -f learner as_learner
@@ -38,14 +38,21 @@ play_with() {
   GRADER_PLAYS=$((${GRADER_PLAYS:-0} + 1))
   PLAY="/work/play/${GRADER_FILE_INDEX:-0}-${BATS_TEST_NUMBER:-file}-${GRADER_PLAYS}"
   cd /work/play || return 1
-  as_learner mkdir -m 0755 -- "$PLAY" || return 1
-  cd "$PLAY" || return 1
   if (($# > 0)); then
-    (cd "$FIXTURES" && tar -cf - -- "$@") | as_learner tar -xpf - || return 1
+    # One call: the folder made and the fixtures unpacked in it.
+    (cd "$FIXTURES" && tar -cf - -- "$@") |
+      as_learner sh -c 'mkdir -m 0755 -- "$1" && exec tar -xpf - -C "$1"' play "$PLAY" || return 1
+  else
+    as_learner mkdir -m 0755 -- "$PLAY" || return 1
   fi
+  cd "$PLAY" || return 1
   export PLAY
 }
 
+# Each test starts in its own empty play folder, which the harness made
+# before the file ran (grader_shell.py, `play_folders`): no call here.
 if [[ -n "${BATS_TEST_NUMBER:-}" ]]; then
-  play_with
+  PLAY="/work/play/${GRADER_FILE_INDEX:-0}-${BATS_TEST_NUMBER}-0"
+  cd "$PLAY" || return 1
+  export PLAY
 fi

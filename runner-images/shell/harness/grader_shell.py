@@ -24,7 +24,7 @@ whatever it may: a verdict is only what bats, as the tests' user, says.
 
 Events, on the report channel (grader_channel.py):
 
-  {"event": "test", "file": …, "name": …, "outcome": "passed"|"failed"|"skipped", "message": …}
+  {"event": "test", "file": …, "name": …, "outcome": "passed"|"failed"|"skipped", "message": …, "ms": …}
   {"event": "infra", "message": …}        the exercise's fault, before any learner code
   {"event": "broker_lost"}                 the broker died under the job
   {"event": "log", "file": …, "text": …}  bats's own stderr and stray lines, for the author
@@ -35,6 +35,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 from grader_channel import Channel
 
@@ -49,6 +50,7 @@ PLAY = "/work/play"
 LIBRARIES = "/usr/lib/bats"
 TAP_RESULT = re.compile(r"(not ok|ok) (\d+) (.*)\Z")
 TAP_PLAN = re.compile(r"1\.\.(\d+)\Z")
+TIMING = re.compile(r" in (\d+)ms( # skip\b.*)?\Z")
 LOG_CAP = 16 * 1024
 
 
@@ -141,14 +143,33 @@ class Tap:
         name = self.names[number - 1]
         if not rest.startswith(name):
             return None
-        directive = rest[len(name) :]
-        outcome = "passed" if ok else "failed"
-        if ok and re.match(r" # skip\b", directive):
-            outcome = "skipped"
-        elif directive:
+        # bats --timing: " in 12ms", then " # skip …" for a skipped test.
+        after = TIMING.match(rest[len(name) :])
+        if after is None:
             return None
-        self.results[number] = {"name": name, "outcome": outcome, "message": ""}
+        outcome = "passed" if ok else "failed"
+        if after.group(2):
+            if not ok:
+                return None
+            outcome = "skipped"
+        self.results[number] = {"name": name, "outcome": outcome, "message": "", "ms": int(after.group(1))}
         return number
+
+
+def play_folders(index, count, env):
+    """Each test's first play folder, the learner's and empty, made in one
+    call before the file runs (grader.bash moves each test into its own)."""
+    folders = ["%s/%d-%d-0" % (PLAY, index, number) for number in range(1, count + 1)]
+    subprocess.run(
+        [sys.executable, "-I", "-S", os.path.join(HERE, "grader_learner.py"), "as", "mkdir", "-m", "0755", "--"]
+        + folders,
+        cwd=PLAY,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=60,
+    )
 
 
 def run_file(channel, index, spec, text, job):
@@ -157,9 +178,10 @@ def run_file(channel, index, spec, text, job):
     with open(path, "w") as out:
         out.write(with_preamble(text))
     env = bats_env(index, job)
+    play_folders(index, len(spec["tests"]), env)
     tap = Tap(spec["tests"], job.get("message_cap", 4096))
     process = subprocess.Popen(
-        ["bats", "--formatter", "tap", spec["name"]],
+        ["bats", "--formatter", "tap", "--timing", spec["name"]],
         cwd=TESTS,
         env=env,
         stdin=subprocess.DEVNULL,

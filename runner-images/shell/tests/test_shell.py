@@ -31,17 +31,17 @@ def test_tap_gives_each_named_test_its_outcome_and_message():
     tap = read(
         [
             "1..3",
-            "ok 1 counts lines",
-            "not ok 2 says why",
+            "ok 1 counts lines in 12ms",
+            "not ok 2 says why in 5ms",
             "# (in test file a.bats, line 7)",
             "#   `assert_output 3' failed",
-            "ok 3 later # skip not today",
+            "ok 3 later in 1ms # skip not today",
             "stray text",
         ],
         ["counts lines", "says why", "later"],
     )
     assert tap.plan == 3
-    assert tap.results[1] == {"name": "counts lines", "outcome": "passed", "message": ""}
+    assert tap.results[1] == {"name": "counts lines", "outcome": "passed", "message": "", "ms": 12}
     assert tap.results[2]["outcome"] == "failed"
     assert "line 7" in tap.results[2]["message"]
     assert tap.results[3]["outcome"] == "skipped"
@@ -52,20 +52,22 @@ def test_tap_lines_that_are_not_the_files_tests_count_for_nothing():
     tap = read(
         [
             "1..1",
-            "ok 2 counts lines",
-            "ok 1 something else",
-            "ok 1 counts lines # todo",
-            "not ok 1 counts lines",
+            "ok 2 counts lines in 1ms",
+            "ok 1 something else in 1ms",
+            "ok 1 counts lines in 1ms # todo",
             "ok 1 counts lines",
+            "not ok 1 counts lines in 3ms # skip",
+            "not ok 1 counts lines in 3ms",
+            "ok 1 counts lines in 1ms",
         ],
         ["counts lines"],
     )
     # The first line that is test 1 by its number and its name settles it.
-    assert tap.results == {1: {"name": "counts lines", "outcome": "failed", "message": ""}}
+    assert tap.results == {1: {"name": "counts lines", "outcome": "failed", "message": "", "ms": 3}}
 
 
 def test_a_long_message_is_cut():
-    tap = read(["not ok 1 a"] + ["# " + "x" * 100] * 10, ["a"])
+    tap = read(["not ok 1 a in 1ms"] + ["# " + "x" * 100] * 10, ["a"])
     assert len(tap.results[1]["message"]) == 200
 
 

@@ -99,6 +99,11 @@ async fn the_reference_earns_everything_and_the_starter_nothing() {
             "hidden.bats::answers 42 in a hidden test too",
         ]
     );
+    // Each test's time, as bats measured it (--timing).
+    assert!(
+        result.tests.iter().all(|test| test.duration_ms > 0),
+        "{result:#?}"
+    );
 
     let starter = std::fs::read_to_string(fixture().join("starter/answer.sh")).unwrap();
     let result = grade(&starter).await;
