@@ -68,6 +68,10 @@ struct Inner {
     removing: AtomicUsize,
     /// Set when a zygote never came: nothing more is forked.
     unreachable: AtomicBool,
+    /// For jobs that need a container of their own (`Job::own_container`):
+    /// one kept started per kind of such job, as `--isolation container`
+    /// does for every job.
+    own: crate::WarmPool,
 }
 
 #[derive(Debug)]
@@ -131,6 +135,7 @@ impl ForkPool {
         ranges: u32,
     ) -> ForkPool {
         let ranges = ranges.min(POOL_UIDS / JOBS_PER_CONTAINER);
+        let own = crate::WarmPool::new(sandbox.clone(), per_job.max(1), max_age);
         ForkPool {
             inner: Arc::new(Inner {
                 sandbox,
@@ -143,6 +148,7 @@ impl ForkPool {
                 closed: AtomicBool::new(false),
                 removing: AtomicUsize::new(0),
                 unreachable: AtomicBool::new(false),
+                own,
             }),
         }
     }
@@ -167,29 +173,33 @@ impl ForkPool {
         for idle in waiting {
             idle.container.remove().await;
         }
+        self.inner.own.close(wait).await;
     }
 
     /// How many containers wait, over all kinds of job.
     pub fn idle(&self) -> usize {
         let state = self.inner.lock();
-        state.slots.values().map(|slot| slot.waiting.len()).sum()
+        let forking: usize = state.slots.values().map(|slot| slot.waiting.len()).sum();
+        forking + self.inner.own.idle()
     }
 
     /// The ids of the containers waiting.
     pub fn idle_containers(&self) -> Vec<String> {
         let state = self.inner.lock();
-        state
+        let mut ids: Vec<String> = state
             .slots
             .values()
             .flat_map(|slot| &slot.waiting)
             .map(|idle| idle.container.container.guard.id().to_owned())
-            .collect()
+            .collect();
+        ids.extend(self.inner.own.idle_containers());
+        ids
     }
 
     /// A container for `job`: a waiting one, or one made now; None if no
     /// uid range is free (the job then gets a container of its own).
     async fn container_for(&self, job: &Job) -> Result<Option<Leased>, SandboxError> {
-        if job.own_container || self.inner.unreachable.load(Ordering::Relaxed) {
+        if self.inner.unreachable.load(Ordering::Relaxed) {
             return Ok(None);
         }
         if let Some(container) = self.inner.take(job) {
@@ -453,6 +463,9 @@ impl Runner for Learners {
 
 impl Runner for ForkPool {
     async fn run(&self, job: &Job, input: Archive) -> Result<Outcome, SandboxError> {
+        if job.own_container {
+            return self.inner.own.run(job, input).await;
+        }
         if let Some(leased) = self.container_for(job).await? {
             if let Some(connection) = leased.container.learner_connection().await {
                 let outcome = leased
@@ -468,6 +481,9 @@ impl Runner for ForkPool {
     }
 
     async fn session(&self, job: &Job, input: Archive) -> Result<Session, SandboxError> {
+        if job.own_container {
+            return self.inner.own.session(job, input).await;
+        }
         if let Some(leased) = self.container_for(job).await? {
             if let Some(connection) = leased.container.learner_connection().await {
                 let (input_tx, input_rx) = tokio::sync::mpsc::unbounded_channel();

@@ -243,3 +243,45 @@ async fn the_fork_pool_gives_a_shell_job_a_container_of_its_own() {
     assert_eq!(result.status, Status::Passed, "{result:#?}");
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// The fork pool keeps a shell container started for the next shell job,
+/// as `--isolation container` does, and the job graded in it is graded
+/// the same; closing the pool removes it.
+#[tokio::test]
+async fn the_fork_pool_keeps_a_shell_container_waiting_for_the_next_job() {
+    let exercise = Exercise::load(&fixture()).unwrap();
+    let reference = std::fs::read(fixture().join("reference/answer.sh")).unwrap();
+    let submission = Submission {
+        files: [("answer.sh".to_owned(), reference)].into_iter().collect(),
+    };
+    let sandbox = crate::support::grader_sandbox().await;
+    let pool =
+        grader_sandbox::ForkPool::new(sandbox.clone(), 1, std::time::Duration::from_secs(600));
+    let grader = grader::Grader::new(
+        pool.clone(),
+        grader::Images::new(root().join("runner-images")),
+    );
+    let first = grader.grade(&exercise, &submission).await;
+    assert_eq!(first.status, Status::Passed, "{first:#?}");
+    let started = std::time::Instant::now();
+    while pool.idle() == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "no shell container was kept waiting"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let waiting = pool.idle_containers();
+    let second = grader.grade(&exercise, &submission).await;
+    assert_eq!(second.status, Status::Passed, "{second:#?}");
+    // The waiting container took the second job, and is gone with it.
+    let existing = sandbox.own_containers().await.unwrap();
+    assert!(
+        waiting
+            .iter()
+            .all(|id| existing.iter().all(|(other, _)| other != id)),
+        "the waiting container {waiting:?} did not take the job"
+    );
+    pool.close(std::time::Duration::from_secs(20)).await;
+    assert_eq!(pool.idle(), 0);
+}
