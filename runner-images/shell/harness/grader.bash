@@ -35,8 +35,9 @@ export -f learner as_learner
 # (a file or a folder under the exercise's fixtures/, by the same name,
 # modes kept); the test moves into it.
 play_with() {
-  GRADER_PLAYS=$((${GRADER_PLAYS:-0} + 1))
-  PLAY="/work/play/${GRADER_FILE_INDEX:-0}-${BATS_TEST_NUMBER:-file}-${GRADER_PLAYS}"
+  # A name no learner can guess: a folder the learner made ahead of it
+  # would carry their files into the test.
+  PLAY="/work/play/${GRADER_FILE_INDEX:-0}-${BATS_TEST_NUMBER:-file}-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
   cd /work/play || return 1
   if (($# > 0)); then
     # One call: the folder made and the fixtures unpacked in it.
@@ -50,9 +51,10 @@ play_with() {
 }
 
 # Each test starts in its own empty play folder, which the harness made
-# before the file ran (grader_shell.py, `play_folders`): no call here.
+# before the file ran and listed, one a line, in $GRADER_PLAYS_FILE
+# (grader_shell.py, `play_folders`): no call here.
 if [[ -n "${BATS_TEST_NUMBER:-}" ]]; then
-  PLAY="/work/play/${GRADER_FILE_INDEX:-0}-${BATS_TEST_NUMBER}-0"
+  PLAY=$(sed -n "${BATS_TEST_NUMBER}p" "$GRADER_PLAYS_FILE")
   cd "$PLAY" || return 1
   export PLAY
 fi

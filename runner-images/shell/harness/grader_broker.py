@@ -15,10 +15,14 @@ command as the learner's user with those three streams and nothing else,
 in a play folder (under /work/play), with a clean environment, waits for
 it under the call's time limit and answers with its exit status. When no
 other call is under way, every process of the learner's is killed before
-the answer goes (a script's background jobs end with it), by a killer
-process that is the learner's user too (so it may signal them; the broker,
-without CAP_KILL, may not), made ahead of time (so a learner's fork bomb
-cannot keep it from being made) and made again after each use.
+the answer goes (a script's background jobs end with it); a call past its
+time limit takes every process of the learner's with it. The killing is a
+killer's: a child the broker forks when it starts, whose effective uid is
+the learner's (so it may signal their processes; the broker, without
+CAP_KILL, may not) and whose real and saved uid stay root's (so none of
+theirs may signal, trace or open it). Made at the start, it needs no fork
+later, whatever the learner's processes hold. A thread the broker cannot
+start (the process limit) costs that one call, never the broker.
 
 So the learner's code never holds a stream of the tests' (bats's TAP
 channel, the report channel), never runs as the tests' user (whose files,
@@ -30,6 +34,7 @@ import array
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -45,7 +50,6 @@ PATH = "/usr/local/bin:/usr/bin:/bin"
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # The exit status of a call stopped at its time limit, as timeout(1) has it.
 TIMED_OUT = 124
-KILLER = [sys.executable, "-I", os.path.abspath(__file__), "--kill"]
 
 
 def start():
@@ -114,64 +118,77 @@ def checked(request):
 
 
 class Killer:
-    """Kills every process of the learner's, as the learner's user."""
+    """Kills every process of the learner's: a child of the broker's, made
+    when the broker starts (so no fork is needed later, whatever the
+    learner's processes hold), whose real and saved uid stay root's while
+    its effective uid is the learner's. It may signal the learner's
+    processes (its effective uid is theirs); they may not signal, trace or
+    open it (its real uid is root's)."""
 
     def __init__(self):
-        self.ready = None
-
-    def _spawn(self):
-        return subprocess.Popen(
-            KILLER,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            close_fds=True,
-            user=LEARNER_UID,
-            group=LEARNER_UID,
-            extra_groups=[],
-            env={"PATH": PATH},
-            cwd="/",
-        )
-
-    def prepare(self):
-        """Makes the next killer, if there is none alive."""
-        if self.ready is not None and self.ready.poll() is None:
-            return
-        deadline = time.monotonic() + 2.0
-        while True:
+        orders_r, orders_w = os.pipe()
+        answers_r, answers_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
             try:
-                self.ready = self._spawn()
-                return
-            except OSError:
-                # No process to spare: a fork bomb of the learner's, which
-                # dies down as its forks fail.
-                if time.monotonic() > deadline:
-                    self.ready = None
-                    return
-                time.sleep(0.01)
+                for name in os.listdir("/proc/self/fd"):
+                    if int(name) > 2 and int(name) not in (orders_r, answers_w):
+                        try:
+                            os.close(int(name))
+                        except OSError:  # noqa: S110 - the listing's own descriptor
+                            pass
+                os.setgroups([])
+                os.setresgid(0, LEARNER_UID, 0)
+                os.setresuid(0, LEARNER_UID, 0)
+                while os.read(orders_r, 1):
+                    os.write(answers_w, b"1" if kill_everything_of_theirs() else b"0")
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(orders_r)
+        os.close(answers_w)
+        self.pid = pid
+        self.orders = orders_w
+        self.answers = answers_r
+        self.lock = threading.Lock()
 
     def others(self):
-        """Whether any process of the learner's but the waiting killer is
-        alive (most calls leave none: no killer needed)."""
+        """Whether any process of the learner's is alive (most calls leave
+        none: nothing to kill)."""
         import grader_leftovers
 
-        spared = {self.ready.pid} if self.ready is not None else set()
-        return bool(grader_leftovers.processes(spared, LEARNER_UID))
+        return bool(grader_leftovers.processes(set(), LEARNER_UID))
 
     def kill_all(self):
         """Whether every process of the learner's is gone."""
-        self.prepare()
-        killer, self.ready = self.ready, None
-        if killer is None:
+        with self.lock:
+            try:
+                os.write(self.orders, b"k")
+                return os.read(self.answers, 1) == b"1"
+            except OSError:
+                return False
+
+
+def kill_everything_of_theirs():
+    """The killer's work: SIGKILL to each process of the learner's, again
+    until none is left (a fork under way may bring another), for at most
+    two seconds; whether none is left."""
+    import grader_leftovers
+
+    deadline = time.monotonic() + 2.0
+    while True:
+        left = grader_leftovers.processes(set(), LEARNER_UID)
+        if not left:
+            return True
+        if time.monotonic() > deadline:
             return False
-        try:
-            killer.stdin.write(b"k")
-            killer.stdin.close()
-            code = killer.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            killer.kill()
-            code = None
-        self.prepare()
-        return code == 0
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:  # noqa: S110 - gone already
+                pass
+        time.sleep(0.001)
 
 
 class Broker:
@@ -181,16 +198,25 @@ class Broker:
         self.idle = threading.Condition(self.lock)
         self.active = 0
         self.killer = Killer()
-        self.killer.prepare()
 
     def serve(self):
         while True:
-            connection, _ = self.listener.accept()
-            uid = peer_uid(connection)
-            if uid != TESTS_UID:
-                connection.close()
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                # Out of descriptors or memory for a moment: try again.
+                time.sleep(0.01)
                 continue
-            threading.Thread(target=self.answer, args=(connection,), daemon=True).start()
+            try:
+                if peer_uid(connection) != TESTS_UID:
+                    connection.close()
+                    continue
+                threading.Thread(target=self.answer, args=(connection,), daemon=True).start()
+            except (OSError, RuntimeError):
+                # No thread to spare (the process limit): the caller is
+                # told nothing and sees the broker's refusal; the broker
+                # goes on.
+                connection.close()
 
     def answer(self, connection):
         fds = []
@@ -248,8 +274,12 @@ def run_as_learner(argv, cwd, env, timeout, fds, killer):
     try:
         code = process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
+        # Every process of the learner's goes, a concurrent call's too.
         killer.kill_all()
-        process.wait()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # noqa: S110 - reaped by init later
+            pass
         say(fds, "grader: stopped after %g s, the time a call may take\n" % timeout)
         return TIMED_OUT
     return code if code >= 0 else 128 - code
@@ -306,19 +336,3 @@ def receive(connection):
             os.close(fd)
         raise ValueError("a request the broker cannot read")
     return data, fds
-
-
-def kill_everything_of_mine():
-    """The killer's work, as the learner's user: every process of that user
-    but this one, killed; System V objects of theirs, removed."""
-    import grader_leftovers
-
-    grader_leftovers.kill_all()
-    grader_leftovers.remove_ipc(os.getuid())
-    return 0 if not grader_leftovers.processes({os.getpid()}, os.getuid()) else 1
-
-
-if __name__ == "__main__" and sys.argv[1:] == ["--kill"]:
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    sys.stdin.buffer.read(1)
-    sys.exit(kill_everything_of_mine())

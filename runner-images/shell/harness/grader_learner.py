@@ -65,12 +65,12 @@ def interpreter(path):
         first = script.readline(256)
     if not first.startswith(b"#!"):
         return ["/bin/bash"]
-    line = first[2:].decode("utf-8", "replace").strip()
-    program, _, argument = line.partition(" ")
-    if not program:
+    # As the kernel: the interpreter up to a blank (space or tab), then the
+    # rest as one argument.
+    parts = first[2:].decode("utf-8", "replace").strip().split(None, 1)
+    if not parts:
         return ["/bin/bash"]
-    argument = argument.strip()
-    return [program, argument] if argument else [program]
+    return parts
 
 
 def main(argv):

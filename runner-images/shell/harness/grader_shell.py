@@ -33,6 +33,7 @@ Events, on the report channel (grader_channel.py):
 
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,9 @@ PREAMBLE = "source %s/grader.bash; " % HERE
 TESTS = "/work/.tests"
 FIXTURES = "/work/.fixtures"
 BATS_TMP = "/work/.bats-tmp"
+# Each test's play folder, one a line (play_folders); in a folder only the
+# tests' user opens.
+PLAYS = TESTS + "/.plays"
 PLAY = "/work/play"
 LIBRARIES = "/usr/lib/bats"
 TAP_RESULT = re.compile(r"(not ok|ok) (\d+) (.*)\Z")
@@ -90,20 +94,24 @@ def bats_env(index, job):
         "TMPDIR": BATS_TMP,
         "BATS_LIB_PATH": LIBRARIES,
         "GRADER_FILE_INDEX": str(index),
+        "GRADER_PLAYS_FILE": PLAYS,
         "GRADER_CALL_TIMEOUT": str(job.get("call_timeout", 10)),
     }
 
 
 def count(path, env):
     """bats's count of the tests in `path`, or the reason there is none."""
-    ran = subprocess.run(
-        ["bats", "--count", os.path.basename(path)],
-        cwd=TESTS,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=60,
-    )
+    try:
+        ran = subprocess.run(
+            ["bats", "--count", os.path.basename(path)],
+            cwd=TESTS,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=60,
+        )
+    except subprocess.TimeoutExpired:
+        return None, "bats did not count them within 60 s"
     text = ran.stdout.decode("utf-8", "replace").strip()
     if ran.returncode != 0 or not text.isdigit():
         return None, (ran.stderr.decode("utf-8", "replace") or text).strip()[-2000:]
@@ -158,8 +166,12 @@ class Tap:
 
 def play_folders(index, count, env):
     """Each test's first play folder, the learner's and empty, made in one
-    call before the file runs (grader.bash moves each test into its own)."""
-    folders = ["%s/%d-%d-0" % (PLAY, index, number) for number in range(1, count + 1)]
+    call before the file runs, under a name no learner can guess (a folder
+    the learner made ahead would carry files into a test); their names,
+    one a line, in PLAYS (the tests' user's only), which grader.bash reads."""
+    folders = ["%s/%d-%d-%s" % (PLAY, index, number, secrets.token_hex(8)) for number in range(1, count + 1)]
+    with open(PLAYS, "w") as out:
+        out.write("".join(folder + "\n" for folder in folders))
     subprocess.run(
         [sys.executable, "-I", "-S", os.path.join(HERE, "grader_learner.py"), "as", "mkdir", "-m", "0755", "--"]
         + folders,
@@ -276,7 +288,16 @@ def run(work, job, key, held, broker):
     for index, spec in enumerate(files):
         if spec["name"] in texts:
             run_file(channel, index, spec, texts[spec["name"]], job)
-    if not broker_alive():
+    if not still_running(broker):
         channel.emit({"event": "broker_lost"})
     channel.emit({"event": "done"})
     return 0
+
+
+def still_running(pid):
+    """Whether the broker, this process's child, is alive: asked of the
+    kernel, not of the broker, which a learner's processes could keep busy."""
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:
+        return False

@@ -117,6 +117,8 @@ def test_the_client_passes_on_the_tests_variables_only():
         (b"#!/usr/bin/env bash\n", ["/usr/bin/env", "bash"]),
         (b"#!/bin/sh -eu\n", ["/bin/sh", "-eu"]),
         (b"#! /bin/bash\n", ["/bin/bash"]),
+        (b"#!/bin/bash\t-e\n", ["/bin/bash", "-e"]),
+        (b"#!/usr/bin/env -S bash -e\n", ["/usr/bin/env", "-S bash -e"]),
         (b"echo no shebang\n", ["/bin/bash"]),
         (b"#!\n", ["/bin/bash"]),
         (b"", ["/bin/bash"]),

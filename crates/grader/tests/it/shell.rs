@@ -190,6 +190,12 @@ async fn a_fork_bomb_a_loop_and_a_flood_fail_their_tests_and_the_run_goes_on() {
             "#!/bin/sh\nhead -c 30000000 /dev/zero | tr '\\0' x\nhead -c 3000000 /dev/zero | tr '\\0' y >&2\n",
         ),
         (
+            // Stops and kills every process it may (the killer, were it
+            // the learner's), then leaves a sleeper behind.
+            "killer hunter",
+            "#!/bin/bash\nfor p in /proc/[0-9]*; do p=${p#/proc/}; [ \"$p\" = $$ ] || { kill -STOP $p; kill -9 $p; }; done 2>/dev/null\nsetsid sleep 987 >/dev/null 2>&1 &\necho 41\n",
+        ),
+        (
             "background",
             "#!/bin/bash\nsetsid sleep 987 >/dev/null 2>&1 &\nnohup sleep 987 >/dev/null 2>&1 &\necho 41\n",
         ),
