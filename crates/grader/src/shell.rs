@@ -111,16 +111,33 @@ impl ExerciseKind for Shell {
         exercise: &Exercise,
         submission: &Submission,
     ) -> GradeResult {
+        // Read once: packed into the job, and the list of tests the
+        // result is made of.
+        let files = match test_files(exercise) {
+            Ok(files) => files,
+            Err(error) => {
+                return GradeResult::error(&exercise.id, ErrorKind::Infra, error.to_string());
+            }
+        };
         grader
             .batch(
                 exercise,
                 "shell",
-                |key| archive(exercise, submission, key),
+                |key| archive(exercise, submission, &files, key),
                 |image| job(exercise, image),
-                |outcome, key| interpret(exercise, outcome, key),
+                |outcome, key| interpret(exercise, &files, outcome, key),
             )
             .await
     }
+}
+
+/// A test file of the exercise: its name under `tests/`, its bytes, its
+/// tests.
+#[derive(Debug)]
+pub struct BatsFile {
+    pub name: String,
+    pub text: Vec<u8>,
+    pub tests: Vec<BatsTest>,
 }
 
 /// One `@test` of a bats file.
@@ -207,7 +224,7 @@ pub fn job(exercise: &Exercise, image: String) -> Job {
 
 /// Each listed test file with its tests, visible files first: no hidden
 /// test is on the container's disk while a visible one runs.
-fn test_files(exercise: &Exercise) -> Result<Vec<(String, Vec<BatsTest>)>, JobError> {
+fn test_files(exercise: &Exercise) -> Result<Vec<BatsFile>, JobError> {
     let mut files = Vec::new();
     for test in &exercise.spec.tests {
         let text = crate::fsread::read_in(
@@ -217,13 +234,18 @@ fn test_files(exercise: &Exercise) -> Result<Vec<(String, Vec<BatsTest>)>, JobEr
         )?;
         let tests = bats_tests(&String::from_utf8_lossy(&text))
             .map_err(|_| JobError::Exercise("a test file's tests cannot be read"))?;
-        files.push((test.visibility, test.file.clone(), tests));
+        files.push((
+            test.visibility,
+            BatsFile {
+                name: test.file.clone(),
+                text,
+                tests,
+            },
+        ));
     }
-    files.sort_by_key(|(visibility, _, _)| *visibility != crate::exercise::Visibility::Visible);
-    Ok(files
-        .into_iter()
-        .map(|(_, file, tests)| (file, tests))
-        .collect())
+    // Stable: within each visibility, the order exercise.yaml gives.
+    files.sort_by_key(|(visibility, _)| *visibility != crate::exercise::Visibility::Visible);
+    Ok(files.into_iter().map(|(_, file)| file).collect())
 }
 
 /// The job's files: the submission under `submission/`, the test files
@@ -232,20 +254,15 @@ fn test_files(exercise: &Exercise) -> Result<Vec<(String, Vec<BatsTest>)>, JobEr
 pub fn archive(
     exercise: &Exercise,
     submission: &Submission,
+    files: &[BatsFile],
     key: &Key,
 ) -> Result<Archive, JobError> {
     let mut archive = Archive::new();
     for (name, contents) in &submission.files {
         archive.add(&format!("submission/{name}"), contents.clone())?;
     }
-    let files = test_files(exercise)?;
-    for (file, _) in &files {
-        let contents = crate::fsread::read_in(
-            &exercise.dir,
-            &Path::new("tests").join(file),
-            crate::exercise::MAX_EXERCISE_FILE,
-        )?;
-        archive.add(&format!("tests/{file}"), contents)?;
+    for file in files {
+        archive.add(&format!("tests/{}", file.name), file.text.clone())?;
     }
     let fixtures = exercise.dir.join(FIXTURES);
     if fixtures.is_dir() {
@@ -261,9 +278,9 @@ pub fn archive(
         job: manifest::Job::Shell(manifest::ShellJob {
             files: files
                 .iter()
-                .map(|(file, tests)| manifest::BatsFile {
-                    name: file.clone(),
-                    tests: tests.iter().map(|test| test.name.clone()).collect(),
+                .map(|file| manifest::BatsFile {
+                    name: file.name.clone(),
+                    tests: file.tests.iter().map(|test| test.name.clone()).collect(),
                 })
                 .collect(),
             call_timeout: settings(exercise).call_timeout().as_secs_f64(),
@@ -354,7 +371,12 @@ impl Report {
 }
 
 /// Turns what came back from the job into a result (author view).
-pub fn interpret(exercise: &Exercise, outcome: &Outcome, key: &Key) -> GradeResult {
+pub fn interpret(
+    exercise: &Exercise,
+    files: &[BatsFile],
+    outcome: &Outcome,
+    key: &Key,
+) -> GradeResult {
     let report = Report::parse(&outcome.stdout.bytes, key);
     let mut result = GradeResult::graded(
         &exercise.id,
@@ -363,23 +385,15 @@ pub fn interpret(exercise: &Exercise, outcome: &Outcome, key: &Key) -> GradeResu
         Output::run_log(outcome, &report.log, &report.other_lines, LOG_CAP),
     );
     let stopped = crate::ending::stopped(outcome, &exercise.limits(), Some(key));
-    let files = match test_files(exercise) {
-        Ok(files) => files,
-        Err(error) => {
-            result.error = Some(error_of(ErrorKind::Infra, error.to_string()));
-            result.settle();
-            return result;
-        }
-    };
     let mut seen = BTreeSet::new();
-    for (file, tests) in &files {
-        for test in tests {
-            let id = format!("{file}::{}", test.name);
+    for file in files {
+        for test in &file.tests {
+            let id = format!("{}::{}", file.name, test.name);
             let settings = exercise
                 .test_settings(&id)
                 .unwrap_or_else(TestSettings::unlisted);
-            let reported = report.results.get(&(file.clone(), test.name.clone()));
-            seen.insert((file.clone(), test.name.clone()));
+            let reported = report.results.get(&(file.name.clone(), test.name.clone()));
+            seen.insert((file.name.clone(), test.name.clone()));
             let ms = reported.map_or(0, |(_, _, ms)| *ms);
             let (status, message) = match reported {
                 Some((Verdict::Passed, _, _)) => (TestStatus::Passed, None),
