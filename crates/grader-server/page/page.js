@@ -318,6 +318,7 @@
     state.active = name;
     const binary = !state.docs.has(name);
     $("editor").hidden = binary;
+    $("editor-hint").hidden = binary;
     $("upload").hidden = !binary;
     for (const tab of $("tabs").children) {
       const selected = tab.dataset.file === name;

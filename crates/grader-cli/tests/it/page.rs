@@ -698,6 +698,8 @@ async fn a_learner_uploads_a_git_bundle_and_it_is_graded() {
     wait_for(&browser, "#work:not([hidden])").await;
     choose(&browser, "shell/merge-feature", "repo.bundle").await;
     wait_for(&browser, "#upload:not([hidden]) input[type=file]").await;
+    wait_for(&browser, "#editor[hidden]").await;
+    wait_for(&browser, "#editor-hint[hidden]").await;
     assert!(
         text(&browser, "#upload-chosen")
             .await
