@@ -246,7 +246,20 @@ fn checked(
     let submission = grader::Submission { files: bytes };
     submission
         .check(exercise)
-        .map_err(|error| AppError::Unprocessable(error.to_string()))
+        .map_err(|error| AppError::Unprocessable(error.to_string()))?;
+    // A file the exercise edits as text must be text, however it came.
+    for spec in &exercise.spec.submission.files {
+        if !spec.binary
+            && let Some(content) = submission.files.get(&spec.name)
+            && std::str::from_utf8(content).is_err()
+        {
+            return Err(AppError::Unprocessable(format!(
+                "`{}` is not UTF-8 text",
+                spec.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The answer to a retry: the first submission with its key, as it is

@@ -284,6 +284,24 @@ async fn bad_requests_get_clear_json_errors() {
             .starts_with("fizzbuzz.py: not valid base64"),
         "{body:#}"
     );
+    // Bytes that are not text, for a file the exercise takes as text.
+    let response = service
+        .client
+        .post(service.url("/v1/submissions"))
+        .bearer_auth(&ann)
+        .json(&serde_json::json!({
+            "exercise": "python/fizzbuzz",
+            "files": {"fizzbuzz.py": {"base64": "/w=="}},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body["message"], "`fizzbuzz.py` is not UTF-8 text",
+        "{body:#}"
+    );
     let response = service
         .client
         .post(service.url("/v1/submissions"))
