@@ -36,8 +36,10 @@ the pytest kind's learner pytest, which imports pytest and waits;
 `postgres` starts the sql kind's PostgreSQL server; `shell` forks the
 shell kind's broker (grader_broker.py) before this process leaves root, the
 one process of the job that keeps root's SETUID and SETGID, to run the
-learner's scripts as a user of their own. None of it sees anything of the
-job, which does not exist yet.
+learner's scripts as a user of their own; `app-tests` starts the learner's
+pytest as a user of its own before this process leaves root, for the
+learner's tests of an api exercise's app (grader_tests.py). None of it
+sees anything of the job, which does not exist yet.
 
 Only regular files with plain relative names are accepted; anything else
 aborts the job with exit code 125 before any job code runs, and says why in
@@ -72,6 +74,13 @@ if os.environ.get("GRADER_PRELOAD") == "shell" and os.getuid() == 0:
     import grader_broker
 
     BROKER = grader_broker.start()
+# The learner's tests of an api exercise's app run as a user of their own,
+# started here for the same reason, before the job exists (grader_tests.py).
+LEARNERS_TESTS = None
+if os.environ.get("GRADER_PRELOAD") == "app-tests" and os.getuid() == 0:
+    import grader_tests
+
+    LEARNERS_TESTS = grader_tests.prestart_as_learner(os.environ.get("GRADER_WORKDIR", "/work"))
 
 # Before anything else: the job's user, not root (grader_user.py).
 grader_user.drop()
@@ -231,6 +240,8 @@ def main():
         if PRESTARTED is not None and prestarted is None:
             # A process started for another kind of job: unused here.
             PRESTARTED.kill()
+        if LEARNERS_TESTS is not None:
+            prestarted = LEARNERS_TESTS
 
         sys.exit(grader_tests.run(WORK, manifest["tests"], KEY, held, prestarted))
     if "sql" in manifest:

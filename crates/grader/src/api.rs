@@ -83,6 +83,9 @@ impl ExerciseKind for Api {
                 problem(field, message)
             }),
         }
+        if let Some(pytest) = &spec.pytest {
+            crate::pytest::spec::validate_for_app(dir, spec, pytest, problem);
+        }
         // The case files that exist (a missing one is reported with its
         // field), validated strictly.
         let tests_dir = dir.join("tests");
@@ -120,11 +123,63 @@ impl ExerciseKind for Api {
         exercise: &Exercise,
         submission: &Submission,
     ) -> GradeResult {
-        match grader.images().tag("api") {
-            Ok(image) => grade(grader.runner(), image, exercise, submission).await,
-            Err(error) => GradeResult::error(&exercise.id, ErrorKind::Infra, error.to_string()),
+        let image = match grader.images().tag("api") {
+            Ok(image) => image,
+            Err(error) => {
+                return GradeResult::error(&exercise.id, ErrorKind::Infra, error.to_string());
+            }
+        };
+        if exercise.spec.pytest.is_none() {
+            return grade(grader.runner(), image, exercise, submission).await;
         }
+        // The learner's app and the learner's tests, judged side by side.
+        let (scenarios, tests) = tokio::join!(
+            grade(grader.runner(), image, exercise, submission),
+            crate::pytest::grade_tests(grader, exercise, submission, crate::pytest::Target::App),
+        );
+        joined(scenarios, tests)
     }
+}
+
+/// One result of an app's and its tests' gradings: the scenarios' rows,
+/// then the tests' (the learner's tests, then the bugs); the logs one
+/// after the other. An `infra` error in either makes the whole one (no
+/// part of an ungradable grading counts); otherwise the app's error, if
+/// it had one, is the one said, else the tests'.
+fn joined(mut scenarios: GradeResult, tests: GradeResult) -> GradeResult {
+    let infra = |result: &GradeResult| {
+        result
+            .error
+            .as_ref()
+            .is_some_and(|error| error.kind == ErrorKind::Infra)
+    };
+    let app_infra = infra(&scenarios);
+    if infra(&tests) || (scenarios.error.is_none() && tests.error.is_some()) {
+        scenarios.error = tests.error.map(|mut error| {
+            error.message = format!("your tests: {}", error.message);
+            error
+        });
+    } else if let Some(error) = &mut scenarios.error
+        && !app_infra
+    {
+        error.message = format!("your app: {}", error.message);
+    }
+    scenarios.tests.extend(tests.tests);
+    scenarios.log = match (scenarios.log.take(), tests.log) {
+        (Some(app), Some(tests)) => Some(Output {
+            truncated: app.truncated || tests.truncated,
+            text: format!(
+                "--- your app, under the scenarios ---\n{}\n--- your tests, on the exercise's app ---\n{}",
+                app.text, tests.text
+            ),
+        }),
+        (app, tests) => app.or(tests),
+    };
+    scenarios.duration_ms = scenarios.duration_ms.max(tests.duration_ms);
+    // Settled again from every row; an error decided above stays.
+    scenarios.status = crate::result::Status::Error;
+    scenarios.settle();
+    scenarios
 }
 
 /// The limits of an api job: the exercise's, with more memory and output
@@ -339,14 +394,7 @@ pub fn archive(
     for (name, contents) in &submission.files {
         archive.add(name, contents.clone())?;
     }
-    let schema = match &api.schema {
-        Some(schema) => Some(crate::fsread::read_to_string_in(
-            &exercise.dir,
-            std::path::Path::new(schema),
-            crate::exercise::MAX_EXERCISE_FILE,
-        )?),
-        None => None,
-    };
+    let schema = schema(exercise)?;
     let manifest = Manifest {
         key: key.as_str(),
         job: manifest::Job::Api(manifest::ApiJob {
@@ -361,6 +409,23 @@ pub fn archive(
     };
     archive.set_manifest(manifest.to_json())?;
     Ok(archive)
+}
+
+/// The exercise's schema's SQL, if it has one.
+pub fn schema(exercise: &Exercise) -> Result<Option<String>, JobError> {
+    let Some(schema) = exercise
+        .spec
+        .api
+        .as_ref()
+        .and_then(|api| api.schema.as_ref())
+    else {
+        return Ok(None);
+    };
+    Ok(Some(crate::fsread::read_to_string_in(
+        &exercise.dir,
+        std::path::Path::new(schema),
+        crate::exercise::MAX_EXERCISE_FILE,
+    )?))
 }
 
 /// Why the scenarios could not all run, said the same way for the one

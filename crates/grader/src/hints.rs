@@ -13,7 +13,9 @@
 //!
 //! In the pytest kind the known mistakes are the described bugs, and the
 //! learner writes the tests: a bug their tests miss shows its hint (what
-//! to try), once their tests pass on the correct implementation.
+//! to try), once their tests pass on the correct implementation. An api
+//! exercise with a `pytest` section has both: the mutants' hints matched
+//! on its scenarios alone, then the hints of the bugs the tests missed.
 
 use std::collections::BTreeSet;
 
@@ -37,11 +39,15 @@ pub fn not_passed(result: &GradeResult) -> BTreeSet<&str> {
 /// The pytest kind: the hints of the bugs the learner's tests missed, in
 /// the exercise's order — once their tests all pass on the correct
 /// implementation (before that, every bug is missed for another reason).
-fn missed_bugs(bugs: &[crate::spec::pytest::BugSpec], result: &GradeResult) -> Vec<String> {
+fn missed_bugs(
+    exercise: &Exercise,
+    bugs: &[crate::spec::pytest::BugSpec],
+    result: &GradeResult,
+) -> Vec<String> {
     let own_tests_pass = result
         .tests
         .iter()
-        .filter(|test| !test.id.starts_with("bugs::"))
+        .filter(|test| is_learners_test(exercise, &test.id))
         .all(|test| matches!(test.status, TestStatus::Passed | TestStatus::Skipped));
     if !own_tests_pass {
         return Vec::new();
@@ -58,16 +64,44 @@ fn missed_bugs(bugs: &[crate::spec::pytest::BugSpec], result: &GradeResult) -> V
         .collect()
 }
 
+/// Whether a result's row is one of the learner's own tests (by its
+/// pytest id, whose file is one they handed in).
+fn is_learners_test(exercise: &Exercise, id: &str) -> bool {
+    id.split_once("::").is_some_and(|(file, _)| {
+        exercise
+            .spec
+            .submission
+            .files
+            .iter()
+            .any(|submitted| submitted.name == file)
+    })
+}
+
 /// The hints `result` earns from `exercise`'s known mistakes, best first
 /// (the order of the mutants in exercise.yaml among equals).
 pub fn for_result(exercise: &Exercise, result: &GradeResult) -> Vec<String> {
     if result.status != Status::Failed {
         return Vec::new();
     }
-    if let Some(pytest) = &exercise.spec.pytest {
-        return missed_bugs(&pytest.bugs, result);
+    let Some(pytest) = &exercise.spec.pytest else {
+        return from_mutants(exercise, not_passed(result));
+    };
+    // The app's scenarios, then the learner's tests.
+    let scenarios = not_passed(result)
+        .into_iter()
+        .filter(|id| !id.starts_with("bugs::") && !is_learners_test(exercise, id))
+        .collect();
+    let mut hints = from_mutants(exercise, scenarios);
+    for hint in missed_bugs(exercise, &pytest.bugs, result) {
+        if !hints.contains(&hint) {
+            hints.push(hint);
+        }
     }
-    let failing = not_passed(result);
+    hints
+}
+
+/// The hints of the mutants whose failing sets best match `failing`.
+fn from_mutants(exercise: &Exercise, failing: BTreeSet<&str>) -> Vec<String> {
     let scored: Vec<(f64, &str)> = exercise
         .spec
         .mutants

@@ -69,6 +69,25 @@ pub struct TestsJob<'a> {
     pub repeat: u32,
     pub output_cap: usize,
     pub message_cap: usize,
+    /// On an api exercise: the implementation is the exercise's app,
+    /// served for the tests over HTTP.
+    pub app: Option<AppUnderTest<'a>>,
+}
+
+/// The exercise's own app under the learner's tests (`grader_api.serve_held`).
+#[derive(Debug, Serialize)]
+pub struct AppUnderTest<'a> {
+    /// The app's command; `{port}` is filled in.
+    pub start: &'a [String],
+    pub port: u16,
+    pub jwt_secret: &'a str,
+    pub services: &'a [Service],
+    pub schema: Option<String>,
+    pub env: &'a BTreeMap<String, String>,
+    /// Polled with GET until it answers below 500, for `ready_deadline`
+    /// seconds at most.
+    pub ready_path: &'a str,
+    pub ready_deadline: f64,
 }
 
 #[derive(Debug, Serialize)]

@@ -133,10 +133,13 @@ fn validate_identity(dir: &Path, spec: &ExerciseSpec, problem: &mut dyn FnMut(&s
     if spec.title.trim().is_empty() {
         problem("title", "expected a title, found an empty one".to_owned());
     }
-    // A kind's section belongs to that kind; the kind checks its own.
+    // A kind's section belongs to that kind; the kind checks its own. An
+    // api exercise may also have a `pytest` section: the learner's tests of
+    // the app, judged on the exercise's own app and its bugs.
     for kind in Kind::ALL {
         let section = kind.as_str();
-        if with_kind!(kind, |k| k.has_section(spec)) && spec.kind != kind {
+        let shared = kind == Kind::Pytest && spec.kind == Kind::Api;
+        if with_kind!(kind, |k| k.has_section(spec)) && spec.kind != kind && !shared {
             problem(
                 section,
                 format!(
@@ -399,10 +402,20 @@ fn validate_solutions(
         }
         for id in &mutant.fails {
             let file = id.split("::").next().unwrap_or_default();
-            if !id.contains("::") || !listed.contains(file) {
+            // A mutant of the learner's tests (an api exercise with a
+            // `pytest` section) fails to catch one of its bugs.
+            let a_bug = id.strip_prefix("bugs::").is_some_and(|name| {
+                spec.pytest
+                    .as_ref()
+                    .is_some_and(|pytest| pytest.bugs.iter().any(|bug| bug.name == name))
+            });
+            if !a_bug && (!id.contains("::") || !listed.contains(file)) {
                 problem(
                     &format!("{field}.fails"),
-                    format!("expected `<listed test file>::<test name>`, found `{id}`"),
+                    format!(
+                        "expected `<listed test file>::<test name>` (or `bugs::<bug>` for a bug \
+                         of the `pytest` section), found `{id}`"
+                    ),
                 );
             }
         }

@@ -41,6 +41,12 @@
 //! description, which tests caught it) is hidden with it. A bug's code is
 //! never in a result.
 //!
+//! The same judgement serves an api exercise with a `pytest` section (a
+//! capstone: the learner hands in an app and its tests): there the
+//! implementation is the exercise's web app, which the learner's tests
+//! reach over HTTP as a user of their own ([`Target::App`]; ARCHITECTURE.md,
+//! "The learner's tests of an app").
+//!
 //! - [`spec`]: the `pytest:` section of exercise.yaml.
 
 pub mod spec;
@@ -117,59 +123,101 @@ impl ExerciseKind for Pytest {
         exercise: &Exercise,
         submission: &Submission,
     ) -> GradeResult {
-        let infra = |message: String| GradeResult::error(&exercise.id, ErrorKind::Infra, message);
-        let Some(spec) = exercise.spec.pytest.as_ref() else {
-            return infra(format!("{} has no `pytest` section", exercise.id));
-        };
-        let image = match grader.images().tag("python") {
-            Ok(image) => image,
-            Err(error) => return infra(error.to_string()),
-        };
-        let correct = match implementation(exercise, spec) {
-            Ok(files) => files,
-            Err(error) => return infra(error.to_string()),
-        };
-        // Every bug is made before anything runs: one that cannot be is
-        // the exercise's fault, not the learner's.
-        let bugs = match make_bugs(exercise, spec, &correct) {
-            Ok(bugs) => bugs,
-            Err(error) => return infra(error.to_string()),
-        };
-        let on_correct =
-            match run(grader, exercise, spec, submission, &correct, image.clone()).await {
-                Ok(ran) => ran,
-                Err(error) => return infra(error.to_string()),
-            };
-        let (mut result, catchers) = on_correct_code(exercise, submission, &on_correct);
-        // A run on correct code that did not finish is no baseline: a test
-        // that ends the run (os._exit, a limit) would end it on every bug
-        // too, and count as catching them all.
-        let verdicts: Vec<Verdict> = if catchers.is_empty() || result.error.is_some() {
-            bugs.iter().map(|_| Verdict::NotRun).collect()
-        } else {
-            let grading = Grading {
-                grader,
-                exercise,
-                spec,
-                submission,
-                image,
-            };
-            let baseline = Baseline {
-                correct: &correct,
-                ran: &on_correct,
-                catchers: &catchers,
-            };
-            match bug_verdicts(&grading, &baseline, &bugs, &mut result.tests).await {
-                Ok(verdicts) => verdicts,
-                Err(error) => return infra(error.to_string()),
-            }
-        };
-        for (number, ((bug, _), verdict)) in bugs.iter().zip(verdicts).enumerate() {
-            result.tests.push(bug_result(bug, number + 1, verdict));
-        }
-        result.settle();
-        result
+        grade_tests(grader, exercise, submission, Target::Module).await
     }
+}
+
+/// What the learner's tests run against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// Modules they import (the pytest kind), in the python image.
+    Module,
+    /// The exercise's web app, which they reach over HTTP at `BASE_URL`
+    /// (an api exercise with a `pytest` section), in the api image: the
+    /// app and its services as the job's user, the tests as a user of
+    /// their own (`grader_tests.py`), so a container of its own.
+    App,
+}
+
+impl Target {
+    fn image(self) -> &'static str {
+        match self {
+            Target::Module => "python",
+            Target::App => "api",
+        }
+    }
+}
+
+/// The learner's tests, judged by the bugs of the exercise's `pytest`
+/// section they catch: their rows, then one per bug.
+pub async fn grade_tests<R: Runner>(
+    grader: &Grader<R>,
+    exercise: &Exercise,
+    submission: &Submission,
+    target: Target,
+) -> GradeResult {
+    let infra = |message: String| GradeResult::error(&exercise.id, ErrorKind::Infra, message);
+    let Some(spec) = exercise.spec.pytest.as_ref() else {
+        return infra(format!("{} has no `pytest` section", exercise.id));
+    };
+    let image = match grader.images().tag(target.image()) {
+        Ok(image) => image,
+        Err(error) => return infra(error.to_string()),
+    };
+    let correct = match implementation(exercise, spec) {
+        Ok(files) => files,
+        Err(error) => return infra(error.to_string()),
+    };
+    // Every bug is made before anything runs: one that cannot be is
+    // the exercise's fault, not the learner's.
+    let bugs = match make_bugs(exercise, spec, &correct) {
+        Ok(bugs) => bugs,
+        Err(error) => return infra(error.to_string()),
+    };
+    let on_correct = match run(
+        grader,
+        exercise,
+        spec,
+        submission,
+        &correct,
+        image.clone(),
+        target,
+    )
+    .await
+    {
+        Ok(ran) => ran,
+        Err(error) => return infra(error.to_string()),
+    };
+    let (mut result, catchers) = on_correct_code(exercise, submission, &on_correct);
+    // A run on correct code that did not finish is no baseline: a test
+    // that ends the run (os._exit, a limit) would end it on every bug
+    // too, and count as catching them all.
+    let verdicts: Vec<Verdict> = if catchers.is_empty() || result.error.is_some() {
+        bugs.iter().map(|_| Verdict::NotRun).collect()
+    } else {
+        let grading = Grading {
+            grader,
+            exercise,
+            spec,
+            submission,
+            image,
+            target,
+        };
+        let baseline = Baseline {
+            correct: &correct,
+            ran: &on_correct,
+            catchers: &catchers,
+        };
+        match bug_verdicts(&grading, &baseline, &bugs, &mut result.tests).await {
+            Ok(verdicts) => verdicts,
+            Err(error) => return infra(error.to_string()),
+        }
+    };
+    for (number, ((bug, _), verdict)) in bugs.iter().zip(verdicts).enumerate() {
+        result.tests.push(bug_result(bug, number + 1, verdict));
+    }
+    result.settle();
+    result
 }
 
 /// What every run of one grading shares.
@@ -179,6 +227,7 @@ struct Grading<'a, R> {
     spec: &'a PytestSpec,
     submission: &'a Submission,
     image: String,
+    target: Target,
 }
 
 /// The first run on correct code: its files, how it went, and the tests
@@ -214,6 +263,7 @@ async fn bug_verdicts<R: Runner>(
                 grading.submission,
                 files,
                 image,
+                grading.target,
             )
             .await
         });
@@ -495,17 +545,34 @@ async fn run<R: Runner>(
     submission: &Submission,
     implementation: &Files,
     image: String,
+    target: Target,
 ) -> Result<Ran, JobError> {
     let key = Key::new();
-    let archive = archive(spec, submission, implementation, &key)?;
-    let job = Job {
-        image,
-        limits: exercise.limits(),
-        // A warm container has the learner's pytest started, pytest
-        // imported, before the job comes (`grader_tests.py`).
-        env: vec![("GRADER_PRELOAD".to_owned(), "tests".to_owned())],
-        own_container: false,
+    let job = match target {
+        Target::Module => Job {
+            image,
+            limits: exercise.limits(),
+            // A warm container has the learner's pytest started, pytest
+            // imported, before the job comes (`grader_tests.py`).
+            env: vec![("GRADER_PRELOAD".to_owned(), "tests".to_owned())],
+            own_container: false,
+        },
+        Target::App => Job {
+            image,
+            // The app and its services run in the job: an api job's limits.
+            limits: crate::api::limits(exercise),
+            // The learner's pytest is started as a user of its own while
+            // the container's first process is still root (`entry.py`).
+            env: vec![("GRADER_PRELOAD".to_owned(), "app-tests".to_owned())],
+            own_container: true,
+        },
     };
+    let jwt_secret = hex::encode(rand::random::<[u8; 32]>());
+    let app = match target {
+        Target::Module => None,
+        Target::App => Some(app_under_test(exercise, &jwt_secret)?),
+    };
+    let archive = archive(spec, submission, implementation, &key, app)?;
     let outcome = grader.run(&job, archive).await?;
     let report = Report::parse(&outcome.stdout.bytes, &key);
     Ok(Ran {
@@ -516,6 +583,28 @@ async fn run<R: Runner>(
     })
 }
 
+/// The exercise's app as the learner's tests' job serves it.
+fn app_under_test<'a>(
+    exercise: &'a Exercise,
+    jwt_secret: &'a str,
+) -> Result<manifest::AppUnderTest<'a>, JobError> {
+    let api = exercise
+        .spec
+        .api
+        .as_ref()
+        .ok_or(JobError::Exercise("no `api` section"))?;
+    Ok(manifest::AppUnderTest {
+        start: &api.start,
+        port: api.port,
+        jwt_secret,
+        services: &api.services,
+        schema: crate::api::schema(exercise)?,
+        env: &api.env,
+        ready_path: &api.ready.path,
+        ready_deadline: api.ready_deadline().as_secs_f64(),
+    })
+}
+
 /// The job's files: the learner's test files and the implementation side
 /// by side, and the manifest that runs the learner's tests.
 pub fn archive(
@@ -523,20 +612,29 @@ pub fn archive(
     submission: &Submission,
     implementation: &Files,
     key: &Key,
+    app: Option<manifest::AppUnderTest<'_>>,
 ) -> Result<Archive, JobError> {
+    let tests: Vec<(&String, &Vec<u8>)> = submission
+        .files
+        .iter()
+        // On an api exercise the rest is the learner's app, which the
+        // tests' job never holds.
+        .filter(|(name, _)| app.is_none() || crate::exercise::is_test_file(name))
+        .collect();
     let mut archive = Archive::new();
-    for (name, contents) in submission.files.iter().chain(implementation) {
+    for (name, contents) in tests.iter().copied().chain(implementation) {
         archive.add(name, contents.clone())?;
     }
     let manifest = Manifest {
         key: key.as_str(),
         job: manifest::Job::Tests(manifest::TestsJob {
-            files: submission.files.keys().map(String::as_str).collect(),
+            files: tests.iter().map(|(name, _)| name.as_str()).collect(),
             implementation: implementation.keys().map(String::as_str).collect(),
             test_timeout: spec.test_timeout().map(|timeout| timeout.as_secs_f64()),
             repeat: REPEATS,
             output_cap: TEST_OUTPUT_CAP,
             message_cap: MESSAGE_CAP,
+            app,
         }),
     };
     archive.set_manifest(manifest.to_json())?;

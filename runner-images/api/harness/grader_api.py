@@ -315,6 +315,65 @@ class App:
         self.start()
 
 
+class NotServed(Exception):
+    """The exercise's own app could not be served: the author's to mend."""
+
+
+def serve_held(work, app, sources):
+    """The exercise's own app (correct, or one of its bugs) for the
+    learner's tests (grader_tests.py): its services on Unix sockets only
+    (grader_services.py, `private`), then the app from a launcher in held
+    mode (grader_launch.py: its modules from memory, not dumpable), ready
+    once GET `ready_path` answers below 500. Returns the services'
+    environment (where the learner's tests' data is reset) and the app's
+    process. Raises NotServed."""
+    import http.client
+    import time
+
+    import grader_services
+
+    try:
+        extra = grader_services.start(work, app.get("services") or [], app.get("schema"),
+                                      private=True)
+    except Exception as error:  # noqa: BLE001 - said by the caller
+        raise NotServed("a service did not start: %s" % error) from None
+    env = app_env(work, app, extra)
+    argv = [arg.replace("{port}", env["PORT"]) for arg in app["start"]]
+    notify, notify_w = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-I", "-B", os.path.join(HARNESS, "grader_launch.py"), str(notify_w),
+             "--held"],
+            stdin=subprocess.PIPE, stdout=2, stderr=2, pass_fds=(notify_w,),
+            start_new_session=True, close_fds=True,
+        )
+    finally:
+        os.close(notify_w)
+    os.close(notify)
+    modules = {name[: -len(".py")]: text for name, text in sources.items()}
+    line = json.dumps({"argv": argv, "cwd": "/", "env": env, "modules": modules}).encode() + b"\n"
+    with contextlib.suppress(OSError):
+        process.stdin.write(line)
+        process.stdin.close()
+    deadline = time.monotonic() + float(app.get("ready_deadline") or 10)
+    while True:
+        if process.poll() is not None:
+            raise NotServed("the exercise's app stopped (exit code %s) before it answered GET %s"
+                            % (process.returncode, app["ready_path"]))
+        try:
+            probe = http.client.HTTPConnection("127.0.0.1", app["port"], timeout=2)
+            probe.request("GET", app["ready_path"])
+            if probe.getresponse().status < 500:
+                probe.close()
+                return extra, process
+            probe.close()
+        except OSError:  # noqa: S110 - not listening yet
+            pass
+        if time.monotonic() > deadline:
+            raise NotServed("the exercise's app did not answer GET %s in time" % app["ready_path"])
+        time.sleep(0.05)
+
+
 def hear_listening(notify, listening):
     """Sets `listening` at the launcher's first byte, or when its pipe
     closes (the app ended, or closed it)."""

@@ -13,6 +13,13 @@ grader's (the job's key, the frames).
 `--preload-services`, for an exercise with services, also imports what
 apps of the course use to reach them (SQLAlchemy, psycopg2, redis).
 
+`--held` starts the exercise's own app for the learner's tests (the pytest
+kind's runs on an api exercise, grader_tests.py): the process makes itself
+not dumpable before it reads anything, the command's `modules` (name to
+source) are imported from memory and never touch the disk, and the app's
+working directory is `/` with no folder of the job on its path, so that
+nothing the learner's tests write can be imported into it.
+
 It reads one JSON line on stdin, {"argv": [...], "cwd": ..., "env": {...}},
 puts /dev/null on stdin, takes the app's working directory and environment,
 and runs the command in this interpreter when it is `python3 -m MODULE ...`
@@ -105,6 +112,35 @@ def preload(names):
             pass
 
 
+class Held:
+    """Imports the modules it holds from memory, before any other finder."""
+
+    def __init__(self, sources):
+        self.sources = sources
+
+    def find_spec(self, name, path=None, target=None):
+        import importlib.util
+
+        if name not in self.sources:
+            return None
+        return importlib.util.spec_from_loader(name, self, origin="<exercise>/%s.py" % name)
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        code = compile(self.sources[module.__name__], module.__spec__.origin, "exec", dont_inherit=True)
+        # The exercise's own app, held in memory.
+        exec(code, module.__dict__)
+
+
+def not_dumpable():
+    import ctypes
+
+    if ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE
+        raise SystemExit("grader-api: could not make the app not dumpable")
+
+
 def hook_listen(notify):
     listen = socket.socket.listen
 
@@ -121,6 +157,9 @@ def hook_listen(notify):
 def main():
     notify = int(sys.argv[1])
     os.set_inheritable(notify, False)
+    held = "--held" in sys.argv[2:]
+    if held:
+        not_dumpable()
     if "--preload" in sys.argv[2:]:
         preload(PRELOAD)
     elif "--preload-services" in sys.argv[2:]:
@@ -138,6 +177,11 @@ def main():
     os.environ.clear()
     os.environ.update(command["env"])
     how = plan(argv)
+    if held:
+        if how is None:
+            sys.stderr.write("grader-api: an app held in memory must start with python3\n")
+            return 127
+        sys.meta_path.insert(0, Held(command["modules"]))
     if how is None:
         os.close(notify)
         try:
@@ -149,6 +193,9 @@ def main():
     hook_listen(notify)
     # As `python3 -m` or `python3 FILE` would set them.
     sys.path[0] = os.getcwd() if kind == "module" else os.path.dirname(os.path.abspath(target))
+    if held:
+        # Its modules come from memory; nothing else from the job's folders.
+        sys.path.pop(0)
     if kind == "module":
         sys.argv = [target] + list(args)
         runpy.run_module(target, run_name="__main__", alter_sys=True)

@@ -15,6 +15,11 @@ only, with fresh data per job.
 Both run as the job's user, inside the job's memory and pids limits, and
 the container has no network but its loopback: nothing leaves it. They
 are killed with everything else when the grader hangs up.
+
+`private` (the exercise's own app under the learner's tests, who run as
+a user of their own) puts both on Unix sockets in the job user's 0700
+folder instead of loopback ports: the learner's tests reach the app, never
+its data nor the statements it sends (pg_stat_activity would show them).
 """
 
 import os
@@ -56,15 +61,16 @@ def wait_port(port, process, name, log):
 tail = grader_postgres.log_tail
 
 
-def start_postgres(root, schema):
+def start_postgres(root, schema, private=False):
     import psycopg2
 
     data = os.path.join(root, "pg")
     log = os.path.join(root, "pg.log")
+    host = root if private else "127.0.0.1"
     try:
         grader_postgres.unpacked(grader_postgres.unpack(root), root, data)
         server = grader_postgres.start(data, log, {
-            "listen_addresses": "127.0.0.1",
+            "listen_addresses": "" if private else "127.0.0.1",
             "port": str(PG_PORT),
             "unix_socket_directories": root,
             "max_connections": "20",
@@ -73,7 +79,7 @@ def start_postgres(root, schema):
         # system is starting up"): connect until it does.
         admin = grader_postgres.ready(
             server,
-            lambda: psycopg2.connect(host="127.0.0.1", port=PG_PORT, user="grader", dbname="postgres"),
+            lambda: psycopg2.connect(host=host, port=PG_PORT, user="grader", dbname="postgres"),
             psycopg2.OperationalError, log, time.monotonic() + START_DEADLINE, 0.02,
         )
     except grader_postgres.Failed as error:
@@ -84,7 +90,7 @@ def start_postgres(root, schema):
         cursor.execute("CREATE DATABASE app OWNER app")
     admin.close()
     if schema:
-        conn = psycopg2.connect(host="127.0.0.1", port=PG_PORT, user="app", dbname="app")
+        conn = psycopg2.connect(host=host, port=PG_PORT, user="app", dbname="app")
         try:
             with conn, conn.cursor() as cursor:
                 cursor.execute(schema)
@@ -92,15 +98,33 @@ def start_postgres(root, schema):
             raise ServiceFailed("the exercise's schema failed: %s" % error) from None
         finally:
             conn.close()
+    if private:
+        return {"DATABASE_URL": "postgresql://app@/app?host=%s&port=%d" % (root, PG_PORT)}
     return {"DATABASE_URL": "postgresql://app@127.0.0.1:%d/app" % PG_PORT}
 
 
-def start_redis(root):
+def wait_socket(path, process, name, log):
+    deadline = time.monotonic() + START_DEADLINE
+    while True:
+        try:
+            with socket.socket(socket.AF_UNIX) as probe:
+                probe.connect(path)
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise ServiceFailed("%s did not start:\n%s" % (name, tail(log))) from None
+            time.sleep(0.02)
+
+
+def start_redis(root, private=False):
     log = os.path.join(root, "redis.log")
+    where = ["--bind", "127.0.0.1", "--port", str(REDIS_PORT)]
+    if private:
+        path = os.path.join(root, "redis.sock")
+        where = ["--port", "0", "--unixsocket", path, "--unixsocketperm", "700"]
     argv = [
         "/usr/bin/redis-server",
-        "--bind", "127.0.0.1",
-        "--port", str(REDIS_PORT),
+        *where,
         "--dir", root,
         "--save", "",
         "--appendonly", "no",
@@ -110,11 +134,14 @@ def start_redis(root):
     ]
     server = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if private:
+        wait_socket(path, server, "redis", log)
+        return {"REDIS_URL": "unix://%s?db=0" % path}
     wait_port(REDIS_PORT, server, "redis", log)
     return {"REDIS_URL": "redis://127.0.0.1:%d/0" % REDIS_PORT}
 
 
-def start(work, services, schema):
+def start(work, services, schema, private=False):
     """Starts `services` in order; returns the environment the app gets.
     Raises ServiceFailed."""
     env = {}
@@ -125,9 +152,9 @@ def start(work, services, schema):
     started = time.monotonic()
     for name in services:
         if name == "postgres":
-            env.update(start_postgres(root, schema))
+            env.update(start_postgres(root, schema, private))
         elif name == "redis":
-            env.update(start_redis(root))
+            env.update(start_redis(root, private))
         else:
             raise ServiceFailed("unknown service %r" % name)
     say("%s up in %d ms" % (", ".join(services), (time.monotonic() - started) * 1000))

@@ -7,7 +7,10 @@ field renamed on either side fails here."""
 import pytest
 from harness_testing import check_manifest
 
-JOBS = {'api': ['api/harness/grader_api.py', 'api/harness/grader_services.py', 'api/harness/grader_launch.py']}
+JOBS = {
+    'api': ['api/harness/grader_api.py', 'api/harness/grader_services.py', 'api/harness/grader_launch.py'],
+    'tests': ['common/grader_tests.py'],
+}
 
 
 @pytest.mark.parametrize("job", sorted(JOBS))

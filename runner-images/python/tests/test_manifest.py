@@ -7,7 +7,7 @@ field renamed on either side fails here."""
 import pytest
 from harness_testing import check_manifest
 
-JOBS = {'pytest': ['python/harness/grader_pytest.py'], 'tests': ['python/harness/grader_tests.py']}
+JOBS = {'pytest': ['python/harness/grader_pytest.py'], 'tests': ['common/grader_tests.py']}
 
 
 @pytest.mark.parametrize("job", sorted(JOBS))

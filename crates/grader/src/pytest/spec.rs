@@ -41,7 +41,45 @@ pub fn validate(dir: &Path, spec: &ExerciseSpec, problem: &mut dyn FnMut(&str, S
             "expected the implementation's files, e.g. `[slugify.py]`".to_owned(),
         );
     }
-    validate_files(dir, spec, pytest, problem);
+    validate_files(dir, spec, pytest, false, problem);
+    validate_common(dir, pytest, problem);
+}
+
+/// The `pytest:` section of an api exercise: the learner hands in an app
+/// and tests of it, which run over HTTP against the exercise's own app
+/// (`implementation/`, the same modules as the learner's app) and its
+/// bugs.
+pub fn validate_for_app(
+    dir: &Path,
+    spec: &ExerciseSpec,
+    pytest: &PytestSpec,
+    problem: &mut dyn FnMut(&str, String),
+) {
+    if !spec
+        .submission
+        .files
+        .iter()
+        .any(|file| crate::exercise::is_test_file(&file.name))
+    {
+        problem(
+            "submission.files",
+            "expected a test file of the learner's (`test_*.py` or `*_test.py`) beside the app: \
+             the `pytest` section judges it"
+                .to_owned(),
+        );
+    }
+    if pytest.files.is_empty() {
+        problem(
+            "pytest.files",
+            "expected the app's modules, e.g. `[app.py]`".to_owned(),
+        );
+    }
+    validate_files(dir, spec, pytest, true, problem);
+    validate_common(dir, pytest, problem);
+}
+
+/// What both uses of the section share: the bugs and the time limit.
+fn validate_common(dir: &Path, pytest: &PytestSpec, problem: &mut dyn FnMut(&str, String)) {
     if pytest.bugs.is_empty() {
         problem(
             "pytest.bugs",
@@ -57,11 +95,13 @@ pub fn validate(dir: &Path, spec: &ExerciseSpec, problem: &mut dyn FnMut(&str, S
 }
 
 /// The implementation's files: plain module names, once each, present,
-/// none a submission file or one pytest would collect or read.
+/// none one pytest would collect or read, nor (unless it is an app, which
+/// the tests reach only over HTTP) a submission file.
 fn validate_files(
     dir: &Path,
     spec: &ExerciseSpec,
     pytest: &PytestSpec,
+    app: bool,
     problem: &mut dyn FnMut(&str, String),
 ) {
     let mut names = BTreeSet::new();
@@ -83,7 +123,7 @@ fn validate_files(
                 format!("`{file}` is a name pytest would collect or read as its configuration"),
             );
         }
-        if spec.submission.files.iter().any(|sub| &sub.name == file) {
+        if !app && spec.submission.files.iter().any(|sub| &sub.name == file) {
             problem(
                 &field,
                 format!("`{file}` is also a submission file; the learner's tests import it"),

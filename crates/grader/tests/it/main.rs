@@ -7,6 +7,7 @@
 
 mod adversarial;
 mod api;
+mod capstone;
 mod check;
 mod errors;
 mod exercism;

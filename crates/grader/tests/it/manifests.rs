@@ -33,6 +33,29 @@ async fn first_manifest(exercise: &str) -> serde_json::Value {
     first
 }
 
+/// The manifest of the first job of `exercise`'s reference whose section
+/// is `section`, with an app under test (an api exercise's `pytest`).
+async fn manifest_of(exercise: &str, section: &str) -> serde_json::Value {
+    let exercise = Exercise::load(&root().join("exercises").join(exercise)).unwrap();
+    let runner = FakeRunner::new(|_, _| outcome(Ending::Exited { code: 1 }, "", ""));
+    let grader = Grader::new(runner, Images::new(root().join("runner-images")));
+    let reference = exercise.dir.join("reference");
+    let submission = Submission::from_paths(&exercise, &[reference]).unwrap();
+    grader.grade(&exercise, &submission).await;
+    let mut found = grader
+        .runner()
+        .archives()
+        .iter()
+        .map(manifest)
+        .find(|manifest| manifest.get(section).is_some())
+        .expect("a job with that section ran");
+    found["key"] = "<key>".into();
+    let app = &mut found[section]["app"];
+    app["jwt_secret"] = "<secret>".into();
+    app["schema"] = "<schema.sql>".into();
+    found
+}
+
 fn golden(image: &str, job: &str, manifest: &serde_json::Value) {
     let path = root().join(format!("runner-images/{image}/tests/manifests/{job}.json"));
     let text = serde_json::to_string_pretty(manifest).unwrap() + "\n";
@@ -65,4 +88,9 @@ async fn each_kinds_manifest_is_the_golden_one_the_harness_is_tested_with() {
     golden("sql", "sql", &first_manifest("sql/cheap-products").await);
     golden("api", "api", &first_manifest("api/cached-products").await);
     golden("shell", "shell", &first_manifest("shell/log-report").await);
+    golden(
+        "api",
+        "tests",
+        &manifest_of("api/capstone-projects", "tests").await,
+    );
 }

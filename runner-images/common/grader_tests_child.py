@@ -16,7 +16,10 @@ code a test must pass every time to count.
 The implementation is not in this process: its modules here are proxies
 (grader_remote.py) for a process of its own (grader_impl.py), asked for
 on the control socket, and asked again for a fresh one when a call into
-it was abandoned (a test's time limit) or it died.
+it was abandoned (a test's time limit) or it died. When the implementation
+is an app (settings with `base_url`, an api exercise's learner tests), the
+tests reach it over HTTP at BASE_URL instead, and its data is put back as
+it started before each run of a test (`App`).
 """
 
 import contextlib
@@ -32,14 +35,18 @@ import pytest
 from _pytest.runner import runtestprotocol
 
 HARNESS = os.path.dirname(os.path.abspath(__file__))
+# The python image's proxies, for an implementation that is a module; an
+# app's image has none and needs none.
 sys.path.insert(0, HARNESS)
-import grader_remote  # noqa: E402
-import grader_wire  # noqa: E402
-
+try:
+    import grader_remote
+    import grader_wire
+except ImportError:
+    grader_remote = grader_wire = None
 sys.path.pop(0)
 
 
-class ImplementationStopped(grader_remote.LearnerCrashed):
+class ImplementationStopped(getattr(grader_remote, "LearnerCrashed", Exception)):
     """The implementation's process ended, or was stopped, during a call."""
 
 
@@ -72,7 +79,7 @@ class ImplementationProcess:
         return "the implementation's process ended during this call (the memory limit, most likely)"
 
 
-class Implementation(grader_remote.Connection):
+class Implementation(getattr(grader_remote, "Connection", object)):
     CODE = "the implementation"
     Crashed = ImplementationStopped
 
@@ -82,6 +89,28 @@ class Implementation(grader_remote.Connection):
 
     def start(self):
         return ImplementationProcess(self.control)
+
+
+class App:
+    """An app under test, reached over HTTP at BASE_URL. Before each run of
+    a test the parent puts its data back as it started (grader_tests.Resets),
+    asked on the control socket: this process has no way to its data, nor
+    to its code."""
+
+    def __init__(self, control):
+        self.control = control
+
+    def new_test(self):
+        try:
+            self.control.sendall(b"r")
+            answer = self.control.recv(1)
+        except OSError:
+            answer = b""
+        if answer != b"k":
+            raise RuntimeError("the app's data could not be reset before this test")
+
+    def close(self):
+        self.control.close()
 
 
 class TestTimeout(BaseException):
@@ -223,9 +252,13 @@ def main():
         return
     settings = json.loads(data)
     work = os.getcwd()
-    implementation = Implementation(work, control)
-    for name in settings.get("modules", []):
-        sys.modules[name] = grader_remote.module(implementation, name)
+    if "base_url" in settings:
+        os.environ["BASE_URL"] = settings["base_url"]
+        implementation = App(control)
+    else:
+        implementation = Implementation(work, control)
+        for name in settings.get("modules", []):
+            sys.modules[name] = grader_remote.module(implementation, name)
     reporter = Reporter(pipe, settings.get("test_timeout"), implementation,
                         int(settings.get("repeat") or 1))
     args = [

@@ -21,6 +21,18 @@ its own that is not dumpable, which the child reaches only by calls
 Nothing else of the exercise is in this container, so no run sees another
 implementation, and nothing a run leaves behind reaches another run (each
 is a container of its own).
+
+On an api exercise (`app` in the job) the implementation is the
+exercise's own web app, served by grader_api.serve_held: its services on
+Unix sockets in the job user's 0700 folder, the app from memory in a
+process that is not dumpable. The learner's pytest then runs as a user of
+its own (LEARNER_UID), started while this process was still root
+(entry.py, a container of its own): it reaches the app over HTTP at
+BASE_URL and nothing else of it — not its files, memory, environment (the
+JWT secret) or data, nor a signal to it or to this process. Before each
+run of a test it asks on the control socket for the app's data to be put
+back as it started (`Resets`): every table emptied, its ids from 1 again,
+Redis flushed.
 """
 
 import contextlib
@@ -43,6 +55,8 @@ MAX_REPORT = 8 << 20
 MAX_TESTS = 2000
 MAX_ID = 1000
 OUTCOMES = ("passed", "failed", "error", "skipped")
+# The learner's tests' own user where the implementation is an app.
+LEARNER_UID = 1001
 
 
 def capped(value, cap):
@@ -160,13 +174,17 @@ class Child:
     holds nothing of the job until its settings come, and they come only
     once the implementation's process is ready."""
 
-    def __init__(self, work):
+    def __init__(self, work, user=None):
         self.report, report_w = os.pipe()
-        # `control` is the implementation's end, for grader_impl.py.
+        # `control` is the implementation's end, for grader_impl.py (or
+        # the app's resets).
         self.control, control_child = socket.socketpair()
         settings_r, self.settings = os.pipe()
+        # A user of its own: only from root, and never a fork.
+        self.user = user
+        start = grader_fork.start if user is None else learners_popen(user)
         try:
-            self.process = grader_fork.start(
+            self.process = start(
                 [sys.executable, "-I", "-B", CHILD, str(report_w), str(control_child.fileno()),
                  str(settings_r)],
                 cwd=work,
@@ -184,17 +202,79 @@ class Child:
 
     def go(self, settings):
         with os.fdopen(self.settings, "wb") as out:
+            self.settings = None
             out.write(json.dumps(settings).encode("utf-8"))
 
     def kill(self):
-        with contextlib.suppress(OSError):  # its process group is gone already
+        if self.settings is not None:
+            # No job for it: it ends at the end of its settings (the one
+            # way to stop a child of another user).
+            os.close(self.settings)
+            self.settings = None
+        with contextlib.suppress(OSError):  # gone already, or another user's
             os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+
+
+def learners_popen(user):
+    def start(argv, **options):
+        return subprocess.Popen(argv, user=user, group=user, extra_groups=[], close_fds=True,
+                                **options)
+    return start
 
 
 def prestart(work):
     """The learner's pytest, started ahead of the job (warm containers)."""
     return Child(work)
+
+
+def prestart_as_learner(work):
+    """The learner's pytest as a user of its own, for tests of an app:
+    started by entry.py while it is root, before the job exists."""
+    return Child(work, user=LEARNER_UID)
+
+
+class Resets:
+    """Answers the learner's pytest's requests on the control socket: `r`,
+    put the app's data back as it started, answered `k` (or `x`: it could
+    not be). Runs in a thread of its own until the socket closes."""
+
+    def __init__(self, sock, env):
+        self.sock = sock
+        self.postgres = env.get("DATABASE_URL")
+        self.redis = env.get("REDIS_URL")
+
+    def serve(self):
+        with contextlib.suppress(OSError):
+            while self.sock.recv(1) == b"r":
+                try:
+                    self.reset()
+                    answer = b"k"
+                except Exception as error:  # noqa: BLE001 - said, and the test fails
+                    sys.stderr.write("grader-tests: the app's data could not be reset: %s\n" % error)
+                    answer = b"x"
+                self.sock.sendall(answer)
+
+    def reset(self):
+        if self.postgres:
+            import psycopg2
+
+            connection = psycopg2.connect(self.postgres)
+            try:
+                with connection, connection.cursor() as cursor:
+                    cursor.execute("SET lock_timeout = '5s'")
+                    cursor.execute("SELECT quote_ident(tablename) FROM pg_tables"
+                                   " WHERE schemaname = 'public' ORDER BY tablename")
+                    tables = [row[0] for row in cursor.fetchall()]
+                    if tables:
+                        cursor.execute("TRUNCATE %s RESTART IDENTITY CASCADE" % ", ".join(tables))
+            finally:
+                connection.close()
+        if self.redis:
+            import redis
+
+            redis.Redis.from_url(self.redis).flushall()
 
 
 def start_implementation(work, files, control):
@@ -229,20 +309,56 @@ def run(work, config, key, held, prestarted=None):
     out_fd = os.dup(1)
     os.dup2(2, 1)
     channel = Channel(out_fd, key)
+    if config.get("app") is not None:
+        return run_on_app(work, config, key, held, prestarted, channel)
     child = prestarted if isinstance(prestarted, Child) and prestarted.process.poll() is None else Child(work)
     try:
         files = sources(config, held)
         start_implementation(work, files, child.control)
     except Refused as error:
-        child.kill()
-        sys.stderr.write("grader-tests: %s\n" % error)
-        Channel(2, key).emit({"event": "refused", "reason": str(error)})
+        return refuse(child, key, error)
+    return relay_run(child, config, channel, {"modules": [name[: -len(".py")] for name in files]})
+
+
+def refuse(child, key, error):
+    child.kill()
+    sys.stderr.write("grader-tests: %s\n" % error)
+    Channel(2, key).emit({"event": "refused", "reason": str(error)})
+    return 125
+
+
+def run_on_app(work, config, key, held, prestarted, channel):
+    """The learner's tests against the exercise's own app (see above)."""
+    import threading
+
+    import grader_api
+
+    child = prestarted if isinstance(prestarted, Child) else None
+    if child is None or child.user is None or child.process.poll() is not None:
+        if child is not None:
+            child.kill()
+        reason = "the tests of an app need a container of their own, started as root"
+        sys.stderr.write("grader-tests: %s\n" % reason)
+        Channel(2, key).emit({"event": "refused", "reason": reason})
         return 125
+    try:
+        files = sources(config, held)
+        env, _ = grader_api.serve_held(work, config["app"], files)
+    except (Refused, grader_api.NotServed) as error:
+        return refuse(child, key, error)
+    resets = Resets(child.control, env)
+    threading.Thread(target=resets.serve, daemon=True).start()
+    base_url = "http://127.0.0.1:%d" % config["app"]["port"]
+    return relay_run(child, config, channel, {"base_url": base_url})
+
+
+def relay_run(child, config, channel, target):
+    """Gives the learner's pytest its settings and re-signs its report."""
     relay = Relay(channel, int(config.get("message_cap", 4096)),
                   int(config.get("output_cap", 4096)))
     tests = [name for name in config.get("files", []) if isinstance(name, str)]
     started = time.monotonic()
-    child.go({"files": tests, "modules": [name[: -len(".py")] for name in files],
+    child.go({"files": tests, **target,
               "test_timeout": config.get("test_timeout"),
               "repeat": config.get("repeat", 1)})
     read_end = child.report
