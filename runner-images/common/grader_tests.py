@@ -255,15 +255,18 @@ class Resets:
                     sys.stderr.write("grader-tests: the app's data could not be reset: %s\n" % error)
                     answer = b"x"
                 self.sock.sendall(answer)
+        # Anything else ends the service: the child's next ask fails at once.
+        self.sock.close()
 
     def reset(self):
         if self.postgres:
             import psycopg2
 
-            connection = psycopg2.connect(self.postgres)
+            connection = psycopg2.connect(self.postgres, connect_timeout=5)
             try:
                 with connection, connection.cursor() as cursor:
                     cursor.execute("SET lock_timeout = '5s'")
+                    cursor.execute("SET statement_timeout = '10s'")
                     cursor.execute("SELECT quote_ident(tablename) FROM pg_tables"
                                    " WHERE schemaname = 'public' ORDER BY tablename")
                     tables = [row[0] for row in cursor.fetchall()]
@@ -274,7 +277,7 @@ class Resets:
         if self.redis:
             import redis
 
-            redis.Redis.from_url(self.redis).flushall()
+            redis.Redis.from_url(self.redis, socket_timeout=5).flushall()
 
 
 def start_implementation(work, files, control):

@@ -41,7 +41,10 @@ sys.path.insert(0, HARNESS)
 try:
     import grader_remote
     import grader_wire
-except ImportError:
+except ImportError as error:
+    # Absent from this image; anything else missing is a broken image.
+    if error.name not in ("grader_remote", "grader_wire"):
+        raise
     grader_remote = grader_wire = None
 sys.path.pop(0)
 

@@ -156,7 +156,9 @@ fn joined(mut scenarios: GradeResult, tests: GradeResult) -> GradeResult {
     let app_infra = infra(&scenarios);
     if infra(&tests) || (scenarios.error.is_none() && tests.error.is_some()) {
         scenarios.error = tests.error.map(|mut error| {
-            error.message = format!("your tests: {}", error.message);
+            if error.kind != ErrorKind::Infra {
+                error.message = format!("your tests: {}", error.message);
+            }
             error
         });
     } else if let Some(error) = &mut scenarios.error

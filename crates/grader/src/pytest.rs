@@ -296,7 +296,7 @@ async fn bug_verdicts<R: Runner>(
     plan.iter()
         .zip(&ran)
         .filter(|(step, _)| step.is_some())
-        .map(|(_, ran)| judge_bug(ran, baseline.catchers))
+        .map(|(_, ran)| judge_bug(ran, baseline.catchers, grading.target))
         .collect()
 }
 
@@ -781,12 +781,26 @@ fn unfinished(ran: &Ran) -> Option<String> {
     .then(|| "crashed".to_owned())
 }
 
-fn judge_bug(ran: &Ran, catchers: &BTreeSet<String>) -> Result<Verdict, Failure> {
+fn judge_bug(ran: &Ran, catchers: &BTreeSet<String>, target: Target) -> Result<Verdict, Failure> {
     let report = &ran.report;
-    if let Some((ErrorKind::Infra, message)) =
-        crate::ending::stopped(&ran.outcome, &ran.job.limits, Some(&ran.key))
-    {
+    let stopped = crate::ending::stopped(&ran.outcome, &ran.job.limits, Some(&ran.key));
+    if let Some((ErrorKind::Infra, message)) = stopped {
         return Err(Failure::Run(message));
+    }
+    // An app's run also spends its time limit on starting the app and its
+    // database, which the learner does not control: a run that only ran
+    // out of time may have done so by the machine's load, so it catches
+    // nothing (a bug that hangs the app is caught by the test that waits
+    // for it, at the per-test limit).
+    if target == Target::App
+        && let Some((ErrorKind::Timeout, _)) = stopped
+    {
+        return Ok(Verdict::Unsteady(
+            "your tests did not finish on it within the time limit, which here also counts \
+             starting the app and its database; a run that only runs out of time catches \
+             nothing"
+                .to_owned(),
+        ));
     }
     if let Some(how) = unfinished(ran) {
         return Ok(Verdict::Stopped(how));

@@ -1,7 +1,7 @@
 -- Loaded into a fresh PostgreSQL database before the app starts, every
 -- job. Between two of the learner's tests every table is emptied and its
--- ids start again from 1 (exercises/README.md, "The learner's tests of an
--- api exercise").
+-- ids start again from 1 (exercises/README.md, "The learner's tests of an app
+-- (a capstone)").
 CREATE TABLE users (
     id SERIAL PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,

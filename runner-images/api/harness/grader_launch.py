@@ -8,7 +8,7 @@ imports. Nothing of the job is in it until its command comes, and it is a
 process of its own, never a fork of the harness: it holds nothing of the
 grader's (the job's key, the frames).
 
-  python3 grader_launch.py NOTIFY_FD [--preload | --preload-services]
+  python3 grader_launch.py NOTIFY_FD [--preload | --preload-services | --held]
 
 `--preload-services`, for an exercise with services, also imports what
 apps of the course use to reach them (SQLAlchemy, psycopg2, redis).

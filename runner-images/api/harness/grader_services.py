@@ -74,6 +74,9 @@ def start_postgres(root, schema, private=False):
             "port": str(PG_PORT),
             "unix_socket_directories": root,
             "max_connections": "20",
+            # A backend's process title would show every user what kind
+            # of statement it runs, and when.
+            "update_process_title": "off" if private else "on",
         })
         # The port opens before the server takes connections ("the database
         # system is starting up"): connect until it does.

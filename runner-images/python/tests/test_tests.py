@@ -1,4 +1,4 @@
-"""python/harness/grader_tests.py: the pytest kind's entry process, which
+"""common/grader_tests.py: the pytest kind's entry process, which
 re-signs only what makes sense of what the learner's pytest says."""
 
 import json

@@ -76,6 +76,48 @@ pub fn validate_for_app(
     }
     validate_files(dir, spec, pytest, true, problem);
     validate_common(dir, pytest, problem);
+    if let Some(api) = &spec.api {
+        validate_held_start(api, pytest, problem);
+    }
+}
+
+/// The exercise's app is served from memory (`grader_launch.py --held`):
+/// in one process, from `python3 -m <server>`, where the server imports
+/// the app's modules; no worker beside it.
+fn validate_held_start(
+    api: &crate::spec::api::ApiSpec,
+    pytest: &PytestSpec,
+    problem: &mut dyn FnMut(&str, String),
+) {
+    let modules: Vec<&str> = pytest
+        .files
+        .iter()
+        .filter_map(|file| file.strip_suffix(".py"))
+        .collect();
+    let served = match api.start.as_slice() {
+        [python, flag, server, args @ ..] if python == "python3" && flag == "-m" => {
+            !modules.contains(&server.as_str())
+                && !args.iter().any(|arg| {
+                    arg == "--reload" || arg == "--workers" || arg.starts_with("--workers=")
+                })
+        }
+        _ => false,
+    };
+    if !served {
+        problem(
+            "api.start",
+            "with a `pytest` section the exercise's app is served from memory, in one process: \
+             expected `python3 -m <server> ...` (e.g. `python3 -m uvicorn app:app --port {port}`), \
+             without `--workers` or `--reload`"
+                .to_owned(),
+        );
+    }
+    if api.worker.is_some() {
+        problem(
+            "api.worker",
+            "an exercise with a `pytest` section serves its app alone: no worker".to_owned(),
+        );
+    }
 }
 
 /// What both uses of the section share: the bugs and the time limit.
