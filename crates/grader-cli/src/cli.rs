@@ -55,6 +55,10 @@ pub enum Command {
     /// the median attempts to a first pass, best scores, the tests failed
     /// and the hints shown most.
     Stats(StatsArgs),
+    /// Rank pairs of learners' submissions of one exercise by similarity,
+    /// best first, with the passages that match (python, pytest and api
+    /// exercises' Python files; sql exercises' SQL).
+    Similar(SimilarArgs),
 }
 
 #[derive(Debug, Args)]
@@ -217,7 +221,22 @@ pub struct StatsArgs {
     pub format: StatsFormat,
 }
 
-/// `grader stats --format`.
+#[derive(Debug, Args)]
+pub struct SimilarArgs {
+    /// The exercise folder (its starter's code counts for nobody).
+    pub exercise: PathBuf,
+    /// A folder with one sub-folder per learner, each holding that
+    /// learner's files.
+    pub submissions: PathBuf,
+    /// Pairs shown at most (all with `0`).
+    #[arg(long, default_value_t = 50)]
+    pub top: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatsFormat::Human)]
+    pub format: StatsFormat,
+}
+
+/// `grader stats --format`, `grader similar --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StatsFormat {
     Human,
@@ -284,6 +303,10 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
+    /// Warnings fail the check too (a python exercise's tests that pass on
+    /// a null solution).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

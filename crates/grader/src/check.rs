@@ -2,7 +2,9 @@
 //! marks, every `overrides` key names a test it collected, each mutant
 //! (its folder, or its patch applied to the reference) fails exactly the
 //! tests it declares, its starter does not pass — and the
-//! folder and exercise.yaml are valid to begin with.
+//! folder and exercise.yaml are valid to begin with. For a python
+//! exercise it also grades null solutions (`crate::null`) and warns of
+//! each test that passes on one: a vacuous test.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -49,15 +51,28 @@ impl ExerciseCheck {
     pub fn ok(&self) -> bool {
         self.findings.iter().all(|finding| finding.ok)
     }
+
+    /// The same check with every warning a failure (`grader check --strict`).
+    pub fn strict(mut self) -> ExerciseCheck {
+        for finding in &mut self.findings {
+            if finding.warning {
+                finding.ok = false;
+            }
+        }
+        self
+    }
 }
 
 /// One check: what it was about (`exercise.yaml`, `reference`, `starter`,
-/// `mutant <name>`), whether it held, and why not.
+/// `mutant <name>`, `null solution`), whether it held, and why not. A
+/// warning holds, with a message, unless the check is strict
+/// ([`ExerciseCheck::strict`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub subject: String,
     pub ok: bool,
     pub message: String,
+    pub warning: bool,
 }
 
 impl Finding {
@@ -66,6 +81,16 @@ impl Finding {
             subject: subject.into(),
             ok: problem.is_none(),
             message: problem.unwrap_or_default(),
+            warning: false,
+        }
+    }
+
+    fn warn(subject: impl Into<String>, concern: Option<String>) -> Finding {
+        Finding {
+            subject: subject.into(),
+            ok: true,
+            warning: concern.is_some(),
+            message: concern.unwrap_or_default(),
         }
     }
 }
@@ -229,6 +254,12 @@ pub(crate) async fn solutions<R: Runner>(grader: &Grader<R>, exercise: &Exercise
         Err(error) => Some(error.to_string()),
     };
     findings.push(Finding::new("starter", starter_problem));
+    if let Ok(reference) = &reference
+        && let Some(nulls) = null_solutions(exercise)
+    {
+        let concern = vacuous_tests(grader, exercise, reference, nulls).await;
+        findings.push(Finding::warn("null solution", concern));
+    }
 
     for mutant in &exercise.spec.mutants {
         // A patch that no longer applies is this mutant's failure.
@@ -242,6 +273,85 @@ pub(crate) async fn solutions<R: Runner>(grader: &Grader<R>, exercise: &Exercise
         findings.push(Finding::new(format!("mutant {}", mutant.name), problem));
     }
     findings
+}
+
+/// The null solutions of a python exercise (`crate::null`): its starter
+/// with every function returning each null value in turn; `None` for
+/// another kind, or a starter without functions.
+fn null_solutions(exercise: &Exercise) -> Option<Vec<(&'static str, Submission)>> {
+    if exercise.spec.kind != crate::exercise::Kind::Python {
+        return None;
+    }
+    let dir = fsread::dir_in(&exercise.dir, Path::new("starter")).ok()?;
+    let starter = Submission::from_paths(exercise, &[dir]).ok()?;
+    let nulls: Vec<(&'static str, Submission)> = crate::null::VALUES
+        .iter()
+        .filter_map(|value| {
+            let mut hollowed = false;
+            let mut files = starter.files.clone();
+            for (name, contents) in &mut files {
+                let source = std::str::from_utf8(contents).ok();
+                let made = name
+                    .ends_with(".py")
+                    .then_some(source)
+                    .flatten()
+                    .and_then(|source| crate::null::hollowed(source, value));
+                if let Some(made) = made {
+                    *contents = made.into_bytes();
+                    hollowed = true;
+                }
+            }
+            hollowed.then_some((*value, Submission { files }))
+        })
+        .collect();
+    (!nulls.is_empty()).then_some(nulls)
+}
+
+/// The tests that pass on the reference and on a null solution, each with
+/// the null values it passes with: tests that cannot tell a solution that
+/// does nothing from one that works.
+async fn vacuous_tests<R: Runner>(
+    grader: &Grader<R>,
+    exercise: &Exercise,
+    reference: &GradeResult,
+    nulls: Vec<(&'static str, Submission)>,
+) -> Option<String> {
+    let passed = |result: &GradeResult| -> BTreeSet<String> {
+        result
+            .tests
+            .iter()
+            .filter(|test| {
+                test.parent.is_none() && test.status == crate::result::TestStatus::Passed
+            })
+            .map(|test| test.id.clone())
+            .collect()
+    };
+    let on_reference = passed(reference);
+    let mut vacuous: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+    for (value, submission) in &nulls {
+        let result = grader.grade(exercise, submission).await;
+        for id in passed(&result).intersection(&on_reference) {
+            vacuous.entry(id.clone()).or_default().push(value);
+        }
+    }
+    if vacuous.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = vacuous
+        .iter()
+        .map(|(id, values)| {
+            format!(
+                "{id} passes when every function returns {}",
+                values.join(" or ")
+            )
+        })
+        .collect();
+    Some(format!(
+        "{} test(s) pass on a starter whose functions do nothing, so they cannot tell it from \
+         a working solution (vacuous):\n{}",
+        lines.len(),
+        lines.join("\n")
+    ))
 }
 
 /// A mutant graded as a learner's submission shows its own hint (when it

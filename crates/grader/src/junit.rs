@@ -43,7 +43,9 @@ pub fn checks(checks: &[ExerciseCheck]) -> String {
                             text: finding.message.clone(),
                         }
                     },
-                    system_out: None,
+                    // A warning that held: said, not failed.
+                    system_out: (finding.ok && finding.warning)
+                        .then(|| format!("warning: {}", finding.message)),
                 })
                 .collect(),
         })
@@ -371,6 +373,7 @@ mod tests {
         let check = ExerciseCheck {
             exercise: "python/x\u{7}".to_owned(),
             findings: vec![crate::check::Finding {
+                warning: false,
                 subject: "reference".to_owned(),
                 ok: false,
                 message: "got \u{1b}[31mred\u{0}\nsecond line".to_owned(),

@@ -35,15 +35,19 @@ pub async fn run(images_dir: Option<&Path>, args: CheckArgs) -> anyhow::Result<E
     let total = dirs.len();
     let progress = Progress::new(total);
 
-    let mut checks = check::many(
+    let strict = |check: ExerciseCheck| if args.strict { check.strict() } else { check };
+    let mut checks: Vec<ExerciseCheck> = check::many(
         || SharedRunner::new(sandbox.clone()),
         &images,
         dirs,
         jobs(args.jobs),
         |dir| progress.started(dir),
-        |dir, check| progress.finished(dir, check),
+        |dir, check| progress.finished(dir, &strict(check.clone())),
     )
-    .await;
+    .await
+    .into_iter()
+    .map(strict)
+    .collect();
     progress.finish();
     checks.sort_by(|a, b| a.exercise.cmp(&b.exercise));
 
@@ -71,11 +75,17 @@ fn summary(checks: &[ExerciseCheck]) -> String {
     ));
     for check in checks {
         let held = check.findings.iter().filter(|finding| finding.ok).count();
-        let problems: Vec<&str> = check
+        let problems: Vec<String> = check
             .findings
             .iter()
-            .filter(|finding| !finding.ok)
-            .map(|finding| finding.subject.as_str())
+            .filter(|finding| !finding.ok || finding.warning)
+            .map(|finding| {
+                if finding.ok {
+                    format!("warning: {}", finding.subject)
+                } else {
+                    finding.subject.clone()
+                }
+            })
             .collect();
         out.push_str(&format!(
             "{:<width$}  {:>3}/{:<2}  {:>7}  {}\n",

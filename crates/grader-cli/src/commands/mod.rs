@@ -5,6 +5,7 @@ pub mod grade;
 mod images;
 mod new;
 mod serve;
+mod similar;
 mod stats;
 mod submit;
 mod tokens;
@@ -25,5 +26,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tokens(command) => tokens::run(command).await,
         Command::Submit(args) => submit::run(args).await,
         Command::Stats(args) => stats::run(args).await,
+        Command::Similar(args) => similar::run(args),
     }
 }

@@ -12,4 +12,5 @@ mod grade;
 mod nodes;
 mod page;
 mod serve;
+mod similar;
 mod support;

@@ -147,3 +147,34 @@ async fn a_course_checked_on_shared_containers_gives_each_exercise_its_own_verdi
         }
     }
 }
+
+#[tokio::test]
+async fn a_test_that_passes_on_a_null_solution_is_named_as_vacuous() {
+    // fizzbuzz's test as it was: every element a string, which an empty
+    // result has too.
+    let (_temp, dir) = scratch_copy("python/fizzbuzz");
+    let path = dir.join("tests/test_fizzbuzz.py");
+    let source = std::fs::read_to_string(&path).unwrap();
+    let weak = source.replace(
+        "    assert result, \"fizzbuzz(4) has four strings to give\"\n",
+        "",
+    );
+    assert_ne!(weak, source);
+    std::fs::write(&path, weak).unwrap();
+    let check = grader().await.check(&dir).await;
+    let finding = check
+        .findings
+        .iter()
+        .find(|finding| finding.subject == "null solution")
+        .expect("a python exercise's null solutions are graded");
+    assert!(finding.ok && finding.warning, "{finding:#?}");
+    assert!(
+        finding.message.contains(
+            "test_fizzbuzz.py::test_numbers_are_strings passes when every function returns \"\" or [] or {}"
+        ),
+        "{}",
+        finding.message
+    );
+    assert!(check.ok());
+    assert!(!check.strict().ok());
+}

@@ -40,5 +40,5 @@ def test_any_valid_pair_is_accepted():
 
 def test_does_not_change_input():
     nums = [8, 1, 5, 3]
-    two_sum(nums, 4)
+    assert two_sum(nums, 4), "1 + 3 makes 4"
     assert nums == [8, 1, 5, 3], "two_sum must not modify (e.g. sort) its input"

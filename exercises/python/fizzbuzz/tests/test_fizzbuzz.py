@@ -24,4 +24,5 @@ def test_length_matches_n():
 
 def test_numbers_are_strings():
     result = fizzbuzz(4)
+    assert result, "fizzbuzz(4) has four strings to give"
     assert all(isinstance(x, str) for x in result), f"every element must be a str, got {result!r}"

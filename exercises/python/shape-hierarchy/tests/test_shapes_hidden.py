@@ -32,6 +32,7 @@ def test_square_has_side_width_and_height():
 
 
 def test_square_is_not_equal_to_same_size_rectangle():
+    assert Rectangle(2, 2) == Rectangle(2, 2), "equal rectangles are equal"
     assert Square(2) != Rectangle(2, 2), "shapes of different classes are never equal"
     assert Rectangle(2, 2) != Square(2), "shapes of different classes are never equal"
 
@@ -42,6 +43,7 @@ def test_squares_compare_by_side():
 
 
 def test_not_equal_to_other_objects():
+    assert Circle(1) == Circle(1), "equal circles are equal"
     assert Rectangle(2, 3) != "Rectangle(width=2, height=3)"
     assert Circle(1) != 1
     assert Circle(1) != Square(1)

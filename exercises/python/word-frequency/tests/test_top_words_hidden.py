@@ -29,4 +29,5 @@ def test_ties_at_several_counts():
 def test_returns_list_of_tuples():
     result = top_words("x y x", 2)
     assert isinstance(result, list), f"expected a list, got {type(result).__name__}"
+    assert result, "top_words('x y x', 2) has two words to give"
     assert all(isinstance(item, tuple) for item in result), f"every item must be a (word, count) tuple, got {result!r}"

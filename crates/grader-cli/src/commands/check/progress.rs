@@ -101,13 +101,18 @@ impl Progress {
             check.exercise,
             check.duration.as_secs_f64()
         );
-        for finding in check.findings.iter().filter(|finding| !finding.ok) {
+        for finding in check
+            .findings
+            .iter()
+            .filter(|finding| !finding.ok || finding.warning)
+        {
+            let subject = if finding.ok {
+                format!("{} (warning)", finding.subject)
+            } else {
+                finding.subject.clone()
+            };
             for (index, line) in finding.message.lines().enumerate() {
-                let subject = if index == 0 {
-                    finding.subject.as_str()
-                } else {
-                    ""
-                };
+                let subject = if index == 0 { subject.as_str() } else { "" };
                 block.push_str(&format!("          {subject:<12} {line}\n"));
             }
         }
