@@ -142,7 +142,7 @@ class Shape:
     sides = 0
 
     def __init__(self, sides):
-        self.sides = sides
+        return None
 
     @property
     def name(self):
