@@ -59,6 +59,10 @@ pub enum Command {
     /// best first, with the passages that match (python, pytest and api
     /// exercises' Python files; sql exercises' SQL).
     Similar(SimilarArgs),
+    /// The class's gradebook from a running service (an author's or
+    /// admin's token): one row per learner, one column per exercise (the
+    /// best score), as CSV (`> grades.csv`) or JSON.
+    Gradebook(GradebookArgs),
 }
 
 #[derive(Debug, Args)]
@@ -234,6 +238,26 @@ pub struct SimilarArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = StatsFormat::Human)]
     pub format: StatsFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct GradebookArgs {
+    /// The service's base URL.
+    #[arg(long, env = "GRADER_SERVER", default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// An author's or admin's API token.
+    #[arg(long, env = "GRADER_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GradebookFormat::Csv)]
+    pub format: GradebookFormat,
+}
+
+/// `grader gradebook --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GradebookFormat {
+    Csv,
+    Json,
 }
 
 /// `grader stats --format`, `grader similar --format`.

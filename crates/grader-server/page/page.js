@@ -799,6 +799,60 @@
     }
     if (!state.exercise || state.exercise.id !== id) return;
     showClass(stats);
+    let similar = null;
+    // Similarity reads Python and SQL: a shell exercise is not asked for.
+    if (state.exercise.kind !== "shell") {
+      try {
+        similar = await api(exercisePath(id) + "/similarity");
+      } catch (error) {
+        // A passing failure: the figures above stand without it.
+        similar = null;
+      }
+    }
+    if (!state.exercise || state.exercise.id !== id) return;
+    showSimilar(similar);
+  }
+
+  /// The pairs of alike submissions, each a button that opens both side
+  /// by side with the matching lines marked.
+  function showSimilar(similar) {
+    const pairs = (similar && similar.pairs) || [];
+    $("class-similar-empty").hidden = pairs.length > 0;
+    $("class-side").hidden = true;
+    $("class-similar").replaceChildren(...pairs.slice(0, 20).map((pair, index) =>
+      el("li", { "data-index": String(index) },
+        el("div", { class: "line" },
+          el("button", {
+            type: "button", class: "link name",
+            text: `token ${pair.a.token_id} and token ${pair.b.token_id}`,
+            onclick: () => showSide(similar, pair),
+          }),
+          el("span", { class: "share", text: percent(pair.score) })))));
+  }
+
+  function showSide(similar, pair) {
+    for (const [side, key] of [["a", "a"], ["b", "b"]]) {
+      const submission = pair[key].submission;
+      const files = similar.files[submission] || {};
+      const marked = new Map();
+      for (const fragment of pair.fragments) {
+        const lines = fragment[key];
+        if (!marked.has(lines.file)) marked.set(lines.file, new Set());
+        for (let line = lines.start; line <= lines.end; line += 1) marked.get(lines.file).add(line);
+      }
+      $(`class-side-${side}-heading`).textContent = `token ${pair[key].token_id} · ${submission}`;
+      const code = [];
+      for (const [name, text] of Object.entries(files)) {
+        code.push(el("span", { class: "file", text: `# ${name}` }));
+        text.split("\n").forEach((line, at) => {
+          const number = at + 1;
+          const hit = marked.has(name) && marked.get(name).has(number);
+          code.push(el("span", { class: hit ? "match" : null, "data-line": String(number), text: line }));
+        });
+      }
+      $(`class-side-${side}`).replaceChildren(...code);
+    }
+    $("class-side").hidden = false;
   }
 
   function showClass(stats) {

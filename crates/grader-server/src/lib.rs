@@ -25,6 +25,7 @@ pub mod auth;
 pub mod catalog;
 mod delivery;
 mod error;
+pub mod gradebook;
 mod limiter;
 mod metrics;
 mod model;

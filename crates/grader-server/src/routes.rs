@@ -1,6 +1,7 @@
 //! The HTTP API, versioned under `/v1`, and its OpenAPI description.
 
 pub mod exercises;
+pub mod gradebook;
 pub mod ops;
 pub mod page;
 pub mod submissions;
@@ -33,6 +34,11 @@ pub fn app<S: Store>(state: AppState<S>) -> Router {
             "/v1/exercises/{track}/{slug}/stats",
             get(exercises::stats::<S>),
         )
+        .route(
+            "/v1/exercises/{track}/{slug}/similarity",
+            get(exercises::similarity::<S>),
+        )
+        .route("/v1/gradebook", get(gradebook::show::<S>))
         .route(
             "/v1/submissions",
             get(submissions::list::<S>).post(submissions::create::<S>),
@@ -79,7 +85,8 @@ async fn headers_within_limit(
     info(title = "grader", description = "Submit solutions to exercises and read their grading."),
     paths(
         ops::health, ops::metrics, ops::openapi, ops::me,
-        exercises::list, exercises::show, exercises::stats,
+        exercises::list, exercises::show, exercises::stats, exercises::similarity,
+        gradebook::show,
         submissions::create, submissions::show, submissions::list, submissions::events,
     ),
     components(schemas(
@@ -87,6 +94,9 @@ async fn headers_within_limit(
         exercises::ExerciseSummary, exercises::ExerciseDetail, exercises::SubmissionFile,
         crate::stats::ExerciseStats, crate::stats::ScoreBucket, crate::stats::TestFailures,
         crate::stats::HintShown,
+        exercises::Similarity, exercises::SimilarPair, exercises::SimilarSide,
+        exercises::SimilarFragment, exercises::SimilarLines,
+        crate::gradebook::Gradebook, crate::gradebook::GradebookRow,
         submissions::NewSubmission, submissions::SubmissionView,
         crate::store::SubmissionStatus,
     )),

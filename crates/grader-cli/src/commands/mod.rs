@@ -2,6 +2,7 @@
 
 mod check;
 pub mod grade;
+mod gradebook;
 mod images;
 mod new;
 mod serve;
@@ -27,5 +28,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Submit(args) => submit::run(args).await,
         Command::Stats(args) => stats::run(args).await,
         Command::Similar(args) => similar::run(args),
+        Command::Gradebook(args) => gradebook::run(args).await,
     }
 }

@@ -767,3 +767,55 @@ async fn a_learner_uploads_a_git_bundle_and_it_is_graded() {
     screenshot(&browser, "upload-bundle").await;
     browser.close().await.unwrap();
 }
+
+/// An author sees which learners' submissions are alike, and opens a pair
+/// side by side with the matching lines marked.
+#[tokio::test]
+async fn an_author_opens_two_similar_submissions_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("grader.db");
+    let author = token(&db, "pat", "author");
+    let ann = learner_token(&db, "ann");
+    let bob = learner_token(&db, "bob");
+    let served = Served::start(&db, &[]).await;
+    let reference =
+        std::fs::read_to_string(root().join("exercises/python/fizzbuzz/reference/fizzbuzz.py"))
+            .unwrap();
+    let copied = format!("# all mine\n{}", reference.replace("result", "out"));
+    for (token, code) in [(&ann, &reference), (&bob, &copied)] {
+        let response = reqwest::Client::new()
+            .post(format!("{}/v1/submissions?wait=60", served.base))
+            .bearer_auth(token)
+            .json(&serde_json::json!({
+                "exercise": "python/fizzbuzz",
+                "files": {"fizzbuzz.py": code},
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{:?}", response.text().await);
+    }
+    let driver = Driver::start().await;
+    let browser = driver.browser(1280, 900, false).await;
+    browser.goto(&served.base).await.unwrap();
+    sign_in(&browser, &author).await;
+    wait_for(&browser, "#exercise option[value='python/fizzbuzz']").await;
+    choose(&browser, "python/fizzbuzz", "fizzbuzz.py").await;
+    wait_for(&browser, "#class-similar li button").await;
+    assert!(text(&browser, "#class-similar").await.contains('%'));
+    click(&browser, "#class-similar li button").await;
+    wait_for(&browser, "#class-side:not([hidden])").await;
+    let marked = script(
+        &browser,
+        "return [document.querySelectorAll('#class-side-a .match').length, \
+                 document.querySelectorAll('#class-side-b .match').length, \
+                 document.getElementById('class-side-b').textContent.includes('# all mine')];",
+    )
+    .await;
+    assert!(marked[0].as_u64().unwrap() > 3, "{marked}");
+    assert!(marked[1].as_u64().unwrap() > 3, "{marked}");
+    assert_eq!(marked[2], true, "{marked}");
+    assert_no_horizontal_overflow(&browser, "desktop, similar submissions").await;
+    no_console_errors(&browser, "desktop, similar submissions").await;
+    browser.close().await.unwrap();
+}

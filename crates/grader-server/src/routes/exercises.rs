@@ -144,3 +144,169 @@ pub async fn stats<S: Store>(
     let graded = state.store.graded(&id).await?;
     Ok(Json(crate::stats::compute(&id, &graded)))
 }
+
+/// Pairs of learners whose latest graded submissions of an exercise are
+/// alike, best first (`grader::similar`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Similarity {
+    pub exercise: String,
+    /// Learners compared: each one's latest graded submission.
+    pub learners: usize,
+    pub pairs: Vec<SimilarPair>,
+    /// The text files of every submission in `pairs`, by submission id and
+    /// file name: what a side-by-side view shows.
+    pub files: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SimilarPair {
+    pub a: SimilarSide,
+    pub b: SimilarSide,
+    /// 0 to 1: twice the fingerprints both hold over the sum of each one's.
+    pub score: f64,
+    pub shared: usize,
+    /// The passages that match, each side.
+    pub fragments: Vec<SimilarFragment>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SimilarSide {
+    /// The learner: their token's id.
+    pub token_id: i64,
+    /// Their submission compared (its id, for `GET /v1/submissions/{id}`).
+    pub submission: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SimilarFragment {
+    pub a: SimilarLines,
+    pub b: SimilarLines,
+}
+
+/// Lines `start..=end` (from 1) of a file.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SimilarLines {
+    pub file: String,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Most pairs one answer lists.
+const SIMILAR_PAIRS: usize = 100;
+
+/// Pairs of learners' latest graded submissions of an exercise ranked by
+/// similarity (authors and admins only), with the matching line ranges;
+/// the starter's code counts for nobody. Python exercises (python,
+/// pytest, api) and sql ones.
+#[utoipa::path(get, path = "/v1/exercises/{track}/{slug}/similarity", tag = "exercises",
+    security(("bearer" = [])),
+    params(("track" = String, Path), ("slug" = String, Path)),
+    responses((status = 200, body = Similarity), (status = 403, body = crate::error::ErrorBody, description = "a learner's token"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody, description = "a shell exercise, which similarity does not read"), (status = 401, body = crate::error::ErrorBody, description = "no token, or not a valid one"), (status = 429, body = crate::error::ErrorBody, description = "over the token's rate")))]
+pub async fn similarity<S: Store>(
+    State(state): State<AppState<S>>,
+    caller: Caller,
+    Path((track, slug)): Path<(String, String)>,
+) -> Result<Json<Similarity>, AppError> {
+    if !caller.role.sees_all() {
+        return Err(AppError::Forbidden(
+            "similarity between learners is for the class's authors: an author's or admin's token",
+        ));
+    }
+    let id = format!("{track}/{slug}");
+    let Some(exercise) = state.catalog.get(&id) else {
+        return Err(AppError::NotFound(format!("no exercise {id}")));
+    };
+    let Some(language) = grader::similar::language_of(exercise.spec.kind) else {
+        return Err(AppError::Unprocessable(format!(
+            "{id} is a {} exercise; similarity reads Python and SQL",
+            exercise.spec.kind.as_str()
+        )));
+    };
+    // Each learner's latest graded submission: its text files.
+    let mut latest: BTreeMap<i64, crate::store::StoredSubmission> = BTreeMap::new();
+    for submission in state.store.graded(&id).await? {
+        let newer = latest
+            .get(&submission.token_id)
+            .is_none_or(|kept| submission.created_at >= kept.created_at);
+        if newer {
+            latest.insert(submission.token_id, submission);
+        }
+    }
+    // `graded` leaves the files out: each compared submission is read whole.
+    let mut documents = Vec::with_capacity(latest.len());
+    for submission in latest.values() {
+        let Some(whole) = state.store.whole(&submission.id).await? else {
+            continue;
+        };
+        documents.push(grader::similar::Document {
+            learner: whole.id.clone(),
+            files: whole
+                .files
+                .into_iter()
+                .filter_map(|(name, body)| match body {
+                    crate::model::FileBody::Text(text) => Some((name, text)),
+                    crate::model::FileBody::Binary(_) => None,
+                })
+                .collect(),
+        });
+    }
+    let given = grader::similar::given(exercise);
+    let texts: BTreeMap<String, BTreeMap<String, String>> = documents
+        .iter()
+        .map(|document| (document.learner.clone(), document.files.clone()))
+        .collect();
+    // Seconds of CPU for a large class: off the request threads.
+    let ranked = match tokio::task::spawn_blocking(move || {
+        grader::similar::rank(language, &documents, &given)
+    })
+    .await
+    {
+        Ok(ranked) => ranked,
+        Err(error) => std::panic::resume_unwind(error.into_panic()),
+    };
+    let token_of: BTreeMap<&str, i64> = latest
+        .values()
+        .map(|submission| (submission.id.as_str(), submission.token_id))
+        .collect();
+    let side = |submission: &str| SimilarSide {
+        token_id: token_of.get(submission).copied().unwrap_or_default(),
+        submission: submission.to_owned(),
+    };
+    let lines = |lines: grader::similar::Lines| SimilarLines {
+        file: lines.file,
+        start: lines.start,
+        end: lines.end,
+    };
+    let pairs: Vec<SimilarPair> = ranked
+        .into_iter()
+        .take(SIMILAR_PAIRS)
+        .map(|pair| SimilarPair {
+            a: side(&pair.a),
+            b: side(&pair.b),
+            score: pair.score,
+            shared: pair.shared,
+            fragments: pair
+                .fragments
+                .into_iter()
+                .map(|fragment| SimilarFragment {
+                    a: lines(fragment.a),
+                    b: lines(fragment.b),
+                })
+                .collect(),
+        })
+        .collect();
+    let mut files = BTreeMap::new();
+    for pair in &pairs {
+        for side in [&pair.a, &pair.b] {
+            if let Some(text) = texts.get(&side.submission) {
+                files.insert(side.submission.clone(), text.clone());
+            }
+        }
+    }
+    Ok(Json(Similarity {
+        exercise: id,
+        learners: latest.len(),
+        pairs,
+        files,
+    }))
+}

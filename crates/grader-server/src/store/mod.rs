@@ -219,6 +219,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
     fn caller(&self, hash: &str)
     -> impl Future<Output = Result<Option<Caller>, StoreError>> + Send;
+    /// A submission whole, its files included (`get` leaves them out).
+    fn whole(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<StoredSubmission>, StoreError>> + Send;
+    /// Every token's id, name and role, by id (the gradebook's learners).
+    fn callers(&self) -> impl Future<Output = Result<Vec<Caller>, StoreError>> + Send;
     /// Stores a new submission as queued if its token has fewer than
     /// `limits.pending_per_token` pending and the queue fewer than
     /// `limits.queue_capacity` queued: both checked atomically with the

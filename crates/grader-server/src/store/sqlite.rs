@@ -126,6 +126,21 @@ impl Store for SqliteStore {
         Ok(row.and_then(RawCaller::decode))
     }
 
+    async fn whole(&self, id: &str) -> Result<Option<StoredSubmission>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM submissions WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    async fn callers(&self) -> Result<Vec<Caller>, StoreError> {
+        let rows = sqlx::query_as::<_, RawCaller>("SELECT id, name, role FROM tokens ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().filter_map(RawCaller::decode).collect())
+    }
+
     async fn enqueue(
         &self,
         submission: &StoredSubmission,

@@ -742,3 +742,144 @@ async fn an_author_reads_the_class_stats_and_a_learner_is_refused() {
         .unwrap();
     assert_eq!(missing.status(), 404);
 }
+
+/// An author reads which learners' latest submissions are alike, with
+/// where; a learner may not.
+#[tokio::test]
+async fn an_author_reads_similar_pairs_and_a_learner_is_refused() {
+    let service = Service::start(Config::default(), true).await;
+    let ann = service.token("ann", Role::Learner).await;
+    let bob = service.token("bob", Role::Learner).await;
+    let cid = service.token("cid", Role::Learner).await;
+    let prof = service.token("prof", Role::Author).await;
+    let right = read("exercises/python/fizzbuzz/reference/fizzbuzz.py");
+    // Bob's is Ann's with other names and a comment; Cid's is his own.
+    let copied = format!(
+        "# my own work\n{}",
+        right.replace("result", "out").replace("number", "k")
+    );
+    let own = "def fizzbuzz(n):\n    words = {3: 'Fizz', 5: 'Buzz'}\n    return [''.join(w for d, w in words.items() if i % d == 0) or str(i) for i in range(1, n + 1)]\n";
+    let mut ids = Vec::new();
+    for (token, source) in [(&ann, right.as_str()), (&bob, copied.as_str()), (&cid, own)] {
+        let (status, body) = service
+            .submit(
+                token,
+                "python/fizzbuzz",
+                &[("fizzbuzz.py", source)],
+                Some(60),
+            )
+            .await;
+        assert_eq!(status, 200, "{body:#}");
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    let similar = service
+        .get_json(&prof, "/v1/exercises/python/fizzbuzz/similarity")
+        .await;
+    assert_eq!(similar["learners"], 3, "{similar:#}");
+    let first = &similar["pairs"][0];
+    let mut pair = [
+        first["a"]["submission"].as_str().unwrap().to_owned(),
+        first["b"]["submission"].as_str().unwrap().to_owned(),
+    ];
+    pair.sort();
+    let mut copies = [ids[0].clone(), ids[1].clone()];
+    copies.sort();
+    assert_eq!(pair, copies, "Ann's and Bob's come first: {similar:#}");
+    assert!(first["score"].as_f64().unwrap() > 0.8, "{similar:#}");
+    assert_eq!(
+        first["fragments"][0]["a"]["file"], "fizzbuzz.py",
+        "{similar:#}"
+    );
+    for pair in similar["pairs"].as_array().unwrap().iter().skip(1) {
+        assert!(pair["score"].as_f64().unwrap() < 0.3, "{similar:#}");
+    }
+
+    let refused = service
+        .client
+        .get(service.url("/v1/exercises/python/fizzbuzz/similarity"))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+}
+
+/// The gradebook lists the class, one row per learner, as CSV a
+/// spreadsheet reads back, or JSON; a learner may not read it.
+#[tokio::test]
+async fn an_author_exports_the_gradebook_as_csv_and_a_learner_is_refused() {
+    let service = Service::start(Config::default(), true).await;
+    let ann = service.token("ann", Role::Learner).await;
+    let bob = service.token("bob, jr.", Role::Learner).await;
+    let _quiet = service.token("cy", Role::Learner).await;
+    let prof = service.token("prof", Role::Author).await;
+    let wrong = read("exercises/python/fizzbuzz/mutants/checks-three-first/fizzbuzz.py");
+    let right = read("exercises/python/fizzbuzz/reference/fizzbuzz.py");
+    for (token, source) in [(&ann, &wrong), (&ann, &right), (&bob, &wrong)] {
+        let (status, body) = service
+            .submit(
+                token,
+                "python/fizzbuzz",
+                &[("fizzbuzz.py", source)],
+                Some(60),
+            )
+            .await;
+        assert_eq!(status, 200, "{body:#}");
+    }
+    let response = service
+        .client
+        .get(service.url("/v1/gradebook"))
+        .bearer_auth(&prof)
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let column = header
+        .iter()
+        .position(|name| name == "python/fizzbuzz")
+        .unwrap();
+    assert_eq!(header[0], "learner");
+    assert_eq!(
+        header[header.len() - 3..],
+        ["total", "submissions", "last_activity"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    // The learners, not the author; a name with a comma stays one cell.
+    let names: Vec<&str> = rows.iter().map(|row| &row[0]).collect();
+    assert_eq!(names, ["ann", "bob, jr.", "cy"], "{text}");
+    let best: f64 = rows[0][column].parse().unwrap();
+    let bobs: f64 = rows[1][column].parse().unwrap();
+    assert!(best > bobs, "{text}");
+    assert_eq!(&rows[0][header.len() - 2], "2", "{text}");
+    assert_eq!(&rows[1][header.len() - 2], "1", "{text}");
+    assert_eq!(&rows[2][column], "", "cy has no score: {text}");
+    assert!(rows[0][header.len() - 1].ends_with('Z'), "{text}");
+
+    let json = service.get_json(&prof, "/v1/gradebook").await;
+    assert_eq!(json["learners"][0]["name"], "ann", "{json:#}");
+    assert_eq!(json["learners"][0]["submissions"], 2, "{json:#}");
+
+    let refused = service
+        .client
+        .get(service.url("/v1/gradebook"))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+}
