@@ -19,7 +19,7 @@ celery.conf.update(
 )
 
 # Writing a file takes a while: that is why it is not done in the request.
-WORK_TIME = 0.3
+WORK_TIME = 1.5
 
 
 class StorageDown(Exception):
