@@ -799,24 +799,29 @@
     }
     if (!state.exercise || state.exercise.id !== id) return;
     showClass(stats);
-    let similar = null;
     // Similarity reads Python and SQL: a shell exercise is not asked for.
-    if (state.exercise.kind !== "shell") {
-      try {
-        similar = await api(exercisePath(id) + "/similarity");
-      } catch (error) {
-        // A passing failure: the figures above stand without it.
-        similar = null;
-      }
+    if (state.exercise.kind === "shell") {
+      showSimilar(null, "Similarity reads Python and SQL; this exercise is neither.");
+      return;
+    }
+    let similar = null;
+    let failure = null;
+    try {
+      similar = await api(exercisePath(id) + "/similarity");
+    } catch (error) {
+      // The figures above stand without it; the author is told why.
+      failure = "Similar submissions could not be read: " + explain(error);
     }
     if (!state.exercise || state.exercise.id !== id) return;
-    showSimilar(similar);
+    showSimilar(similar, failure);
   }
 
   /// The pairs of alike submissions, each a button that opens both side
   /// by side with the matching lines marked.
-  function showSimilar(similar) {
+  function showSimilar(similar, failure) {
     const pairs = (similar && similar.pairs) || [];
+    $("class-similar-empty").textContent =
+      failure || "No two submissions share code beyond the starter.";
     $("class-similar-empty").hidden = pairs.length > 0;
     $("class-side").hidden = true;
     $("class-similar").replaceChildren(...pairs.slice(0, 20).map((pair, index) =>

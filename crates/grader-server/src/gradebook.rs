@@ -97,7 +97,7 @@ impl Gradebook {
     /// As CSV: a header row (`learner`, `token_id`, each exercise's id,
     /// `total`, `submissions`, `last_activity`), then a row per learner;
     /// an empty cell where a learner has no score, the last activity in
-    /// RFC 3339 UTC.
+    /// RFC 3339 UTC, a name that would start a formula made inert.
     pub fn to_csv(&self) -> String {
         let mut writer = csv::Writer::from_writer(Vec::new());
         let mut header = vec!["learner".to_owned(), "token_id".to_owned()];
@@ -105,7 +105,7 @@ impl Gradebook {
         header.extend(["total", "submissions", "last_activity"].map(str::to_owned));
         writer.write_record(&header).expect("writing to memory");
         for row in &self.learners {
-            let mut record = vec![row.name.clone(), row.token_id.to_string()];
+            let mut record = vec![inert(&row.name), row.token_id.to_string()];
             record.extend(
                 row.scores
                     .iter()
@@ -118,6 +118,17 @@ impl Gradebook {
         }
         String::from_utf8(writer.into_inner().expect("writing to memory"))
             .expect("CSV of UTF-8 fields is UTF-8")
+    }
+}
+
+/// A cell of text that a spreadsheet shows as text: one that would start a
+/// formula (`=`, `+`, `-`, `@`, a tab or a carriage return first) gets a
+/// `'` before it, as OWASP advises against CSV injection.
+fn inert(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
     }
 }
 
@@ -150,5 +161,8 @@ mod tests {
         assert_eq!(number(3.0), "3");
         assert_eq!(number(2.5), "2.5");
         assert_eq!(number(0.0), "0");
+        assert_eq!(inert("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(inert("-1+2"), "'-1+2");
+        assert_eq!(inert("ann"), "ann");
     }
 }

@@ -9,7 +9,9 @@
 //! like code), never edited as text by pattern. Functions nested in a
 //! function go with its body; methods of classes at any depth are
 //! hollowed. `__init__` returns None whatever the value (any other
-//! return raises TypeError, which a test of errors would take for one).
+//! return raises TypeError, which a test of errors would take for one);
+//! the other special methods (`__str__`, `__eq__`, `__iter__`…) keep the
+//! starter's body, since Python checks what most of them return.
 
 use tree_sitter::{Node, Parser};
 
@@ -69,6 +71,17 @@ fn collect_bodies(block: Node<'_>, source: &str, bodies: &mut Vec<Body>) {
                     let name = definition
                         .child_by_field_name("name")
                         .and_then(|name| name.utf8_text(source.as_bytes()).ok());
+                    // Python checks what the other special methods return
+                    // (`__bool__` a bool, `__str__` a str, `__iter__` an
+                    // iterator): a null value there raises TypeError,
+                    // which a test of errors would take for the answer.
+                    // They keep the starter's body.
+                    let special = name.is_some_and(|name| {
+                        name.len() > 4 && name.starts_with("__") && name.ends_with("__")
+                    });
+                    if special && name != Some("__init__") {
+                        continue;
+                    }
                     bodies.push(Body {
                         range: body.start_byte()..body.end_byte(),
                         // A constructor that returns anything but None
@@ -113,6 +126,9 @@ class Shape:
     def __init__(self, sides):
         self.sides = sides
 
+    def __str__(self):
+        raise NotImplementedError
+
     @property
     def name(self):
         def helper():
@@ -143,6 +159,9 @@ class Shape:
 
     def __init__(self, sides):
         return None
+
+    def __str__(self):
+        raise NotImplementedError
 
     @property
     def name(self):

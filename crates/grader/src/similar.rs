@@ -15,9 +15,12 @@
 //! order, so `b + a` reads as `a + b`. Fingerprints are a set, so moving a
 //! function changes nothing, and dead code only adds fingerprints of its
 //! own. What every submission shares because the exercise gave it (the
-//! starter's code) counts for nobody, nor does what many submissions hold
-//! (more than [`common_limit`] of them, as MOSS ignores passages found in
-//! many files): it is the exercise's shape, not a copy.
+//! starter's code: every k-gram of it) counts for nobody, nor does what
+//! many submissions hold (more than [`common_limit`] of them, as MOSS
+//! ignores passages found in many files): it is the exercise's shape, not
+//! a copy — so a ring of more than that many copies of one solution is not
+//! reported either. The tree is walked with recursion [`MAX_DEPTH`] deep
+//! at most, then flat, so no file's nesting exhausts a stack.
 //!
 //! A pair's score is Dolos's: twice the fingerprints both hold over the
 //! sum of each one's, from 0 to 1.
@@ -167,11 +170,10 @@ pub fn rank(
     documents: &[Document],
     given: &BTreeMap<String, String>,
 ) -> Vec<Pair> {
-    let given: HashSet<u64> = fingerprints(language, given)
-        .1
-        .iter()
-        .map(|print| print.hash)
-        .collect();
+    // Every k-gram of the given code, not only its winnowed ones: a
+    // learner's file that holds the starter beside their own code winnows
+    // other k-grams near the edges.
+    let given = given_grams(language, given);
     let prints: Vec<(Vec<String>, Vec<Print>)> = documents
         .iter()
         .map(|document| {
@@ -295,14 +297,26 @@ fn fingerprints(language: Language, files: &BTreeMap<String, String>) -> (Vec<St
     (names, prints)
 }
 
-/// Winnowing (Schleimer, Wilkerson and Aiken, 2003): in every window of
-/// `WINDOW` consecutive k-gram hashes, the least (the rightmost of equals)
-/// is a fingerprint.
-fn winnow(tokens: &[Token]) -> Vec<Print> {
+/// The hash of every k-gram of `files`.
+fn given_grams(language: Language, files: &BTreeMap<String, String>) -> HashSet<u64> {
+    let mut grams = HashSet::new();
+    for (_, text) in files.iter().filter(|(name, _)| language.reads(name)) {
+        let mut tokens = Vec::new();
+        match language {
+            Language::Python => python_tokens(text, 0, &mut tokens),
+            Language::Sql => sql_tokens(text, 0, &mut tokens),
+        }
+        grams.extend(kgrams(&tokens).iter().map(|print| print.hash));
+    }
+    grams
+}
+
+/// Every k-gram of `tokens`, hashed, with its lines.
+fn kgrams(tokens: &[Token]) -> Vec<Print> {
     if tokens.len() < K {
         return Vec::new();
     }
-    let grams: Vec<Print> = tokens
+    tokens
         .windows(K)
         .map(|gram| {
             let hash = gram.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, token| {
@@ -315,7 +329,17 @@ fn winnow(tokens: &[Token]) -> Vec<Print> {
                 end: gram.iter().map(|t| t.line).max().unwrap_or(1),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Winnowing (Schleimer, Wilkerson and Aiken, 2003): in every window of
+/// `WINDOW` consecutive k-gram hashes, the least (the rightmost of equals)
+/// is a fingerprint.
+fn winnow(tokens: &[Token]) -> Vec<Print> {
+    let grams = kgrams(tokens);
+    if grams.is_empty() {
+        return Vec::new();
+    }
     let mut chosen = Vec::new();
     let mut last: Option<usize> = None;
     for start in 0..grams.len().saturating_sub(WINDOW - 1).max(1) {
@@ -354,21 +378,27 @@ fn python_tokens(text: &str, file: usize, out: &mut Vec<Token>) {
     let Some(tree) = parser.parse(text, None) else {
         return;
     };
-    walk(tree.root_node(), file, out);
+    walk(tree.root_node(), file, 0, out);
 }
 
-fn walk(node: tree_sitter::Node<'_>, file: usize, out: &mut Vec<Token>) {
+/// How deep the walk normalises operands; below, a subtree is read flat
+/// (a learner's file may nest tens of thousands of levels: `a+a+a+…`).
+const MAX_DEPTH: usize = 200;
+
+/// What one node gives.
+enum Form<'a> {
+    /// Nothing: a comment or a docstring.
+    Skip,
+    /// One token, and nothing of what is below.
+    Token(&'a str),
+    /// What its children give.
+    Inner,
+}
+
+fn form<'a>(node: &tree_sitter::Node<'a>) -> Form<'a> {
     let kind = node.kind();
-    let line = node.start_position().row as u32 + 1;
-    let leaf = |form: &str, out: &mut Vec<Token>| {
-        out.push(Token {
-            hash: hash_of(form),
-            file,
-            line,
-        });
-    };
     match kind {
-        "comment" => return,
+        "comment" => Form::Skip,
         // A docstring, or any string standing alone as a statement.
         "expression_statement"
             if node.named_child_count() == 1
@@ -376,15 +406,42 @@ fn walk(node: tree_sitter::Node<'_>, file: usize, out: &mut Vec<Token>) {
                     .named_child(0)
                     .is_some_and(|child| child.kind() == "string") =>
         {
-            return;
+            Form::Skip
         }
-        "identifier" => return leaf("ID", out),
-        "string" | "concatenated_string" => return leaf("STR", out),
-        "integer" | "float" => return leaf("NUM", out),
-        _ => {}
+        "identifier" => Form::Token("ID"),
+        "string" | "concatenated_string" => Form::Token("STR"),
+        "integer" | "float" => Form::Token("NUM"),
+        // A keyword or a punctuation mark: its text is its kind.
+        _ if node.child_count() == 0 => {
+            if node.is_extra() || kind.is_empty() || node.is_missing() {
+                Form::Skip
+            } else {
+                Form::Token(kind)
+            }
+        }
+        _ => Form::Inner,
+    }
+}
+
+fn push(out: &mut Vec<Token>, form: &str, file: usize, node: &tree_sitter::Node<'_>) {
+    out.push(Token {
+        hash: hash_of(form),
+        file,
+        line: node.start_position().row as u32 + 1,
+    });
+}
+
+fn walk(node: tree_sitter::Node<'_>, file: usize, depth: usize, out: &mut Vec<Token>) {
+    if depth >= MAX_DEPTH {
+        return flat(node, file, out);
+    }
+    match form(&node) {
+        Form::Skip => return,
+        Form::Token(form) => return push(out, form, file, &node),
+        Form::Inner => {}
     }
     if matches!(
-        kind,
+        node.kind(),
         "binary_operator" | "boolean_operator" | "comparison_operator"
     ) && node.child_count() == 3
         && let (Some(left), Some(operator), Some(right)) =
@@ -393,31 +450,50 @@ fn walk(node: tree_sitter::Node<'_>, file: usize, out: &mut Vec<Token>) {
     {
         let mut first = Vec::new();
         let mut second = Vec::new();
-        walk(left, file, &mut first);
-        walk(right, file, &mut second);
+        walk(left, file, depth + 1, &mut first);
+        walk(right, file, depth + 1, &mut second);
         let key = |tokens: &Vec<Token>| tokens.iter().map(|token| token.hash).collect::<Vec<_>>();
         if key(&second) < key(&first) {
             std::mem::swap(&mut first, &mut second);
         }
         out.extend(first);
-        out.push(Token {
-            hash: hash_of(operator.kind()),
-            file,
-            line: operator.start_position().row as u32 + 1,
-        });
+        push(out, operator.kind(), file, &operator);
         out.extend(second);
-        return;
-    }
-    if node.child_count() == 0 {
-        // A keyword or a punctuation mark: its text is its kind.
-        if !node.is_extra() && !kind.is_empty() && !node.is_missing() {
-            leaf(kind, out);
-        }
         return;
     }
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
-        walk(child, file, out);
+        walk(child, file, depth + 1, out);
+    }
+}
+
+/// The tokens of `root`'s subtree in order, without recursion and without
+/// putting operands in order.
+fn flat(root: tree_sitter::Node<'_>, file: usize, out: &mut Vec<Token>) {
+    let mut cursor = root.walk();
+    'nodes: loop {
+        let node = cursor.node();
+        match form(&node) {
+            Form::Skip => {}
+            Form::Token(form) => push(out, form, file, &node),
+            Form::Inner => {
+                if cursor.goto_first_child() {
+                    continue;
+                }
+            }
+        }
+        // On to the next node: a sibling, or a sibling of an ancestor.
+        loop {
+            if cursor.node().id() == root.id() {
+                break 'nodes;
+            }
+            if cursor.goto_next_sibling() {
+                continue 'nodes;
+            }
+            if !cursor.goto_parent() {
+                break 'nodes;
+            }
+        }
     }
 }
 
@@ -545,6 +621,19 @@ def total(prices, tax):
             fragment.a.start >= 2 && fragment.b.start >= 12,
             "{fragment:#?}"
         );
+    }
+
+    #[test]
+    fn a_file_nested_tens_of_thousands_deep_is_read_without_recursion() {
+        // 64 KiB of `a+a+…`: one level of the tree per `+`.
+        let deep = format!("x = {}a\n", "a+".repeat(32_000));
+        let documents = [
+            document("ana", "solution.py", &deep),
+            document("ben", "solution.py", &deep),
+        ];
+        let pairs = rank(Language::Python, &documents, &BTreeMap::new());
+        assert_eq!(pairs.len(), 1);
+        assert!(pairs[0].score > 0.99, "{:?}", pairs[0].score);
     }
 
     #[test]

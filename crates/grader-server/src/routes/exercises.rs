@@ -222,9 +222,21 @@ pub async fn similarity<S: Store>(
             exercise.spec.kind.as_str()
         )));
     };
-    // Each learner's latest graded submission: its text files.
+    // Each learner's latest graded submission: its text files. Authors'
+    // and admins' own submissions (a reference tried) are no learner's.
+    let learners: std::collections::BTreeSet<i64> = state
+        .store
+        .callers()
+        .await?
+        .into_iter()
+        .filter(|caller| caller.role == crate::model::Role::Learner)
+        .map(|caller| caller.token_id)
+        .collect();
     let mut latest: BTreeMap<i64, crate::store::StoredSubmission> = BTreeMap::new();
     for submission in state.store.graded(&id).await? {
+        if !learners.contains(&submission.token_id) {
+            continue;
+        }
         let newer = latest
             .get(&submission.token_id)
             .is_none_or(|kept| submission.created_at >= kept.created_at);

@@ -44,8 +44,11 @@ pub async fn show<S: Store>(
         .get(header::ACCEPT)
         .and_then(|accept| accept.to_str().ok())
         .is_some_and(|accept| accept.contains("text/csv"));
+    // One URL, two bodies: caches must tell them apart.
+    let vary = [(header::VARY, "Accept")];
     Ok(if wants_csv {
         (
+            vary,
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
                 (
@@ -57,6 +60,6 @@ pub async fn show<S: Store>(
         )
             .into_response()
     } else {
-        Json(book).into_response()
+        (vary, Json(book)).into_response()
     })
 }
