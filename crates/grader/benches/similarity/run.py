@@ -2,8 +2,9 @@
 """`grader similar` beside copydetect (a MOSS-style detector from PyPI) on
 one labelled corpus, in one run.
 
-The corpus (corpus/<exercise>/<author>/) holds independent solutions of
-three exercises of the course, written differently. Each one is copied
+The corpus holds independent solutions of three exercises of the course,
+written differently: the course's reference (exercises/python/<exercise>/
+reference/) and three more each (corpus/<exercise>/<author>/). Each one is copied
 twice by a plagiarist's edits (Python's ast, seeded):
 
   light  every local name and helper renamed, the file re-laid out
@@ -102,15 +103,24 @@ def copy(source, rng, heavy):
     return text
 
 
-def build(out, rng):
+def origins(exercises, exercise):
+    """An exercise's independent solutions, by author: the course's
+    reference and the corpus's own."""
+    found = {"reference": os.path.join(exercises, "python", exercise, "reference")}
+    for author in os.listdir(os.path.join(CORPUS, exercise)):
+        found[author] = os.path.join(CORPUS, exercise, author)
+    return dict(sorted(found.items()))
+
+
+def build(out, rng, exercises):
     """The labelled corpus in `out`; returns {exercise: {document: origin}} and file names."""
     labels, files = {}, {}
     for exercise in sorted(os.listdir(CORPUS)):
         labels[exercise] = {}
-        for origin in sorted(os.listdir(os.path.join(CORPUS, exercise))):
-            (name,) = os.listdir(os.path.join(CORPUS, exercise, origin))
+        for origin, folder in origins(exercises, exercise).items():
+            (name,) = os.listdir(folder)
             files[exercise] = name
-            with open(os.path.join(CORPUS, exercise, origin, name)) as f:
+            with open(os.path.join(folder, name)) as f:
                 source = f.read()
             versions = {origin: source, origin + "~light": copy(source, rng, False),
                         origin + "~heavy": copy(source, rng, True)}
@@ -167,7 +177,7 @@ def main():
     args = parser.parse_args()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as out:
-        labels, files = build(out, rng)
+        labels, files = build(out, rng, args.exercises)
         pooled = {"grader similar": [], "copydetect": []}
         for exercise, documents in labels.items():
             folder = os.path.join(out, exercise)
@@ -189,10 +199,9 @@ def main():
         exercise = "fizzbuzz"
         name = files[exercise]
         big = os.path.join(out, "class")
-        origins = sorted(os.listdir(os.path.join(CORPUS, exercise)))
+        sources = list(origins(args.exercises, exercise).values())
         for number in range(args.class_size):
-            origin = origins[number % len(origins)]
-            with open(os.path.join(CORPUS, exercise, origin, name)) as f:
+            with open(os.path.join(sources[number % len(sources)], name)) as f:
                 text = copy(f.read(), rng, heavy=number % 2 == 1)
             os.makedirs(os.path.join(big, "learner%04d" % number))
             with open(os.path.join(big, "learner%04d" % number, name), "w") as f:
